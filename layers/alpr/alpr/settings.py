@@ -1,0 +1,76 @@
+"""Settings, validated once per process (cold start), from the environment."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from pydantic import BaseModel, Field, field_validator
+
+from alpr.names import Env
+
+MIN_RETENTION_DAYS = 365  # Gov. Code § 34090.6, policy 439.5
+
+
+class Retention(BaseModel):
+    days: int = Field(default=MIN_RETENTION_DAYS)
+
+    @field_validator("days")
+    @classmethod
+    def at_least_one_year(cls, value: int) -> int:
+        if value < MIN_RETENTION_DAYS:
+            raise ValueError(
+                f"retention of {value} days is below the legal minimum of {MIN_RETENTION_DAYS} days "
+                "(Gov. Code § 34090.6, policy 439.5)"
+            )
+        return value
+
+
+class Tables(BaseModel):
+    reads: str
+    plates: str
+    hotlist: str = ""
+    alerts: str = ""
+    personnel: str = ""
+    release_requests: str = ""
+
+
+class Buckets(BaseModel):
+    uploads: str
+    quarantine: str
+    evidence: str = ""
+    access_log: str = ""
+
+
+class Settings(BaseModel):
+    tables: Tables
+    buckets: Buckets
+    retention: Retention = Retention()
+    upload_max_bytes: int = 8 * 1024 * 1024
+    upload_url_seconds: int = 300
+
+
+def _env(name: Env, default: str = "") -> str:
+    return os.environ.get(name.value, default)
+
+
+@cache
+def settings() -> Settings:
+    """The process's settings; raises pydantic.ValidationError at cold start when invalid."""
+    return Settings(
+        tables=Tables(
+            reads=_env(Env.READS_TABLE),
+            plates=_env(Env.PLATES_TABLE),
+            hotlist=_env(Env.HOTLIST_TABLE),
+            alerts=_env(Env.ALERTS_TABLE),
+            personnel=_env(Env.PERSONNEL_TABLE),
+            release_requests=_env(Env.RELEASE_REQUESTS_TABLE),
+        ),
+        buckets=Buckets(
+            uploads=_env(Env.UPLOADS_BUCKET),
+            quarantine=_env(Env.QUARANTINE_BUCKET),
+            evidence=_env(Env.EVIDENCE_BUCKET),
+            access_log=_env(Env.ACCESS_LOG_BUCKET),
+        ),
+        retention=Retention(days=int(_env(Env.RETENTION_DAYS, str(MIN_RETENTION_DAYS)))),
+    )
