@@ -1,0 +1,290 @@
+"""A small HTTP front door that plays API Gateway for the local stack.
+
+Routes, methods, authorizers and target functions are read from the template's
+`AWS::ApiGateway::*` resources; a request becomes a REST API proxy event, Cognito
+tokens are verified against the local pool's JWKS the way the Cognito authorizer
+does, and the function is invoked through moto's Lambda API (so it runs the patched,
+in-process handler).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import boto3
+import jwt
+import requests
+
+from alpr.local.template import Template, references
+
+TEXT_TYPES = ("application/json", "text/", "application/x-www-form-urlencoded", "application/xml")
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # GET, POST, … or ANY
+    path: str  # e.g. /v1/{proxy+}
+    function: str  # local function name
+    cognito_pools: tuple[str, ...]  # user pool ids whose tokens are accepted; empty = no authorizer
+
+    @property
+    def segments(self) -> list[str]:
+        return [s for s in self.path.split("/") if s]
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        if self.method not in ("ANY", method):
+            return None
+        wanted = self.segments
+        given = [s for s in path.split("/") if s]
+        parameters: dict[str, str] = {}
+        for index, segment in enumerate(wanted):
+            if segment.startswith("{") and segment.endswith("+}"):
+                rest = given[index:]
+                if not rest:
+                    return None
+                parameters[segment[1:-2]] = "/".join(rest)
+                return parameters
+            if index >= len(given):
+                return None
+            if segment.startswith("{") and segment.endswith("}"):
+                parameters[segment[1:-1]] = given[index]
+            elif segment != given[index]:
+                return None
+        return parameters if len(given) == len(wanted) else None
+
+    @property
+    def specificity(self) -> tuple[int, int, int]:
+        greedy = any(s.endswith("+}") for s in self.segments)
+        literals = sum(not s.startswith("{") for s in self.segments)
+        return (0 if greedy else 1, literals, 0 if self.method == "ANY" else 1)
+
+
+def routes_from_template(template: Template, refs: dict[str, Any], functions: dict[str, str]) -> list[Route]:
+    """Every API Gateway method of the template as a route to a local function."""
+    resources = template.of_type("AWS::ApiGateway::Resource")
+
+    def path_of(node: Any) -> str:
+        # A method or resource points at its parent by Ref (a Resource) or at the API's root.
+        target = next(iter(references(node)), None)
+        if target in resources:
+            parent = resources[target]["Properties"]
+            return path_of(parent["ParentId"]).rstrip("/") + "/" + parent["PathPart"]
+        return "/"
+
+    authorizers = {
+        lid: tuple(
+            str(refs.get(next(iter(references(arn)), ""), ""))
+            for arn in res["Properties"].get("ProviderARNs", [])
+        )
+        for lid, res in template.of_type("AWS::ApiGateway::Authorizer").items()
+    }
+    routes = []
+    for method in template.of_type("AWS::ApiGateway::Method").values():
+        props = method["Properties"]
+        targets = references(props.get("Integration", {}).get("Uri", {})) & functions.keys()
+        if not targets:
+            continue
+        authorizer = next(iter(references(props.get("AuthorizerId", {}))), None)
+        pools = (
+            authorizers.get(authorizer, ()) if props.get("AuthorizationType") == "COGNITO_USER_POOLS" else ()
+        )
+        routes.append(
+            Route(
+                method=props["HttpMethod"],
+                path=path_of(props["ResourceId"]),
+                function=functions[targets.pop()],
+                cognito_pools=pools,
+            )
+        )
+    return sorted(routes, key=lambda r: r.specificity, reverse=True)
+
+
+class TokenVerifier:
+    """Checks a Cognito ID token as the REST API's Cognito authorizer would."""
+
+    def __init__(self, endpoint_url: str, region: str, client_ids: set[str]) -> None:
+        self.endpoint_url = endpoint_url
+        self.region = region
+        self.client_ids = client_ids
+        self._keys: dict[str, jwt.PyJWKSet] = {}
+
+    def _jwks(self, pool_id: str) -> jwt.PyJWKSet:
+        if pool_id not in self._keys:
+            url = f"{self.endpoint_url}/{pool_id}/.well-known/jwks.json"
+            self._keys[pool_id] = jwt.PyJWKSet.from_dict(requests.get(url, timeout=10).json())
+        return self._keys[pool_id]
+
+    def claims(self, token: str, pools: tuple[str, ...]) -> dict[str, Any] | None:
+        """The token's claims when it is valid for one of the pools, else None."""
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return None
+        issuer = str(unverified.get("iss", ""))
+        pool_id = issuer.rsplit("/", 1)[-1]
+        if pool_id not in pools or issuer != f"https://cognito-idp.{self.region}.amazonaws.com/{pool_id}":
+            return None
+        try:
+            key = next(k for k in self._jwks(pool_id).keys if k.key_id == header.get("kid"))
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key,
+                algorithms=["RS256"],
+                issuer=issuer,
+                audience=list(self.client_ids),
+                options={"require": ["exp", "iat", "token_use"]},
+            )
+        except (StopIteration, jwt.PyJWTError):
+            return None
+        return claims if claims.get("token_use") == "id" else None
+
+
+def flatten_claims(claims: dict[str, Any]) -> dict[str, str]:
+    """API Gateway hands claims to the function as strings; lists become comma-separated."""
+    return {k: ",".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in claims.items()}
+
+
+class LocalApi:
+    """Serves the API on 127.0.0.1:port until stop()."""
+
+    def __init__(
+        self, routes: list[Route], verifier: TokenVerifier, endpoint_url: str, region: str, port: int
+    ) -> None:
+        self.routes = routes
+        self.verifier = verifier
+        self.lambda_client = boto3.client("lambda", endpoint_url=endpoint_url, region_name=region)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        split = urlsplit(raw_path)
+        for route in self.routes:
+            parameters = route.match(method, split.path)
+            if parameters is not None:
+                break
+        else:
+            return _json(
+                404 if method in ("GET", "HEAD") else 403, {"message": "Missing Authentication Token"}
+            )
+        claims: dict[str, Any] | None = None
+        if route.cognito_pools:
+            token = headers.get("authorization", "").removeprefix("Bearer ").strip()
+            claims = self.verifier.claims(token, route.cognito_pools) if token else None
+            if claims is None:
+                return _json(401, {"message": "Unauthorized"})
+        event = proxy_event(
+            route, method, split.path, split.query, headers, body, parameters, claims, source_ip
+        )
+        response = self.lambda_client.invoke(FunctionName=route.function, Payload=json.dumps(event).encode())
+        payload = json.loads(response["Payload"].read() or b"null")
+        if response.get("FunctionError") or not isinstance(payload, dict) or "statusCode" not in payload:
+            return _json(502, {"message": "Internal server error"})
+        out_headers = {k: str(v) for k, v in (payload.get("headers") or {}).items()}
+        for key, values in (payload.get("multiValueHeaders") or {}).items():
+            out_headers[key] = ", ".join(map(str, values))
+        raw = payload.get("body") or ""
+        data = base64.b64decode(raw) if payload.get("isBase64Encoded") else str(raw).encode()
+        return int(payload["statusCode"]), out_headers, data
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                status, out_headers, data = api.handle(
+                    self.command, self.path, headers, body, self.client_address[0]
+                )
+                self.send_response(status)
+                for key, value in out_headers.items():
+                    if key.lower() != "content-length":
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet: the handlers log
+                pass
+
+        return Handler
+
+
+def _json(status: int, body: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
+    return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
+
+
+def proxy_event(
+    route: Route,
+    method: str,
+    path: str,
+    query: str,
+    headers: dict[str, str],
+    body: bytes,
+    path_parameters: dict[str, str],
+    claims: dict[str, Any] | None,
+    source_ip: str,
+) -> dict[str, Any]:
+    """The REST API (v1) proxy integration event for one request."""
+    multi_query = parse_qs(query, keep_blank_values=True)
+    content_type = headers.get("content-type", "")
+    is_text = not body or content_type.startswith(TEXT_TYPES)
+    request_id = str(uuid.uuid4())
+    return {
+        "resource": route.path,
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": path_parameters or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": route.path,
+            "httpMethod": method,
+            "path": f"/local{path}",
+            "stage": "local",
+            "requestId": request_id,
+            "extendedRequestId": request_id,
+            "requestTimeEpoch": int(time.time() * 1000),
+            "protocol": "HTTP/1.1",
+            "identity": {"sourceIp": source_ip, "userAgent": headers.get("user-agent", "")},
+            "authorizer": {"claims": flatten_claims(claims)} if claims else None,
+            "accountId": "123456789012",
+            "apiId": "local",
+        },
+        "body": (body.decode() if is_text else base64.b64encode(body).decode()) if body else None,
+        "isBase64Encoded": not is_text,
+    }

@@ -1,0 +1,138 @@
+"""Run Lambda functions registered in moto in this process instead of in Docker.
+
+moto invokes functions through the private `LambdaFunction._invoke_lambda`, for
+`lambda:Invoke`, SQS event-source mappings and Step Functions `lambda:invoke`. This
+module replaces that one method (and nothing else) with a call into the real handler at
+`functions/<POWERTOOLS_SERVICE_NAME>/handler.py`. It is the only place that touches
+moto's internals; its tests pin the behaviour so a moto upgrade that moves it fails loudly.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from moto.awslambda.models import LambdaFunction
+
+from alpr.names import Env
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+_lock = threading.Lock()
+_modules: dict[Path, ModuleType] = {}
+_original_invoke: Callable[..., tuple[str, bool, str]] | None = None
+_functions_dir: Path | None = None
+
+
+@dataclass
+class LocalContext:
+    """The parts of Lambda's context object that Powertools reads."""
+
+    function_name: str
+    memory_limit_in_mb: int
+    timeout_seconds: int
+    aws_request_id: str
+    invoked_function_arn: str
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+
+    def __post_init__(self) -> None:
+        self._deadline = time.monotonic() + self.timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def load_handler(functions_dir: Path, service: str, handler_spec: str) -> Handler:
+    """Import functions/<service>/<module>.py once, under a unique module name."""
+    module_name, _, attribute = handler_spec.rpartition(".")
+    path = functions_dir / service / f"{module_name}.py"
+    with _lock:
+        module = _modules.get(path)
+        if module is None:
+            if not path.exists():
+                raise FileNotFoundError(f"no handler for service {service!r} at {path}")
+            spec = importlib.util.spec_from_file_location(f"alpr_function_{service}_{module_name}", path)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            # Powertools reads the service name when the handler module is imported.
+            previous = os.environ.get(Env.SERVICE.value)
+            os.environ[Env.SERVICE.value] = service
+            try:
+                spec.loader.exec_module(module)
+            finally:
+                if previous is None:
+                    os.environ.pop(Env.SERVICE.value, None)
+                else:
+                    os.environ[Env.SERVICE.value] = previous
+            _modules[path] = module
+    handler: Handler = getattr(module, attribute)
+    return handler
+
+
+def _is_sqs_batch(event: Any) -> bool:
+    records = event.get("Records") if isinstance(event, dict) else None
+    return bool(records) and all(r.get("eventSource") == "aws:sqs" for r in records)
+
+
+def invoke_in_process(function: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+    """The replacement for LambdaFunction._invoke_lambda: (payload, errored, logs)."""
+    assert _functions_dir is not None, "alpr.local.lambda_runtime.install() was not called"
+    if isinstance(event, str | bytes):
+        event = json.loads(event or "{}")
+    service = (function.environment_vars or {}).get(Env.SERVICE.value)
+    if not service:
+        raise RuntimeError(f"function {function.function_name} has no {Env.SERVICE.value}")
+    context = LocalContext(
+        function_name=function.function_name,
+        memory_limit_in_mb=int(function.memory_size),
+        timeout_seconds=int(function.timeout),
+        aws_request_id=str(uuid.uuid4()),
+        invoked_function_arn=function.function_arn,
+        log_group_name=function.logs_group_name,
+    )
+    try:
+        handler = load_handler(_functions_dir, service, function.handler)
+        result = handler(event, context)
+    except Exception as error:  # a failed invocation, reported the way Lambda reports it
+        payload = {
+            "errorMessage": str(error),
+            "errorType": type(error).__name__,
+            "stackTrace": traceback.format_exception(error),
+        }
+        return json.dumps(payload), True, "".join(payload["stackTrace"])
+    # moto's SQS mapping hands one message per invocation and deletes it on success;
+    # a reported batch item failure must keep it on the queue (then the DLQ).
+    errored = _is_sqs_batch(event) and bool((result or {}).get("batchItemFailures"))
+    return json.dumps(result), errored, ""
+
+
+def install(functions_dir: Path) -> None:
+    """Patch moto so every registered function runs its real handler in this process."""
+    global _original_invoke, _functions_dir
+    _functions_dir = functions_dir
+    if _original_invoke is None:
+        _original_invoke = LambdaFunction._invoke_lambda
+
+        def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+            return invoke_in_process(self, event)
+
+        LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+
+
+def uninstall() -> None:
+    global _original_invoke
+    if _original_invoke is not None:
+        LambdaFunction._invoke_lambda = _original_invoke  # type: ignore[method-assign]
+        _original_invoke = None
