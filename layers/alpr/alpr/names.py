@@ -65,3 +65,43 @@ QUARANTINE_PREFIX = "quarantine/"
 ACCESS_LOG_PREFIX = "access-log/"
 
 UPLOAD_METADATA = ("unit-id", "captured-at", "lat", "lon", "heading")
+
+# Added by the walking skeleton (issue 2).
+UPLOAD_EXPIRES_METADATA = "expires"  # x-amz-meta-expires: epoch seconds after which an upload is refused
+QUARANTINE_REASON_METADATA = "quarantine-reason"
+QUARANTINE_REASON_SUFFIX = ".reason.json"
+METRICS_NAMESPACE = "ALPR"
+
+# Table keys and indexes beyond Reads (the data model of DESIGN.md).
+READ_ID = "read_id"
+PLATE = "plate"
+HOTLIST_PK = "pk"  # plate, or the wildcard bucket of a partial plate
+HOTLIST_SK = "sk"  # "<list>#<entry_id>"
+HOTLIST_OCR_INDEX = "ocr_key"
+HOTLIST_OCR_KEY = "ocr_key"  # the plate folded to its OCR-equivalence class
+ALERT_ID = "alert_id"
+ALERTS_BY_STATUS_INDEX = "by_status"
+ALERT_STATUS = "status"
+ALERT_CREATED_AT = "created_at"
+USERNAME = "username"
+REQUEST_ID = "request_id"
+
+MODELS_LAYER_DIR = "/opt/models"  # where the models layer (and the recognize image) put layers/models/
+
+
+class Output(StrEnum):
+    """CloudFormation outputs of the stack: what a deployment script or the CLI reads back."""
+
+    API_URL = "ApiUrl"
+    USER_POOL_ID = "UserPoolId"
+    USER_POOL_CLIENT_ID = "UserPoolClientId"
+    READS_TABLE = "ReadsTableName"
+    PLATES_TABLE = "PlatesTableName"
+    HOTLIST_TABLE = "HotlistTableName"
+    ALERTS_TABLE = "AlertsTableName"
+    PERSONNEL_TABLE = "PersonnelTableName"
+    RELEASE_REQUESTS_TABLE = "ReleaseRequestsTableName"
+    UPLOADS_BUCKET = "UploadsBucketName"
+    QUARANTINE_BUCKET = "QuarantineBucketName"
+    EVIDENCE_BUCKET = "EvidenceBucketName"
+    ACCESS_LOG_BUCKET = "AccessLogBucketName"
