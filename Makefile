@@ -1,0 +1,58 @@
+# Two commands matter: `make demo` and `make test`. Both install what they need into .venv/.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DATA ?= ../shared/bench/openalpr-us-dev
+PORT ?= 8080
+
+.PHONY: demo test synth lint unit integration e2e infra eval train local deploy clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+synth: $(STAMP)
+	$(PY) infra/app.py
+
+demo: synth
+	$(VENV)/bin/alpr demo
+
+local: synth
+	$(VENV)/bin/alpr local up --port $(PORT)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy layers/alpr/alpr functions infra bench
+
+test: lint synth
+	$(VENV)/bin/pytest
+
+unit: $(STAMP)
+	$(VENV)/bin/pytest tests/unit
+
+integration: $(STAMP)
+	$(VENV)/bin/pytest tests/integration
+
+e2e: synth
+	$(VENV)/bin/pytest tests/e2e
+
+infra: $(STAMP)
+	$(VENV)/bin/pytest tests/infra
+
+eval: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) bench/eval.py $(DATA)
+
+train: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[train]'
+	$(PY) training/train.py
+
+deploy: synth
+	npx --yes aws-cdk@2 deploy --app cdk.out
+
+clean:
+	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,122 @@
+"""The `alpr` command: the local stack, the vehicle-unit client, searches and the demo."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from alpr.client import AlprClient, Capture, Outbox
+
+app = typer.Typer(help="ALPR back office", no_args_is_help=True, add_completion=False)
+local_app = typer.Typer(help="The whole system on this machine, no AWS account", no_args_is_help=True)
+unit_app = typer.Typer(help="What a vehicle unit does: upload images", no_args_is_help=True)
+search_app = typer.Typer(help="Investigator searches", no_args_is_help=True)
+app.add_typer(local_app, name="local")
+app.add_typer(unit_app, name="unit")
+app.add_typer(search_app, name="search")
+
+console = Console()
+Port = Annotated[int, typer.Option(help="Port of the local API")]
+
+
+def main() -> None:
+    app()
+
+
+def reads_table(reads: list[dict[str, Any]], title: str) -> Table:
+    table = Table(title=title, caption="An ALPR read is not an identification: confirm before acting.")
+    for column in ("captured_at", "plate", "state", "confidence", "unit", "position", "read_id"):
+        table.add_column(column)
+    for read in reads:
+        table.add_row(
+            str(read["captured_at"]),
+            str(read["plate"]),
+            str(read.get("state") or "?"),
+            f"{float(read['confidence']):.2f}",
+            str(read["unit_id"]),
+            f"{float(read['lat']):.5f}, {float(read['lon']):.5f}",
+            str(read["read_id"]),
+        )
+    return table
+
+
+@local_app.command("up")
+def local_up(port: Port = 8080) -> None:
+    """Run the local system until Ctrl-C: API, seeded users, recognition."""
+    from alpr.local.stack import LOCAL_USERS, LocalStack
+
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    with console.status("Starting the embedded AWS and deploying the stack…"):
+        stack = LocalStack(port=port).start()
+    try:
+        console.print(
+            f"[bold green]ALPR local stack ready[/] at {stack.api_url}  (GET {stack.api_url}/health)"
+        )
+        console.print(f"Embedded AWS (moto) at {stack.endpoint_url}")
+        console.print(
+            f"Users: {', '.join(LOCAL_USERS)}. Token: [bold]alpr local token USERNAME --port {port}[/]"
+        )
+        console.print("Ctrl-C stops it.")
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+        console.print("Stopped.")
+
+
+@local_app.command("token")
+def local_token(username: str, port: Port = 8080) -> None:
+    """Print a bearer token for a seeded local user (last line of output)."""
+    from alpr.local.stack import LocalState, state_file
+
+    print(LocalState.load(state_file(port)).token(username))
+
+
+@unit_app.command("upload")
+def unit_upload(
+    images: list[Path],
+    lat: Annotated[float, typer.Option(help="Latitude of the capture")],
+    lon: Annotated[float, typer.Option(help="Longitude of the capture")],
+    api: Annotated[str, typer.Option(help="API base URL")] = "http://127.0.0.1:8080",
+    token: Annotated[str, typer.Option(envvar="ALPR_TOKEN", help="Bearer token of the unit")] = "",
+    heading: Annotated[float | None, typer.Option(help="Heading in degrees")] = None,
+    outbox: Annotated[Path, typer.Option(help="On-disk outbox; pending images are retried")] = Path(
+        ".alpr-outbox"
+    ),
+) -> None:
+    """Queue images in the outbox and send everything pending."""
+    box = Outbox(outbox)
+    for image in images:
+        box.add(image, Capture(captured_at=datetime.now(UTC), lat=lat, lon=lon, heading=heading))
+    sent, pending = box.flush(AlprClient(api, token))
+    console.print(f"sent {sent}, still pending {pending}")
+    if pending:
+        raise typer.Exit(1)
+
+
+@search_app.command("plate")
+def search_plate(
+    plate: str,
+    api: Annotated[str, typer.Option(help="API base URL")] = "http://127.0.0.1:8080",
+    token: Annotated[str, typer.Option(envvar="ALPR_TOKEN", help="Bearer token")] = "",
+) -> None:
+    """Every read of one plate, newest first."""
+    reads = AlprClient(api, token).search_plate(plate)
+    console.print(reads_table(reads, f"Reads of {plate}"))
+
+
+@app.command("demo")
+def demo() -> None:
+    """Tour everything that works, on a fresh local stack, non-interactively."""
+    from alpr.demo import run_demo
+
+    run_demo(console)

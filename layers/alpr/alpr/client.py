@@ -1,0 +1,153 @@
+"""HTTP client for the ALPR API, as a vehicle unit or an investigator uses it.
+
+The CLI, the demo and the end-to-end tests all go through this one client, so what
+they exercise is what a real caller sends over the wire.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+
+class ApiError(RuntimeError):
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(f"HTTP {status}: {body}")
+        self.status = status
+        self.body = body
+
+
+@dataclass(frozen=True)
+class Capture:
+    """Where and when a unit took an image."""
+
+    captured_at: datetime
+    lat: float
+    lon: float
+    heading: float | None = None
+
+    def as_json(self, content_type: str) -> dict[str, Any]:
+        return {
+            "captured_at": self.captured_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "lat": self.lat,
+            "lon": self.lon,
+            "heading": self.heading,
+            "content_type": content_type,
+        }
+
+
+class AlprClient:
+    def __init__(self, base_url: str, token: str | None = None, timeout_s: float = 60.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout_s = timeout_s
+        self.session = requests.Session()
+
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return {**headers, **(extra or {})}
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One API call; raises ApiError on any non-2xx status."""
+        headers = self._headers(kwargs.pop("headers", None))
+        response = self.session.request(
+            method, f"{self.base_url}{path}", headers=headers, timeout=self.timeout_s, **kwargs
+        )
+        body: Any = response.json() if response.content else None
+        if not response.ok:
+            raise ApiError(response.status_code, body)
+        return body
+
+    def health(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.call("GET", "/health")
+        return result
+
+    def upload(self, image: bytes, capture: Capture, content_type: str = "image/jpeg") -> str:
+        """Ask for a presigned POST, then send the image to it; returns the object key."""
+        ticket = self.call("POST", "/v1/uploads", json=capture.as_json(content_type))
+        response = self.session.post(
+            ticket["url"],
+            data=ticket["fields"],
+            files={"file": ("image", image, content_type)},
+            timeout=self.timeout_s,
+        )
+        if response.status_code not in (200, 201, 204):
+            raise ApiError(response.status_code, response.text)
+        key: str = ticket["key"]
+        return key
+
+    def search_plate(
+        self,
+        plate: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every read of a plate in the window (all pages), newest first."""
+        params: dict[str, str] = {"plate": plate}
+        if start:
+            params["from"] = start.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        if end:
+            params["to"] = end.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        reads: list[dict[str, Any]] = []
+        while True:
+            page = self.call("GET", "/v1/reads", params=params, headers=headers)
+            reads.extend(page["items"])
+            if not page.get("next"):
+                return reads
+            params["next"] = page["next"]
+
+    def wait_for_plate(self, plate: str, count: int = 1, timeout_s: float = 60.0) -> list[dict[str, Any]]:
+        """Poll the plate search until `count` reads are there (recognition is asynchronous in AWS)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            reads = self.search_plate(plate)
+            if len(reads) >= count or time.monotonic() > deadline:
+                return reads
+            time.sleep(0.5)
+
+
+class Outbox:
+    """A unit's on-disk queue: an image leaves it only once the upload succeeded,
+    so a patrol car that loses signal loses nothing."""
+
+    def __init__(self, directory: Path) -> None:
+        self.pending = directory / "pending"
+        self.sent = directory / "sent"
+        self.pending.mkdir(parents=True, exist_ok=True)
+        self.sent.mkdir(parents=True, exist_ok=True)
+
+    def add(self, image: Path, capture: Capture) -> Path:
+        target = self.pending / image.name
+        shutil.copy2(image, target)
+        target.with_suffix(".json").write_text(json.dumps(capture.as_json("")))
+        return target
+
+    def flush(self, client: AlprClient) -> tuple[int, int]:
+        """Upload everything pending; returns (sent, still pending)."""
+        sent = failed = 0
+        for image in sorted(p for p in self.pending.iterdir() if p.suffix != ".json"):
+            meta = json.loads(image.with_suffix(".json").read_text())
+            capture = Capture(
+                captured_at=datetime.fromisoformat(meta["captured_at"].replace("Z", "+00:00")),
+                lat=meta["lat"],
+                lon=meta["lon"],
+                heading=meta["heading"],
+            )
+            content_type = "image/png" if image.suffix.lower() == ".png" else "image/jpeg"
+            try:
+                client.upload(image.read_bytes(), capture, content_type)
+            except (ApiError, requests.RequestException):
+                failed += 1
+                continue
+            image.with_suffix(".json").rename(self.sent / image.with_suffix(".json").name)
+            image.rename(self.sent / image.name)
+            sent += 1
+        return sent, failed
