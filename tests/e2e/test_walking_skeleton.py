@@ -60,7 +60,7 @@ def test_tampered_token_is_401(stack):
     assert refused.value.status == 401
 
 
-def test_unit_token_cannot_be_used_without_a_unit_role_for_uploads(investigator):
+def test_only_vehicle_units_may_request_upload_urls(investigator):
     # An investigator is not a vehicle unit: it may not ask for upload URLs.
     with pytest.raises(ApiError) as refused:
         investigator.upload(b"x", Capture(captured_at=datetime.now(UTC), lat=38.0, lon=-122.0))
