@@ -1,0 +1,45 @@
+"""Reads plates in uploaded images: SQS batches of S3 ObjectCreated notifications."""
+
+import json
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from alpr import service
+from alpr.names import METRICS_NAMESPACE
+from alpr.settings import settings
+
+settings()  # invalid settings fail the cold start, not the first message
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace=METRICS_NAMESPACE)
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> None:
+    """Handle every object of one message; an exception fails the record (redelivery, then DLQ)."""
+    body = json.loads(record.body)
+    for notification in body.get("Records", []):  # s3:TestEvent carries none
+        if not notification.get("eventName", "").startswith("ObjectCreated"):
+            continue
+        bucket = notification["s3"]["bucket"]["name"]
+        key = unquote_plus(notification["s3"]["object"]["key"])
+        result = service.recognize_upload(bucket, key)
+        logger.info("upload handled", extra={"bucket": bucket, "key": key, **result.__dict__})
+        metrics.add_metric(name=f"Uploads_{result.outcome}", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name="ReadsStored", unit=MetricUnit.Count, value=result.stored)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return dict(response)

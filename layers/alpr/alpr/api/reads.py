@@ -1,0 +1,50 @@
+"""GET /v1/reads: the reads of one plate."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from alpr import service
+from alpr.api.auth import current_caller
+from alpr.domain.errors import InvalidRequest
+from alpr.domain.plates import plate_for_search
+from alpr.models import PlateQuery, ReadPage, parse_iso_utc
+
+router = Router()
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _instant(text: str | None, name: str, default: datetime) -> datetime:
+    if text is None or not text.strip():
+        return default
+    try:
+        return parse_iso_utc(text)
+    except ValueError:
+        raise InvalidRequest(
+            f"'{name}' must be an ISO 8601 time with a zone, e.g. 2026-01-31T12:00:00Z"
+        ) from None
+
+
+@router.get("/v1/reads", summary="Reads of one plate, newest first")
+def list_reads(
+    plate: Annotated[str, Query(min_length=1, max_length=16, description="the plate, e.g. 7ABC123")],
+    start: Annotated[str | None, Query(alias="from", description="ISO 8601 UTC, inclusive")] = None,
+    end: Annotated[str | None, Query(alias="to", description="ISO 8601 UTC, inclusive")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    next: Annotated[str | None, Query(description="token from the previous page")] = None,
+) -> ReadPage:
+    caller = current_caller(router)
+    now = service.clock().now()
+    query = PlateQuery(
+        plate=plate_for_search(plate),
+        start=_instant(start, "from", EARLIEST),
+        end=_instant(end, "to", now + timedelta(days=1)),
+        limit=limit,
+        next=next or None,
+    )
+    return service.search_reads(caller, query)

@@ -1,0 +1,19 @@
+"""POST /v1/uploads: a presigned POST for a vehicle unit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from alpr import service
+from alpr.api.auth import current_caller
+from alpr.models import UploadRequest, UploadTicket
+
+router = Router()
+
+
+@router.post("/v1/uploads", summary="Ticket to upload one image (vehicle units)")
+def create_upload(request: Annotated[UploadRequest, Body()]) -> UploadTicket:
+    return service.issue_upload_ticket(current_caller(router), request)

@@ -1,0 +1,169 @@
+"""Reads: built from what the engine saw in an upload, stored once, searched by plate."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from alpr.domain import geohash
+from alpr.domain.clock import Clock
+from alpr.domain.errors import InvalidRequest
+from alpr.domain.ids import derived_ulid
+from alpr.domain.plates import is_plate, normalize_plate
+from alpr.domain.retention import expires_at, is_expired
+from alpr.models import (
+    BoundingBox,
+    Capture,
+    PlateQuery,
+    Read,
+    ReadPage,
+    ReadResult,
+    as_utc,
+    iso_utc,
+)
+from alpr.settings import Retention
+
+CELL_PRECISION = 6  # about 1.2 km by 0.6 km: a canvass covers a few cells per day
+
+
+class PlateReadingLike(Protocol):
+    """What the recognition engine reports for one plate (alpr.recognition.PlateReading)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def char_confidences(self) -> Sequence[float]: ...
+    @property
+    def box(self) -> tuple[int, int, int, int]: ...
+    @property
+    def state(self) -> str | None: ...
+    @property
+    def low_confidence(self) -> bool: ...
+
+
+PageKey = dict[str, str]
+
+
+class ReadStore(Protocol):
+    def put_read(self, read: Read) -> bool:
+        """Store a read once; False (and no change anywhere) when it is already stored."""
+        ...
+
+    def query_by_plate(
+        self, plate: str, low: str, high: str, limit: int, start: PageKey | None
+    ) -> tuple[list[Read], PageKey | None]:
+        """Reads of `plate` with `low <= captured_key <= high`, newest first, at most `limit`."""
+        ...
+
+
+def time_key(captured_at: datetime, read_id: str) -> str:
+    """`<captured_at>#<read_id>`: sorts by capture time and is unique."""
+    return f"{iso_utc(captured_at)}#{read_id}"
+
+
+def cell_day(lat: float, lon: float, captured_at: datetime) -> str:
+    """`<geohash-6>#<YYYY-MM-DD>`: the canvass index's partition key."""
+    return f"{geohash.encode(lat, lon, CELL_PRECISION)}#{as_utc(captured_at).strftime('%Y-%m-%d')}"
+
+
+def reads_from_image(
+    capture: Capture,
+    *,
+    image_bucket: str,
+    image_key: str,
+    etag: str,
+    readings: Sequence[PlateReadingLike],
+    model_version: str,
+    retention: Retention,
+    clock: Clock,
+) -> list[Read]:
+    """One read per plate the engine found (unreadable texts are dropped).
+
+    Read ids derive from bucket, key, etag and the plate's place in the image, so reading
+    the same upload twice (a redelivered message) yields the same ids and no duplicates.
+    """
+    reads: list[Read] = []
+    ingested_at = clock.now()
+    for index, reading in enumerate(readings):
+        plate = normalize_plate(reading.text)
+        if not is_plate(plate):
+            continue
+        read_id = derived_ulid(capture.captured_at, image_bucket, image_key, etag, str(index))
+        x, y, w, h = (int(v) for v in reading.box)
+        reads.append(
+            Read(
+                read_id=read_id,
+                plate=plate,
+                state=reading.state,
+                confidence=float(reading.confidence),
+                char_confidences=[float(c) for c in reading.char_confidences],
+                low_confidence=bool(reading.low_confidence),
+                captured_at=capture.captured_at,
+                captured_key=time_key(capture.captured_at, read_id),
+                unit_id=capture.unit_id,
+                lat=capture.lat,
+                lon=capture.lon,
+                heading=capture.heading,
+                cell_day=cell_day(capture.lat, capture.lon, capture.captured_at),
+                image_bucket=image_bucket,
+                image_key=image_key,
+                box=BoundingBox(x=x, y=y, w=w, h=h),
+                model_version=model_version,
+                expires_at=expires_at(capture.captured_at, retention),
+                ingested_at=ingested_at,
+            )
+        )
+    return reads
+
+
+def store_reads(store: ReadStore, reads: Sequence[Read]) -> int:
+    """Store each read once; the number newly stored."""
+    return sum(1 for read in reads if store.put_read(read))
+
+
+def encode_page_token(plate: str, key: PageKey) -> str:
+    """An opaque token for the next page (the index position, bound to the plate searched)."""
+    raw = json.dumps({"p": plate, "k": key}, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_page_token(plate: str, token: str) -> PageKey:
+    """The index position a token stands for; InvalidRequest when it is not one of ours for `plate`."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        data = json.loads(raw)
+        key = data["k"]
+        valid = (
+            data["p"] == plate
+            and isinstance(key, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in key.items())
+        )
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        valid = False
+    if not valid:
+        raise InvalidRequest("the 'next' token is not valid for this search")
+    return key
+
+
+def search_by_plate(store: ReadStore, query: PlateQuery, clock: Clock) -> ReadPage:
+    """Reads of a plate in the window, newest first, never one past its retention."""
+    if query.start > query.end:
+        raise InvalidRequest("'from' is after 'to'")
+    low = iso_utc(query.start)
+    high = iso_utc(query.end) + "#~"  # '~' sorts after every ULID character
+    start = decode_page_token(query.plate, query.next) if query.next else None
+    now = clock.now()
+    items: list[ReadResult] = []
+    # Expired reads still in the table (TTL lags) are skipped, so keep reading until the page is full.
+    while True:
+        reads, start = store.query_by_plate(query.plate, low, high, query.limit - len(items), start)
+        items.extend(ReadResult(**r.model_dump()) for r in reads if not is_expired(r.expires_at, now))
+        if start is None or len(items) >= query.limit:
+            break
+    return ReadPage(items=items, next=encode_page_token(query.plate, start) if start else None)

@@ -1,0 +1,153 @@
+"""The records the back office keeps and the messages it exchanges (pydantic).
+
+Timestamps are timezone-aware UTC and always written the same way (`iso_utc`):
+fixed-width ISO 8601 with milliseconds, so their text sorts in time order and can be
+part of DynamoDB sort keys.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+
+READ_DISCLAIMER = (
+    "An ALPR read is not an identification: it records that a camera read these characters "
+    "at this time and place. Confirm the plate, state and any hotlist hit (through CLETS) "
+    "before any enforcement action."
+)
+
+ContentType = Literal["image/jpeg", "image/png"]
+
+
+def as_utc(value: datetime) -> datetime:
+    """`value` in UTC; a naive datetime is refused because its zone would be a guess."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("a timestamp must carry a timezone (use UTC, e.g. 2026-01-31T12:00:00Z)")
+    return value.astimezone(UTC)
+
+
+def iso_utc(value: datetime) -> str:
+    """Fixed-width ISO 8601 in UTC with milliseconds, e.g. `2026-01-31T12:00:00.000Z`."""
+    utc = as_utc(value)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def parse_iso_utc(text: str) -> datetime:
+    """An ISO 8601 timestamp with a zone (`Z` or an offset), as UTC."""
+    return as_utc(datetime.fromisoformat(text.strip()))
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc), PlainSerializer(iso_utc, return_type=str)]
+Latitude = Annotated[float, Field(ge=-90.0, le=90.0)]
+Longitude = Annotated[float, Field(ge=-180.0, le=180.0)]
+Heading = Annotated[float, Field(ge=0.0, lt=360.0, description="degrees clockwise from north")]
+
+
+class BoundingBox(BaseModel):
+    """Where the plate is in the image, in pixels."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+class UploadRequest(BaseModel):
+    """What a vehicle unit says about an image before it uploads it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    captured_at: UtcDatetime
+    lat: Latitude
+    lon: Longitude
+    heading: Heading | None = None
+    content_type: ContentType = "image/jpeg"
+
+
+class UploadTicket(BaseModel):
+    """A presigned POST: send `fields` plus the file (as `file`, last) to `url`."""
+
+    url: str
+    fields: dict[str, str]
+    key: str
+    expires_at: UtcDatetime
+
+
+class Capture(BaseModel):
+    """Where, when and by whom an uploaded image was taken (from the object's metadata)."""
+
+    unit_id: str
+    captured_at: UtcDatetime
+    lat: Latitude
+    lon: Longitude
+    heading: Heading | None = None
+
+
+class Read(BaseModel):
+    """One plate read from one image: the record kept in the Reads table."""
+
+    read_id: str
+    plate: str
+    state: str | None = None
+    confidence: float
+    char_confidences: list[float]
+    low_confidence: bool
+    captured_at: UtcDatetime
+    captured_key: str
+    unit_id: str
+    lat: Latitude
+    lon: Longitude
+    heading: Heading | None = None
+    cell_day: str
+    image_bucket: str
+    image_key: str
+    box: BoundingBox
+    model_version: str
+    expires_at: int = Field(description="epoch seconds; DynamoDB TTL")
+    ingested_at: UtcDatetime
+
+
+class ReadResult(Read):
+    """A read as an investigator receives it."""
+
+    disclaimer: str = READ_DISCLAIMER
+
+
+class ReadPage(BaseModel):
+    """One page of reads, newest first; pass `next` back to get the following page."""
+
+    items: list[ReadResult]
+    next: str | None = None
+    disclaimer: str = READ_DISCLAIMER
+
+
+class PlateQuery(BaseModel):
+    """Reads of one plate in a time window."""
+
+    plate: str
+    start: UtcDatetime
+    end: UtcDatetime
+    limit: int = Field(default=50, ge=1, le=500)
+    next: str | None = None
+
+
+class Caller(BaseModel):
+    """The authenticated user behind a request (from the Cognito authorizer's claims)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    username: str
+    groups: frozenset[str] = frozenset()
+
+
+class QuarantineRecord(BaseModel):
+    """Why an upload was set aside instead of read (kept beside it as `<key>.reason.json`)."""
+
+    reason: str
+    detail: str = ""
+    source_bucket: str
+    source_key: str
+    etag: str
+    quarantined_at: UtcDatetime

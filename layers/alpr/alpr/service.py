@@ -1,0 +1,159 @@
+"""Wiring: settings, clock and adapters put together for the handlers (and CLI, local runtime).
+
+Everything is built lazily and once per process (per Lambda container). `reset()` forgets
+it all, for tests that change the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+from uuid import uuid4
+
+from alpr.adapters import aws
+from alpr.adapters.dynamo import DynamoReadStore
+from alpr.adapters.s3 import S3Uploads
+from alpr.domain.callers import require_group
+from alpr.domain.clock import Clock, SystemClock
+from alpr.domain.errors import UploadRejected
+from alpr.domain.reads import reads_from_image, search_by_plate, store_reads
+from alpr.domain.uploads import StoredUpload, check_upload, plan_upload
+from alpr.models import Caller, PlateQuery, QuarantineRecord, ReadPage, UploadRequest, UploadTicket
+from alpr.names import Env, Group
+from alpr.settings import settings
+
+if TYPE_CHECKING:
+    from alpr.recognition import Engine
+
+_clock: Clock = SystemClock()
+
+
+def clock() -> Clock:
+    return _clock
+
+
+def set_clock(new: Clock) -> None:
+    """Swap the process clock (tests, and the local runtime's time travel)."""
+    global _clock
+    _clock = new
+
+
+@cache
+def read_store() -> DynamoReadStore:
+    tables = settings().tables
+    return DynamoReadStore(tables.reads, tables.plates, aws.dynamodb)
+
+
+@cache
+def uploads() -> S3Uploads:
+    buckets = settings().buckets
+    return S3Uploads(buckets.uploads, buckets.quarantine, aws.s3)
+
+
+@cache
+def engine() -> Engine:
+    """The recognition engine, loaded on first use (a cold start of `recognize` only)."""
+    # Imported here so the light functions (api, uploads) never load ONNX Runtime or OpenCV.
+    from alpr.recognition import Engine
+
+    models_dir = os.environ.get(Env.MODELS_DIR)
+    return Engine.load(
+        models_dir=Path(models_dir) if models_dir else None, threads=int(os.environ.get(Env.ORT_THREADS) or 1)
+    )
+
+
+def reset() -> None:
+    """Forget settings, clients and adapters (not the engine: it does not depend on them)."""
+    settings.cache_clear()
+    aws.reset_clients()
+    read_store.cache_clear()
+    uploads.cache_clear()
+    set_clock(SystemClock())
+
+
+def issue_upload_ticket(caller: Caller, request: UploadRequest) -> UploadTicket:
+    """A presigned POST for one image from a vehicle unit."""
+    require_group(caller, Group.UNIT)
+    config = settings()
+    plan = plan_upload(
+        caller,
+        request,
+        str(uuid4()),
+        clock().now(),
+        expires_in=config.upload_url_seconds,
+        max_bytes=config.upload_max_bytes,
+    )
+    return uploads().presign(plan)
+
+
+def search_reads(caller: Caller, query: PlateQuery) -> ReadPage:
+    """Reads of one plate for an authenticated caller.
+
+    The seam for the access gate (issue 4): role, training, purpose and the access record
+    wrap this call; nothing else in the API reaches the Reads table.
+    """
+    del caller  # any authenticated user, until the access gate lands
+    return search_by_plate(read_store(), query, clock())
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """What became of one upload."""
+
+    outcome: Literal["read", "no-plate", "quarantined", "gone"]
+    stored: int = 0
+    found: int = 0
+    reason: str = ""
+
+
+def _quarantine(upload: StoredUpload, reason: str, detail: str) -> Recognition:
+    record = QuarantineRecord(
+        reason=reason,
+        detail=detail,
+        source_bucket=upload.bucket,
+        source_key=upload.key,
+        etag=upload.etag,
+        quarantined_at=clock().now(),
+    )
+    uploads().quarantine(upload, record)
+    return Recognition(outcome="quarantined", reason=reason)
+
+
+def recognize_upload(bucket: str, key: str) -> Recognition:
+    """Check one uploaded image, read its plates and store the reads (or quarantine it).
+
+    Safe to repeat: a gone object was already quarantined, and read ids derive from
+    bucket, key and etag, so the same image never stores a read twice.
+    """
+    from alpr.recognition import ImageRejected, decode_image
+
+    fetched = uploads().fetch(bucket, key)
+    if fetched is None:
+        return Recognition(outcome="gone")
+    upload, data = fetched
+    config = settings()
+    try:
+        capture = check_upload(upload, max_bytes=config.upload_max_bytes)
+        image = decode_image(data)
+    except UploadRejected as rejected:
+        return _quarantine(upload, rejected.reason, rejected.message)
+    except ImageRejected as rejected:
+        return _quarantine(upload, "not-an-image", str(rejected))
+    recognizer = engine()
+    readings = recognizer.read(image)
+    reads = reads_from_image(
+        capture,
+        image_bucket=upload.bucket,
+        image_key=upload.key,
+        etag=upload.etag,
+        readings=readings,
+        model_version=recognizer.model_version,
+        retention=config.retention,
+        clock=clock(),
+    )
+    if not reads:
+        return Recognition(outcome="no-plate", found=len(readings))
+    return Recognition(outcome="read", stored=store_reads(read_store(), reads), found=len(reads))

@@ -1,0 +1,147 @@
+"""Moto in-process: the tables and buckets the handlers use, and the handlers themselves.
+
+Fixtures here are opt-in (nothing autouse), so other integration tests are unaffected.
+In the cloud and in the local stack these resources come from the CDK template; here a
+fixture creates the few the walking-skeleton handlers need.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from alpr import service
+from alpr.names import (
+    READS_BY_CELL_DAY_INDEX,
+    READS_BY_PLATE_INDEX,
+    READS_CELL_DAY_KEY,
+    READS_TIME_KEY,
+    Env,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "events"
+REGION = "us-west-2"
+
+
+@dataclass
+class Stack:
+    reads_table: str
+    plates_table: str
+    uploads_bucket: str
+    quarantine_bucket: str
+    s3: Any
+    dynamodb: Any
+
+
+@dataclass
+class FakeContext:
+    """The attributes Powertools reads from a Lambda context."""
+
+    function_name: str = "test-function"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-west-2:123456789012:function:test-function"
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """A sample event from events/ (a fresh copy each time)."""
+    return copy.deepcopy(json.loads((EVENTS / name).read_text()))
+
+
+def load_handler(function: str) -> ModuleType:
+    """functions/<function>/handler.py under a unique module name, as the local runtime loads it."""
+    path = ROOT / "functions" / function / "handler.py"
+    spec = importlib.util.spec_from_file_location(f"fn_{function}_{uuid.uuid4().hex}", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _create_reads_table(client: Any, name: str) -> None:
+    client.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": a, "AttributeType": "S"}
+            for a in ("read_id", "plate", READS_TIME_KEY, READS_CELL_DAY_KEY)
+        ],
+        KeySchema=[{"AttributeName": "read_id", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": index,
+                "KeySchema": [
+                    {"AttributeName": pk, "KeyType": "HASH"},
+                    {"AttributeName": READS_TIME_KEY, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for index, pk in ((READS_BY_PLATE_INDEX, "plate"), (READS_BY_CELL_DAY_INDEX, READS_CELL_DAY_KEY))
+        ],
+    )
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    """Moto with the Reads and Plates tables and the uploads and quarantine buckets."""
+    suffix = uuid.uuid4().hex[:8]
+    names = Stack(
+        reads_table=f"reads-{suffix}",
+        plates_table=f"plates-{suffix}",
+        uploads_bucket=f"alpr-uploads-{suffix}",
+        quarantine_bucket=f"alpr-quarantine-{suffix}",
+        s3=None,
+        dynamodb=None,
+    )
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_DEV": "false",
+        Env.READS_TABLE: names.reads_table,
+        Env.PLATES_TABLE: names.plates_table,
+        Env.UPLOADS_BUCKET: names.uploads_bucket,
+        Env.QUARANTINE_BUCKET: names.quarantine_bucket,
+        Env.RETENTION_DAYS: "365",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        service.reset()
+        names.s3 = boto3.client("s3", region_name=REGION)
+        names.dynamodb = boto3.client("dynamodb", region_name=REGION)
+        for bucket in (names.uploads_bucket, names.quarantine_bucket):
+            names.s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+        _create_reads_table(names.dynamodb, names.reads_table)
+        names.dynamodb.create_table(
+            TableName=names.plates_table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "plate", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "plate", "KeyType": "HASH"}],
+        )
+        yield names
+    service.reset()
+
+
+@pytest.fixture
+def context() -> FakeContext:
+    return FakeContext(aws_request_id=str(uuid.uuid4()))
