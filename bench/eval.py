@@ -1,0 +1,144 @@
+"""Recognition accuracy and latency over a folder with ground_truth.csv, on one CPU core.
+
+Usage: .venv/bin/python bench/eval.py [DATA] [--out DIR] [--threads N] [--limit N]
+
+DATA holds images/ and ground_truth.csv in the end-to-end format (image,x,y,w,h,plate) or the
+crops format (image,state,plate). Writes DIR/<dataset>.csv with one row per image and prints, as
+its last line, one JSON object: images, exact, within_one, no_plate, state, median_ms, p95_ms, load_s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import pathlib
+import statistics
+import sys
+import time
+
+# One core, as the targets are stated; set before numpy, OpenCV or ONNX Runtime start threads
+# (they are imported inside main()).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "bench" / "openalpr-us-dev"
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance between two strings."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", nargs="?", default=str(DEFAULT_DATA))
+    parser.add_argument("--out", default="eval-out")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--models", default=None, help="models directory (default: layers/models)")
+    parser.add_argument("--split", default=None, help="file listing the image names to evaluate")
+    args = parser.parse_args(argv)
+
+    data = pathlib.Path(args.data)
+    rows = list(csv.DictReader((data / "ground_truth.csv").open()))
+    if args.split:
+        wanted = set(pathlib.Path(args.split).read_text().split())
+        rows = [r for r in rows if r["image"] in wanted]
+    if args.limit:
+        rows = rows[: args.limit]
+    crops_format = "state" in rows[0] if rows else False
+
+    start = time.perf_counter()
+    import cv2
+
+    from alpr.recognition import Engine, ImageRejected, decode_image, normalise_plate
+
+    cv2.setNumThreads(args.threads)
+    engine = Engine.load(pathlib.Path(args.models) if args.models else None, threads=args.threads)
+    load_s = time.perf_counter() - start
+
+    out_dir = pathlib.Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out_csv = out_dir / f"{data.name}.csv"
+    times: list[float] = []
+    exact = within_one = no_plate = state_ok = 0
+    with out_csv.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(
+            [
+                "image",
+                "truth",
+                "predicted",
+                "exact",
+                "within_one",
+                "confidence",
+                "low_confidence",
+                "state_truth",
+                "state_predicted",
+                "ms",
+                "candidates",
+            ]
+        )
+        for row in rows:
+            truth = normalise_plate(row["plate"])
+            raw = (data / "images" / row["image"]).read_bytes()
+            t0 = time.perf_counter()
+            try:
+                readings = engine.read(decode_image(raw))
+            except ImageRejected:
+                readings = []
+            ms = (time.perf_counter() - t0) * 1000
+            times.append(ms)
+            best = readings[0] if readings else None
+            predicted = best.text if best else ""
+            is_exact = predicted == truth
+            near = best is not None and edit_distance(predicted, truth) <= 1
+            exact += is_exact
+            within_one += near
+            no_plate += best is None
+            state_truth = row.get("state", "").upper()
+            state_pred = (best.state or "") if best else ""
+            state_ok += bool(state_truth) and state_pred == state_truth
+            writer.writerow(
+                [
+                    row["image"],
+                    truth,
+                    predicted,
+                    int(is_exact),
+                    int(near),
+                    f"{best.confidence:.4f}" if best else "",
+                    int(best.low_confidence) if best else "",
+                    state_truth,
+                    state_pred,
+                    f"{ms:.1f}",
+                    " ".join(f"{t}:{c:.3f}" for t, c in best.candidates) if best else "",
+                ]
+            )
+    n = len(rows)
+    times_sorted = sorted(times)
+    summary = {
+        "images": n,
+        "exact": round(exact / n, 4) if n else 0.0,
+        "within_one": round(within_one / n, 4) if n else 0.0,
+        "no_plate": round(no_plate / n, 4) if n else 0.0,
+        "state": round(state_ok / n, 4) if (n and crops_format) else None,
+        "median_ms": round(statistics.median(times), 1) if times else 0.0,
+        "p95_ms": round(times_sorted[min(n - 1, int(0.95 * n))], 1) if times else 0.0,
+        "load_s": round(load_s, 3),
+    }
+    print(f"per-image results: {out_csv}", file=sys.stderr)
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,127 @@
+"""CTC decoding that knows what a plate is.
+
+Input is the recognizer's per-timestep probabilities over ``BLANK + ALPHABET`` (column 0 is the
+CTC blank). Output is a ranked list of plate strings, each with per-character probabilities, where
+alternatives come from the recognizer's own second choices at the least certain positions (so a
+0/O or 1/I confusion is settled by the model's probabilities, never by a blind substitution table).
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+import numpy as np
+
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+BLANK = 0
+N_CLASSES = len(ALPHABET) + 1
+
+# US plates carry 1 to 8 characters; most carry 5 to 7.
+MIN_PLATE_LEN = 2
+MAX_PLATE_LEN = 8
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """One reading of one crop: text, its probability, and each character's probability."""
+
+    text: str
+    confidence: float
+    char_confidences: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One emitted character of the best path with its alternatives, best first."""
+
+    options: tuple[tuple[int, float], ...]  # (class index, probability); index BLANK means "drop it"
+
+
+def length_prior(n: int) -> float:
+    """How plausible a plate of n characters is, before looking at the image (1.0 = typical)."""
+    if 5 <= n <= 7:
+        return 1.0
+    if n in (4, 8):
+        return 0.8
+    if n == 3:
+        return 0.4
+    if MIN_PLATE_LEN <= n < 3:
+        return 0.15
+    return 0.02
+
+
+def _slots(probs: np.ndarray, max_alternatives: int) -> list[_Slot]:
+    """Segments of the best path: consecutive timesteps with the same non-blank argmax."""
+    best = probs.argmax(axis=1)
+    slots: list[_Slot] = []
+    t = 0
+    n = len(best)
+    while t < n:
+        c = int(best[t])
+        if c == BLANK:
+            t += 1
+            continue
+        end = t
+        while end + 1 < n and int(best[end + 1]) == c:
+            end += 1
+        segment = probs[t : end + 1]
+        peak = t + int(segment[:, c].argmax())
+        row = probs[peak]
+        order = np.argsort(-row[1:])[:max_alternatives] + 1
+        options = [(int(k), float(row[k])) for k in order]
+        # Dropping the character is the alternative when the blank is strong at its peak.
+        options.append((BLANK, float(row[BLANK])))
+        options.sort(key=lambda o: -o[1])
+        slots.append(_Slot(tuple(options)))
+        t = end + 1
+    return slots
+
+
+def decode(probs: np.ndarray, *, n_candidates: int = 5, max_alternatives: int = 2) -> list[Decoded]:
+    """Ranked plate readings of one crop, best first; [] when nothing legible was emitted.
+
+    ``probs`` has shape (T, N_CLASSES) and rows summing to 1. Candidates are the highest
+    probability combinations of each character's best alternatives (k-best over the slots),
+    re-ranked with the plate length prior.
+    """
+    if probs.ndim != 2 or probs.shape[1] != N_CLASSES:
+        raise ValueError(f"expected (T, {N_CLASSES}) probabilities, got {probs.shape}")
+    slots = _slots(probs, max_alternatives)
+    if not slots:
+        return []
+    # k-best search over the product of per-slot options (lazy, in log space).
+    logs = [[(k, np.log(max(p, 1e-9))) for k, p in s.options] for s in slots]
+    start = tuple(0 for _ in slots)
+    start_score = sum(opts[0][1] for opts in logs)
+    heap: list[tuple[float, tuple[int, ...]]] = [(-start_score, start)]
+    seen = {start}
+    results: list[Decoded] = []
+    pops = 0
+    while heap and len(results) < n_candidates * 4 and pops < 200:
+        pops += 1
+        neg, choice = heapq.heappop(heap)
+        chars = []
+        confs = []
+        for slot_opts, pick in zip(logs, choice, strict=True):
+            k, lp = slot_opts[pick]
+            if k != BLANK:
+                chars.append(ALPHABET[k - 1])
+                confs.append(float(np.exp(lp)))
+        text = "".join(chars)
+        if text and all(r.text != text for r in results):
+            results.append(Decoded(text, float(np.exp(-neg)), tuple(confs)))
+        for i in range(len(choice)):
+            if choice[i] + 1 < len(logs[i]):
+                nxt = (*choice[:i], choice[i] + 1, *choice[i + 1 :])
+                if nxt not in seen:
+                    seen.add(nxt)
+                    score = -neg - logs[i][choice[i]][1] + logs[i][choice[i] + 1][1]
+                    heapq.heappush(heap, (-score, nxt))
+    results.sort(key=lambda r: -r.confidence * length_prior(len(r.text)))
+    return results[:n_candidates]
+
+
+def normalise_plate(text: str) -> str:
+    """Uppercase letters and digits only: the form every comparison uses."""
+    return "".join(ch for ch in text.upper() if ch in ALPHABET)

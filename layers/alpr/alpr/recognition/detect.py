@@ -1,0 +1,212 @@
+"""Finding plate text in a scene: character-like blobs grouped into short horizontal lines.
+
+A plate number is a row of 4 to 8 glyphs of one height on a flat background. Adaptive
+thresholding (both polarities, two window sizes) turns glyphs into connected components; those of
+character shape are linked to neighbours of similar height on the same line; each linked group is a
+candidate. The recognizer, not this module, decides which candidate is a plate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A row of character-like blobs: its box in the image, glyph height, slope and count."""
+
+    box: tuple[int, int, int, int]  # x, y, w, h around the glyphs
+    char_height: float
+    angle_deg: float
+    n_chars: int
+    score: float
+
+
+def _components(binary: np.ndarray, min_h: int, max_h: int) -> np.ndarray:
+    """Character-shaped connected components as rows (x, y, w, h, area).
+
+    Blobs up to 2.6 times wider than tall are kept: two or three glyphs that touch (bold type,
+    blur) form one such blob, and dropping it would cut the plate number short.
+    """
+    _, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    stats = stats[1:]
+    _x, _y, w, h, area = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3], stats[:, 4]
+    aspect = w / np.maximum(h, 1)
+    fill = area / np.maximum(w * h, 1)
+    keep = (h >= min_h) & (h <= max_h) & (aspect >= 0.08) & (aspect <= 2.6) & (fill >= 0.12) & (fill <= 0.92)
+    return np.asarray(stats[keep], dtype=np.int64)
+
+
+def _group(comps: np.ndarray) -> list[np.ndarray]:
+    """Link components of similar height that sit side by side on one line (union-find)."""
+    n = len(comps)
+    if n == 0:
+        return []
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    order = np.argsort(comps[:, 0])
+    c = comps[order].astype(np.float64)
+    cx = c[:, 0] + c[:, 2] / 2
+    cy = c[:, 1] + c[:, 3] / 2
+    h = c[:, 3]
+    for i in range(n):
+        right = c[i, 0] + c[i, 2]
+        for j in range(i + 1, n):
+            gap = c[j, 0] - right
+            if gap > 1.1 * h[i]:
+                break
+            ratio = h[j] / h[i]
+            if not 0.75 <= ratio <= 1.33:
+                continue
+            if abs(cy[j] - cy[i]) > 0.35 * max(h[i], h[j]):
+                continue
+            if gap < -0.3 * min(c[i, 2], c[j, 2]) and abs(cx[j] - cx[i]) < 0.3 * h[i]:
+                continue  # nested blobs (a hole inside a glyph), not a neighbour
+            ri, rj = find(i), find(j)
+            if ri != rj:
+                parent[rj] = ri
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(i)
+    return [c[idx] for idx in groups.values()]
+
+
+def _dedupe_nested(group: np.ndarray) -> np.ndarray:
+    """Drop blobs that sit inside another blob of the group (holes of 0, 8, B...)."""
+    keep = []
+    for i, (x, y, w, h, _) in enumerate(group):
+        inside = False
+        for j, (x2, y2, w2, h2, _) in enumerate(group):
+            if i != j and x >= x2 and y >= y2 and x + w <= x2 + w2 and y + h <= y2 + h2 and w2 * h2 > w * h:
+                inside = True
+                break
+        if not inside:
+            keep.append(i)
+    return group[keep]
+
+
+def find_candidates(image: np.ndarray, *, max_candidates: int = 8) -> list[Candidate]:
+    """Plate-text candidates in a BGR image, most plate-like first."""
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    height, _width = gray.shape
+    min_h = max(8, height // 120)
+    max_h = max(min_h + 1, int(height * 0.8))  # a tight plate crop is mostly glyph
+    found: list[Candidate] = []
+    for block in (15, 31):
+        for invert in (True, False):
+            mode = cv2.THRESH_BINARY_INV if invert else cv2.THRESH_BINARY
+            binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, mode, block, 9)
+            comps = _components(binary, min_h, max_h)
+            for group in _group(comps):
+                group = _dedupe_nested(group)
+                if not 3 <= len(group) <= 12:
+                    continue
+                cand = _candidate(group)
+                if cand is not None:
+                    found.append(cand)
+    found.extend(_merged_neighbours(found))
+    found.sort(key=lambda c: -c.score)
+    kept: list[Candidate] = []
+    for cand in found:
+        if all(_iou(cand.box, k.box) < 0.5 for k in kept):
+            kept.append(cand)
+        if len(kept) >= max_candidates:
+            break
+    return kept
+
+
+def _merged_neighbours(cands: list[Candidate]) -> list[Candidate]:
+    """Rows split by a space or dash ("ABC 123"): join two rows of one height on one line."""
+    merged = []
+    for a in cands:
+        for b in cands:
+            ax1 = a.box[0] + a.box[2]
+            gap = b.box[0] - ax1
+            h = max(a.char_height, b.char_height)
+            if not 0 < gap < 2.2 * h or not 0.8 <= a.char_height / b.char_height <= 1.25:
+                continue
+            if abs((a.box[1] + a.box[3] / 2) - (b.box[1] + b.box[3] / 2)) > 0.3 * h:
+                continue
+            n = a.n_chars + b.n_chars
+            if n > 9:
+                continue
+            x0, y0 = a.box[0], min(a.box[1], b.box[1])
+            x1, y1 = b.box[0] + b.box[2], max(a.box[1] + a.box[3], b.box[1] + b.box[3])
+            score = min(a.score, b.score) * (1.0 if 5 <= n <= 8 else 0.6)
+            merged.append(
+                Candidate(
+                    (x0, y0, x1 - x0, y1 - y0),
+                    (a.char_height + b.char_height) / 2,
+                    (a.angle_deg + b.angle_deg) / 2,
+                    n,
+                    score,
+                )
+            )
+    return merged
+
+
+def _candidate(group: np.ndarray) -> Candidate | None:
+    x0 = group[:, 0].min()
+    y0 = group[:, 1].min()
+    x1 = (group[:, 0] + group[:, 2]).max()
+    y1 = (group[:, 1] + group[:, 3]).max()
+    heights = group[:, 3]
+    med_h = float(np.median(heights))
+    width = x1 - x0
+    if width < 1.5 * med_h or width > 9 * med_h:
+        return None
+    cx = group[:, 0] + group[:, 2] / 2
+    cy = group[:, 1] + group[:, 3] / 2
+    slope = float(np.polyfit(cx, cy, 1)[0]) if len(group) >= 2 and np.ptp(cx) > 0 else 0.0
+    angle = float(np.degrees(np.arctan(slope)))
+    if abs(angle) > 25:
+        return None
+    # A wide blob is several touching glyphs: count it as such.
+    n = int(sum(max(1, round(w / (0.62 * med_h))) for w in group[:, 2]))
+    count_score = 1.0 if 5 <= n <= 8 else (0.7 if n in (4, 9) else 0.4)
+    height_cv = float(np.std(heights) / max(med_h, 1))
+    residual = float(np.std(cy - (np.polyval(np.polyfit(cx, cy, 1), cx) if n >= 2 else cy))) / max(med_h, 1)
+    score = count_score * max(0.0, 1 - 2 * height_cv) * max(0.0, 1 - 3 * residual)
+    return Candidate((int(x0), int(y0), int(width), int(y1 - y0)), med_h, angle, n, score)
+
+
+def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
+    iw = max(0, min(ax1, bx1) - max(a[0], b[0]))
+    ih = max(0, min(ay1, by1) - max(a[1], b[1]))
+    inter = iw * ih
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union else 0.0
+
+
+def crop_line(
+    image: np.ndarray, cand: Candidate, out_h: int, out_w: int, margin: float = 0.35, side_margin: float = 0.6
+) -> np.ndarray:
+    """The candidate's text line, deskewed, with a margin, resized to (out_h, out_w) keeping aspect."""
+    x, y, w, h = cand.box
+    cx, cy = x + w / 2, y + h / 2
+    half_w = w / 2 + side_margin * cand.char_height
+    half_h = cand.char_height / 2 + margin * cand.char_height
+    rot = cv2.getRotationMatrix2D((cx, cy), cand.angle_deg, 1.0)
+    scale = out_h / (2 * half_h)
+    target_w = min(out_w, max(8, round(2 * half_w * scale)))
+    scale_w = target_w / (2 * half_w)
+    # Compose: rotate around the centre, then map the box to the output rectangle.
+    affine = np.array(
+        [[scale_w, 0, -(cx - half_w) * scale_w], [0, scale, -(cy - half_h) * scale]], dtype=np.float64
+    )
+    full = np.vstack([rot, [0, 0, 1]])
+    m2 = affine @ full
+    line = cv2.warpAffine(
+        image, m2, (target_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    return line

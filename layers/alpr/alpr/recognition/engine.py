@@ -1,0 +1,228 @@
+"""The recognition engine: candidate text lines, an ONNX recognizer, plate-aware decoding."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+from alpr.recognition import decoder
+from alpr.recognition.detect import Candidate, crop_line, find_candidates
+
+DEFAULT_MODELS_DIR = pathlib.Path(__file__).resolve().parents[3] / "models"
+# Preference order when several recognizers are installed.
+RECOGNIZERS = ("plate-crnn", "ppocrv6-rec-small")
+MAX_SIDE = 1600  # larger photos are downscaled before the candidate search
+LOW_CONFIDENCE = 0.6
+
+
+@dataclass(frozen=True)
+class PlateReading:
+    """One plate found in an image."""
+
+    text: str
+    confidence: float
+    char_confidences: tuple[float, ...]
+    box: tuple[int, int, int, int]
+    state: str | None
+    low_confidence: bool
+    candidates: tuple[tuple[str, float], ...]
+    crop: np.ndarray
+
+
+def _session(path: pathlib.Path, threads: int) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+class _Recognizer:
+    """An ONNX line recognizer whose output is mapped onto BLANK + ALPHABET."""
+
+    def __init__(self, model_dir: pathlib.Path, threads: int) -> None:
+        self.manifest = json.loads((model_dir / "manifest.json").read_text())
+        self.session = _session(model_dir / self.manifest["file"], threads)
+        self.input_name = self.session.get_inputs()[0].name
+        spec = self.manifest["input"]
+        self.height = int(spec["height"])
+        self.max_width = int(spec["max_width"])
+        self.fixed_width = bool(spec.get("fixed_width", False))
+        self.gray = spec.get("channels") == "GRAY"
+        self.mean = float(spec["mean"])
+        self.std = float(spec["std"])
+        self.kind = self.manifest["kind"]
+        if self.kind == "ppocr-rec":
+            chars = self.session.get_modelmeta().custom_metadata_map["character"].split("\n")
+            self._columns = self._ppocr_columns(chars)
+        self.version = str(self.manifest["version"])
+
+    @staticmethod
+    def _ppocr_columns(chars: list[str]) -> list[list[int]]:
+        """For each ALPHABET symbol, the output columns that mean it (upper and lower case)."""
+        index: dict[str, list[int]] = {}
+        for i, ch in enumerate(chars):
+            index.setdefault(ch, []).append(i + 1)  # column 0 is the CTC blank
+        return [
+            index.get(s, []) + (index.get(s.lower(), []) if s.isalpha() else []) for s in decoder.ALPHABET
+        ]
+
+    def prepare(self, line: np.ndarray) -> np.ndarray:
+        if self.gray:
+            line = cv2.cvtColor(line, cv2.COLOR_BGR2GRAY)[:, :, None]
+        x = (line.astype(np.float32) / 255.0 - self.mean) / self.std
+        return x.transpose(2, 0, 1)
+
+    def probabilities(self, lines: list[np.ndarray]) -> list[np.ndarray]:
+        """Per-timestep probabilities over BLANK + ALPHABET for each line image."""
+        if not lines:
+            return []
+        width = self.max_width if self.fixed_width else max(line.shape[1] for line in lines)
+        batch = np.zeros((len(lines), 1 if self.gray else 3, self.height, width), np.float32)
+        widths = []
+        for i, line in enumerate(lines):
+            x = self.prepare(line)
+            batch[i, :, :, : x.shape[2]] = x
+            widths.append(x.shape[2])
+        out = self.session.run(None, {self.input_name: batch})[0]
+        results = []
+        for i in range(len(lines)):
+            steps = out[i]
+            if not self.fixed_width:
+                # Only the timesteps that cover the line, not the padding.
+                keep = max(1, int(np.ceil(steps.shape[0] * widths[i] / width)))
+                steps = steps[:keep]
+            results.append(self._to_alphabet(steps))
+        return results
+
+    def _to_alphabet(self, steps: np.ndarray) -> np.ndarray:
+        if self.kind == "ppocr-rec":
+            probs = np.zeros((steps.shape[0], decoder.N_CLASSES), np.float32)
+            for k, cols in enumerate(self._columns):
+                if cols:
+                    probs[:, k + 1] = steps[:, cols].sum(axis=1)
+            # Everything that is not a plate character (dashes, dots, spaces...) counts as blank.
+            probs[:, 0] = np.clip(1.0 - probs[:, 1:].sum(axis=1), 0.0, 1.0)
+            return probs
+        # Our own models emit logits over BLANK + ALPHABET already.
+        e = np.exp(steps - steps.max(axis=1, keepdims=True))
+        return np.asarray(e / e.sum(axis=1, keepdims=True), np.float32)
+
+    def line_image(self, image: np.ndarray, cand: Candidate) -> np.ndarray:
+        return crop_line(
+            image, cand, self.height, self.max_width, margin=float(self.manifest.get("margin", 0.35))
+        )
+
+
+def _banner_factor(cand: Candidate, cands: list[Candidate]) -> float:
+    """Below 1 when a row of taller glyphs sits just above or below: this row is the state name or
+    slogan printed around a plate's number, not the number."""
+    x, y, w, h = cand.box
+    tallest = cand.char_height
+    for other in cands:
+        ox, oy, ow, oh = other.box
+        if min(x + w, ox + ow) - max(x, ox) <= 0.3 * min(w, ow):
+            continue
+        if abs((oy + oh / 2) - (y + h / 2)) < 3.5 * max(cand.char_height, other.char_height):
+            tallest = max(tallest, other.char_height)
+    ratio = cand.char_height / tallest
+    return 1.0 if ratio > 0.85 else ratio**2
+
+
+def _plate_box(cand: Candidate, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """The whole plate around its number: US plates are about twice the glyph row's height."""
+    x, y, w, h = cand.box
+    ch = cand.char_height
+    x0 = max(0, int(x - 0.35 * ch))
+    y0 = max(0, int(y - 0.7 * ch))
+    x1 = min(shape[1], int(x + w + 0.35 * ch))
+    y1 = min(shape[0], int(y + h + 0.6 * ch))
+    return x0, y0, x1 - x0, y1 - y0
+
+
+class Engine:
+    """Finds and reads plates. Create once per process (the ONNX sessions load here)."""
+
+    def __init__(self, recognizer: _Recognizer, max_candidates: int = 8) -> None:
+        self._recognizer = recognizer
+        self._max_candidates = max_candidates
+        self.model_version = f"{recognizer.version}+cc-lines-1"
+
+    @classmethod
+    def load(cls, models_dir: pathlib.Path | None = None, threads: int = 1) -> Engine:
+        """Load the best recognizer found under models_dir (default: the repository's layers/models)."""
+        root = models_dir or DEFAULT_MODELS_DIR
+        for name in RECOGNIZERS:
+            if (root / name / "manifest.json").is_file():
+                return cls(_Recognizer(root / name, threads))
+        raise FileNotFoundError(f"no recognizer model under {root} (looked for {', '.join(RECOGNIZERS)})")
+
+    def read(self, image: np.ndarray) -> list[PlateReading]:
+        """Plates in a BGR image, best first; [] when none is legible."""
+        if image.ndim == 2:
+            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+        if image.ndim != 3 or image.shape[0] < 16 or image.shape[1] < 16:
+            return []
+        scale = min(1.0, MAX_SIDE / max(image.shape[:2]))
+        work = (
+            image
+            if scale == 1.0
+            else cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        )
+        cands = find_candidates(work, max_candidates=self._max_candidates)
+        if not cands:
+            return []
+        lines = [self._recognizer.line_image(work, c) for c in cands]
+        readings: list[tuple[float, PlateReading]] = []
+        for cand, probs in zip(cands, self._recognizer.probabilities(lines), strict=True):
+            options = decoder.decode(probs)
+            if not options:
+                continue
+            best = options[0]
+            if len(best.text) < decoder.MIN_PLATE_LEN:
+                continue
+            rank = (
+                best.confidence
+                * decoder.length_prior(len(best.text))
+                * (0.5 + 0.5 * cand.score)
+                * _banner_factor(cand, cands)
+            )
+            x, y, w, h = _plate_box(cand, work.shape)
+            box = (int(x / scale), int(y / scale), int(w / scale), int(h / scale))
+            crop = image[box[1] : box[1] + box[3], box[0] : box[0] + box[2]].copy()
+            low = best.confidence < LOW_CONFIDENCE or min(best.char_confidences) < 0.5
+            readings.append(
+                (
+                    rank,
+                    PlateReading(
+                        text=best.text,
+                        confidence=round(best.confidence, 4),
+                        char_confidences=tuple(round(c, 4) for c in best.char_confidences),
+                        box=box,
+                        state=None,
+                        low_confidence=low,
+                        candidates=tuple((o.text, round(o.confidence, 4)) for o in options),
+                        crop=crop,
+                    ),
+                )
+            )
+        readings.sort(key=lambda r: -r[0])
+        out: list[PlateReading] = []
+        for rank, reading in readings:
+            if rank < 0.05:
+                continue
+            if any(_overlaps(reading.box, o.box) for o in out):
+                continue
+            out.append(reading)
+        return out
+
+
+def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    iw = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    ih = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    return iw * ih > 0.3 * min(a[2] * a[3], b[2] * b[3])

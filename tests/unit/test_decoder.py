@@ -1,0 +1,80 @@
+"""The plate decoder on hand-made CTC probability arrays."""
+
+import numpy as np
+import pytest
+
+from alpr.recognition.decoder import ALPHABET, BLANK, N_CLASSES, decode, length_prior, normalise_plate
+
+
+def _probs(steps: list[dict[str, float]]) -> np.ndarray:
+    """One row per timestep: the given symbols' probabilities, the rest on the blank ('-')."""
+    out = np.zeros((len(steps), N_CLASSES), np.float32)
+    for t, step in enumerate(steps):
+        for sym, p in step.items():
+            out[t, BLANK if sym == "-" else ALPHABET.index(sym) + 1] = p
+        out[t, BLANK] += 1.0 - out[t].sum()
+    return out
+
+
+def _word(text: str, p: float = 0.98) -> list[dict[str, float]]:
+    steps: list[dict[str, float]] = []
+    for ch in text:
+        steps += [{ch: p}, {ch: p}, {"-": 1.0}]
+    return steps
+
+
+def test_clean_sequence_decodes_exactly_with_repeats_and_blanks() -> None:
+    # Given a path "7 7 - A A - A - 1" (repeats collapse, a blank separates the two A's)
+    probs = _probs(_word("7AA1"))
+    # When decoded
+    best = decode(probs)[0]
+    # Then the repeated letter survives and confidences are per character
+    assert best.text == "7AA1"
+    assert len(best.char_confidences) == 4
+    assert best.confidence == pytest.approx(0.98**4, rel=1e-3)
+
+
+def test_confusable_is_resolved_by_the_models_own_probabilities() -> None:
+    # Given a position where the model prefers O (0.55) over 0 (0.40)
+    steps = [*_word("AB"), {"O": 0.55, "0": 0.4}, {"-": 1.0}, *_word("12")]
+    options = decode(_probs(steps))
+    # Then O wins, 0 is the runner-up candidate, and the uncertain character carries a low confidence
+    assert options[0].text == "ABO12"
+    assert options[1].text == "AB012"
+    assert options[0].char_confidences[2] == pytest.approx(0.55, abs=1e-3)
+    assert options[0].confidence > options[1].confidence
+
+
+def test_candidates_are_ordered_best_first_and_unique() -> None:
+    steps = [*_word("8"), {"B": 0.5, "8": 0.45}, {"-": 1.0}, *_word("XY2"), {"Z": 0.6, "2": 0.35}]
+    options = decode(_probs(steps), n_candidates=4)
+    texts = [o.text for o in options]
+    assert len(texts) == len(set(texts))
+    scores = [o.confidence * length_prior(len(o.text)) for o in options]
+    assert scores == sorted(scores, reverse=True)
+    assert {"8BXY2Z", "88XY2Z", "8BXY22"} <= set(texts)
+
+
+def test_weak_character_can_be_dropped_as_an_alternative() -> None:
+    # Given a spurious character that is barely above the blank
+    steps = [*_word("ABC123"), {"7": 0.51}]
+    texts = [o.text for o in decode(_probs(steps))]
+    assert texts[0] == "ABC1237"
+    assert "ABC123" in texts
+
+
+def test_all_blank_gives_no_reading() -> None:
+    assert decode(_probs([{"-": 1.0}] * 10)) == []
+
+
+def test_wrong_shape_is_refused() -> None:
+    with pytest.raises(ValueError):
+        decode(np.zeros((5, 10), np.float32))
+
+
+def test_length_prior_prefers_plate_lengths() -> None:
+    assert length_prior(7) > length_prior(4) > length_prior(3) > length_prior(2) > length_prior(12)
+
+
+def test_normalise_strips_everything_but_letters_and_digits() -> None:
+    assert normalise_plate(" 7-abc.123 ") == "7ABC123"

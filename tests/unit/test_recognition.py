@@ -1,0 +1,122 @@
+"""The recognition engine on rendered scenes, and its handling of bad input."""
+
+import cv2
+import numpy as np
+import pytest
+
+from alpr.recognition import Engine, ImageRejected, PlateReading, decode_image
+from alpr.synth import render_scene
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine.load(threads=1)
+
+
+# Rendered plates the engine must read exactly (letters and digits of several states).
+PLATES = [
+    ("7ABC123", "CA", 3),
+    ("KXJ4821", "NY", 12),
+    ("FGJ235", "TX", 21),
+    ("6MMD595", "FL", 4),
+    ("NW25K9P", "WA", 8),
+]
+
+
+@pytest.mark.parametrize(("text", "state", "seed"), PLATES)
+def test_engine_reads_rendered_plates_exactly(engine: Engine, text: str, state: str, seed: int) -> None:
+    data, (x, y, w, h) = render_scene(text, state, seed=seed)
+    readings = engine.read(decode_image(data))
+    assert readings, "no plate found"
+    best = readings[0]
+    assert best.text == text
+    assert best.candidates[0][0] == text
+    assert len(best.char_confidences) == len(text)
+    assert 0.0 < best.confidence <= 1.0
+    # The reported box overlaps the rendered plate.
+    bx, by, bw, bh = best.box
+    assert min(bx + bw, x + w) > max(bx, x) and min(by + bh, y + h) > max(by, y)
+    assert best.crop.ndim == 3 and best.crop.shape[0] > 0
+
+
+def test_readings_are_ordered_and_candidates_best_first(engine: Engine) -> None:
+    data, _ = render_scene("5FPK224", "CA", seed=7)
+    readings = engine.read(decode_image(data))
+    for reading in readings:
+        confs = [c for _, c in reading.candidates]
+        assert confs == sorted(confs, reverse=True) or reading.candidates[0][0] == reading.text
+        assert reading.text == reading.candidates[0][0]
+
+
+def test_blurrier_darker_image_gives_lower_confidence(engine: Engine) -> None:
+    data, _ = render_scene("4TRK771", "CA", seed=3)
+    sharp = decode_image(data)
+    degraded = cv2.GaussianBlur((sharp * 0.35).astype(np.uint8), (7, 7), 0)
+    good = engine.read(sharp)[0]
+    bad = engine.read(degraded)
+    assert good.text == "4TRK771"
+    assert not bad or bad[0].confidence < good.confidence
+
+
+def test_plain_grey_image_has_no_plate(engine: Engine) -> None:
+    assert engine.read(np.full((480, 640, 3), 128, np.uint8)) == []
+
+
+def test_tiny_array_has_no_plate(engine: Engine) -> None:
+    assert engine.read(np.zeros((4, 4, 3), np.uint8)) == []
+
+
+def test_grayscale_array_is_accepted(engine: Engine) -> None:
+    data, _ = render_scene("7ABC123", "CA", seed=3)
+    gray = cv2.cvtColor(decode_image(data), cv2.COLOR_BGR2GRAY)
+    assert [r.text for r in engine.read(gray)][:1] == ["7ABC123"]
+
+
+def test_model_version_names_the_model(engine: Engine) -> None:
+    assert engine.model_version
+    assert isinstance(PlateReading, type)
+
+
+def _jpeg(shape: tuple[int, int]) -> bytes:
+    ok, buf = cv2.imencode(".jpg", np.full((*shape, 3), 200, np.uint8))
+    assert ok
+    return buf.tobytes()
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (b"GIF89a....", "not a JPEG or PNG"),
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 20, "truncated"),
+        (_jpeg((20, 20)), "too small"),
+    ],
+)
+def test_bad_bytes_are_rejected_with_a_reason(data: bytes, reason: str) -> None:
+    with pytest.raises(ImageRejected) as err:
+        decode_image(data)
+    assert reason in err.value.reason
+
+
+def test_truncated_jpeg_is_rejected() -> None:
+    data, _ = render_scene("7ABC123", seed=1)
+    with pytest.raises(ImageRejected, match="truncated"):
+        decode_image(data[: len(data) // 2])
+
+
+def test_huge_declared_size_is_rejected_before_decoding() -> None:
+    data = _jpeg((200, 300))
+    with pytest.raises(ImageRejected, match="too big"):
+        decode_image(data, max_pixels=50_000)
+
+
+def test_png_is_accepted() -> None:
+    ok, buf = cv2.imencode(".png", np.full((64, 96, 3), 10, np.uint8))
+    assert ok
+    assert decode_image(buf.tobytes()).shape == (64, 96, 3)
+
+
+def test_garbage_after_jpeg_header_is_rejected() -> None:
+    data = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4 + b"\xff\xd9"
+    with pytest.raises(ImageRejected):
+        decode_image(data)
