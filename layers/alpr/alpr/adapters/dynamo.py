@@ -25,7 +25,7 @@ def _to_dynamo(value: Any) -> Any:
     if isinstance(value, float):
         return Decimal(repr(value))
     if isinstance(value, dict):
-        return {k: _to_dynamo(v) for k, v in value.items() if v is not None}
+        return {k: _to_dynamo(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_to_dynamo(v) for v in value]
     return value
@@ -42,7 +42,7 @@ def _from_dynamo(value: Any) -> Any:
 
 
 def to_item(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A plain dict (floats allowed, None dropped) as a DynamoDB item."""
+    """A plain dict (floats allowed; None kept as NULL, so every field is there) as a DynamoDB item."""
     return {k: _serializer.serialize(v) for k, v in _to_dynamo(dict(data)).items()}
 
 
