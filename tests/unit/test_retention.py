@@ -1,0 +1,41 @@
+"""Retention: never under a year; expiry from capture time; expired reads are recognised."""
+
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from alpr.domain.retention import expires_at, is_expired
+from alpr.settings import MIN_RETENTION_DAYS, Retention
+
+CAPTURED = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("days", [0, 30, 364])
+def test_retention_under_a_year_is_refused(days: int) -> None:
+    with pytest.raises(ValidationError, match="legal minimum"):
+        Retention(days=days)
+
+
+def test_default_is_the_legal_minimum() -> None:
+    assert Retention().days == MIN_RETENTION_DAYS == 365
+
+
+def test_expiry_is_capture_plus_retention() -> None:
+    assert expires_at(CAPTURED, Retention(days=365)) == int(
+        datetime(2027, 1, 31, 12, 0, tzinfo=UTC).timestamp()
+    )
+    assert expires_at(CAPTURED, Retention(days=730)) == int(
+        datetime(2028, 1, 31, 12, 0, tzinfo=UTC).timestamp()
+    )
+
+
+def test_expired_from_the_expiry_instant_on() -> None:
+    expiry = expires_at(CAPTURED, Retention())
+    assert not is_expired(expiry, datetime(2027, 1, 31, 11, 59, 59, tzinfo=UTC))
+    assert is_expired(expiry, datetime(2027, 1, 31, 12, 0, 0, tzinfo=UTC))
+
+
+def test_naive_time_is_refused() -> None:
+    with pytest.raises(ValueError, match="timezone"):
+        expires_at(datetime(2026, 1, 31, 12, 0), Retention())
