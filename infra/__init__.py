@@ -1,0 +1,1 @@
+"""The CDK app of the ALPR back office: one construct per capability, composed in stack.py."""

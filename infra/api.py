@@ -1,0 +1,190 @@
+"""The REST API: Cognito authorizer in front of the api and uploads functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from alpr import names
+from alpr.names import Env, Function, Output
+from infra.auth import Auth
+from infra.build_assets import Assets
+from infra.functions import LOG_RETENTION, AlprFunction
+from infra.layers import Layers
+from infra.nag import acknowledge
+from infra.naming import fix_logical_id, output
+from infra.storage import Storage
+
+API_TIMEOUT = Duration.seconds(29)  # API Gateway's integration limit
+API_MEMORY_MB = 512
+UPLOADS_TIMEOUT = Duration.seconds(10)
+UPLOADS_MEMORY_MB = 256
+THROTTLE_RATE = 50  # requests per second, steady
+THROTTLE_BURST = 100
+
+
+class Api(Construct):
+    """REST API with access logs, tracing and throttling; every method but GET /health is authorized."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        storage: Storage,
+        auth: Auth,
+        layers: Layers,
+        assets: Assets,
+        retention_days: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        common: dict[str, Any] = dict(
+            key=storage.key, retention_days=retention_days, layers=[layers.alpr, layers.models]
+        )
+        models_env = {Env.MODELS_DIR.value: names.MODELS_LAYER_DIR}
+        self.api_function = AlprFunction(
+            self,
+            "ApiFunction",
+            service=Function.API,
+            code=_function_code(assets, Function.API),
+            memory_size=API_MEMORY_MB,
+            timeout=API_TIMEOUT,
+            environment=models_env,
+            **common,
+        )
+        fix_logical_id(self.api_function.function, "ApiFunction")
+        fn = self.api_function
+        fn.read_write_table(
+            storage.reads,
+            Env.READS_TABLE,
+            indexes=[names.READS_BY_PLATE_INDEX, names.READS_BY_CELL_DAY_INDEX],
+        )
+        fn.read_table(storage.plates, Env.PLATES_TABLE)
+        fn.read_write_table(storage.hotlist, Env.HOTLIST_TABLE, indexes=[names.HOTLIST_OCR_INDEX])
+        fn.read_write_table(storage.alerts, Env.ALERTS_TABLE, indexes=[names.ALERTS_BY_STATUS_INDEX])
+        fn.read_write_table(storage.personnel, Env.PERSONNEL_TABLE)
+        fn.read_write_table(storage.release_requests, Env.RELEASE_REQUESTS_TABLE)
+        fn.read_objects(
+            storage.uploads,
+            Env.UPLOADS_BUCKET,
+            prefix=names.RAW_PREFIX,
+            reason="Signs short-lived GET links to the images of the reads a search returns; "
+            "keys are per upload, so the permission is on the raw/ prefix.",
+        )
+        fn.write_objects(
+            storage.access_log,
+            Env.ACCESS_LOG_BUCKET,
+            prefix=names.ACCESS_LOG_PREFIX,
+            reason="Appends access records as new objects under access-log/dt=YYYY-MM-DD/; "
+            "each record is a new key.",
+        )
+
+        self.uploads_function = AlprFunction(
+            self,
+            "UploadsFunction",
+            service=Function.UPLOADS,
+            code=_function_code(assets, Function.UPLOADS),
+            memory_size=UPLOADS_MEMORY_MB,
+            timeout=UPLOADS_TIMEOUT,
+            environment=models_env,
+            **common,
+        )
+        fix_logical_id(self.uploads_function.function, "UploadsFunction")
+        self.uploads_function.write_objects(
+            storage.uploads,
+            Env.UPLOADS_BUCKET,
+            prefix=names.RAW_PREFIX,
+            reason="Signs presigned POSTs for units' uploads under raw/<unit>/...; "
+            "each upload gets a new key, so the permission is on the raw/ prefix.",
+        )
+
+        access_logs = logs.LogGroup(
+            self,
+            "AccessLogs",
+            retention=LOG_RETENTION,
+            encryption_key=storage.key,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.rest_api = apigw.RestApi(
+            self,
+            "RestApi",
+            description="ALPR back office",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
+            deploy_options=apigw.StageOptions(
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=True,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+                tracing_enabled=True,
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,  # request bodies would put plates and tokens in the logs
+                metrics_enabled=True,
+                throttling_rate_limit=THROTTLE_RATE,
+                throttling_burst_limit=THROTTLE_BURST,
+            ),
+        )
+        fix_logical_id(self.rest_api, "RestApi")
+        acknowledge(
+            self.rest_api,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonAPIGatewayPushToCloudWatchLogs]",
+            "The account-level role API Gateway needs to write execution logs; the AWS managed policy "
+            "is the documented one and only allows CloudWatch Logs writes.",
+        )
+        acknowledge(
+            self.rest_api,
+            "AwsSolutions-APIG3",
+            "WAF is an account-level choice with its own cost; throttling, Cognito and the request "
+            "validator guard this API. Add a WebACL association when the agency's WAF exists.",
+        )
+        authorizer = apigw.CognitoUserPoolsAuthorizer(self, "Authorizer", cognito_user_pools=[auth.user_pool])
+        validator = self.rest_api.add_request_validator(
+            "RequestValidator", validate_request_body=True, validate_request_parameters=True
+        )
+        authorized: dict[str, Any] = dict(
+            authorizer=authorizer,
+            authorization_type=apigw.AuthorizationType.COGNITO,
+            request_validator=validator,
+        )
+        api_integration = apigw.LambdaIntegration(fn.function)
+
+        health = self.rest_api.root.add_resource("health").add_method(
+            "GET", api_integration, request_validator=validator
+        )
+        for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
+            acknowledge(
+                health,
+                rule,
+                "GET /health is the unauthenticated liveness probe: it returns only whether the service "
+                "is up, no data.",
+            )
+        v1 = self.rest_api.root.add_resource("v1")
+        v1.add_resource("uploads").add_method(
+            "POST",
+            apigw.LambdaIntegration(self.uploads_function.function),
+            **authorized,
+        )
+        v1.add_resource("{proxy+}").add_method("ANY", api_integration, **authorized)
+
+        output(self, Output.API_URL, self.rest_api.url)
+
+
+def _function_code(assets: Assets, function: Function) -> lambda_.Code:
+    return lambda_.Code.from_asset(
+        str(assets.function_code(function.value)), exclude=["__pycache__", "*.pyc"]
+    )

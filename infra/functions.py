@@ -1,0 +1,167 @@
+"""One Lambda function the way every function of the stack is made.
+
+Each gets its own role that starts empty, an explicit KMS-encrypted log group with
+retention, X-Ray tracing, and environment variables that come from the resources it is
+granted, so a name is never typed twice and a function only knows what it may touch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from alpr.names import Env, Function
+from infra.nag import acknowledge
+
+LOG_RETENTION = logs.RetentionDays.ONE_YEAR  # CJIS: audit records kept at least one year
+
+TABLE_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan")
+TABLE_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
+KEY_DECRYPT = ("kms:Decrypt",)
+KEY_ENCRYPT = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
+
+
+class AlprFunction(Construct):
+    """A function with a least-privilege role; grant it resources through the methods below."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        service: Function,
+        key: kms.IKey,
+        retention_days: int,
+        memory_size: int,
+        timeout: Duration,
+        code: lambda_.Code | None = None,
+        image: lambda_.DockerImageCode | None = None,
+        layers: Sequence[lambda_.ILayerVersion] = (),
+        environment: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.key = key
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=LOG_RETENTION,
+            encryption_key=key,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{service.value} function: only what it is granted",
+        )
+        self.log_group.grant_write(self.role)
+        variables = {
+            Env.SERVICE.value: service.value,
+            Env.RETENTION_DAYS.value: str(retention_days),
+            **(environment or {}),
+        }
+        common: dict[str, Any] = dict(
+            role=self.role,
+            memory_size=memory_size,
+            timeout=timeout,
+            architecture=lambda_.Architecture.X86_64,
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=self.log_group,
+            environment=variables,
+            description=f"ALPR {service.value}",
+        )
+        if image is not None:
+            self.function: lambda_.Function = lambda_.DockerImageFunction(
+                self, "Function", code=image, **common
+            )
+        elif code is not None:
+            self.function = lambda_.Function(
+                self,
+                "Function",
+                code=code,
+                handler="handler.lambda_handler",
+                runtime=lambda_.Runtime.PYTHON_3_11,
+                layers=list(layers),
+                **common,
+            )
+            acknowledge(
+                self.function,
+                "AwsSolutions-L1",
+                "Pinned to Python 3.11, the version the project is written and tested for (pyproject, CI, "
+                "the local runtime runs these handlers in-process); moving up is a deliberate change.",
+            )
+        else:
+            raise ValueError(f"{service.value}: give either code or image")
+        # The role's X-Ray statement comes from Tracing.ACTIVE.
+        acknowledge(
+            self.role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions; "
+            "Resource * is the only form AWS accepts for them.",
+        )
+
+    def set_env(self, name: Env, value: str) -> None:
+        self.function.add_environment(name.value, value)
+
+    def read_table(self, table: dynamodb.Table, env: Env, *, indexes: Sequence[str] = ()) -> None:
+        """Read the table (and the named indexes) and learn its name from `env`."""
+        self._table(table, env, TABLE_READ, KEY_DECRYPT, indexes)
+
+    def read_write_table(self, table: dynamodb.Table, env: Env, *, indexes: Sequence[str] = ()) -> None:
+        """Read and write the table (and query the named indexes) and learn its name from `env`."""
+        self._table(table, env, TABLE_READ + TABLE_WRITE, KEY_ENCRYPT, indexes)
+
+    def _table(
+        self,
+        table: dynamodb.Table,
+        env: Env,
+        actions: Sequence[str],
+        key_actions: Sequence[str],
+        indexes: Sequence[str],
+    ) -> None:
+        resources = [table.table_arn, *(f"{table.table_arn}/index/{index}" for index in indexes)]
+        self.role.add_to_principal_policy(iam.PolicyStatement(actions=list(actions), resources=resources))
+        self._use_key(key_actions)
+        self.set_env(env, table.table_name)
+
+    def read_objects(self, bucket: s3.Bucket, env: Env, *, prefix: str, reason: str) -> None:
+        """GetObject under `prefix` of the bucket; `reason` explains the object wildcard to reviewers."""
+        self._objects(bucket, env, ("s3:GetObject", "s3:GetObjectVersion"), KEY_DECRYPT, prefix, reason)
+
+    def write_objects(self, bucket: s3.Bucket, env: Env, *, prefix: str, reason: str) -> None:
+        """PutObject under `prefix` of the bucket; `reason` explains the object wildcard to reviewers."""
+        self._objects(bucket, env, ("s3:PutObject",), KEY_ENCRYPT, prefix, reason)
+
+    def _objects(
+        self,
+        bucket: s3.Bucket,
+        env: Env,
+        actions: Sequence[str],
+        key_actions: Sequence[str],
+        prefix: str,
+        reason: str,
+    ) -> None:
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=list(actions), resources=[bucket.arn_for_objects(f"{prefix}*")])
+        )
+        self._use_key(key_actions)
+        self.set_env(env, bucket.bucket_name)
+        stack = Stack.of(self)
+        resource = bucket.node.default_child
+        assert isinstance(resource, CfnElement)
+        logical_id = stack.resolve(resource.logical_id)
+        acknowledge(self.role, f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/{prefix}*]", reason)
+
+    def _use_key(self, actions: Sequence[str]) -> None:
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=list(actions), resources=[self.key.key_arn])
+        )

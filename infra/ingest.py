@@ -1,0 +1,139 @@
+"""Ingest and recognition: uploads bucket raw/ -> SQS (with DLQ) -> the recognize function."""
+
+from __future__ import annotations
+
+import jsii
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from aws_cdk.interfaces.aws_s3 import IBucketRef
+from constructs import Construct
+
+from alpr import names
+from alpr.names import Env, Function
+from infra.build_assets import Assets
+from infra.functions import AlprFunction
+from infra.naming import fix_logical_id
+from infra.storage import Storage
+
+RECOGNIZE_TIMEOUT = Duration.seconds(60)
+RECOGNIZE_MEMORY_MB = 2048  # ~1.2 vCPU: detection and OCR are CPU-bound
+RECOGNIZE_ORT_THREADS = 1  # more intra-op threads than vCPUs only contend
+BATCH_SIZE = 5
+MAX_RECEIVES = 3  # then the message goes to the dead-letter queue
+
+
+class Ingest(Construct):
+    """The queue between S3 and recognition, and the recognize function on it."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, storage: Storage, assets: Assets, retention_days: int
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "DeadLetterQueue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=storage.key,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        fix_logical_id(self.dead_letter_queue, "IngestDeadLetterQueue")
+        self.queue = sqs.Queue(
+            self,
+            "Queue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=storage.key,
+            enforce_ssl=True,
+            # AWS guidance for Lambda event sources: six times the function timeout.
+            visibility_timeout=Duration.seconds(RECOGNIZE_TIMEOUT.to_seconds() * 6),
+            dead_letter_queue=sqs.DeadLetterQueue(
+                max_receive_count=MAX_RECEIVES, queue=self.dead_letter_queue
+            ),
+        )
+        fix_logical_id(self.queue, "IngestQueue")
+        storage.uploads.add_event_notification(
+            s3.EventType.OBJECT_CREATED,
+            _QueueDestination(self.queue, storage.key),
+            s3.NotificationKeyFilter(prefix=names.RAW_PREFIX),
+        )
+
+        self.recognize = AlprFunction(
+            self,
+            "Recognize",
+            service=Function.RECOGNIZE,
+            key=storage.key,
+            retention_days=retention_days,
+            memory_size=RECOGNIZE_MEMORY_MB,
+            timeout=RECOGNIZE_TIMEOUT,
+            image=lambda_.DockerImageCode.from_image_asset(str(assets.recognize_image)),
+            environment={
+                Env.MODELS_DIR.value: names.MODELS_LAYER_DIR,
+                Env.ORT_THREADS.value: str(RECOGNIZE_ORT_THREADS),
+            },
+        )
+        fix_logical_id(self.recognize.function, "RecognizeFunction")
+        fn = self.recognize
+        fn.read_objects(
+            storage.uploads,
+            Env.UPLOADS_BUCKET,
+            prefix=names.RAW_PREFIX,
+            reason="Reads the uploaded images it is told about; their keys are made per upload, "
+            "so the permission is on the raw/ prefix.",
+        )
+        fn.write_objects(
+            storage.quarantine,
+            Env.QUARANTINE_BUCKET,
+            prefix=names.QUARANTINE_PREFIX,
+            reason="Writes a rejected upload and its reason under quarantine/; keys follow the upload's key.",
+        )
+        fn.read_write_table(storage.reads, Env.READS_TABLE)
+        fn.read_write_table(storage.plates, Env.PLATES_TABLE)
+        fn.read_table(storage.hotlist, Env.HOTLIST_TABLE, indexes=[names.HOTLIST_OCR_INDEX])
+        fn.read_write_table(storage.alerts, Env.ALERTS_TABLE)
+        fn.function.add_event_source(
+            sources.SqsEventSource(self.queue, batch_size=BATCH_SIZE, report_batch_item_failures=True)
+        )
+
+
+@jsii.implements(s3.IBucketNotificationDestination)
+class _QueueDestination:
+    """S3 -> SQS on a queue encrypted with the key that also encrypts the bucket.
+
+    CDK's SqsDestination scopes the key-policy grant to the bucket's ARN; with one key for
+    both, the key would refer to the bucket that refers to the key (a cycle CloudFormation
+    refuses). The queue policy stays scoped to the bucket; the key grant is scoped to this
+    account's S3.
+    """
+
+    def __init__(self, queue: sqs.Queue, key: kms.IKey) -> None:
+        self.queue = queue
+        self.key = key
+
+    def bind(self, scope: Construct, bucket: IBucketRef) -> s3.BucketNotificationDestinationConfig:
+        s3_service = iam.ServicePrincipal("s3.amazonaws.com")
+        added = self.queue.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[s3_service],
+                actions=["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
+                resources=[self.queue.queue_arn],
+                conditions={"ArnLike": {"aws:SourceArn": bucket.bucket_ref.bucket_arn}},
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[s3_service],
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            )
+        )
+        return s3.BucketNotificationDestinationConfig(
+            arn=self.queue.queue_arn,
+            type=s3.BucketNotificationDestinationType.QUEUE,
+            dependencies=[added.policy_dependable] if added.policy_dependable else None,
+        )
