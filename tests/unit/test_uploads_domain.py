@@ -130,6 +130,7 @@ def with_meta(**meta: str) -> StoredUpload:
         (with_meta(**{"captured-at": "2026-11-28T23:59:30"}), "missing-metadata"),
         (with_meta(**{"captured-at": "2026-11-27T10:00:00.000Z"}), "key-layout"),
         (an_upload(key="raw/unit-0042/elsewhere.jpg"), "key-layout"),
+        (an_upload(metadata={}), "missing-metadata"),
     ],
     ids=[
         "other-unit",
@@ -143,6 +144,7 @@ def with_meta(**meta: str) -> StoredUpload:
         "naive-time",
         "day-mismatch",
         "bad-key",
+        "no-metadata",
     ],
 )
 def test_policy_violations_are_named(upload: StoredUpload, reason: str) -> None:

@@ -107,6 +107,7 @@ class Recognition:
     stored: int = 0
     found: int = 0
     reason: str = ""
+    detail: str = ""
 
 
 def _quarantine(upload: StoredUpload, reason: str, detail: str) -> Recognition:
@@ -119,7 +120,7 @@ def _quarantine(upload: StoredUpload, reason: str, detail: str) -> Recognition:
         quarantined_at=clock().now(),
     )
     uploads().quarantine(upload, record)
-    return Recognition(outcome="quarantined", reason=reason)
+    return Recognition(outcome="quarantined", reason=reason, detail=detail)
 
 
 def recognize_upload(bucket: str, key: str) -> Recognition:

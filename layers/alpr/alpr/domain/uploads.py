@@ -125,7 +125,9 @@ def check_upload(upload: StoredUpload, *, max_bytes: int) -> Capture:
     """The capture an upload carries, or UploadRejected naming the rule it breaks."""
     parts = parse_raw_key(upload.key)
     meta = {k.lower(): v for k, v in upload.metadata.items()}
-    if meta.get(UNIT_META) != parts.unit_id:
+    if UNIT_META not in meta:
+        raise UploadRejected("missing-metadata", "the upload carries no capture metadata (x-amz-meta-unit-id)")
+    if meta[UNIT_META] != parts.unit_id:
         raise UploadRejected(
             "unit-mismatch",
             f"metadata unit '{meta.get(UNIT_META)}' does not own key prefix raw/{parts.unit_id}/",
