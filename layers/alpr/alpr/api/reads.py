@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.metrics import MetricUnit
 
 from alpr import service
 from alpr.api.auth import current_caller
@@ -15,6 +17,7 @@ from alpr.domain.plates import plate_for_search
 from alpr.models import PlateQuery, ReadPage, parse_iso_utc
 
 router = Router()
+metrics = Metrics()  # shares the handler's metric set; flushed by its @log_metrics
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -47,4 +50,6 @@ def list_reads(
         limit=limit,
         next=next or None,
     )
-    return service.search_reads(caller, query)
+    page = service.search_reads(caller, query)
+    metrics.add_metric(name="ReadsReturned", unit=MetricUnit.Count, value=len(page.items))
+    return page

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.metrics import MetricUnit
 
 from alpr import service
 from alpr.api.auth import current_caller
 from alpr.models import UploadRequest, UploadTicket
 
 router = Router()
+metrics = Metrics()  # shares the handler's metric set; flushed by its @log_metrics
 
 
 @router.post("/v1/uploads", summary="Ticket to upload one image (vehicle units)")
 def create_upload(request: Annotated[UploadRequest, Body()]) -> UploadTicket:
-    return service.issue_upload_ticket(current_caller(router), request)
+    ticket = service.issue_upload_ticket(current_caller(router), request)
+    metrics.add_metric(name="UploadTicketsIssued", unit=MetricUnit.Count, value=1)
+    return ticket
