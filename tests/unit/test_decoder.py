@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from alpr.recognition.decoder import ALPHABET, BLANK, N_CLASSES, decode, length_prior, normalise_plate
+from alpr.recognition.decoder import (
+    ALPHABET,
+    BLANK,
+    N_CLASSES,
+    decode,
+    length_prior,
+    normalise_plate,
+    plate_prior,
+)
 
 
 def _probs(steps: list[dict[str, float]]) -> np.ndarray:
@@ -50,7 +58,7 @@ def test_candidates_are_ordered_best_first_and_unique() -> None:
     options = decode(_probs(steps), n_candidates=4)
     texts = [o.text for o in options]
     assert len(texts) == len(set(texts))
-    scores = [o.confidence * length_prior(len(o.text)) for o in options]
+    scores = [o.confidence * plate_prior(o.text) for o in options]
     assert scores == sorted(scores, reverse=True)
     assert {"8BXY2Z", "88XY2Z", "8BXY22"} <= set(texts)
 
@@ -78,3 +86,9 @@ def test_length_prior_prefers_plate_lengths() -> None:
 
 def test_normalise_strips_everything_but_letters_and_digits() -> None:
     assert normalise_plate(" 7-abc.123 ") == "7ABC123"
+
+
+def test_plate_prior_prefers_mixed_serials_to_timestamps_and_words() -> None:
+    assert plate_prior("7ABC123") > plate_prior("201406")
+    assert plate_prior("7ABC123") > plate_prior("NOTICE")
+    assert plate_prior("AB1") < plate_prior("AB1234")

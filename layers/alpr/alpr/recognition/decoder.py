@@ -31,6 +31,16 @@ class Decoded:
     char_confidences: tuple[float, ...]
 
 
+def plate_prior(text: str) -> float:
+    """How plate-like a string is before looking at the image: its length, and whether it mixes
+    letters and digits as nearly all US serials do (all-digit strings are mostly timestamps and
+    street numbers; all-letter ones mostly words on signs, frames and bumper stickers)."""
+    prior = length_prior(len(text))
+    has_digit = any(ch.isdigit() for ch in text)
+    has_letter = any(ch.isalpha() for ch in text)
+    return prior if has_digit and has_letter else prior * 0.45
+
+
 @dataclass(frozen=True)
 class _Slot:
     """One emitted character of the best path with its alternatives, best first."""
@@ -83,7 +93,7 @@ def decode(probs: np.ndarray, *, n_candidates: int = 5, max_alternatives: int = 
 
     ``probs`` has shape (T, N_CLASSES) and rows summing to 1. Candidates are the highest
     probability combinations of each character's best alternatives (k-best over the slots),
-    re-ranked with the plate length prior.
+    re-ranked with the plate prior (length, mix of letters and digits).
     """
     if probs.ndim != 2 or probs.shape[1] != N_CLASSES:
         raise ValueError(f"expected (T, {N_CLASSES}) probabilities, got {probs.shape}")
@@ -118,7 +128,7 @@ def decode(probs: np.ndarray, *, n_candidates: int = 5, max_alternatives: int = 
                     seen.add(nxt)
                     score = -neg - logs[i][choice[i]][1] + logs[i][choice[i] + 1][1]
                     heapq.heappush(heap, (-score, nxt))
-    results.sort(key=lambda r: -r.confidence * length_prior(len(r.text)))
+    results.sort(key=lambda r: -r.confidence * plate_prior(r.text))
     return results[:n_candidates]
 
 

@@ -36,7 +36,9 @@ def _components(binary: np.ndarray, min_h: int, max_h: int) -> np.ndarray:
     _x, _y, w, h, area = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3], stats[:, 4]
     aspect = w / np.maximum(h, 1)
     fill = area / np.maximum(w * h, 1)
-    keep = (h >= min_h) & (h <= max_h) & (aspect >= 0.08) & (aspect <= 2.6) & (fill >= 0.12) & (fill <= 0.92)
+    glyph = (aspect >= 0.08) & (aspect <= 1.2) & (fill >= 0.12)
+    touching = (aspect > 1.2) & (aspect <= 2.6) & (fill >= 0.35)  # a frame or ring is sparser
+    keep = (h >= min_h) & (h <= max_h) & (fill <= 0.92) & (glyph | touching)
     return np.asarray(stats[keep], dtype=np.int64)
 
 
@@ -107,8 +109,11 @@ def find_candidates(image: np.ndarray, *, max_candidates: int = 8) -> list[Candi
             binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, mode, block, 9)
             comps = _components(binary, min_h, max_h)
             for group in _group(comps):
+                if len(group) < 3:
+                    continue
                 group = _dedupe_nested(group)
-                if not 3 <= len(group) <= 12:
+                single = int((group[:, 2] <= 1.2 * group[:, 3]).sum())
+                if not 3 <= len(group) <= 12 or single < 2:
                     continue
                 cand = _candidate(group)
                 if cand is not None:

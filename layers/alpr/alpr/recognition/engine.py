@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pathlib
 from dataclasses import dataclass
@@ -12,10 +13,13 @@ import onnxruntime as ort
 
 from alpr.recognition import decoder
 from alpr.recognition.detect import Candidate, crop_line, find_candidates
+from alpr.recognition.state import match_state
 
 DEFAULT_MODELS_DIR = pathlib.Path(__file__).resolve().parents[3] / "models"
 # Preference order when several recognizers are installed.
 RECOGNIZERS = ("plate-crnn", "ppocrv6-rec-small")
+# The general text recognizer that reads the words around the number (state names, slogans).
+TEXT_READER = "ppocrv6-rec-small"
 MAX_SIDE = 1600  # larger photos are downscaled before the candidate search
 LOW_CONFIDENCE = 0.6
 
@@ -72,23 +76,13 @@ class _Recognizer:
             index.get(s, []) + (index.get(s.lower(), []) if s.isalpha() else []) for s in decoder.ALPHABET
         ]
 
-    def prepare(self, line: np.ndarray) -> np.ndarray:
-        if self.gray:
-            line = cv2.cvtColor(line, cv2.COLOR_BGR2GRAY)[:, :, None]
-        x = (line.astype(np.float32) / 255.0 - self.mean) / self.std
-        return x.transpose(2, 0, 1)
-
     def probabilities(self, lines: list[np.ndarray]) -> list[np.ndarray]:
         """Per-timestep probabilities over BLANK + ALPHABET for each line image."""
         if not lines:
             return []
         width = self.max_width if self.fixed_width else max(line.shape[1] for line in lines)
-        batch = np.zeros((len(lines), 1 if self.gray else 3, self.height, width), np.float32)
-        widths = []
-        for i, line in enumerate(lines):
-            x = self.prepare(line)
-            batch[i, :, :, : x.shape[2]] = x
-            widths.append(x.shape[2])
+        batch = np.stack([line_tensor(line, width, self.gray, self.mean, self.std) for line in lines])
+        widths = [line.shape[1] for line in lines]
         out = self.session.run(None, {self.input_name: batch})[0]
         results = []
         for i in range(len(lines)):
@@ -119,6 +113,52 @@ class _Recognizer:
         )
 
 
+class _TextReader:
+    """A general text-line recognizer (PP-OCR rec) returning free text, for the words around a
+    plate's number."""
+
+    def __init__(self, model_dir: pathlib.Path, threads: int) -> None:
+        self.manifest = json.loads((model_dir / "manifest.json").read_text())
+        self.session = _session(model_dir / self.manifest["file"], threads)
+        self.input_name = self.session.get_inputs()[0].name
+        self.chars = ["", *self.session.get_modelmeta().custom_metadata_map["character"].split("\n"), " "]
+        self.height = int(self.manifest["input"]["height"])
+        self.version = str(self.manifest["version"])
+
+    def read(self, strips: list[np.ndarray], max_width: int = 480) -> list[str]:
+        strips = [s for s in strips if s.size and s.shape[0] >= 6 and s.shape[1] >= 12]
+        if not strips:
+            return []
+        resized = []
+        for strip in strips:
+            w = int(min(max_width, max(16, round(strip.shape[1] * self.height / strip.shape[0]))))
+            resized.append(cv2.resize(strip, (w, self.height), interpolation=cv2.INTER_LINEAR))
+        width = max(r.shape[1] for r in resized)
+        batch = np.stack([line_tensor(r, width, False, 0.5, 0.5) for r in resized])
+        out = self.session.run(None, {self.input_name: batch})[0]
+        texts = []
+        for row in out.argmax(axis=2):
+            prev, chars = 0, []
+            for k in row.tolist():
+                if k != prev and k != 0 and k < len(self.chars):
+                    chars.append(self.chars[k])
+                prev = k
+            texts.append("".join(chars))
+        return texts
+
+
+def _word_strips(image: np.ndarray, cand: Candidate) -> list[np.ndarray]:
+    """The bands above and below a number row, where plates print the state and a slogan."""
+    x, y, w, h = cand.box
+    ch = cand.char_height
+    x0, x1 = max(0, int(x - 0.8 * ch)), min(image.shape[1], int(x + w + 0.8 * ch))
+    above = image[max(0, int(y - 1.6 * ch)) : max(0, int(y - 0.05 * ch)), x0:x1]
+    below = image[
+        min(image.shape[0], int(y + h + 0.05 * ch)) : min(image.shape[0], int(y + h + 1.1 * ch)), x0:x1
+    ]
+    return [above, below]
+
+
 def _banner_factor(cand: Candidate, cands: list[Candidate]) -> float:
     """Below 1 when a row of taller glyphs sits just above or below: this row is the state name or
     slogan printed around a plate's number, not the number."""
@@ -132,6 +172,18 @@ def _banner_factor(cand: Candidate, cands: list[Candidate]) -> float:
             tallest = max(tallest, other.char_height)
     ratio = cand.char_height / tallest
     return 1.0 if ratio > 0.85 else ratio**2
+
+
+def line_tensor(line: np.ndarray, width: int, gray: bool, mean: float, std: float) -> np.ndarray:
+    """A BGR line image as a normalised (C, H, width) float tensor, right-padded by repeating its
+    last column (training uses this same function, so the model sees what it saw in training)."""
+    if line.shape[1] < width:
+        line = cv2.copyMakeBorder(line, 0, 0, 0, width - line.shape[1], cv2.BORDER_REPLICATE)
+    line = line[:, :width]
+    if gray:
+        line = cv2.cvtColor(line, cv2.COLOR_BGR2GRAY)[:, :, None]
+    x = (line.astype(np.float32) / 255.0 - mean) / std
+    return np.ascontiguousarray(x.transpose(2, 0, 1))
 
 
 def _plate_box(cand: Candidate, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
@@ -148,19 +200,36 @@ def _plate_box(cand: Candidate, shape: tuple[int, ...]) -> tuple[int, int, int, 
 class Engine:
     """Finds and reads plates. Create once per process (the ONNX sessions load here)."""
 
-    def __init__(self, recognizer: _Recognizer, max_candidates: int = 8) -> None:
+    def __init__(
+        self, recognizer: _Recognizer, text_reader: _TextReader | None, max_candidates: int = 10
+    ) -> None:
         self._recognizer = recognizer
+        self._text_reader = text_reader
         self._max_candidates = max_candidates
-        self.model_version = f"{recognizer.version}+cc-lines-1"
+        words = f"+{text_reader.version}" if text_reader else ""
+        self.model_version = f"{recognizer.version}{words}+cc-rows-2"
 
     @classmethod
     def load(cls, models_dir: pathlib.Path | None = None, threads: int = 1) -> Engine:
-        """Load the best recognizer found under models_dir (default: the repository's layers/models)."""
+        """Load the best plate recognizer under models_dir (default: the repository's layers/models),
+        and the text reader for state names when it is there."""
         root = models_dir or DEFAULT_MODELS_DIR
+        reader = (
+            _TextReader(root / TEXT_READER, threads)
+            if (root / TEXT_READER / "manifest.json").is_file()
+            else None
+        )
         for name in RECOGNIZERS:
             if (root / name / "manifest.json").is_file():
-                return cls(_Recognizer(root / name, threads))
+                return cls(_Recognizer(root / name, threads), reader)
         raise FileNotFoundError(f"no recognizer model under {root} (looked for {', '.join(RECOGNIZERS)})")
+
+    def _state(self, image: np.ndarray, cand: Candidate) -> str | None:
+        if self._text_reader is None:
+            return None
+        found = [match_state(t) for t in self._text_reader.read(_word_strips(image, cand))]
+        scored = [f for f in found if f is not None]
+        return max(scored, key=lambda f: f[1])[0] if scored else None
 
     def read(self, image: np.ndarray) -> list[PlateReading]:
         """Plates in a BGR image, best first; [] when none is legible."""
@@ -178,7 +247,7 @@ class Engine:
         if not cands:
             return []
         lines = [self._recognizer.line_image(work, c) for c in cands]
-        readings: list[tuple[float, PlateReading]] = []
+        readings: list[tuple[float, Candidate, PlateReading]] = []
         for cand, probs in zip(cands, self._recognizer.probabilities(lines), strict=True):
             options = decoder.decode(probs)
             if not options:
@@ -188,7 +257,7 @@ class Engine:
                 continue
             rank = (
                 best.confidence
-                * decoder.length_prior(len(best.text))
+                * decoder.plate_prior(best.text)
                 * (0.5 + 0.5 * cand.score)
                 * _banner_factor(cand, cands)
             )
@@ -199,6 +268,7 @@ class Engine:
             readings.append(
                 (
                     rank,
+                    cand,
                     PlateReading(
                         text=best.text,
                         confidence=round(best.confidence, 4),
@@ -213,12 +283,14 @@ class Engine:
             )
         readings.sort(key=lambda r: -r[0])
         out: list[PlateReading] = []
-        for rank, reading in readings:
+        for rank, cand, reading in readings:
             if rank < 0.05:
                 continue
             if any(_overlaps(reading.box, o.box) for o in out):
                 continue
-            out.append(reading)
+            # The state is read for the best plates only: it costs a second recognizer pass.
+            state = self._state(work, cand) if len(out) < 2 else None
+            out.append(dataclasses.replace(reading, state=state))
         return out
 
 

@@ -1,0 +1,1 @@
+"""Training code for the plate recognizer (`make train`); never imported at run time."""

@@ -1,0 +1,200 @@
+"""Train the plate recognizer and export it to layers/models/plate-crnn (`make train`).
+
+    .venv/bin/python -m training.train [--epochs N] [--synthetic N] [--threads 1]
+
+Data: rendered plates (alpr.synth), the training split of openalpr-us-crops
+(training/splits/us-crops-train.txt) and openalpr-br-crops; never openalpr-us-dev, never the
+held-out split training/splits/us-crops-test.txt. Seeds are fixed, so a run is repeatable up to
+floating-point nondeterminism.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import pathlib
+import random
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from alpr.recognition.decoder import ALPHABET
+from training.dataset import HEIGHT, MARGIN, WIDTH, Sample, real_crops, split, synthetic
+from training.model import PlateCRNN
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+WORK = REPO / "training" / "work"
+OUT = REPO / "layers" / "models" / "plate-crnn"
+SEED = 20261129
+
+
+def build_data(
+    n_synthetic: int, us_copies: int, br_copies: int
+) -> tuple[np.ndarray, list[str], dict[str, int]]:
+    cache = WORK / f"data-{n_synthetic}-{us_copies}-{br_copies}.npz"
+    if cache.exists():
+        z = np.load(cache)
+        return z["x"], list(z["y"]), json.loads(str(z["counts"]))
+    samples: list[Sample] = []
+    counts: dict[str, int] = {}
+    t0 = time.time()
+    parts = [
+        ("synthetic", synthetic(n_synthetic, SEED, gray=True)),
+        (
+            "us-crops-train",
+            real_crops("openalpr-us-crops", split("us-crops-train.txt"), us_copies, SEED, True),
+        ),
+        ("br-crops", real_crops("openalpr-br-crops", None, br_copies, SEED + 1, True)),
+    ]
+    for name, gen in parts:
+        before = len(samples)
+        samples.extend(gen)
+        counts[name] = len(samples) - before
+        print(f"{name}: {counts[name]} lines ({time.time() - t0:.0f} s)", flush=True)
+    x = np.stack([s.image for s in samples]).astype(np.float16)
+    y = [s.label for s in samples]
+    WORK.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, x=x, y=np.array(y), counts=json.dumps(counts))
+    return x, y, counts
+
+
+def encode(labels: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    targets = torch.tensor([ALPHABET.index(c) + 1 for label in labels for c in label], dtype=torch.long)
+    lengths = torch.tensor([len(label) for label in labels], dtype=torch.long)
+    return targets, lengths
+
+
+def greedy(logits: torch.Tensor) -> list[str]:
+    out = []
+    for row in logits.argmax(-1).tolist():
+        prev, chars = 0, []
+        for k in row:
+            if k != prev and k != 0:
+                chars.append(ALPHABET[k - 1])
+            prev = k
+        out.append("".join(chars))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--epochs", type=int, default=16)
+    parser.add_argument("--synthetic", type=int, default=12000)
+    parser.add_argument("--us-copies", type=int, default=8)
+    parser.add_argument("--br-copies", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--batch", type=int, default=128)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(SEED)
+    random.seed(SEED)
+    np.random.seed(SEED)
+
+    x_all, y_all, counts = build_data(args.synthetic, args.us_copies, args.br_copies)
+    n = len(y_all)
+    order = np.random.permutation(n)
+    n_val = min(1000, n // 20)
+    val_idx, train_idx = order[:n_val], order[n_val:]
+    model = PlateCRNN()
+    params = sum(p.numel() for p in model.parameters())
+    print(f"{n} lines, {params} parameters", flush=True)
+    steps = args.epochs * (len(train_idx) // args.batch)
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps, pct_start=0.15)
+    ctc = nn.CTCLoss(blank=0, zero_infinity=True)
+    t0 = time.time()
+    step = 0
+    for epoch in range(args.epochs):
+        model.train()
+        np.random.shuffle(train_idx)
+        total = 0.0
+        for b in range(len(train_idx) // args.batch):
+            idx = train_idx[b * args.batch : (b + 1) * args.batch]
+            xb = torch.from_numpy(x_all[idx].astype(np.float32))
+            # Cheap on-the-fly variety: random contrast/brightness and inversion (light-on-dark plates).
+            gain = torch.empty(len(idx), 1, 1, 1).uniform_(0.7, 1.3)
+            bias = torch.empty(len(idx), 1, 1, 1).uniform_(-0.2, 0.2)
+            xb = xb * gain + bias
+            flip = torch.rand(len(idx)) < 0.1
+            xb[flip] = -xb[flip]
+            targets, lengths = encode([y_all[i] for i in idx])
+            logits = model(xb)
+            log_probs = logits.log_softmax(-1).permute(1, 0, 2)  # (T, N, C)
+            input_lengths = torch.full((len(idx),), log_probs.shape[0], dtype=torch.long)
+            loss = ctc(log_probs, targets, input_lengths, lengths)
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            if step < steps - 1:
+                sched.step()
+            step += 1
+            total += float(loss)
+        model.eval()
+        with torch.no_grad():
+            pred = greedy(model(torch.from_numpy(x_all[val_idx].astype(np.float32))))
+        acc = np.mean([p == y_all[i] for p, i in zip(pred, val_idx, strict=True)])
+        print(
+            f"epoch {epoch + 1}/{args.epochs} loss {total / max(1, b + 1):.3f} val_exact {acc:.3f} "
+            f"({time.time() - t0:.0f} s)",
+            flush=True,
+        )
+    export(model, counts, params, args, time.time() - t0)
+
+
+def export(
+    model: nn.Module, counts: dict[str, int], params: int, args: argparse.Namespace, seconds: float
+) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    model.eval()
+    path = OUT / "model.onnx"
+    dummy = torch.zeros(1, 1, HEIGHT, WIDTH)
+    torch.onnx.export(
+        model,
+        (dummy,),
+        str(path),
+        input_names=["x"],
+        output_names=["logits"],
+        dynamic_axes={"x": {0: "n"}, "logits": {0: "n"}},
+        opset_version=17,
+        dynamo=False,
+    )
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest = {
+        "name": "plate-crnn",
+        "kind": "crnn",
+        "role": "recognizer",
+        "version": f"plate-crnn-{digest[:8]}",
+        "file": "model.onnx",
+        "sha256": digest,
+        "source": "trained by this project: training/train.py (make train)",
+        "licence": "Apache-2.0 (the weights; see training_data for the data's terms)",
+        "input": {
+            "height": HEIGHT,
+            "max_width": WIDTH,
+            "fixed_width": True,
+            "channels": "GRAY",
+            "mean": 0.5,
+            "std": 0.5,
+        },
+        "margin": MARGIN,
+        "output": "logits over CTC blank + 0-9A-Z, 32 timesteps",
+        "parameters": params,
+        "training_data": {
+            "lines": counts,
+            "synthetic": "alpr.synth.render_plate, augmented (training/dataset.py)",
+            "us-crops-train": "openalpr/benchmarks seg_and_ocr (AGPL-3.0), images listed in training/splits/us-crops-train.txt",
+            "br-crops": "openalpr/train-detector br (AGPL-3.0)",
+            "never_used": "openalpr-us-dev (end-to-end evaluation set) and training/splits/us-crops-test.txt",
+        },
+        "training": {"epochs": args.epochs, "seed": SEED, "threads": args.threads, "seconds": round(seconds)},
+    }
+    (OUT / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    print(f"exported {path} ({path.stat().st_size} bytes) sha256 {digest}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
