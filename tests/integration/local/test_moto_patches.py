@@ -11,21 +11,36 @@ from pathlib import Path
 
 import boto3
 import pytest
+import requests
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from alpr.local import lambda_runtime
+from alpr.local import moto_patches
 from alpr.local.deploy import zip_placeholder
 from alpr.local.stack import free_port
 
 HANDLER = textwrap.dedent(
     """
+    import json
     import os
+    import urllib.parse
+
+    import boto3
 
     SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME")  # read at import, as Powertools does
 
     def lambda_handler(event, context):
         if event.get("fail"):
             raise ValueError("asked to fail")
+        body = event.get("Records", [{}])[0].get("body", "")
+        if body.startswith("{"):
+            if "Records" not in json.loads(body):  # S3's test event when notifications are set
+                return {"batchItemFailures": []}
+            s3_event = json.loads(body)["Records"][0]["s3"]
+            key = urllib.parse.unquote_plus(s3_event["object"]["key"])  # S3 events carry keys URL-encoded
+            head = boto3.client("s3").head_object(Bucket=s3_event["bucket"]["name"], Key=key)
+            with open(os.environ["SEEN_FILE"], "w") as seen:
+                json.dump(head["Metadata"], seen)
+            return {"batchItemFailures": []}
         if "Records" in event:
             bodies = [r["body"] for r in event["Records"]]
             failures = [{"itemIdentifier": r["messageId"]} for r in event["Records"] if r["body"] == "poison"]
@@ -58,9 +73,9 @@ def functions_dir(tmp_path: Path) -> Path:
     service = tmp_path / "functions" / "echo"
     service.mkdir(parents=True)
     (service / "handler.py").write_text(HANDLER)
-    lambda_runtime.install(tmp_path / "functions")
+    moto_patches.install(tmp_path / "functions")
     yield tmp_path / "functions"
-    lambda_runtime.uninstall()
+    moto_patches.uninstall()
 
 
 def clients(endpoint: str):
@@ -130,3 +145,34 @@ def test_sqs_mapping_delivers_and_keeps_reported_failures_on_the_queue(
     assert {"good", "poison"} <= set(seen.read_text().split())
     left = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
     assert [m["Body"] for m in left] == ["poison"]
+
+
+def test_a_post_upload_is_announced_only_once_its_metadata_is_stored(
+    moto_endpoint, functions_dir, tmp_path, monkeypatch
+):
+    # Given a bucket that notifies a queue mapped to a function that reads the object's metadata
+    seen = tmp_path / "seen"
+    monkeypatch.setenv("SEEN_FILE", str(seen))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    lam, sqs, _ = clients(moto_endpoint)
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+    name = create_echo(moto_endpoint, seen)
+    bucket = f"b-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    queue_url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=name, BatchSize=1)
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]
+        },
+    )
+    # When a browser-style POST uploads an object with metadata
+    post = s3.generate_presigned_post(bucket, "raw/x.jpg", Fields={"x-amz-meta-unit-id": "unit-07"})
+    response = requests.post(post["url"], data=post["fields"], files={"file": ("x.jpg", b"data")}, timeout=10)
+    # Then the function triggered by the event already sees the metadata
+    assert response.status_code == 204
+    assert json.loads(seen.read_text()) == {"unit-id": "unit-07"}

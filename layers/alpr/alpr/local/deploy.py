@@ -41,7 +41,7 @@ def zip_placeholder() -> bytes:
     """Lambda requires code; locally the handler runs in-process from functions/<name>/."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("README.txt", "Runs in-process: see alpr.local.lambda_runtime\n")
+        archive.writestr("README.txt", "Runs in-process: see alpr.local.moto_patches\n")
     return buffer.getvalue()
 
 

@@ -1,10 +1,14 @@
-"""Run Lambda functions registered in moto in this process instead of in Docker.
+"""The only place that touches moto's internals; its tests pin what it relies on, so a
+moto upgrade that moves it fails loudly.
 
-moto invokes functions through the private `LambdaFunction._invoke_lambda`, for
-`lambda:Invoke`, SQS event-source mappings and Step Functions `lambda:invoke`. This
-module replaces that one method (and nothing else) with a call into the real handler at
-`functions/<POWERTOOLS_SERVICE_NAME>/handler.py`. It is the only place that touches
-moto's internals; its tests pin the behaviour so a moto upgrade that moves it fails loudly.
+1. Functions run in this process instead of in Docker. moto invokes functions through
+   the private `LambdaFunction._invoke_lambda`, for `lambda:Invoke`, SQS event-source
+   mappings and Step Functions `lambda:invoke`; that one method is replaced with a call
+   into the real handler at `functions/<POWERTOOLS_SERVICE_NAME>/handler.py`.
+2. S3 announces a POST upload only once it is stored. moto's browser-POST handler sends
+   the ObjectCreated event before it sets the object's metadata; with functions invoked
+   synchronously, `recognize` would see an object without its capture metadata. Events
+   raised during a POST are held and sent when the POST has finished, as S3 does.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from types import ModuleType
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
+from moto.s3 import notifications as s3_notifications
+from moto.s3.responses import S3Response
 
 from alpr.names import Env
 
@@ -32,6 +38,9 @@ _lock = threading.Lock()
 _modules: dict[Path, ModuleType] = {}
 _original_invoke: Callable[..., tuple[str, bool, str]] | None = None
 _functions_dir: Path | None = None
+_original_send_event: Callable[..., None] | None = None
+_original_post: Callable[..., Any] | None = None
+_held_events = threading.local()
 
 
 @dataclass
@@ -88,7 +97,7 @@ def _is_sqs_batch(event: Any) -> bool:
 
 def invoke_in_process(function: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
     """The replacement for LambdaFunction._invoke_lambda: (payload, errored, logs)."""
-    assert _functions_dir is not None, "alpr.local.lambda_runtime.install() was not called"
+    assert _functions_dir is not None, "alpr.local.moto_patches.install() was not called"
     if isinstance(event, str | bytes):
         event = json.loads(event or "{}")
     service = (function.environment_vars or {}).get(Env.SERVICE.value)
@@ -118,21 +127,48 @@ def invoke_in_process(function: LambdaFunction, event: Any = None) -> tuple[str,
     return json.dumps(result), errored, ""
 
 
+def _send_event_when_stored(*args: Any, **kwargs: Any) -> None:
+    held: list[tuple[Any, Any]] | None = getattr(_held_events, "events", None)
+    if held is not None:
+        held.append((args, kwargs))
+        return
+    assert _original_send_event is not None
+    _original_send_event(*args, **kwargs)
+
+
+def _post_then_notify(self: S3Response, *args: Any, **kwargs: Any) -> Any:
+    assert _original_post is not None and _original_send_event is not None
+    _held_events.events = []
+    try:
+        result = _original_post(self, *args, **kwargs)
+    finally:
+        held, _held_events.events = _held_events.events, None
+    for event_args, event_kwargs in held:
+        _original_send_event(*event_args, **event_kwargs)
+    return result
+
+
 def install(functions_dir: Path) -> None:
-    """Patch moto so every registered function runs its real handler in this process."""
-    global _original_invoke, _functions_dir
+    """Patch moto: functions run their real handlers in this process; POST uploads notify once stored."""
+    global _original_invoke, _functions_dir, _original_send_event, _original_post
     _functions_dir = functions_dir
     if _original_invoke is None:
         _original_invoke = LambdaFunction._invoke_lambda
+        _original_send_event = s3_notifications.send_event
+        _original_post = S3Response._bucket_response_post
 
         def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
             return invoke_in_process(self, event)
 
         LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
+        s3_notifications.send_event = _send_event_when_stored
+        S3Response._bucket_response_post = _post_then_notify  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
-    global _original_invoke
+    global _original_invoke, _original_send_event, _original_post
     if _original_invoke is not None:
         LambdaFunction._invoke_lambda = _original_invoke  # type: ignore[method-assign]
-        _original_invoke = None
+        s3_notifications.send_event = _original_send_event  # type: ignore[assignment]
+        S3Response._bucket_response_post = _original_post  # type: ignore[method-assign]
+        _original_invoke = _original_send_event = _original_post = None

@@ -4,6 +4,7 @@ functions in-process, seeded users, a TTL sweeper and the HTTP API."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import socket
@@ -17,7 +18,7 @@ import boto3
 import requests
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from alpr.local import lambda_runtime
+from alpr.local import moto_patches
 from alpr.local.deploy import Deployer, Deployment
 from alpr.local.http_api import LocalApi, TokenVerifier, routes_from_template
 from alpr.local.template import Template, TemplateError, template_path
@@ -149,6 +150,7 @@ class LocalStack:
     def start(self) -> LocalStack:
         template = Template.load(template_path(self.cdk_out))
         self._environment()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines drown the output
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
         self._server.start()
         # Step Functions runs the real ASL (moto's default only records executions).
@@ -157,7 +159,7 @@ class LocalStack:
             json={"stepfunctions": {"execute_state_machine": True}},
             timeout=10,
         ).raise_for_status()
-        lambda_runtime.install(self.root / "functions")
+        moto_patches.install(self.root / "functions")
         self.deployment = Deployer(template, self.endpoint_url, REGION).deploy()
         os.environ.update(self.deployment.shared_environment())
         self._seed_users()
@@ -175,7 +177,7 @@ class LocalStack:
             if stoppable is not None:
                 stoppable.stop()
         state_file(self.port).unlink(missing_ok=True)
-        lambda_runtime.uninstall()
+        moto_patches.uninstall()
 
     def __enter__(self) -> LocalStack:
         return self.start()
