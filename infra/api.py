@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import CfnOutput, Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from alpr import names
@@ -17,7 +18,7 @@ from infra.build_assets import Assets
 from infra.functions import LOG_RETENTION, AlprFunction
 from infra.layers import Layers
 from infra.nag import acknowledge
-from infra.naming import fix_logical_id, output
+from infra.naming import fix_logical_id
 from infra.storage import Storage
 
 API_TIMEOUT = Duration.seconds(29)  # API Gateway's integration limit
@@ -146,11 +147,12 @@ class Api(Construct):
             "The account-level role API Gateway needs to write execution logs; the AWS managed policy "
             "is the documented one and only allows CloudWatch Logs writes.",
         )
-        acknowledge(
-            self.rest_api,
-            "AwsSolutions-APIG3",
-            "WAF is an account-level choice with its own cost; throttling, Cognito and the request "
-            "validator guard this API. Add a WebACL association when the agency's WAF exists.",
+        self.web_acl = _web_acl(self)
+        wafv2.CfnWebACLAssociation(
+            self,
+            "WebAclAssociation",
+            resource_arn=self.rest_api.deployment_stage.stage_arn,
+            web_acl_arn=self.web_acl.attr_arn,
         )
         authorizer = apigw.CognitoUserPoolsAuthorizer(self, "Authorizer", cognito_user_pools=[auth.user_pool])
         validator = self.rest_api.add_request_validator(
@@ -181,10 +183,51 @@ class Api(Construct):
         )
         v1.add_resource("{proxy+}").add_method("ANY", api_integration, **authorized)
 
-        output(self, Output.API_URL, self.rest_api.url)
+        # RestApi writes its URL as an output of its own; give that one the fixed name.
+        endpoint = self.rest_api.node.find_child("Endpoint")
+        assert isinstance(endpoint, CfnOutput)
+        endpoint.override_logical_id(Output.API_URL.value)
 
 
 def _function_code(assets: Assets, function: Function) -> lambda_.Code:
     return lambda_.Code.from_asset(
         str(assets.function_code(function.value)), exclude=["__pycache__", "*.pyc"]
+    )
+
+
+# AWS managed rule groups: common exploits (OWASP top 10), known bad inputs, and
+# addresses on Amazon's threat-intelligence reputation list.
+MANAGED_RULE_GROUPS = (
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesAmazonIpReputationList",
+)
+
+
+def _web_acl(scope: Construct) -> wafv2.CfnWebACL:
+    def visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+        return wafv2.CfnWebACL.VisibilityConfigProperty(
+            cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
+        )
+
+    return wafv2.CfnWebACL(
+        scope,
+        "WebAcl",
+        scope="REGIONAL",
+        default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+        visibility_config=visibility("alpr-api"),
+        rules=[
+            wafv2.CfnWebACL.RuleProperty(
+                name=group,
+                priority=priority,
+                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                        vendor_name="AWS", name=group
+                    )
+                ),
+                visibility_config=visibility(group),
+            )
+            for priority, group in enumerate(MANAGED_RULE_GROUPS)
+        ],
     )

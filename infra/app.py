@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make `infra` importable
@@ -40,14 +42,17 @@ FEATURE_FLAGS = {
 
 
 def make_app(
-    assets: Assets, *, retention_days: int | None = None, outdir: str | None = None
+    assets: Assets, *, context: Mapping[str, Any] | None = None, outdir: str | None = None
 ) -> tuple[App, AlprStack]:
-    """The app with its one stack and the nag checks registered; nothing synthesized yet."""
-    app = App(context=FEATURE_FLAGS, outdir=outdir)
-    if retention_days is None:
-        retention_days = int(app.node.try_get_context(RETENTION_CONTEXT) or MIN_RETENTION_DAYS)
+    """The app with its one stack and the nag checks registered; nothing synthesized yet.
+
+    `context` adds to what the CDK CLI passes (`-c retention_days=730`, cdk.json).
+    """
+    app = App(context={**FEATURE_FLAGS, **(context or {})}, outdir=outdir)
+    retention_days = int(app.node.try_get_context(RETENTION_CONTEXT) or MIN_RETENTION_DAYS)
     stack = AlprStack(app, assets=assets, retention_days=retention_days)
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    # Acknowledgments also go into the template's Metadata: the audit trail travels with it.
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True))
     return app, stack
 
 

@@ -6,6 +6,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.build_assets import Assets
+from infra.naming import fix_logical_id
 
 RUNTIME = lambda_.Runtime.PYTHON_3_11
 ARCHITECTURE = lambda_.Architecture.X86_64
@@ -24,6 +25,7 @@ class Layers(Construct):
             compatible_architectures=[ARCHITECTURE],
             description="The alpr package with pydantic, Powertools, the X-Ray SDK and python-ulid",
         )
+        fix_logical_id(self.alpr, "AlprLayer")
         self.models = lambda_.LayerVersion(
             self,
             "ModelsLayer",
@@ -32,3 +34,4 @@ class Layers(Construct):
             compatible_architectures=[ARCHITECTURE],
             description="ONNX models and their manifests (layers/models)",
         )
+        fix_logical_id(self.models, "ModelsLayer")

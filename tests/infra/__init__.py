@@ -1,0 +1,1 @@
+"""Infra tests: the synthesized template and the nag-clean synth."""

@@ -1,0 +1,98 @@
+"""Sign-in (Cognito) and the REST API in front of the functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alpr.names import Group
+from tests.infra.conftest import Synth
+
+
+def _paths(synth: Synth) -> dict[str, str]:
+    """Logical id of each API resource -> its full path."""
+    resources = synth.of_type("AWS::ApiGateway::Resource")
+    paths: dict[str, str] = {}
+
+    def path_of(logical_id: str) -> str:
+        if logical_id not in paths:
+            props = resources[logical_id]["Properties"]
+            parent = props["ParentId"]
+            prefix = "" if "Fn::GetAtt" in parent else path_of(parent["Ref"])
+            paths[logical_id] = f"{prefix}/{props['PathPart']}"
+        return paths[logical_id]
+
+    for logical_id in resources:
+        path_of(logical_id)
+    return paths
+
+
+def _methods(synth: Synth) -> dict[tuple[str, str], dict[str, Any]]:
+    paths = _paths(synth)
+    return {
+        (m["Properties"]["HttpMethod"], paths[m["Properties"]["ResourceId"]["Ref"]]): m["Properties"]
+        for m in synth.of_type("AWS::ApiGateway::Method").values()
+    }
+
+
+def _integrated_function(method: dict[str, Any]) -> str:
+    uri = method["Integration"]["Uri"]["Fn::Join"][1]
+    (target,) = [part["Fn::GetAtt"][0] for part in uri if isinstance(part, dict) and "Fn::GetAtt" in part]
+    return str(target)
+
+
+def test_user_pool_requires_mfa_strong_passwords_and_no_self_sign_up(synth: Synth) -> None:
+    synth.template.resource_count_is("AWS::Cognito::UserPool", 1)
+    props = synth.props("UserPool")
+    assert props["MfaConfiguration"] == "ON"
+    assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    policy = props["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 14
+    assert all(
+        policy[k] for k in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols")
+    )
+
+
+def test_every_role_is_a_group(synth: Synth) -> None:
+    groups = {g["Properties"]["GroupName"] for g in synth.of_type("AWS::Cognito::UserPoolGroup").values()}
+    assert groups == {group.value for group in Group}
+
+
+def test_app_client_signs_in_with_password_and_refreshes(synth: Synth) -> None:
+    props = synth.props("UserPoolClient")
+    assert set(props["ExplicitAuthFlows"]) == {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    assert props["GenerateSecret"] is False
+
+
+def test_routes_reach_the_right_functions(synth: Synth) -> None:
+    methods = _methods(synth)
+    assert set(methods) == {("GET", "/health"), ("POST", "/v1/uploads"), ("ANY", "/v1/{proxy+}")}
+    assert _integrated_function(methods[("GET", "/health")]) == "ApiFunction"
+    assert _integrated_function(methods[("POST", "/v1/uploads")]) == "UploadsFunction"
+    assert _integrated_function(methods[("ANY", "/v1/{proxy+}")]) == "ApiFunction"
+    assert all(m["Integration"]["Type"] == "AWS_PROXY" for m in methods.values())
+
+
+def test_every_method_but_health_needs_a_cognito_token(synth: Synth) -> None:
+    (authorizer_id,) = synth.of_type("AWS::ApiGateway::Authorizer")
+    authorizer = synth.props(authorizer_id)
+    assert authorizer["Type"] == "COGNITO_USER_POOLS"
+    assert authorizer["ProviderARNs"] == [{"Fn::GetAtt": ["UserPool", "Arn"]}]
+    for (verb, path), method in _methods(synth).items():
+        if (verb, path) == ("GET", "/health"):
+            assert method["AuthorizationType"] == "NONE"
+        else:
+            assert method["AuthorizationType"] == "COGNITO_USER_POOLS", path
+            assert method["AuthorizerId"] == {"Ref": authorizer_id}, path
+        assert "RequestValidatorId" in method, path
+
+
+def test_stage_logs_access_traces_and_throttles(synth: Synth) -> None:
+    (stage,) = synth.of_type("AWS::ApiGateway::Stage").values()
+    props = stage["Properties"]
+    log_group = props["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0]
+    assert synth.resources[log_group]["Type"] == "AWS::Logs::LogGroup"
+    assert props["TracingEnabled"] is True
+    (settings,) = props["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
+    assert settings["LoggingLevel"] in ("ERROR", "INFO")
+    assert settings["DataTraceEnabled"] is False

@@ -1,0 +1,171 @@
+"""Functions, their roles and logs, and the S3 -> SQS -> recognize path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alpr import names
+from alpr.names import Env, Function
+from tests.infra.conftest import Synth
+
+OWN_FUNCTIONS = {
+    "ApiFunction": Function.API,
+    "UploadsFunction": Function.UPLOADS,
+    "RecognizeFunction": Function.RECOGNIZE,
+}
+
+
+def _env(synth: Synth, logical_id: str) -> dict[str, Any]:
+    variables: dict[str, Any] = synth.props(logical_id)["Environment"]["Variables"]
+    return variables
+
+
+def _statements_of_role(synth: Synth, role_ref: dict[str, Any]) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = []
+    for policy in synth.of_type("AWS::IAM::Policy").values():
+        if role_ref in policy["Properties"]["Roles"]:
+            statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return statements
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_every_function_we_own_names_its_service(synth: Synth) -> None:
+    # The local runtime finds a function's handler by POWERTOOLS_SERVICE_NAME.
+    services = {
+        lid: res["Properties"]["Environment"]["Variables"].get(Env.SERVICE.value)
+        for lid, res in synth.of_type("AWS::Lambda::Function").items()
+        if "Environment" in res["Properties"]
+    }
+    assert services == {lid: fn.value for lid, fn in OWN_FUNCTIONS.items()}
+
+
+def test_functions_trace_log_to_their_own_group_and_know_the_retention(
+    synth: Synth, synth_730: Synth
+) -> None:
+    log_groups = synth.of_type("AWS::Logs::LogGroup")
+    roles = set()
+    for logical_id in OWN_FUNCTIONS:
+        props = synth.props(logical_id)
+        assert props["TracingConfig"] == {"Mode": "Active"}, logical_id
+        group = props["LoggingConfig"]["LogGroup"]["Ref"]
+        assert log_groups[group]["Properties"]["RetentionInDays"] == 365
+        assert log_groups[group]["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+        roles.add(props["Role"]["Fn::GetAtt"][0])
+        assert _env(synth, logical_id)[Env.RETENTION_DAYS.value] == "365"
+        assert _env(synth_730, logical_id)[Env.RETENTION_DAYS.value] == "730"
+    assert len(roles) == len(OWN_FUNCTIONS), "each function has its own role"
+
+
+def test_roles_have_no_wildcard_actions_and_wildcard_resources_only_for_xray(synth: Synth) -> None:
+    for logical_id in OWN_FUNCTIONS:
+        role = {"Ref": synth.props(logical_id)["Role"]["Fn::GetAtt"][0]}
+        statements = _statements_of_role(synth, role)
+        assert statements, logical_id
+        for statement in statements:
+            actions = _as_list(statement["Action"])
+            assert not [a for a in actions if "*" in a], f"{logical_id}: {actions}"
+            if "*" in _as_list(statement["Resource"]):
+                assert all(a.startswith("xray:") for a in actions), f"{logical_id}: {statement}"
+
+
+def test_environment_comes_from_the_granted_resources(synth: Synth) -> None:
+    recognize = _env(synth, "RecognizeFunction")
+    assert recognize[Env.UPLOADS_BUCKET.value] == {"Ref": "UploadsBucket"}
+    assert recognize[Env.QUARANTINE_BUCKET.value] == {"Ref": "QuarantineBucket"}
+    assert recognize[Env.READS_TABLE.value] == {"Ref": "ReadsTable"}
+    assert recognize[Env.MODELS_DIR.value] == names.MODELS_LAYER_DIR
+    uploads = _env(synth, "UploadsFunction")
+    assert uploads[Env.UPLOADS_BUCKET.value] == {"Ref": "UploadsBucket"}
+    assert Env.READS_TABLE.value not in uploads, "the uploads function touches no table"
+    api = _env(synth, "ApiFunction")
+    assert api[Env.READS_TABLE.value] == {"Ref": "ReadsTable"}
+    assert api[Env.ACCESS_LOG_BUCKET.value] == {"Ref": "AccessLogBucket"}
+
+
+def test_uploads_function_may_only_put_raw_objects(synth: Synth) -> None:
+    role = {"Ref": synth.props("UploadsFunction")["Role"]["Fn::GetAtt"][0]}
+    s3_statements = [
+        s for s in _statements_of_role(synth, role) if any(a.startswith("s3:") for a in _as_list(s["Action"]))
+    ]
+    assert [_as_list(s["Action"]) for s in s3_statements] == [["s3:PutObject"]]
+    resource = s3_statements[0]["Resource"]
+    assert resource == {"Fn::Join": ["", [{"Fn::GetAtt": ["UploadsBucket", "Arn"]}, f"/{names.RAW_PREFIX}*"]]}
+
+
+def test_zip_functions_run_python_311_with_both_layers(synth: Synth) -> None:
+    for logical_id in ("ApiFunction", "UploadsFunction"):
+        props = synth.props(logical_id)
+        assert props["Runtime"] == "python3.11"
+        assert props["Handler"] == "handler.lambda_handler"
+        assert props["Layers"] == [{"Ref": "AlprLayer"}, {"Ref": "ModelsLayer"}]
+    synth.template.resource_count_is("AWS::Lambda::LayerVersion", 2)
+
+
+def test_recognize_is_a_container_image_sized_for_inference(synth: Synth) -> None:
+    props = synth.props("RecognizeFunction")
+    assert props["PackageType"] == "Image"
+    assert props["MemorySize"] == 2048
+    assert props["Timeout"] == 60
+    images = synth.asset_manifest()["dockerImages"]
+    assert len(images) == 1
+    (image,) = images.values()
+    context = synth.outdir / image["source"]["directory"]
+    dockerfile = (context / "Dockerfile").read_text()
+    assert dockerfile.startswith("FROM public.ecr.aws/lambda/python:")
+    assert (context / "handler.py").is_file() and (context / "alpr" / "__init__.py").is_file()
+    assert "onnxruntime==" in (context / "requirements.txt").read_text()
+
+
+def test_ingest_queue_is_encrypted_with_a_dead_letter_queue(synth: Synth) -> None:
+    synth.template.resource_count_is("AWS::SQS::Queue", 2)
+    queue = synth.props("IngestQueue")
+    assert queue["KmsMasterKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["IngestDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 3,
+    }
+    assert synth.props("IngestDeadLetterQueue")["KmsMasterKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+    # Lambda's guidance: visibility at least six times the function timeout.
+    assert queue["VisibilityTimeout"] >= 6 * synth.props("RecognizeFunction")["Timeout"]
+
+
+def test_queues_refuse_plain_http_and_only_the_uploads_bucket_may_send(synth: Synth) -> None:
+    policies = synth.of_type("AWS::SQS::QueuePolicy").values()
+    for logical_id in ("IngestQueue", "IngestDeadLetterQueue"):
+        (policy,) = [p for p in policies if {"Ref": logical_id} in p["Properties"]["Queues"]]
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert any(
+            s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+            for s in statements
+        )
+    (ingest,) = [p for p in policies if {"Ref": "IngestQueue"} in p["Properties"]["Queues"]]
+    send = next(s for s in ingest["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow")
+    assert send["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert send["Condition"]["ArnLike"]["aws:SourceArn"] == {"Fn::GetAtt": ["UploadsBucket", "Arn"]}
+
+
+def test_raw_uploads_notify_the_ingest_queue(synth: Synth) -> None:
+    (notifications,) = synth.of_type("Custom::S3BucketNotifications").values()
+    props = notifications["Properties"]
+    assert props["BucketName"] == {"Ref": "UploadsBucket"}
+    assert props["NotificationConfiguration"] == {
+        "QueueConfigurations": [
+            {
+                "Events": ["s3:ObjectCreated:*"],
+                "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": names.RAW_PREFIX}]}},
+                "QueueArn": {"Fn::GetAtt": ["IngestQueue", "Arn"]},
+            }
+        ]
+    }
+
+
+def test_recognize_consumes_the_queue_in_batches_with_partial_failures(synth: Synth) -> None:
+    (mapping,) = synth.of_type("AWS::Lambda::EventSourceMapping").values()
+    props = mapping["Properties"]
+    assert props["EventSourceArn"] == {"Fn::GetAtt": ["IngestQueue", "Arn"]}
+    assert props["FunctionName"] == {"Ref": "RecognizeFunction"}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["BatchSize"] == 5

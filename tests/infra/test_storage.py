@@ -1,0 +1,157 @@
+"""Key, buckets and tables: what holds ALPR data and how it is protected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk.assertions import Match
+
+from alpr import names
+from tests.infra.conftest import Synth
+
+DATA_BUCKETS = ("UploadsBucket", "QuarantineBucket", "EvidenceBucket", "AccessLogBucket")
+ALL_BUCKETS = (*DATA_BUCKETS, "ServerAccessLogsBucket")
+TABLES = (
+    "ReadsTable",
+    "PlatesTable",
+    "HotlistTable",
+    "AlertsTable",
+    "PersonnelTable",
+    "ReleaseRequestsTable",
+)
+
+
+def _key_schema(props: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(k["AttributeName"], k["KeyType"]) for k in props["KeySchema"]]
+
+
+def _indexes(props: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    return {gsi["IndexName"]: _key_schema(gsi) for gsi in props.get("GlobalSecondaryIndexes", [])}
+
+
+def test_one_data_key_with_rotation(synth: Synth) -> None:
+    # Given the synthesized stack / Then there is one customer managed key, rotated
+    synth.template.resource_count_is("AWS::KMS::Key", 1)
+    assert synth.props("DataKey")["EnableKeyRotation"] is True
+
+
+def test_data_key_lets_s3_deliver_to_the_encrypted_queue_and_logs_encrypt(synth: Synth) -> None:
+    statements = synth.props("DataKey")["KeyPolicy"]["Statement"]
+    principals = [s["Principal"].get("Service") for s in statements if "Service" in s.get("Principal", {})]
+    assert "s3.amazonaws.com" in principals
+    s3_statement = next(s for s in statements if s.get("Principal", {}).get("Service") == "s3.amazonaws.com")
+    assert set(s3_statement["Action"]) == {"kms:GenerateDataKey", "kms:Decrypt"}
+    assert "aws:SourceAccount" in s3_statement["Condition"]["StringEquals"]
+    assert any(isinstance(p, dict) and "logs." in str(p) for p in principals)
+
+
+def test_every_bucket_blocks_public_access_and_is_versioned(synth: Synth) -> None:
+    synth.template.resource_count_is("AWS::S3::Bucket", len(ALL_BUCKETS))
+    for logical_id in ALL_BUCKETS:
+        props = synth.props(logical_id)
+        assert props["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }, logical_id
+        assert props["VersioningConfiguration"] == {"Status": "Enabled"}, logical_id
+
+
+def test_data_buckets_are_encrypted_with_the_data_key_and_log_their_access(synth: Synth) -> None:
+    for logical_id in DATA_BUCKETS:
+        props = synth.props(logical_id)
+        rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms", logical_id
+        assert rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+        assert props["LoggingConfiguration"]["DestinationBucketName"] == {"Ref": "ServerAccessLogsBucket"}
+
+
+def test_every_bucket_refuses_plain_http(synth: Synth) -> None:
+    policies = synth.of_type("AWS::S3::BucketPolicy").values()
+    for logical_id in ALL_BUCKETS:
+        policy = next(p for p in policies if p["Properties"]["Bucket"] == {"Ref": logical_id})
+        denies = [
+            s
+            for s in policy["Properties"]["PolicyDocument"]["Statement"]
+            if s["Effect"] == "Deny"
+            and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+        ]
+        assert denies, f"{logical_id} accepts plain HTTP"
+
+
+def test_object_lock_on_uploads_evidence_and_access_log_only(synth: Synth) -> None:
+    locked = {lid for lid in ALL_BUCKETS if synth.props(lid).get("ObjectLockEnabled")}
+    assert locked == {"UploadsBucket", "EvidenceBucket", "AccessLogBucket"}
+
+
+def test_access_log_is_append_only_for_the_retention(synth: Synth, synth_730: Synth) -> None:
+    for stack, days in ((synth, 365), (synth_730, 730)):
+        rule = stack.props("AccessLogBucket")["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+        assert rule == {"Mode": "COMPLIANCE", "Days": days}
+
+
+def test_raw_images_expire_with_the_retention(synth: Synth, synth_730: Synth) -> None:
+    for stack, days in ((synth, 365), (synth_730, 730)):
+        rules = stack.props("UploadsBucket")["LifecycleConfiguration"]["Rules"]
+        raw = [r for r in rules if r.get("Prefix") == names.RAW_PREFIX and r["Status"] == "Enabled"]
+        assert len(raw) == 1
+        assert raw[0]["ExpirationInDays"] == days
+
+
+def test_tables_are_on_demand_with_pitr_and_the_data_key(synth: Synth) -> None:
+    synth.template.resource_count_is("AWS::DynamoDB::Table", len(TABLES))
+    for logical_id in TABLES:
+        props = synth.props(logical_id)
+        assert props["BillingMode"] == "PAY_PER_REQUEST", logical_id
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True, logical_id
+        assert props["SSESpecification"] == {
+            "KMSMasterKeyId": {"Fn::GetAtt": ["DataKey", "Arn"]},
+            "SSEEnabled": True,
+            "SSEType": "KMS",
+        }, logical_id
+        assert synth.resources[logical_id]["DeletionPolicy"] == "Retain", logical_id
+
+
+def test_reads_table_keys_indexes_and_ttl(synth: Synth) -> None:
+    props = synth.props("ReadsTable")
+    assert _key_schema(props) == [(names.READ_ID, "HASH")]
+    assert _indexes(props) == {
+        names.READS_BY_PLATE_INDEX: [(names.PLATE, "HASH"), (names.READS_TIME_KEY, "RANGE")],
+        names.READS_BY_CELL_DAY_INDEX: [(names.READS_CELL_DAY_KEY, "HASH"), (names.READS_TIME_KEY, "RANGE")],
+    }
+    assert props["TimeToLiveSpecification"] == {"AttributeName": names.TTL_ATTRIBUTE, "Enabled": True}
+
+
+def test_hotlist_and_alerts_keys_and_indexes(synth: Synth) -> None:
+    hotlist = synth.props("HotlistTable")
+    assert _key_schema(hotlist) == [(names.HOTLIST_PK, "HASH"), (names.HOTLIST_SK, "RANGE")]
+    assert _indexes(hotlist) == {
+        names.HOTLIST_OCR_INDEX: [(names.HOTLIST_OCR_KEY, "HASH"), (names.HOTLIST_SK, "RANGE")]
+    }
+    alerts = synth.props("AlertsTable")
+    assert _key_schema(alerts) == [(names.ALERT_ID, "HASH")]
+    assert _indexes(alerts) == {
+        names.ALERTS_BY_STATUS_INDEX: [(names.ALERT_STATUS, "HASH"), (names.ALERT_CREATED_AT, "RANGE")]
+    }
+    assert alerts["TimeToLiveSpecification"] == {"AttributeName": names.TTL_ATTRIBUTE, "Enabled": True}
+
+
+def test_single_key_tables(synth: Synth) -> None:
+    for logical_id, key in (
+        ("PlatesTable", names.PLATE),
+        ("PersonnelTable", names.USERNAME),
+        ("ReleaseRequestsTable", names.REQUEST_ID),
+    ):
+        props = synth.props(logical_id)
+        assert _key_schema(props) == [(key, "HASH")], logical_id
+        assert "TimeToLiveSpecification" not in props, f"{logical_id} must be kept on file"
+
+
+def test_every_bucket_and_table_name_is_an_output(synth: Synth) -> None:
+    outputs = synth.template.to_json()["Outputs"]
+    for output in names.Output:
+        assert output.value in outputs, output
+    assert outputs[names.Output.READS_TABLE.value]["Value"] == {"Ref": "ReadsTable"}
+    synth.template.has_output(names.Output.UPLOADS_BUCKET.value, {"Value": {"Ref": "UploadsBucket"}})
+    synth.template.has_output(names.Output.API_URL.value, {"Value": Match.any_value()})
