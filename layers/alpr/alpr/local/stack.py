@@ -22,7 +22,7 @@ from alpr.local import moto_patches
 from alpr.local.deploy import Deployer, Deployment
 from alpr.local.http_api import LocalApi, TokenVerifier, routes_from_template
 from alpr.local.template import Template, TemplateError, template_path
-from alpr.names import Group
+from alpr.names import MODELS_LAYER_DIR, Group
 
 REGION = "us-east-1"
 REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -161,7 +161,7 @@ class LocalStack:
         ).raise_for_status()
         moto_patches.install(self.root / "functions")
         self.deployment = Deployer(template, self.endpoint_url, REGION).deploy()
-        os.environ.update(self.deployment.shared_environment())
+        os.environ.update(self._mount_layers(self.deployment.shared_environment()))
         self._seed_users()
         self._sweeper = TtlSweeper(self._ttl_tables(template), self.endpoint_url)
         self._sweeper.start()
@@ -199,6 +199,17 @@ class LocalStack:
                 "POWERTOOLS_METRICS_NAMESPACE": "alpr-local",
             }
         )
+
+    def _mount_layers(self, environment: dict[str, str]) -> dict[str, str]:
+        """Lambda unpacks layers under /opt; locally a layer's folder is its source in the repo."""
+        mounts = {MODELS_LAYER_DIR: self.root / "layers" / "models"}
+        return {
+            key: next(
+                (str(local) + value[len(opt) :] for opt, local in mounts.items() if value.startswith(opt)),
+                value,
+            )
+            for key, value in environment.items()
+        }
 
     def _ttl_tables(self, template: Template) -> dict[str, str]:
         assert self.deployment is not None
