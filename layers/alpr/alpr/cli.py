@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import threading
 from datetime import UTC, datetime
@@ -22,7 +23,8 @@ app.add_typer(local_app, name="local")
 app.add_typer(unit_app, name="unit")
 app.add_typer(search_app, name="search")
 
-console = Console()
+# Piped output (make demo, CI logs) is as wide as a terminal would be, so tables do not fold.
+console = Console(width=shutil.get_terminal_size((150, 40)).columns)
 Port = Annotated[int, typer.Option(help="Port of the local API")]
 
 

@@ -5,7 +5,9 @@ Each capability adds its step here, so the demo always shows the whole system.
 
 from __future__ import annotations
 
+import os
 import time
+import warnings
 from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
@@ -30,6 +32,10 @@ def step(console: Console, title: str) -> None:
 def run_demo(console: Console) -> None:
     from alpr.synth import render_scene
 
+    # The tour prints what a user sees; the functions' own JSON logs stay for warnings and errors.
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # CloudWatch EMF lines, not for people
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     started = time.monotonic()
     step(console, "1. Start the embedded AWS and deploy the synthesized stack into it")
     with LocalStack() as stack:
