@@ -154,3 +154,11 @@ def test_page_token_round_trip(plate: str, key: dict[str, str]) -> None:
 def test_foreign_token_is_refused(token: str) -> None:
     with pytest.raises(InvalidRequest):
         decode_page_token("7ABC123", token)
+
+
+def test_token_from_another_window_is_refused() -> None:
+    store = stored(1, 2, 30)
+    page = search_by_plate(store, query(limit=1), FixedClock(NOW))
+    assert page.next
+    with pytest.raises(InvalidRequest, match="time window"):
+        search_by_plate(store, query(limit=1, next=page.next, end=NOW - timedelta(hours=20)), FixedClock(NOW))

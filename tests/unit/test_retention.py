@@ -39,3 +39,8 @@ def test_expired_from_the_expiry_instant_on() -> None:
 def test_naive_time_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone"):
         expires_at(datetime(2026, 1, 31, 12, 0), Retention())
+
+
+def test_read_without_expiry_never_expires() -> None:
+    # A legal hold removes the scheduled expiry.
+    assert not is_expired(None, datetime(2099, 1, 1, tzinfo=UTC))

@@ -105,7 +105,9 @@ class Read(BaseModel):
     image_key: str
     box: BoundingBox
     model_version: str
-    expires_at: int = Field(description="epoch seconds; DynamoDB TTL")
+    expires_at: int | None = Field(
+        description="epoch seconds (DynamoDB TTL): capture + retention; null while a legal hold keeps the read"
+    )
     ingested_at: UtcDatetime
 
 

@@ -25,6 +25,7 @@ from alpr.models import (
     as_utc,
     iso_utc,
 )
+from alpr.names import READS_TIME_KEY
 from alpr.settings import Retention
 
 CELL_PRECISION = 6  # about 1.2 km by 0.6 km: a canvass covers a few cells per day
@@ -158,12 +159,17 @@ def search_by_plate(store: ReadStore, query: PlateQuery, clock: Clock) -> ReadPa
     low = iso_utc(query.start)
     high = iso_utc(query.end) + "#~"  # '~' sorts after every ULID character
     start = decode_page_token(query.plate, query.next) if query.next else None
+    if start is not None and not low <= start.get(READS_TIME_KEY, "") <= high:
+        # DynamoDB refuses a start key outside the key condition; say so instead of failing.
+        raise InvalidRequest("the 'next' token belongs to another time window: repeat the search without it")
     now = clock.now()
     items: list[ReadResult] = []
     # Expired reads still in the table (TTL lags) are skipped, so keep reading until the page is full.
     while True:
         reads, start = store.query_by_plate(query.plate, low, high, query.limit - len(items), start)
-        items.extend(ReadResult(**r.model_dump()) for r in reads if not is_expired(r.expires_at, now))
+        items.extend(
+            ReadResult.model_validate(r.model_dump()) for r in reads if not is_expired(r.expires_at, now)
+        )
         if start is None or len(items) >= query.limit:
             break
     return ReadPage(items=items, next=encode_page_token(query.plate, start) if start else None)

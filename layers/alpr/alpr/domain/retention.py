@@ -13,6 +13,9 @@ def expires_at(captured_at: datetime, retention: Retention) -> int:
     return int((as_utc(captured_at) + timedelta(days=retention.days)).timestamp())
 
 
-def is_expired(expires_at_epoch: int, now: datetime) -> bool:
-    """True once the retention period is over (the TTL sweep may lag; we never serve such a read)."""
-    return expires_at_epoch <= as_utc(now).timestamp()
+def is_expired(expires_at_epoch: int | None, now: datetime) -> bool:
+    """True once the retention period is over (the TTL sweep may lag; we never serve such a read).
+
+    None means no expiry is scheduled (a legal hold removed it), so never expired.
+    """
+    return expires_at_epoch is not None and expires_at_epoch <= as_utc(now).timestamp()

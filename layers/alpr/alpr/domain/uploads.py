@@ -126,7 +126,9 @@ def check_upload(upload: StoredUpload, *, max_bytes: int) -> Capture:
     parts = parse_raw_key(upload.key)
     meta = {k.lower(): v for k, v in upload.metadata.items()}
     if UNIT_META not in meta:
-        raise UploadRejected("missing-metadata", "the upload carries no capture metadata (x-amz-meta-unit-id)")
+        raise UploadRejected(
+            "missing-metadata", "the upload carries no capture metadata (x-amz-meta-unit-id)"
+        )
     if meta[UNIT_META] != parts.unit_id:
         raise UploadRejected(
             "unit-mismatch",
