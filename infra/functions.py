@@ -141,6 +141,10 @@ class AlprFunction(Construct):
         """PutObject under `prefix` of the bucket; `reason` explains the object wildcard to reviewers."""
         self._objects(bucket, env, ("s3:PutObject",), KEY_ENCRYPT, prefix, reason)
 
+    def delete_objects(self, bucket: s3.Bucket, env: Env, *, prefix: str, reason: str) -> None:
+        """DeleteObject under `prefix` (a new delete marker: versions stay until the lifecycle)."""
+        self._objects(bucket, env, ("s3:DeleteObject",), (), prefix, reason)
+
     def _objects(
         self,
         bucket: s3.Bucket,
@@ -162,6 +166,8 @@ class AlprFunction(Construct):
         acknowledge(self.role, f"AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/{prefix}*]", reason)
 
     def _use_key(self, actions: Sequence[str]) -> None:
+        if not actions:
+            return
         self.role.add_to_principal_policy(
             iam.PolicyStatement(actions=list(actions), resources=[self.key.key_arn])
         )

@@ -91,6 +91,13 @@ class Ingest(Construct):
             prefix=names.QUARANTINE_PREFIX,
             reason="Writes a rejected upload and its reason under quarantine/; keys follow the upload's key.",
         )
+        fn.delete_objects(
+            storage.uploads,
+            Env.UPLOADS_BUCKET,
+            prefix=names.RAW_PREFIX,
+            reason="Removes a quarantined upload from raw/ once its copy and reason are stored; "
+            "versioning keeps the old version until the lifecycle expires it.",
+        )
         fn.read_write_table(storage.reads, Env.READS_TABLE)
         fn.read_write_table(storage.plates, Env.PLATES_TABLE)
         fn.read_table(storage.hotlist, Env.HOTLIST_TABLE, indexes=[names.HOTLIST_OCR_INDEX])

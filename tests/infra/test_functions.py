@@ -85,16 +85,6 @@ def test_environment_comes_from_the_granted_resources(synth: Synth) -> None:
     assert api[Env.ACCESS_LOG_BUCKET.value] == {"Ref": "AccessLogBucket"}
 
 
-def test_uploads_function_may_only_put_raw_objects(synth: Synth) -> None:
-    role = {"Ref": synth.props("UploadsFunction")["Role"]["Fn::GetAtt"][0]}
-    s3_statements = [
-        s for s in _statements_of_role(synth, role) if any(a.startswith("s3:") for a in _as_list(s["Action"]))
-    ]
-    assert [_as_list(s["Action"]) for s in s3_statements] == [["s3:PutObject"]]
-    resource = s3_statements[0]["Resource"]
-    assert resource == {"Fn::Join": ["", [{"Fn::GetAtt": ["UploadsBucket", "Arn"]}, f"/{names.RAW_PREFIX}*"]]}
-
-
 def test_zip_functions_run_python_311_with_both_layers(synth: Synth) -> None:
     for logical_id in ("ApiFunction", "UploadsFunction"):
         props = synth.props(logical_id)
@@ -169,3 +159,28 @@ def test_recognize_consumes_the_queue_in_batches_with_partial_failures(synth: Sy
     assert props["FunctionName"] == {"Ref": "RecognizeFunction"}
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert props["BatchSize"] == 5
+
+
+def _s3_grants(synth: Synth, function: str) -> dict[str, set[str]]:
+    """Object ARN pattern (bucket logical id + suffix) -> the S3 actions the function's role has on it."""
+    role = {"Ref": synth.props(function)["Role"]["Fn::GetAtt"][0]}
+    grants: dict[str, set[str]] = {}
+    for statement in _statements_of_role(synth, role):
+        actions = {a for a in _as_list(statement["Action"]) if a.startswith("s3:")}
+        for resource in _as_list(statement["Resource"]) if actions else ():
+            bucket_arn, suffix = resource["Fn::Join"][1]
+            grants.setdefault(bucket_arn["Fn::GetAtt"][0] + suffix, set()).update(actions)
+    return grants
+
+
+def test_recognize_may_read_and_move_raw_uploads_into_quarantine_only(synth: Synth) -> None:
+    # What alpr.adapters.s3.S3Uploads does: get, copy to quarantine/<key>, put the reason, delete.
+    assert _s3_grants(synth, "RecognizeFunction") == {
+        f"UploadsBucket/{names.RAW_PREFIX}*": {"s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject"},
+        f"QuarantineBucket/{names.QUARANTINE_PREFIX}*": {"s3:PutObject"},
+    }
+
+
+def test_uploads_function_may_only_put_raw_objects(synth: Synth) -> None:
+    # It signs presigned POSTs: the unit's upload runs with this role's PutObject.
+    assert _s3_grants(synth, "UploadsFunction") == {f"UploadsBucket/{names.RAW_PREFIX}*": {"s3:PutObject"}}
