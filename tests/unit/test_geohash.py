@@ -1,7 +1,9 @@
 """The geohash encoder: known cells and properties over the whole globe."""
 
+import math
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alpr.domain import geohash
@@ -68,3 +70,58 @@ def test_out_of_range_is_refused(lat: float, lon: float, precision: int) -> None
 def test_bad_hash_is_refused(text: str) -> None:
     with pytest.raises(ValueError):
         geohash.bounds(text)
+
+
+def destination(lat: float, lon: float, bearing_deg: float, distance: float) -> tuple[float, float]:
+    """The point `distance` metres from (lat, lon) along `bearing_deg` on the sphere."""
+    delta = distance / geohash.EARTH_RADIUS_M
+    theta, phi1, lam1 = math.radians(bearing_deg), math.radians(lat), math.radians(lon)
+    phi2 = math.asin(math.sin(phi1) * math.cos(delta) + math.cos(phi1) * math.sin(delta) * math.cos(theta))
+    lam2 = lam1 + math.atan2(
+        math.sin(theta) * math.sin(delta) * math.cos(phi1), math.cos(delta) - math.sin(phi1) * math.sin(phi2)
+    )
+    return math.degrees(phi2), (math.degrees(lam2) + 540) % 360 - 180
+
+
+city_latitudes = st.floats(min_value=-70, max_value=70, allow_nan=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    city_latitudes,
+    longitudes,
+    st.floats(min_value=1, max_value=3000),
+    st.integers(min_value=4, max_value=6),
+    st.floats(min_value=0, max_value=360),
+    st.floats(min_value=0, max_value=0.999),
+)
+def test_cover_holds_every_point_of_the_circle(
+    lat: float, lon: float, radius: float, precision: int, bearing: float, fraction: float
+) -> None:
+    point = destination(lat, lon, bearing, radius * fraction)
+    assert geohash.encode(*point, precision) in geohash.cover_circle(lat, lon, radius, precision)
+
+
+@settings(max_examples=40, deadline=None)
+@given(city_latitudes, longitudes, st.floats(min_value=1, max_value=3000))
+def test_cover_has_no_cell_out_of_reach(lat: float, lon: float, radius: float) -> None:
+    cells = geohash.cover_circle(lat, lon, radius, 6)
+    assert geohash.encode(lat, lon, 6) in cells
+    for cell in cells:
+        box = geohash.bounds(cell)
+        nearest_lat = min(max(lat, box.lat_min), box.lat_max)
+        nearest_lon = min(max(lon, box.lon_min), box.lon_max)
+        # Away from the antimeridian the nearest point of a cell is a plain clamp.
+        if box.lon_min - 1 < lon < box.lon_max + 1:
+            assert geohash.distance_m(lat, lon, nearest_lat, nearest_lon) <= radius + 1e-6
+
+
+def test_cover_across_the_antimeridian() -> None:
+    cells = geohash.cover_circle(0.0, 179.999, 1000, 6)
+    assert any(geohash.bounds(c).lon_min < 0 for c in cells)
+    assert any(geohash.bounds(c).lon_max > 0 for c in cells)
+
+
+def test_distance() -> None:
+    # One degree of latitude is about 111.2 km.
+    assert geohash.distance_m(0, 0, 1, 0) == pytest.approx(111_195, rel=1e-4)
