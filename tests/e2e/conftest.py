@@ -1,4 +1,5 @@
-"""One local stack (moto server, deployed template, in-process functions, HTTP API) per test session."""
+"""One local stack (moto server, deployed template, in-process functions, HTTP API) for the e2e tests;
+it stops when they are done, before the socket-less unit tests run."""
 
 from collections.abc import Iterator
 
@@ -11,23 +12,23 @@ from alpr.local.stack import REGION, LocalStack
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack() -> Iterator[LocalStack]:
     with LocalStack() as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def unit(stack: LocalStack) -> AlprClient:
     return AlprClient(stack.api_url, stack.token("unit-01"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def investigator(stack: LocalStack) -> AlprClient:
     return AlprClient(stack.api_url, stack.token("investigator"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def aws(stack: LocalStack):
     """boto3 clients on the embedded AWS, for checking what the system stored."""
 

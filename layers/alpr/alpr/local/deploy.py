@@ -103,7 +103,7 @@ class Deployer:
         }
 
     def _client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region)
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region)  # type: ignore[call-overload]
 
     @property
     def resolver(self) -> Resolver:

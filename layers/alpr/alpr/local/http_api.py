@@ -92,7 +92,7 @@ def routes_from_template(template: Template, refs: dict[str, Any], functions: di
         targets = references(props.get("Integration", {}).get("Uri", {})) & functions.keys()
         if not targets:
             continue
-        authorizer = next(iter(references(props.get("AuthorizerId", {}))), None)
+        authorizer = next(iter(references(props.get("AuthorizerId", {}))), "")
         pools = (
             authorizers.get(authorizer, ()) if props.get("AuthorizationType") == "COGNITO_USER_POOLS" else ()
         )

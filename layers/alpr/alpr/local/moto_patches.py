@@ -92,7 +92,11 @@ def load_handler(functions_dir: Path, service: str, handler_spec: str) -> Handle
 
 def _is_sqs_batch(event: Any) -> bool:
     records = event.get("Records") if isinstance(event, dict) else None
-    return bool(records) and all(r.get("eventSource") == "aws:sqs" for r in records)
+    return (
+        isinstance(records, list)
+        and bool(records)
+        and all(r.get("eventSource") == "aws:sqs" for r in records)
+    )
 
 
 def invoke_in_process(function: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
@@ -112,7 +116,7 @@ def invoke_in_process(function: LambdaFunction, event: Any = None) -> tuple[str,
         log_group_name=function.logs_group_name,
     )
     try:
-        handler = load_handler(_functions_dir, service, function.handler)
+        handler = load_handler(_functions_dir, service, str(function.handler))
         result = handler(event, context)
     except Exception as error:  # a failed invocation, reported the way Lambda reports it
         payload = {
@@ -170,5 +174,5 @@ def uninstall() -> None:
     if _original_invoke is not None:
         LambdaFunction._invoke_lambda = _original_invoke  # type: ignore[method-assign]
         s3_notifications.send_event = _original_send_event  # type: ignore[assignment]
-        S3Response._bucket_response_post = _original_post  # type: ignore[method-assign]
+        S3Response._bucket_response_post = _original_post  # type: ignore[method-assign,assignment]
         _original_invoke = _original_send_event = _original_post = None
