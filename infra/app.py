@@ -62,9 +62,12 @@ def main() -> int:
     except AssetError as error:
         print(f"synth: {error}", file=sys.stderr)
         return 1
-    outdir = ROOT / "cdk.out"
-    shutil.rmtree(outdir, ignore_errors=True)  # no stale assets from earlier synths
-    app, _ = make_app(assets, outdir=str(outdir))
+    if "CDK_OUTDIR" in os.environ:  # run by the CDK CLI, which owns its output folder
+        app, _ = make_app(assets)
+    else:
+        outdir = ROOT / "cdk.out"
+        shutil.rmtree(outdir, ignore_errors=True)  # no stale assets from earlier synths
+        app, _ = make_app(assets, outdir=str(outdir))
     app.synth()
     return 0
 
