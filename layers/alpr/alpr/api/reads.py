@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.metrics import MetricUnit
 
 from alpr import service
+from alpr.api.access import note_access
 from alpr.api.auth import current_caller
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.plates import plate_for_search
@@ -51,5 +52,9 @@ def list_reads(
         next=next or None,
     )
     page = service.search_reads(caller, query)
+    note_access(
+        query={"plate": query.plate, "from": query.start.isoformat(), "to": query.end.isoformat()},
+        returned_ids=[read.read_id for read in page.items],
+    )
     metrics.add_metric(name="ReadsReturned", unit=MetricUnit.Count, value=len(page.items))
     return page
