@@ -35,9 +35,10 @@ def put_upload(
     key_unit: str | None = None,
     expires: datetime | None = None,
     content_type: str = "image/jpeg",
+    upload_id: str | None = None,
 ) -> str:
     """An object as a unit's presigned POST leaves it (S3 itself checks nothing under moto)."""
-    key = f"raw/{key_unit or unit}/2026/11/28/{uuid.uuid4()}.jpg"
+    key = f"raw/{key_unit or unit}/2026/11/28/{upload_id or uuid.uuid4()}.jpg"
     capture = Capture(unit_id=unit, captured_at=CAPTURED_AT, lat=38.5816, lon=-121.4944, heading=92.5)
     metadata = capture_metadata(capture, expires or datetime.now(UTC) + timedelta(minutes=5))
     stack.s3.put_object(
@@ -225,3 +226,19 @@ def test_unexpected_error_fails_only_that_record(stack: Stack, context: FakeCont
     # Then only the broken record is reported for redelivery
     assert failed == [event["Records"][1]["messageId"]]
     assert quarantined(stack, good)[1]["reason"] == "not-an-image"
+
+
+@pytest.mark.slow
+def test_retried_upload_with_the_units_id_is_read_once(stack: Stack, context: FakeContext) -> None:
+    # Given a unit that uploaded an image under its own upload id, then (response lost) again
+    upload_id = str(uuid.uuid4())
+    first = put_upload(stack, rendered_plate(), upload_id=upload_id)
+    assert recognize(sqs_event(stack, first), context) == []
+    again = put_upload(stack, rendered_plate(), upload_id=upload_id)
+
+    # When the second upload's notification arrives
+    assert recognize(sqs_event(stack, again), context) == []
+
+    # Then the same bytes under the same key give the same read: still one
+    assert again == first
+    assert len(scan(stack, stack.reads_table)) == 1

@@ -119,3 +119,12 @@ def test_capture_in_the_future_is_refused(stack: Stack, context: FakeContext) ->
     status, body = _call(event, context)
     assert status == 400
     assert "future" in body["message"]
+
+
+def test_retry_with_the_units_upload_id_gets_the_same_key(stack: Stack, context: FakeContext) -> None:
+    event = load_event("uploads/post_upload.json")
+    event["body"] = json.dumps(
+        {**json.loads(event["body"]), "upload_id": "9a1f6c2e-0b7d-4e55-8f3a-2c4d6e8f0a1b"}
+    )
+    first, again = _call(event, context)[1], _call(event, context)[1]
+    assert first["key"] == again["key"] == "raw/unit-0042/2026/11/28/9a1f6c2e-0b7d-4e55-8f3a-2c4d6e8f0a1b.jpg"

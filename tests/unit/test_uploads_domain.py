@@ -85,6 +85,16 @@ def test_plan_pins_every_field_and_the_size() -> None:
     assert ["content-length-range", 1, MAX] in plan.conditions
 
 
+def test_unit_chosen_upload_id_makes_retries_land_on_one_key() -> None:
+    own_id = uuid.uuid4()
+    request = UploadRequest(captured_at=CAPTURED, lat=0, lon=0, upload_id=own_id)
+    first = plan_upload(UNIT, request, str(uuid.uuid4()), NOW, expires_in=300, max_bytes=MAX)
+    retry = plan_upload(
+        UNIT, request, str(uuid.uuid4()), NOW + timedelta(hours=2), expires_in=300, max_bytes=MAX
+    )
+    assert first.key == retry.key == f"raw/unit-0042/2026/11/28/{own_id}.jpg"
+
+
 def test_capture_in_the_future_gets_no_ticket() -> None:
     request = UploadRequest(captured_at=NOW + timedelta(hours=1), lat=0, lon=0)
     with pytest.raises(InvalidRequest):

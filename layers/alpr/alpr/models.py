@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Literal
+from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -64,6 +65,13 @@ class UploadRequest(BaseModel):
     lon: Longitude
     heading: Heading | None = None
     content_type: ContentType = "image/jpeg"
+    upload_id: UUID | None = Field(
+        default=None,
+        description=(
+            "the unit's own id for this image (e.g. its outbox entry): a retry with the same id "
+            "gets the same key, so an upload sent twice is read once"
+        ),
+    )
 
 
 class UploadTicket(BaseModel):

@@ -86,7 +86,11 @@ def plan_upload(
     expires_in: int,
     max_bytes: int,
 ) -> UploadPlan:
-    """The key, form fields and POST policy conditions for one image from a unit."""
+    """The key, form fields and POST policy conditions for one image from a unit.
+
+    `upload_id` is used unless the unit named its own (`request.upload_id`) to make retries land
+    on the same key: the same bytes then have the same ETag and so the same read ids.
+    """
     if request.captured_at > as_utc(now) + CLOCK_SKEW:
         raise InvalidRequest(f"captured_at {iso_utc(request.captured_at)} is in the future")
     capture = Capture(
@@ -97,7 +101,8 @@ def plan_upload(
         heading=request.heading,
     )
     expires_at = as_utc(now) + timedelta(seconds=expires_in)
-    key = raw_key(caller.username, request.captured_at, upload_id, request.content_type)
+    chosen_id = str(request.upload_id) if request.upload_id else upload_id
+    key = raw_key(caller.username, request.captured_at, chosen_id, request.content_type)
     fields: dict[str, str] = {"Content-Type": request.content_type}
     fields.update({META_PREFIX + k: v for k, v in capture_metadata(capture, expires_at).items()})
     # Every field is pinned by an exact condition so the form cannot be edited after signing.
