@@ -9,6 +9,8 @@ import pytest
 
 from infra.build_assets import ROOT, AssetError, Assets, _loads_on_lambda, build
 
+LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
+
 
 def test_alpr_layer_holds_the_package_and_light_dependencies_only(assets: Assets) -> None:
     python = assets.alpr_layer / "python"
@@ -58,3 +60,14 @@ def test_missing_handler_fails_with_the_path(tmp_path: Path) -> None:
 )
 def test_layer_accepts_only_wheels_that_load_on_the_python311_runtime(tag: str, loads: bool) -> None:
     assert _loads_on_lambda(tag) is loads
+
+
+def _size(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and "__pycache__" not in f.parts)
+
+
+@pytest.mark.parametrize("function", ["api", "uploads"])
+def test_zip_function_with_its_layers_fits_lambdas_250_mb(function: str, assets: Assets) -> None:
+    # Lambda's limit is on the unzipped function and all its layers together.
+    total = _size(assets.function_code(function)) + _size(assets.alpr_layer) + _size(assets.models_layer)
+    assert total < LAMBDA_UNZIPPED_LIMIT, f"{function}: {total / 1e6:.0f} MB"
