@@ -134,12 +134,13 @@ def recognize_upload(bucket: str, key: str) -> Recognition:
     fetched = uploads().fetch(bucket, key)
     if fetched is None:
         return Recognition(outcome="gone")
-    upload, data = fetched
+    upload = fetched.upload
     config = settings()
     try:
         capture = check_upload(upload, max_bytes=config.upload_max_bytes)
-        image = decode_image(data)
+        image = decode_image(fetched.read())  # read only once size and policy are known good
     except UploadRejected as rejected:
+        fetched.close()
         return _quarantine(upload, rejected.reason, rejected.message)
     except ImageRejected as rejected:
         return _quarantine(upload, "not-an-image", str(rejected))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -21,6 +21,24 @@ _MISSING = {"NoSuchKey", "404", "NotFound"}
 def _ascii(text: str, limit: int = 1024) -> str:
     # S3 user metadata travels in HTTP headers: ASCII only, kept short.
     return text.encode("ascii", "replace").decode()[:limit]
+
+
+class FetchedUpload:
+    """An upload whose bytes are read only once its description passed the checks (no 5 GB in memory)."""
+
+    def __init__(self, upload: StoredUpload, body: Any) -> None:
+        self.upload = upload
+        self._body = body
+
+    def read(self) -> bytes:
+        try:
+            data: bytes = self._body.read()
+        finally:
+            self._body.close()
+        return data
+
+    def close(self) -> None:
+        self._body.close()
 
 
 class S3Uploads:
@@ -47,25 +65,24 @@ class S3Uploads:
             expires_at=plan.expires_at,
         )
 
-    def fetch(self, bucket: str, key: str) -> tuple[StoredUpload, bytes] | None:
-        """The object and its bytes, or None when it is gone (already handled)."""
+    def fetch(self, bucket: str, key: str) -> FetchedUpload | None:
+        """The object's description with its body still unread, or None when it is gone (already handled)."""
         try:
             response = self._client().get_object(Bucket=bucket, Key=key)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in _MISSING:
                 return None
             raise
-        data = response["Body"].read()
         upload = StoredUpload(
             bucket=bucket,
             key=key,
-            size=int(response.get("ContentLength", len(data))),
+            size=int(response.get("ContentLength", 0)),
             content_type=response.get("ContentType", ""),
             etag=response.get("ETag", "").strip('"'),
             last_modified=response["LastModified"],
             metadata=response.get("Metadata", {}),
         )
-        return upload, data
+        return FetchedUpload(upload, response["Body"])
 
     def quarantine(self, upload: StoredUpload, record: QuarantineRecord) -> str:
         """Move an upload to `quarantine/<key>` with its reason; the quarantine key."""
