@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jsii
 from aws_cdk import Aws, Duration
+from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -70,7 +71,10 @@ class Ingest(Construct):
             retention_days=retention_days,
             memory_size=RECOGNIZE_MEMORY_MB,
             timeout=RECOGNIZE_TIMEOUT,
-            image=lambda_.DockerImageCode.from_image_asset(str(assets.recognize_image)),
+            # Built for the function's architecture even on an arm64 laptop.
+            image=lambda_.DockerImageCode.from_image_asset(
+                str(assets.recognize_image), platform=ecr_assets.Platform.LINUX_AMD64
+            ),
             environment={
                 Env.MODELS_DIR.value: names.MODELS_LAYER_DIR,
                 Env.ORT_THREADS.value: str(RECOGNIZE_ORT_THREADS),

@@ -102,6 +102,7 @@ def test_recognize_is_a_container_image_sized_for_inference(synth: Synth) -> Non
     images = synth.asset_manifest()["dockerImages"]
     assert len(images) == 1
     (image,) = images.values()
+    assert image["source"]["platform"] == "linux/amd64"
     context = synth.outdir / image["source"]["directory"]
     dockerfile = (context / "Dockerfile").read_text()
     assert dockerfile.startswith("FROM public.ecr.aws/lambda/python:")
