@@ -169,3 +169,5 @@ def test_openapi_document_lists_the_routes(stack: Stack) -> None:
     assert {"/health", "/v1/reads"} <= set(document["paths"])
     parameters = {p["name"] for p in document["paths"]["/v1/reads"]["get"]["parameters"]}
     assert {"plate", "from", "to", "limit", "next"} <= parameters
+    assert document["paths"]["/v1/reads"]["get"]["security"] == [{"cognito": []}]
+    assert "security" not in document["paths"]["/health"]["get"]

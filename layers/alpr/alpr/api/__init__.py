@@ -4,17 +4,27 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from alpr import __version__
 from alpr.api.errors import register_error_handlers
 
 API_TITLE = "ALPR back office"
+COGNITO = "cognito"
+AUTHENTICATED: list[dict[str, list[str]]] = [{COGNITO: []}]
+"""Route-level `security=`: a Cognito ID token is required (the API Gateway authorizer checks it)."""
 
 
 def resolver(*routers: Router) -> APIGatewayRestResolver:
     """A validating REST resolver with the routers, the error mapping and the OpenAPI metadata."""
     app = APIGatewayRestResolver(enable_validation=True)
-    app.configure_openapi(title=API_TITLE, version=__version__)
+    app.configure_openapi(
+        title=API_TITLE,
+        version=__version__,
+        security_schemes={
+            COGNITO: HTTPBearer(bearerFormat="JWT", description="Cognito ID token: `Authorization: Bearer …`")
+        },
+    )
     for router in routers:
         app.include_router(router)
     register_error_handlers(app)

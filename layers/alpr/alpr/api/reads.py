@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.metrics import MetricUnit
 
 from alpr import service
+from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.auth import current_caller
 from alpr.domain.errors import InvalidRequest
@@ -34,7 +35,7 @@ def _instant(text: str | None, name: str, default: datetime) -> datetime:
         ) from None
 
 
-@router.get("/v1/reads", summary="Reads of one plate, newest first")
+@router.get("/v1/reads", summary="Reads of one plate, newest first", security=AUTHENTICATED)
 def list_reads(
     plate: Annotated[str, Query(min_length=1, max_length=16, description="the plate, e.g. 7ABC123")],
     start: Annotated[str | None, Query(alias="from", description="ISO 8601 UTC, inclusive")] = None,

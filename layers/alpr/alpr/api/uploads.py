@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
 from alpr import service
+from alpr.api import AUTHENTICATED
 from alpr.api.auth import current_caller
 from alpr.models import UploadRequest, UploadTicket
 
@@ -17,7 +18,7 @@ router = Router()
 metrics = Metrics()  # shares the handler's metric set; flushed by its @log_metrics
 
 
-@router.post("/v1/uploads", summary="Ticket to upload one image (vehicle units)")
+@router.post("/v1/uploads", summary="Ticket to upload one image (vehicle units)", security=AUTHENTICATED)
 def create_upload(request: Annotated[UploadRequest, Body()]) -> UploadTicket:
     ticket = service.issue_upload_ticket(current_caller(router), request)
     metrics.add_metric(name="UploadTicketsIssued", unit=MetricUnit.Count, value=1)
