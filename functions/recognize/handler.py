@@ -1,6 +1,7 @@
 """Reads plates in uploaded images: SQS batches of S3 ObjectCreated notifications."""
 
 import json
+from dataclasses import asdict
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -30,7 +31,7 @@ def record_handler(record: SQSRecord) -> None:
         bucket = notification["s3"]["bucket"]["name"]
         key = unquote_plus(notification["s3"]["object"]["key"])
         result = service.recognize_upload(bucket, key)
-        logger.info("upload handled", extra={"bucket": bucket, "key": key, **result.__dict__})
+        logger.info("upload handled", extra={"bucket": bucket, "key": key, **asdict(result)})
         metrics.add_metric(name=f"Uploads_{result.outcome}", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="ReadsStored", unit=MetricUnit.Count, value=result.stored)
 

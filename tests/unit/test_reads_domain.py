@@ -83,8 +83,8 @@ def test_unreadable_text_makes_no_read() -> None:
 def test_storing_twice_stores_once() -> None:
     store = MemoryReadStore()
     reads = build(Reading("7ABC123"))
-    assert store_reads(store, reads) == 1
-    assert store_reads(store, reads) == 0
+    assert store_reads(store, reads) == reads
+    assert store_reads(store, reads) == []
     assert store.plates["7ABC123"]["count"] == 1
 
 

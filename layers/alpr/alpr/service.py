@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Literal
 from uuid import uuid4
 
 from alpr.adapters import aws
+from alpr.adapters.access_log import S3AccessLog
 from alpr.adapters.dynamo import DynamoReadStore
+from alpr.adapters.personnel import DynamoPersonnelStore
 from alpr.adapters.s3 import S3Uploads
 from alpr.domain.callers import require_group
 from alpr.domain.clock import Clock, SystemClock
@@ -54,6 +56,18 @@ def uploads() -> S3Uploads:
 
 
 @cache
+def personnel() -> DynamoPersonnelStore:
+    """The Personnel registry (accounts, roles, training, status) the access gate consults."""
+    return DynamoPersonnelStore(settings().tables.personnel, aws.dynamodb)
+
+
+@cache
+def access_log() -> S3AccessLog:
+    """The one access-log writer (Civil Code § 1798.90.52)."""
+    return S3AccessLog(settings().buckets.access_log, aws.s3)
+
+
+@cache
 def engine() -> Engine:
     """The recognition engine, loaded on first use (a cold start of `recognize` only)."""
     # Imported here so the light functions (api, uploads) never load ONNX Runtime or OpenCV.
@@ -71,6 +85,8 @@ def reset() -> None:
     aws.reset_clients()
     read_store.cache_clear()
     uploads.cache_clear()
+    personnel.cache_clear()
+    access_log.cache_clear()
     set_clock(SystemClock())
 
 
@@ -108,6 +124,7 @@ class Recognition:
     found: int = 0
     reason: str = ""
     detail: str = ""
+    read_ids: tuple[str, ...] = ()  # reads stored by this call (none when they already were)
 
 
 def _quarantine(upload: StoredUpload, reason: str, detail: str) -> Recognition:
@@ -158,4 +175,7 @@ def recognize_upload(bucket: str, key: str) -> Recognition:
     )
     if not reads:
         return Recognition(outcome="no-plate", found=len(readings))
-    return Recognition(outcome="read", stored=store_reads(read_store(), reads), found=len(reads))
+    stored = store_reads(read_store(), reads)
+    return Recognition(
+        outcome="read", stored=len(stored), found=len(reads), read_ids=tuple(r.read_id for r in stored)
+    )

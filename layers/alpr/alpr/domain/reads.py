@@ -29,6 +29,7 @@ from alpr.names import READS_TIME_KEY
 from alpr.settings import Retention
 
 CELL_PRECISION = 6  # about 1.2 km by 0.6 km: a canvass covers a few cells per day
+FINE_CELL_PRECISION = 7  # about 150 m square: small canvass radii (issue 5, docs/decisions.md)
 
 
 class PlateReadingLike(Protocol):
@@ -68,9 +69,9 @@ def time_key(captured_at: datetime, read_id: str) -> str:
     return f"{iso_utc(captured_at)}#{read_id}"
 
 
-def cell_day(lat: float, lon: float, captured_at: datetime) -> str:
-    """`<geohash-6>#<YYYY-MM-DD>`: the canvass index's partition key."""
-    return f"{geohash.encode(lat, lon, CELL_PRECISION)}#{as_utc(captured_at).strftime('%Y-%m-%d')}"
+def cell_day(lat: float, lon: float, captured_at: datetime, precision: int = CELL_PRECISION) -> str:
+    """`<geohash-6>#<YYYY-MM-DD>`: the canvass index's partition key (`precision` 7 for the fine one)."""
+    return f"{geohash.encode(lat, lon, precision)}#{as_utc(captured_at).strftime('%Y-%m-%d')}"
 
 
 def reads_from_image(
@@ -112,6 +113,7 @@ def reads_from_image(
                 lon=capture.lon,
                 heading=capture.heading,
                 cell_day=cell_day(capture.lat, capture.lon, capture.captured_at),
+                cell7_day=cell_day(capture.lat, capture.lon, capture.captured_at, FINE_CELL_PRECISION),
                 image_bucket=image_bucket,
                 image_key=image_key,
                 box=BoundingBox(x=x, y=y, w=w, h=h),
@@ -123,9 +125,9 @@ def reads_from_image(
     return reads
 
 
-def store_reads(store: ReadStore, reads: Sequence[Read]) -> int:
-    """Store each read once; the number newly stored."""
-    return sum(1 for read in reads if store.put_read(read))
+def store_reads(store: ReadStore, reads: Sequence[Read]) -> list[Read]:
+    """Store each read once; the reads newly stored (what hotlist matching should look at)."""
+    return [read for read in reads if store.put_read(read)]
 
 
 def encode_page_token(plate: str, key: PageKey) -> str:
