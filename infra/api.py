@@ -44,10 +44,7 @@ class Api(Construct):
         retention_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
-        common: dict[str, Any] = dict(
-            key=storage.key, retention_days=retention_days, layers=[layers.alpr, layers.models]
-        )
-        models_env = {Env.MODELS_DIR.value: names.MODELS_LAYER_DIR}
+        common: dict[str, Any] = dict(key=storage.key, retention_days=retention_days, layers=[layers.alpr])
         self.api_function = AlprFunction(
             self,
             "ApiFunction",
@@ -55,11 +52,13 @@ class Api(Construct):
             code=_function_code(assets, Function.API),
             memory_size=API_MEMORY_MB,
             timeout=API_TIMEOUT,
-            environment=models_env,
             **common,
         )
         fix_logical_id(self.api_function.function, "ApiFunction")
         fn = self.api_function
+        # Model manifests (source, licence, version) are public facts the API reports; the
+        # uploads function never looks at a model and goes without the layer.
+        fn.use_models(layers.models)
         fn.read_write_table(
             storage.reads,
             Env.READS_TABLE,
@@ -92,7 +91,6 @@ class Api(Construct):
             code=_function_code(assets, Function.UPLOADS),
             memory_size=UPLOADS_MEMORY_MB,
             timeout=UPLOADS_TIMEOUT,
-            environment=models_env,
             **common,
         )
         fix_logical_id(self.uploads_function.function, "UploadsFunction")

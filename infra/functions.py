@@ -19,7 +19,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from alpr.names import Env, Function
+from alpr.names import MODELS_LAYER_DIR, Env, Function
 from infra.nag import acknowledge
 
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR  # CJIS: audit records kept at least one year
@@ -108,6 +108,11 @@ class AlprFunction(Construct):
             "xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions; "
             "Resource * is the only form AWS accepts for them.",
         )
+
+    def use_models(self, layer: lambda_.ILayerVersion) -> None:
+        """Attach the models layer and point ALPR_MODELS_DIR at where Lambda unpacks it."""
+        self.function.add_layers(layer)
+        self.set_env(Env.MODELS_DIR, MODELS_LAYER_DIR)
 
     def set_env(self, name: Env, value: str) -> None:
         self.function.add_environment(name.value, value)

@@ -85,12 +85,15 @@ def test_environment_comes_from_the_granted_resources(synth: Synth) -> None:
     assert api[Env.ACCESS_LOG_BUCKET.value] == {"Ref": "AccessLogBucket"}
 
 
-def test_zip_functions_run_python_311_with_both_layers(synth: Synth) -> None:
+def test_zip_functions_run_python_311_on_the_alpr_layer_and_api_gets_the_models(synth: Synth) -> None:
     for logical_id in ("ApiFunction", "UploadsFunction"):
         props = synth.props(logical_id)
         assert props["Runtime"] == "python3.11"
         assert props["Handler"] == "handler.lambda_handler"
-        assert props["Layers"] == [{"Ref": "AlprLayer"}, {"Ref": "ModelsLayer"}]
+    assert synth.props("ApiFunction")["Layers"] == [{"Ref": "AlprLayer"}, {"Ref": "ModelsLayer"}]
+    assert _env(synth, "ApiFunction")[Env.MODELS_DIR.value] == names.MODELS_LAYER_DIR
+    assert synth.props("UploadsFunction")["Layers"] == [{"Ref": "AlprLayer"}]
+    assert Env.MODELS_DIR.value not in _env(synth, "UploadsFunction")
     synth.template.resource_count_is("AWS::Lambda::LayerVersion", 2)
 
 
