@@ -27,6 +27,15 @@ class Env(StrEnum):
     RETENTION_DAYS = "ALPR_RETENTION_DAYS"
     MODELS_DIR = "ALPR_MODELS_DIR"
     ORT_THREADS = "ALPR_ORT_THREADS"
+    # Release to other agencies (issue 7).
+    RELEASE_BUCKET = "ALPR_RELEASE_BUCKET"
+    RELEASE_STATE_MACHINE = "ALPR_RELEASE_STATE_MACHINE"
+    RELEASE_LINK_SECRET = "ALPR_RELEASE_LINK_SECRET"  # Secrets Manager ARN of the HMAC key for decision links
+    RELEASE_TOKEN_KEY = "ALPR_RELEASE_TOKEN_KEY"  # KMS key that encrypts stored task tokens
+    RELEASE_MAIL_FROM = "ALPR_RELEASE_MAIL_FROM"
+    RELEASE_COMMANDER_EMAIL = "ALPR_RELEASE_COMMANDER_EMAIL"
+    RELEASE_DESIGNEE_EMAIL = "ALPR_RELEASE_DESIGNEE_EMAIL"
+    RELEASE_DECISION_SECONDS = "ALPR_RELEASE_DECISION_SECONDS"
     # Powertools' own variable doubles as the function's identity: the local
     # runtime maps it to functions/<service>/handler.py.
     SERVICE = "POWERTOOLS_SERVICE_NAME"
@@ -38,6 +47,9 @@ class Function(StrEnum):
     API = "api"
     UPLOADS = "uploads"
     RECOGNIZE = "recognize"
+    RELEASE_RECORD = "release_record"
+    RELEASE_NOTIFY = "release_notify"
+    RELEASE_FULFIL = "release_fulfil"
 
 
 class Group(StrEnum):
@@ -105,3 +117,5 @@ class Output(StrEnum):
     QUARANTINE_BUCKET = "QuarantineBucketName"
     EVIDENCE_BUCKET = "EvidenceBucketName"
     ACCESS_LOG_BUCKET = "AccessLogBucketName"
+    RELEASE_BUCKET = "ReleaseBucketName"
+    RELEASE_STATE_MACHINE = "ReleaseStateMachineArn"
