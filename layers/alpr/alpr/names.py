@@ -119,3 +119,9 @@ class Output(StrEnum):
     ACCESS_LOG_BUCKET = "AccessLogBucketName"
     RELEASE_BUCKET = "ReleaseBucketName"
     RELEASE_STATE_MACHINE = "ReleaseStateMachineArn"
+
+
+# Release to other agencies (issue 7): the release bucket's key layout.
+RELEASE_LETTERS_PREFIX = "letters/"  # letters/<request id or upload id>/<file>: the written requests
+RELEASE_BUNDLES_PREFIX = "bundles/"  # bundles/<request id>/...: what was released, with its manifest
+RELEASE_DENIED_ERROR = "ReleaseDenied"  # the SendTaskFailure error the state machine catches
