@@ -8,7 +8,7 @@ part of DynamoDB sort keys.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
@@ -109,8 +109,12 @@ class Read(BaseModel):
     lon: Longitude
     heading: Heading | None = None
     cell_day: str
+    cell7_day: str | None = Field(
+        default=None, description="`<geohash-7>#<YYYY-MM-DD>`: the fine canvass index's key (issue 5)"
+    )
     image_bucket: str
     image_key: str
+    crop_key: str | None = Field(default=None, description="the plate crop in the image bucket, if stored")
     box: BoundingBox
     model_version: str
     expires_at: int | None = Field(
@@ -122,6 +126,9 @@ class Read(BaseModel):
 class ReadResult(Read):
     """A read as an investigator receives it."""
 
+    hotlist_hits: list[dict[str, Any]] = Field(
+        default_factory=list, description="hotlist entries this read matched, if any"
+    )
     disclaimer: str = READ_DISCLAIMER
 
 

@@ -27,6 +27,15 @@ class Env(StrEnum):
     RETENTION_DAYS = "ALPR_RETENTION_DAYS"
     MODELS_DIR = "ALPR_MODELS_DIR"
     ORT_THREADS = "ALPR_ORT_THREADS"
+    CANVASS_MAX_DAYS = "ALPR_CANVASS_MAX_DAYS"
+    CANVASS_MAX_AREA_KM2 = "ALPR_CANVASS_MAX_AREA_KM2"
+    # The access gate (issue 4): the department's purpose list and case-number format,
+    # the inactivity limit and the training refresher period; defaults in alpr.domain.access.
+    PURPOSE_CATEGORIES = "ALPR_PURPOSE_CATEGORIES"  # comma-separated
+    CASE_NUMBER_PATTERN = "ALPR_CASE_NUMBER_PATTERN"  # a regular expression, whole-match
+    CASE_NUMBER_EXAMPLE = "ALPR_CASE_NUMBER_EXAMPLE"
+    INACTIVITY_DAYS = "ALPR_INACTIVITY_DAYS"
+    TRAINING_REFRESHER_DAYS = "ALPR_TRAINING_REFRESHER_DAYS"
     # Release to other agencies (issue 7).
     RELEASE_BUCKET = "ALPR_RELEASE_BUCKET"
     RELEASE_STATE_MACHINE = "ALPR_RELEASE_STATE_MACHINE"
@@ -69,6 +78,10 @@ READS_BY_PLATE_INDEX = "by_plate"
 READS_BY_CELL_DAY_INDEX = "by_cell_day"
 READS_TIME_KEY = "captured_key"  # "<captured_at ISO>#<read_id>": sorts by time, unique
 READS_CELL_DAY_KEY = "cell_day"  # "<geohash cell>#<YYYY-MM-DD>"
+# Searches (issue 5): a finer canvass index, so small radii read few reads outside the area.
+READS_BY_CELL7_DAY_INDEX = "by_cell7_day"
+READS_CELL7_DAY_KEY = "cell7_day"  # "<geohash-7 cell>#<YYYY-MM-DD>"
+CROPS_PREFIX = "crops/"  # plate crops in the uploads bucket: crops/<read_id>.jpg
 TTL_ATTRIBUTE = "expires_at"
 
 # S3 key layout.

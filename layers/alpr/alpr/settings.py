@@ -42,12 +42,21 @@ class Buckets(BaseModel):
     access_log: str = ""
 
 
+class SearchLimits(BaseModel):
+    """How far a canvass may reach (policy 439.4: the surroundings of an incident)."""
+
+    canvass_max_days: int = Field(default=7, ge=1)
+    canvass_max_area_km2: float = Field(default=10.0, gt=0)
+    image_url_seconds: int = Field(default=300, ge=1, le=3600)
+
+
 class Settings(BaseModel):
     tables: Tables
     buckets: Buckets
     retention: Retention = Retention()
     upload_max_bytes: int = 8 * 1024 * 1024
     upload_url_seconds: int = 300
+    search: SearchLimits = SearchLimits()
 
 
 def _env(name: Env, default: str = "") -> str:
@@ -73,4 +82,8 @@ def settings() -> Settings:
             access_log=_env(Env.ACCESS_LOG_BUCKET),
         ),
         retention=Retention(days=int(_env(Env.RETENTION_DAYS, str(MIN_RETENTION_DAYS)))),
+        search=SearchLimits(
+            canvass_max_days=int(_env(Env.CANVASS_MAX_DAYS, "7")),
+            canvass_max_area_km2=float(_env(Env.CANVASS_MAX_AREA_KM2, "10")),
+        ),
     )

@@ -1,0 +1,280 @@
+"""Crime-scene canvass: every read inside an area (circle or polygon) and a time window.
+
+Answered from the cell-day indexes of the Reads table: the geohash cells covering the area
+at a precision sized to it, times the UTC days of the window, one index query per
+(cell, day) with the window as the sort-key range; then the exact point-in-area test
+(haversine for a circle, ray casting for a polygon).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from alpr.domain import geohash
+from alpr.domain.errors import InvalidRequest
+from alpr.models import as_utc
+from alpr.names import (
+    READS_BY_CELL7_DAY_INDEX,
+    READS_BY_CELL_DAY_INDEX,
+    READS_CELL7_DAY_KEY,
+    READS_CELL_DAY_KEY,
+)
+from alpr.settings import SearchLimits
+
+BOUNDARY_TOLERANCE_M = 0.001  # a read on the circle's edge (to the millimetre) is inside it
+MAX_CELLS_PER_DAY = 64  # finest precision whose cover stays within this many queries per day
+_METRES_PER_DEGREE = math.pi * geohash.EARTH_RADIUS_M / 180
+
+
+@dataclass(frozen=True)
+class CellIndex:
+    """A GSI of the Reads table keyed by `<geohash of precision>#<YYYY-MM-DD>`."""
+
+    precision: int
+    index: str
+    attribute: str
+
+
+# Finest first: the planner picks the finest whose cover is small enough.
+CELL_INDEXES: tuple[CellIndex, ...] = (
+    CellIndex(7, READS_BY_CELL7_DAY_INDEX, READS_CELL7_DAY_KEY),
+    CellIndex(6, READS_BY_CELL_DAY_INDEX, READS_CELL_DAY_KEY),
+)
+_BY_PRECISION = {ci.precision: ci for ci in CELL_INDEXES}
+
+
+class Area(Protocol):
+    def contains(self, lat: float, lon: float) -> bool:
+        """True when the point is inside the area (its boundary included)."""
+        ...
+
+    def area_m2(self) -> float:
+        """The area's size in square metres."""
+        ...
+
+    def cover(self, precision: int) -> set[str]:
+        """Every geohash cell of `precision` that may hold a point of the area."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """The area as the access log records it."""
+        ...
+
+
+@dataclass(frozen=True)
+class Circle:
+    lat: float
+    lon: float
+    radius_m: float
+
+    def __post_init__(self) -> None:
+        if not -90.0 <= self.lat <= 90.0 or not -180.0 <= self.lon <= 180.0:
+            raise InvalidRequest(f"the centre ({self.lat}, {self.lon}) is not a position on Earth")
+        if not self.radius_m > 0 or math.isinf(self.radius_m):
+            raise InvalidRequest("'radius_m' must be a positive number of metres")
+
+    def contains(self, lat: float, lon: float) -> bool:
+        return geohash.distance_m(self.lat, self.lon, lat, lon) <= self.radius_m + BOUNDARY_TOLERANCE_M
+
+    def area_m2(self) -> float:
+        return math.pi * self.radius_m**2
+
+    def cover(self, precision: int) -> set[str]:
+        return geohash.cover_circle(self.lat, self.lon, self.radius_m + BOUNDARY_TOLERANCE_M, precision)
+
+    def describe(self) -> dict[str, Any]:
+        return {"type": "circle", "lat": self.lat, "lon": self.lon, "radius_m": self.radius_m}
+
+
+Ring = tuple[tuple[float, float], ...]  # (lon, lat) positions, closed (first == last)
+
+
+def _in_ring(ring: Ring, lat: float, lon: float) -> bool:
+    # Ray casting: count edges crossed by the ray from the point towards +longitude.
+    inside = False
+    for (x1, y1), (x2, y2) in itertools.pairwise(ring):
+        if (y1 > lat) != (y2 > lat):
+            cross = x1 + (lat - y1) * (x2 - x1) / (y2 - y1)
+            if lon < cross:
+                inside = not inside
+    return inside
+
+
+def _segments_cross(
+    a: tuple[float, float], b: tuple[float, float], c: tuple[float, float], d: tuple[float, float]
+) -> bool:
+    def orient(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    d1, d2, d3, d4 = orient(c, d, a), orient(c, d, b), orient(a, b, c), orient(a, b, d)
+    return (d1 * d2 <= 0) and (d3 * d4 <= 0)
+
+
+@dataclass(frozen=True)
+class Polygon:
+    """A GeoJSON polygon: an exterior ring and optional holes, positions as (lon, lat)."""
+
+    rings: tuple[Ring, ...]
+
+    def __post_init__(self) -> None:
+        if not self.rings:
+            raise InvalidRequest("a polygon needs an exterior ring")
+        for ring in self.rings:
+            if len(ring) < 4 or ring[0] != ring[-1]:
+                raise InvalidRequest(
+                    "each polygon ring needs at least 4 positions and must end where it starts (GeoJSON)"
+                )
+            for lon, lat in ring:
+                if not -90.0 <= lat <= 90.0 or not -180.0 <= lon <= 180.0:
+                    raise InvalidRequest(f"[{lon}, {lat}] is not a position on Earth ([lon, lat])")
+
+    def contains(self, lat: float, lon: float) -> bool:
+        exterior, *holes = self.rings
+        return _in_ring(exterior, lat, lon) and not any(_in_ring(hole, lat, lon) for hole in holes)
+
+    def _ring_area_m2(self, ring: Ring) -> float:
+        # Shoelace on a local equirectangular projection: exact enough for city-sized areas.
+        lat0 = math.radians(sum(lat for _, lat in ring) / len(ring))
+        xs = [lon * _METRES_PER_DEGREE * math.cos(lat0) for lon, _ in ring]
+        ys = [lat * _METRES_PER_DEGREE for _, lat in ring]
+        twice = sum(xs[i] * ys[i + 1] - xs[i + 1] * ys[i] for i in range(len(ring) - 1))
+        return abs(twice) / 2
+
+    def area_m2(self) -> float:
+        exterior, *holes = self.rings
+        return max(0.0, self._ring_area_m2(exterior) - sum(self._ring_area_m2(h) for h in holes))
+
+    def _touches(self, box: geohash.Cell) -> bool:
+        exterior = self.rings[0]
+        corners = (
+            (box.lon_min, box.lat_min),
+            (box.lon_max, box.lat_min),
+            (box.lon_max, box.lat_max),
+            (box.lon_min, box.lat_max),
+        )
+        if any(box.contains(lat, lon) for lon, lat in exterior):
+            return True
+        if any(_in_ring(exterior, lat, lon) for lon, lat in corners):
+            return True
+        edges = list(zip(corners, corners[1:] + corners[:1], strict=True))
+        return any(_segments_cross(a, b, c, d) for a, b in itertools.pairwise(exterior) for c, d in edges)
+
+    def cover(self, precision: int) -> set[str]:
+        exterior = self.rings[0]
+        lon_lo, lon_hi = min(x for x, _ in exterior), max(x for x, _ in exterior)
+        lat_lo, lat_hi = min(y for _, y in exterior), max(y for _, y in exterior)
+        probe = geohash.bounds(geohash.encode(lat_lo, lon_lo, precision))
+        cell_h, cell_w = probe.lat_max - probe.lat_min, probe.lon_max - probe.lon_min
+        cells: set[str] = set()
+        row_lat = probe.lat_min
+        while row_lat <= lat_hi:
+            col_lon = probe.lon_min
+            while col_lon <= lon_hi:
+                box = geohash.Cell(row_lat, row_lat + cell_h, col_lon, col_lon + cell_w)
+                if self._touches(box):
+                    cells.add(geohash.encode(row_lat + cell_h / 2, col_lon + cell_w / 2, precision))
+                col_lon += cell_w
+            row_lat += cell_h
+        return cells
+
+    def describe(self) -> dict[str, Any]:
+        return {"type": "Polygon", "coordinates": [[list(p) for p in ring] for ring in self.rings]}
+
+
+def polygon_from_geojson(data: Any) -> Polygon:
+    """A Polygon from a GeoJSON Polygon geometry, or a Feature holding one; InvalidRequest if not."""
+    geometry = data.get("geometry") if isinstance(data, dict) and data.get("type") == "Feature" else data
+    if not isinstance(geometry, dict) or geometry.get("type") != "Polygon":
+        raise InvalidRequest("the area must be a GeoJSON Polygon (or a Feature with a Polygon geometry)")
+    try:
+        rings = tuple(tuple((float(p[0]), float(p[1])) for p in ring) for ring in geometry["coordinates"])
+    except (KeyError, TypeError, ValueError, IndexError):
+        raise InvalidRequest("the polygon's coordinates must be rings of [lon, lat] positions") from None
+    return Polygon(rings)
+
+
+@dataclass(frozen=True)
+class CanvassPlan:
+    """Which index partitions a canvass queries: cells by days, newest day first."""
+
+    precision: int
+    cells: tuple[str, ...]
+    days: tuple[str, ...]
+
+    @property
+    def partitions(self) -> list[tuple[CellIndex, str]]:
+        """(index, partition key) for each cell-day; cells may be coarser than `precision`
+        where a whole parent cell is covered (same items, fewer queries)."""
+        return [(_BY_PRECISION[len(cell)], f"{cell}#{day}") for day in self.days for cell in self.cells]
+
+
+def window_days(start: datetime, end: datetime) -> tuple[str, ...]:
+    """The UTC days a window touches, newest first."""
+    first, last = as_utc(start).date(), as_utc(end).date()
+    count = (last - first).days
+    return tuple((last - timedelta(days=n)).isoformat() for n in range(count + 1))
+
+
+def check_window(start: datetime, end: datetime, limits: SearchLimits) -> None:
+    """InvalidRequest when the window is reversed or longer than the configured limit."""
+    if start > end:
+        raise InvalidRequest("'from' is after 'to'")
+    if end - start > timedelta(days=limits.canvass_max_days):
+        raise InvalidRequest(
+            f"a canvass window may span at most {limits.canvass_max_days} days "
+            f"(asked: {(end - start) / timedelta(days=1):.1f} days); split it into shorter windows"
+        )
+
+
+def check_area(area: Area, limits: SearchLimits) -> None:
+    """InvalidRequest when the area is empty or larger than the configured limit."""
+    size_km2 = area.area_m2() / 1e6
+    if size_km2 <= 0:
+        raise InvalidRequest("the area is empty")
+    if size_km2 > limits.canvass_max_area_km2:
+        raise InvalidRequest(
+            f"a canvass area may cover at most {limits.canvass_max_area_km2:g} km² (asked: {size_km2:.2f} km²); "
+            "a canvass is for the surroundings of an incident"
+        )
+
+
+def _merge_full_parents(cells: set[str]) -> set[str]:
+    # A parent whose 32 children are all in the cover holds exactly the same reads: one query, not 32.
+    by_parent: dict[str, set[str]] = defaultdict(set)
+    for cell in cells:
+        by_parent[cell[:-1]].add(cell)
+    merged: set[str] = set()
+    for parent, children in by_parent.items():
+        if len(children) == len(geohash.BASE32) and len(parent) in _BY_PRECISION:
+            merged.add(parent)
+        else:
+            merged |= children
+    return merged
+
+
+def plan_canvass(
+    area: Area,
+    start: datetime,
+    end: datetime,
+    limits: SearchLimits,
+    indexes: Sequence[CellIndex] = CELL_INDEXES,
+) -> CanvassPlan:
+    """The cell-day partitions for the area and window, at the finest precision whose cover
+    stays within `MAX_CELLS_PER_DAY` queries a day (the coarsest index otherwise)."""
+    check_window(start, end, limits)
+    check_area(area, limits)
+    days = window_days(start, end)
+    chosen = indexes[-1]
+    cells: set[str] = set()
+    for index in indexes:
+        cells = _merge_full_parents(area.cover(index.precision))
+        chosen = index
+        if len(cells) <= MAX_CELLS_PER_DAY:
+            break
+    return CanvassPlan(precision=chosen.precision, cells=tuple(sorted(cells)), days=days)

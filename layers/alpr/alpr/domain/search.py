@@ -1,0 +1,277 @@
+"""Investigator searches answered from indexes: partial plates and canvass, and one read.
+
+Both searches are "query these index partitions, newest first within each, keep what
+passes": the partitions are the plates a pattern matches in the Plates dictionary
+(`by_plate`) or the cell-days covering an area (`by_cell7_day` / `by_cell_day`). Reads are
+never scanned. Pages carry an opaque token bound to the search that made them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from pydantic import Field
+
+from alpr.domain.canvass import Area, CanvassPlan, plan_canvass
+from alpr.domain.clock import Clock
+from alpr.domain.errors import InvalidRequest, NotFound
+from alpr.domain.patterns import PlatePattern
+from alpr.domain.reads import PageKey
+from alpr.domain.retention import is_expired
+from alpr.models import READ_DISCLAIMER, Read, ReadPage, ReadResult, UtcDatetime, iso_utc
+from alpr.names import PLATE, READS_BY_PLATE_INDEX
+from alpr.settings import SearchLimits
+
+MAX_PATTERN_PLATES = 200  # a pattern matching more plates than this is too broad to be a lead
+
+
+@dataclass(frozen=True)
+class PlateSighting:
+    """One entry of the Plates dictionary: a distinct plate and when it was first and last read."""
+
+    plate: str
+    first_seen: str
+    last_seen: str
+    count: int
+
+
+class SearchStore(Protocol):
+    """What the searches need from storage (DynamoDB in the cloud, dicts in tests and the bench)."""
+
+    def query_index(
+        self, index: str, attribute: str, key: str, low: str, high: str, limit: int, start: PageKey | None
+    ) -> tuple[list[Read], PageKey | None]:
+        """Reads in one index partition with `low <= captured_key <= high`, newest first."""
+        ...
+
+    def plate_sightings(self, seen_from: str, seen_to: str, contains: str | None) -> list[PlateSighting]:
+        """Dictionary entries seen within [seen_from, seen_to] (and containing `contains`, if given)."""
+        ...
+
+    def get_read(self, read_id: str) -> Read | None:
+        """One read by id, or None."""
+        ...
+
+
+class ImageLinks(Protocol):
+    def presign_get(self, bucket: str, key: str, expires_in: int) -> str:
+        """A GET URL for one object, valid for `expires_in` seconds."""
+        ...
+
+
+class PatternPage(ReadPage):
+    """Reads of the plates a partial plate matches, grouped by plate, newest first within each."""
+
+    pattern: str
+    equivalents: bool
+    plates: list[str] = Field(description="the dictionary's plates that match, seen in the window")
+
+
+class CanvassPage(ReadPage):
+    """Reads inside an area and window; grouped by day (newest first), then cell, newest first."""
+
+    area: dict[str, Any]
+    precision: int = Field(description="geohash precision of the index cells queried")
+    cells: int = Field(description="index cells covering the area")
+    days: int = Field(description="UTC days the window touches")
+
+
+class ReadDetail(ReadResult):
+    """One read with short-lived links to its image and plate crop."""
+
+    image_url: str
+    crop_url: str | None = None
+    urls_expire_at: UtcDatetime
+
+
+@dataclass(frozen=True)
+class Partition:
+    index: str
+    attribute: str
+    key: str
+
+
+# --- paging --------------------------------------------------------------------------------------
+
+
+def search_fingerprint(query: dict[str, Any]) -> str:
+    """A short digest of what was searched: a token only continues the search that made it."""
+    raw = json.dumps(query, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def encode_cursor(fingerprint: str, partition: str, key: PageKey | None) -> str:
+    raw = json.dumps({"f": fingerprint, "p": partition, "k": key}, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(fingerprint: str, token: str) -> tuple[str, PageKey | None]:
+    """(partition, position in it) a token stands for; InvalidRequest when it is not for this search."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        partition, key = data["p"], data["k"]
+        valid = (
+            data["f"] == fingerprint
+            and isinstance(partition, str)
+            and (key is None or all(isinstance(v, str) for v in key.values()))
+        )
+    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError):
+        valid = False
+    if not valid:
+        raise InvalidRequest("the 'next' token is not valid for this search: repeat the search without it")
+    return partition, key
+
+
+def collect(
+    store: SearchStore,
+    partitions: Sequence[Partition],
+    window: tuple[datetime, datetime],
+    limit: int,
+    token: str | None,
+    fingerprint: str,
+    now: datetime,
+    keep: Callable[[Read], bool] = lambda _: True,
+) -> tuple[list[ReadResult], str | None]:
+    """Up to `limit` reads from the partitions in order, skipping reads past retention and
+    those `keep` rejects; and the token for the rest (None when there is no more)."""
+    low, high = iso_utc(window[0]), iso_utc(window[1]) + "#~"  # '~' sorts after every ULID character
+    position, start = 0, None
+    if token:
+        partition, start = decode_cursor(fingerprint, token)
+        keys = [p.key for p in partitions]
+        if partition not in keys:
+            raise InvalidRequest(
+                "the 'next' token no longer matches this search: repeat it without the token"
+            )
+        position = keys.index(partition)
+    items: list[ReadResult] = []
+    while position < len(partitions) and len(items) < limit:
+        part = partitions[position]
+        reads, start = store.query_index(
+            part.index, part.attribute, part.key, low, high, limit - len(items), start
+        )
+        items.extend(
+            ReadResult.model_validate(r.model_dump())
+            for r in reads
+            if not is_expired(r.expires_at, now) and keep(r)
+        )
+        if start is None:
+            position += 1
+    if position >= len(partitions):
+        return items, None
+    return items, encode_cursor(fingerprint, partitions[position].key, start)
+
+
+def _window(start: datetime, end: datetime) -> None:
+    if start > end:
+        raise InvalidRequest("'from' is after 'to'")
+
+
+# --- partial plates ------------------------------------------------------------------------------
+
+
+def matching_plates(store: SearchStore, pattern: PlatePattern, start: datetime, end: datetime) -> list[str]:
+    """Plates of the dictionary that fit the pattern and were seen in the window, sorted."""
+    runs = pattern.literal_runs
+    # Without equivalents the longest known run must appear as typed: the store can filter on it.
+    contains = runs[0] if runs and not pattern.equivalents else None
+    sightings = store.plate_sightings(iso_utc(start), iso_utc(end), contains)
+    plates = sorted(s.plate for s in sightings if pattern.matches(s.plate))
+    if len(plates) > MAX_PATTERN_PLATES:
+        raise InvalidRequest(
+            f"pattern '{pattern.text}' matches {len(plates)} plates seen in the window (at most "
+            f"{MAX_PATTERN_PLATES}): add known characters or narrow the window"
+        )
+    return plates
+
+
+def search_pattern(
+    store: SearchStore,
+    pattern: PlatePattern,
+    start: datetime,
+    end: datetime,
+    *,
+    limit: int,
+    token: str | None,
+    clock: Clock,
+) -> PatternPage:
+    """Reads of every plate the pattern matches, from the dictionary then `by_plate`; never a scan of Reads."""
+    _window(start, end)
+    plates = matching_plates(store, pattern, start, end)
+    fingerprint = search_fingerprint(
+        {"pattern": pattern.text, "eq": pattern.equivalents, "from": iso_utc(start), "to": iso_utc(end)}
+    )
+    partitions = [Partition(READS_BY_PLATE_INDEX, PLATE, plate) for plate in plates]
+    items, next_token = collect(store, partitions, (start, end), limit, token, fingerprint, clock.now())
+    return PatternPage(
+        items=items, next=next_token, pattern=pattern.text, equivalents=pattern.equivalents, plates=plates
+    )
+
+
+# --- canvass -------------------------------------------------------------------------------------
+
+
+def canvass_partitions(plan: CanvassPlan) -> list[Partition]:
+    return [Partition(index.index, index.attribute, key) for index, key in plan.partitions]
+
+
+def search_canvass(
+    store: SearchStore,
+    area: Area,
+    start: datetime,
+    end: datetime,
+    limits: SearchLimits,
+    *,
+    limit: int,
+    token: str | None,
+    clock: Clock,
+) -> CanvassPage:
+    """Every read inside the area and window, from the cell-day indexes, exactly filtered."""
+    plan = plan_canvass(area, start, end, limits)
+    fingerprint = search_fingerprint({"area": area.describe(), "from": iso_utc(start), "to": iso_utc(end)})
+    items, next_token = collect(
+        store,
+        canvass_partitions(plan),
+        (start, end),
+        limit,
+        token,
+        fingerprint,
+        clock.now(),
+        keep=lambda read: area.contains(read.lat, read.lon),
+    )
+    return CanvassPage(
+        items=items,
+        next=next_token,
+        area=area.describe(),
+        precision=plan.precision,
+        cells=len(plan.cells),
+        days=len(plan.days),
+    )
+
+
+# --- one read ------------------------------------------------------------------------------------
+
+
+def read_detail(
+    store: SearchStore, links: ImageLinks, read_id: str, clock: Clock, limits: SearchLimits
+) -> ReadDetail:
+    """The read with presigned links to its image and crop; NotFound when absent or past retention."""
+    now = clock.now()
+    read = store.get_read(read_id)
+    if read is None or is_expired(read.expires_at, now):
+        raise NotFound(f"no read '{read_id}'")
+    seconds = limits.image_url_seconds
+    return ReadDetail(
+        **read.model_dump(),
+        image_url=links.presign_get(read.image_bucket, read.image_key, seconds),
+        crop_url=links.presign_get(read.image_bucket, read.crop_key, seconds) if read.crop_key else None,
+        urls_expire_at=now + timedelta(seconds=seconds),
+        disclaimer=READ_DISCLAIMER,
+    )

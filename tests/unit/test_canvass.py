@@ -1,0 +1,155 @@
+"""Canvass areas: exact containment, covers that miss no read, limits refused with the reason."""
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from alpr.domain import geohash
+from alpr.domain.canvass import (
+    MAX_CELLS_PER_DAY,
+    Circle,
+    Polygon,
+    plan_canvass,
+    polygon_from_geojson,
+    window_days,
+)
+from alpr.domain.errors import InvalidRequest
+from alpr.settings import SearchLimits
+
+CENTRE = (37.8044, -122.2712)  # Oakland
+LIMITS = SearchLimits()
+T0 = datetime(2026, 11, 20, 22, 0, tzinfo=UTC)
+
+
+def destination(lat: float, lon: float, bearing_deg: float, distance_m: float) -> tuple[float, float]:
+    """The point `distance_m` from (lat, lon) along a great circle (the haversine's inverse)."""
+    d = distance_m / geohash.EARTH_RADIUS_M
+    b, p1, l1 = math.radians(bearing_deg), math.radians(lat), math.radians(lon)
+    p2 = math.asin(math.sin(p1) * math.cos(d) + math.cos(p1) * math.sin(d) * math.cos(b))
+    l2 = l1 + math.atan2(math.sin(b) * math.sin(d) * math.cos(p1), math.cos(d) - math.sin(p1) * math.sin(p2))
+    return math.degrees(p2), math.degrees(l2)
+
+
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [
+        [[-122.275, 37.80], [-122.265, 37.80], [-122.265, 37.81], [-122.275, 37.81], [-122.275, 37.80]],
+        [[-122.271, 37.804], [-122.269, 37.804], [-122.269, 37.806], [-122.271, 37.806], [-122.271, 37.804]],
+    ],
+}
+
+
+@pytest.mark.parametrize("bearing", [0.0, 45.0, 90.0, 200.0, 333.3])
+def test_a_read_exactly_on_the_radius_is_inside(bearing: float) -> None:
+    lat, lon = destination(*CENTRE, bearing, 250.0)
+    circle = Circle(*CENTRE, 250.0)
+    assert circle.contains(lat, lon)
+    assert not circle.contains(*destination(*CENTRE, bearing, 250.05))
+    assert geohash.encode(lat, lon, 7) in circle.cover(7)
+
+
+def test_polygon_with_a_hole() -> None:
+    polygon = polygon_from_geojson({"type": "Feature", "geometry": SQUARE, "properties": {}})
+    assert polygon.contains(37.802, -122.273)
+    assert not polygon.contains(37.805, -122.270)  # in the hole
+    assert not polygon.contains(37.811, -122.270)  # north of it
+    assert 0.75e6 < polygon.area_m2() < 0.95e6  # ~0.88 km x 1.11 km minus the hole
+
+
+@given(
+    st.floats(min_value=-30, max_value=30),
+    st.floats(min_value=-30, max_value=30),
+    st.floats(min_value=20, max_value=1500),
+)
+def test_circle_cover_holds_every_point_of_the_circle(north_m: float, east_m: float, radius: float) -> None:
+    # Given a point inside a circle, its cell is in the plan whatever precision is chosen
+    lat, lon = destination(*CENTRE, math.degrees(math.atan2(east_m, north_m)) % 360, radius * 0.999)
+    circle = Circle(*CENTRE, radius)
+    plan = plan_canvass(circle, T0, T0 + timedelta(hours=1), LIMITS)
+    assert any(geohash.encode(lat, lon, len(cell)) == cell for cell in plan.cells)
+
+
+@given(st.floats(min_value=37.8, max_value=37.81), st.floats(min_value=-122.275, max_value=-122.265))
+def test_polygon_cover_holds_every_point_of_the_polygon(lat: float, lon: float) -> None:
+    polygon = polygon_from_geojson(SQUARE)
+    if not polygon.contains(lat, lon):
+        return
+    plan = plan_canvass(polygon, T0, T0 + timedelta(hours=1), LIMITS)
+    assert any(geohash.encode(lat, lon, len(cell)) == cell for cell in plan.cells)
+
+
+def test_small_radius_uses_the_fine_index_and_large_the_coarse() -> None:
+    small = plan_canvass(Circle(*CENTRE, 150), T0, T0 + timedelta(hours=2), LIMITS)
+    large = plan_canvass(Circle(*CENTRE, 1500), T0, T0 + timedelta(hours=2), LIMITS)
+    assert small.precision == 7 and len(small.cells) <= MAX_CELLS_PER_DAY
+    assert large.precision == 6
+
+
+def test_a_window_crossing_midnight_queries_both_days_newest_first() -> None:
+    assert window_days(T0, T0 + timedelta(hours=3)) == ("2026-11-21", "2026-11-20")
+    plan = plan_canvass(Circle(*CENTRE, 100), T0, T0 + timedelta(hours=3), LIMITS)
+    assert [key.split("#")[1] for _, key in plan.partitions[:1]] == ["2026-11-21"]
+    assert len(plan.partitions) == 2 * len(plan.cells)
+
+
+def test_window_longer_than_the_limit_is_refused_with_the_reason() -> None:
+    with pytest.raises(InvalidRequest, match="at most 7 days"):
+        plan_canvass(Circle(*CENTRE, 100), T0, T0 + timedelta(days=7, seconds=1), LIMITS)
+    with pytest.raises(InvalidRequest, match="at most 2 days"):
+        plan_canvass(Circle(*CENTRE, 100), T0, T0 + timedelta(days=3), SearchLimits(canvass_max_days=2))
+
+
+def test_reversed_window_is_refused() -> None:
+    with pytest.raises(InvalidRequest, match="'from' is after 'to'"):
+        plan_canvass(Circle(*CENTRE, 100), T0, T0 - timedelta(hours=1), LIMITS)
+
+
+def test_area_larger_than_the_limit_is_refused_with_the_reason() -> None:
+    with pytest.raises(InvalidRequest, match=r"at most 10 km²"):
+        plan_canvass(Circle(*CENTRE, 2000), T0, T0 + timedelta(hours=1), LIMITS)
+    with pytest.raises(InvalidRequest, match=r"at most 0.5 km²"):
+        plan_canvass(
+            polygon_from_geojson(SQUARE), T0, T0 + timedelta(hours=1), SearchLimits(canvass_max_area_km2=0.5)
+        )
+
+
+@pytest.mark.parametrize(
+    "geojson",
+    [
+        {"type": "Point", "coordinates": [-122.27, 37.8]},
+        {"type": "Polygon", "coordinates": [[[-122.27, 37.8], [-122.26, 37.8], [-122.26, 37.81]]]},
+        {
+            "type": "Polygon",
+            "coordinates": [[[-122.27, 37.8], [-122.26, 37.8], [-122.26, 37.81], [-122.2, 37.0]]],
+        },
+        {"type": "Polygon", "coordinates": [[[37.8, -222.27], [0, 0], [1, 1], [37.8, -222.27]]]},
+        {"type": "Polygon", "coordinates": "nope"},
+    ],
+)
+def test_malformed_polygons_are_refused(geojson: dict) -> None:
+    with pytest.raises(InvalidRequest):
+        polygon_from_geojson(geojson)
+
+
+@pytest.mark.parametrize("radius", [0.0, -5.0, math.inf, math.nan])
+def test_radius_must_be_positive(radius: float) -> None:
+    with pytest.raises(InvalidRequest, match="radius_m"):
+        Circle(*CENTRE, radius)
+
+
+def test_full_parent_cells_are_queried_once() -> None:
+    # Given a polygon that is exactly one geohash-6 cell
+    cell = geohash.bounds("9q9p3t")
+    ring = [
+        [cell.lon_min + 1e-9, cell.lat_min + 1e-9],
+        [cell.lon_max - 1e-9, cell.lat_min + 1e-9],
+        [cell.lon_max - 1e-9, cell.lat_max - 1e-9],
+        [cell.lon_min + 1e-9, cell.lat_max - 1e-9],
+        [cell.lon_min + 1e-9, cell.lat_min + 1e-9],
+    ]
+    polygon = Polygon((tuple((lon, lat) for lon, lat in ring),))
+    plan = plan_canvass(polygon, T0, T0 + timedelta(hours=1), LIMITS)
+    assert plan.cells == ("9q9p3t",)
