@@ -10,8 +10,9 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from alpr.domain.reads import PageKey
+from alpr.domain.search import PlateSighting
 from alpr.models import Read, iso_utc
-from alpr.names import READS_BY_PLATE_INDEX, READS_TIME_KEY
+from alpr.names import PLATE, READ_ID, READS_BY_PLATE_INDEX, READS_CELL7_DAY_KEY, READS_TIME_KEY
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -61,6 +62,14 @@ def _is_condition_failure(error: ClientError) -> bool:
     return False
 
 
+def _read_item(read: Read) -> dict[str, Any]:
+    data = read.model_dump(mode="json")
+    # An index key may be absent (a sparse index) but never NULL: DynamoDB refuses the write.
+    if data.get(READS_CELL7_DAY_KEY) is None:
+        data.pop(READS_CELL7_DAY_KEY, None)
+    return data
+
+
 class DynamoReadStore:
     """Reads in the Reads table; each new read also counts in the Plates dictionary."""
 
@@ -80,7 +89,7 @@ class DynamoReadStore:
                     {
                         "Put": {
                             "TableName": self.reads_table,
-                            "Item": to_item(read.model_dump(mode="json")),
+                            "Item": to_item(_read_item(read)),
                             "ConditionExpression": "attribute_not_exists(read_id)",
                         }
                     },
@@ -124,12 +133,20 @@ class DynamoReadStore:
     def query_by_plate(
         self, plate: str, low: str, high: str, limit: int, start: PageKey | None
     ) -> tuple[list[Read], PageKey | None]:
+        return self.query_index(READS_BY_PLATE_INDEX, PLATE, plate, low, high, limit, start)
+
+    # --- searches (issue 5): the SearchStore port -------------------------------------------
+
+    def query_index(
+        self, index: str, attribute: str, key: str, low: str, high: str, limit: int, start: PageKey | None
+    ) -> tuple[list[Read], PageKey | None]:
+        """One page of an index partition, newest first, within the time-key range."""
         request: dict[str, Any] = {
             "TableName": self.reads_table,
-            "IndexName": READS_BY_PLATE_INDEX,
-            "KeyConditionExpression": "plate = :plate AND #tk BETWEEN :low AND :high",
-            "ExpressionAttributeNames": {"#tk": READS_TIME_KEY},
-            "ExpressionAttributeValues": to_item({":plate": plate, ":low": low, ":high": high}),
+            "IndexName": index,
+            "KeyConditionExpression": "#pk = :key AND #tk BETWEEN :low AND :high",
+            "ExpressionAttributeNames": {"#pk": attribute, "#tk": READS_TIME_KEY},
+            "ExpressionAttributeValues": to_item({":key": key, ":low": low, ":high": high}),
             "ScanIndexForward": False,
             "Limit": limit,
         }
@@ -139,3 +156,41 @@ class DynamoReadStore:
         reads = [Read.model_validate(from_item(item)) for item in response.get("Items", [])]
         last = response.get("LastEvaluatedKey")
         return reads, ({k: str(v) for k, v in from_item(last).items()} if last else None)
+
+    def plate_sightings(self, seen_from: str, seen_to: str, contains: str | None) -> list[PlateSighting]:
+        """The Plates dictionary entries seen in the window (a filtered scan of the small table)."""
+        condition = "last_seen >= :from AND first_seen <= :to"
+        values: dict[str, Any] = {":from": seen_from, ":to": seen_to}
+        if contains:
+            condition += " AND contains(#plate, :run)"
+            values[":run"] = contains
+        request: dict[str, Any] = {
+            "TableName": self.plates_table,
+            "ProjectionExpression": "#plate, first_seen, last_seen, #count",
+            "FilterExpression": condition,
+            "ExpressionAttributeNames": {"#plate": PLATE, "#count": "count"},
+            "ExpressionAttributeValues": to_item(values),
+        }
+        sightings: list[PlateSighting] = []
+        while True:
+            response = self._client().scan(**request)
+            for item in response.get("Items", []):
+                entry = from_item(item)
+                sightings.append(
+                    PlateSighting(
+                        plate=str(entry["plate"]),
+                        first_seen=str(entry["first_seen"]),
+                        last_seen=str(entry["last_seen"]),
+                        count=int(entry.get("count", 0)),
+                    )
+                )
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return sightings
+            request["ExclusiveStartKey"] = last
+
+    def get_read(self, read_id: str) -> Read | None:
+        """One read by id, or None."""
+        response = self._client().get_item(TableName=self.reads_table, Key=to_item({READ_ID: read_id}))
+        item = response.get("Item")
+        return Read.model_validate(from_item(item)) if item else None

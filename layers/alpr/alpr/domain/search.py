@@ -26,7 +26,7 @@ from alpr.domain.patterns import PlatePattern
 from alpr.domain.reads import PageKey
 from alpr.domain.retention import is_expired
 from alpr.models import READ_DISCLAIMER, Read, ReadPage, ReadResult, UtcDatetime, iso_utc
-from alpr.names import PLATE, READS_BY_PLATE_INDEX
+from alpr.names import PLATE, READS_BY_PLATE_INDEX, READS_TIME_KEY
 from alpr.settings import SearchLimits
 
 MAX_PATTERN_PLATES = 200  # a pattern matching more plates than this is too broad to be a lead
@@ -151,6 +151,11 @@ def collect(
                 "the 'next' token no longer matches this search: repeat it without the token"
             )
         position = keys.index(partition)
+        if start is not None and not low <= start.get(READS_TIME_KEY, "") <= high:
+            # DynamoDB refuses a start key outside the key condition; say so instead of failing.
+            raise InvalidRequest(
+                "the 'next' token belongs to another time window: repeat the search without it"
+            )
     items: list[ReadResult] = []
     while position < len(partitions) and len(items) < limit:
         part = partitions[position]
@@ -205,9 +210,8 @@ def search_pattern(
     """Reads of every plate the pattern matches, from the dictionary then `by_plate`; never a scan of Reads."""
     _window(start, end)
     plates = matching_plates(store, pattern, start, end)
-    fingerprint = search_fingerprint(
-        {"pattern": pattern.text, "eq": pattern.equivalents, "from": iso_utc(start), "to": iso_utc(end)}
-    )
+    # The window is not part of it: a default 'to' moves with the clock between pages.
+    fingerprint = search_fingerprint({"pattern": pattern.text, "eq": pattern.equivalents})
     partitions = [Partition(READS_BY_PLATE_INDEX, PLATE, plate) for plate in plates]
     items, next_token = collect(store, partitions, (start, end), limit, token, fingerprint, clock.now())
     return PatternPage(
@@ -235,7 +239,7 @@ def search_canvass(
 ) -> CanvassPage:
     """Every read inside the area and window, from the cell-day indexes, exactly filtered."""
     plan = plan_canvass(area, start, end, limits)
-    fingerprint = search_fingerprint({"area": area.describe(), "from": iso_utc(start), "to": iso_utc(end)})
+    fingerprint = search_fingerprint({"area": area.describe()})
     items, next_token = collect(
         store,
         canvass_partitions(plan),

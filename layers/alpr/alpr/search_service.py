@@ -1,0 +1,64 @@
+"""Wiring of the investigator searches (issue 5): the domain searches on the process's store.
+
+The seam for the access gate, like `service.search_reads`: the API routes call these and
+note what was queried and returned; nothing else reaches the indexes for a search.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+
+from alpr import service
+from alpr.adapters import aws
+from alpr.adapters.s3_links import S3Links
+from alpr.domain.canvass import Area
+from alpr.domain.patterns import PlatePattern
+from alpr.domain.search import (
+    CanvassPage,
+    PatternPage,
+    ReadDetail,
+    read_detail,
+    search_canvass,
+    search_pattern,
+)
+from alpr.models import Caller
+from alpr.settings import settings
+
+
+@cache
+def image_links() -> S3Links:
+    return S3Links(aws.s3)
+
+
+def find_pattern(
+    caller: Caller, pattern: PlatePattern, start: datetime, end: datetime, *, limit: int, token: str | None
+) -> PatternPage:
+    """Reads of the plates a partial plate matches."""
+    del caller  # any authenticated user; the access gate decides before the route runs
+    return search_pattern(
+        service.read_store(), pattern, start, end, limit=limit, token=token, clock=service.clock()
+    )
+
+
+def canvass(
+    caller: Caller, area: Area, start: datetime, end: datetime, *, limit: int, token: str | None
+) -> CanvassPage:
+    """Reads inside an area and window."""
+    del caller
+    return search_canvass(
+        service.read_store(),
+        area,
+        start,
+        end,
+        settings().search,
+        limit=limit,
+        token=token,
+        clock=service.clock(),
+    )
+
+
+def one_read(caller: Caller, read_id: str) -> ReadDetail:
+    """One read with short-lived links to its image and crop."""
+    del caller
+    return read_detail(service.read_store(), image_links(), read_id, service.clock(), settings().search)

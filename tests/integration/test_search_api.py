@@ -1,0 +1,184 @@
+"""GET /v1/reads/search, GET|POST /v1/reads/canvass and GET /v1/reads/{id} through the api handler, on moto."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from alpr import service
+from alpr.names import READS_BY_CELL7_DAY_INDEX, READS_CELL7_DAY_KEY, READS_TIME_KEY
+from tests.integration.conftest import FakeContext, Stack, load_event, load_handler
+from tests.unit.test_canvass import CENTRE, destination
+from tests.unit.test_search import a_read
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def reads(stack: Stack) -> Iterator[Stack]:
+    """The moto stack with the fine canvass index the CDK app defines (by_cell7_day)."""
+    stack.dynamodb.update_table(
+        TableName=stack.reads_table,
+        AttributeDefinitions=[
+            {"AttributeName": READS_CELL7_DAY_KEY, "AttributeType": "S"},
+            {"AttributeName": READS_TIME_KEY, "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexUpdates=[
+            {
+                "Create": {
+                    "IndexName": READS_BY_CELL7_DAY_INDEX,
+                    "KeySchema": [
+                        {"AttributeName": READS_CELL7_DAY_KEY, "KeyType": "HASH"},
+                        {"AttributeName": READS_TIME_KEY, "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            }
+        ],
+    )
+    yield stack
+
+
+def store(*items: Any) -> None:
+    for read in items:
+        assert service.read_store().put_read(read)
+
+
+def call(
+    context: FakeContext, method: str, path: str, query: dict[str, str] | None = None, body: Any = None
+) -> tuple[int, dict[str, Any]]:
+    event = load_event("api/get_reads.json")
+    event["httpMethod"] = method
+    event["path"] = path
+    event["resource"] = "/v1/{proxy+}"
+    event["pathParameters"] = {"proxy": path.removeprefix("/v1/")}
+    event["queryStringParameters"] = query or None
+    event["multiValueQueryStringParameters"] = {k: [v] for k, v in (query or {}).items()} or None
+    event["body"] = json.dumps(body) if body is not None else None
+    response = load_handler("api").lambda_handler(event, context)
+    return response["statusCode"], json.loads(response["body"])
+
+
+def iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+def test_partial_plate_search(reads: Stack, context: FakeContext) -> None:
+    # Given reads of three plates, two of which fit the pattern
+    store(
+        a_read("7ABC123", NOW - timedelta(hours=1)),
+        a_read("7ABD123", NOW - timedelta(hours=2)),
+        a_read("7XYZ123", NOW - timedelta(hours=2)),
+    )
+    # When an investigator searches 7AB?123
+    status, page = call(context, "GET", "/v1/reads/search", {"pattern": "7ab?123"})
+    # Then both plates' reads come back, each with the disclaimer and the hotlist field
+    assert status == 200, page
+    assert page["plates"] == ["7ABC123", "7ABD123"]
+    assert [r["plate"] for r in page["items"]] == ["7ABC123", "7ABD123"]
+    assert all(
+        r["disclaimer"].startswith("An ALPR read is not") and r["hotlist_hits"] == [] for r in page["items"]
+    )
+
+
+def test_partial_plate_with_equivalents_and_paging(reads: Stack, context: FakeContext) -> None:
+    store(*(a_read("8ABC0I2", NOW - timedelta(minutes=m)) for m in range(1, 4)))
+    status, page = call(context, "GET", "/v1/reads/search", {"pattern": "BAB*O12", "limit": "2"})
+    assert (status, page["items"]) == (200, [])
+    status, page = call(
+        context, "GET", "/v1/reads/search", {"pattern": "BAB*O12", "equivalents": "true", "limit": "2"}
+    )
+    assert status == 200 and len(page["items"]) == 2 and page["next"]
+    query = {"pattern": "BAB*O12", "equivalents": "true", "limit": "2", "next": page["next"]}
+    status, rest = call(context, "GET", "/v1/reads/search", query)
+    assert status == 200 and len(rest["items"]) == 1 and rest["next"] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ({"pattern": "7A*"}, "at least 3 known characters"),
+        ({"pattern": "7AB%"}, "not on plates"),
+        ({"pattern": "7AB?123", "next": "bogus"}, "'next' token"),
+    ],
+)
+def test_bad_patterns_are_400_with_the_reason(
+    reads: Stack, context: FakeContext, query: dict, reason: str
+) -> None:
+    status, body = call(context, "GET", "/v1/reads/search", query)
+    assert status == 400 and reason in body["message"]
+
+
+def test_canvass_circle_boundary_and_midnight(reads: Stack, context: FakeContext) -> None:
+    # Given a read exactly on a 200 m circle before midnight, one inside after it, one just outside
+    midnight = (NOW - timedelta(days=1)).replace(hour=0, minute=0, second=0)
+    edge = a_read("1EDG111", midnight - timedelta(minutes=10), *destination(*CENTRE, 77.0, 200.0))
+    inside = a_read("2INS222", midnight + timedelta(minutes=10), *destination(*CENTRE, 180.0, 50.0))
+    outside = a_read("3OUT333", midnight, *destination(*CENTRE, 77.0, 201.0))
+    store(edge, inside, outside)
+    query = {
+        "lat": str(CENTRE[0]),
+        "lon": str(CENTRE[1]),
+        "radius_m": "200",
+        "from": iso(midnight - timedelta(hours=1)),
+        "to": iso(midnight + timedelta(hours=1)),
+    }
+    status, page = call(context, "GET", "/v1/reads/canvass", query)
+    assert status == 200, page
+    assert [r["plate"] for r in page["items"]] == ["2INS222", "1EDG111"]
+    assert (page["days"], page["precision"]) == (2, 7)
+
+
+def test_canvass_polygon(reads: Stack, context: FakeContext) -> None:
+    store(
+        a_read("1AAA111", NOW - timedelta(hours=1), 37.805, -122.27),
+        a_read("2BBB222", NOW - timedelta(hours=1), 37.811, -122.27),
+    )
+    ring = [[-122.275, 37.80], [-122.265, 37.80], [-122.265, 37.81], [-122.275, 37.81], [-122.275, 37.80]]
+    body = {"area": {"type": "Polygon", "coordinates": [ring]}, "from": iso(NOW - timedelta(hours=3))}
+    status, page = call(context, "POST", "/v1/reads/canvass", body=body)
+    assert status == 200, page
+    assert [r["plate"] for r in page["items"]] == ["1AAA111"]
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ({"radius_m": "100", "from": iso(NOW - timedelta(days=8))}, "at most 7 days"),
+        ({"radius_m": "5000"}, "km²"),
+    ],
+)
+def test_too_broad_canvass_is_400_with_the_reason(
+    reads: Stack, context: FakeContext, query: dict, reason: str
+) -> None:
+    status, body = call(context, "GET", "/v1/reads/canvass", {"lat": "37.8", "lon": "-122.27", **query})
+    assert status == 400 and reason in body["message"]
+
+
+def test_canvass_with_nothing_there_is_empty(reads: Stack, context: FakeContext) -> None:
+    status, page = call(
+        context, "GET", "/v1/reads/canvass", {"lat": "37.0", "lon": "-120.0", "radius_m": "300"}
+    )
+    assert status == 200 and page["items"] == [] and page["next"] is None
+
+
+def test_one_read_with_image_links(reads: Stack, context: FakeContext) -> None:
+    read = a_read("7ABC123", NOW - timedelta(hours=1))
+    store(read)
+    status, detail = call(context, "GET", f"/v1/reads/{read.read_id}")
+    assert status == 200, detail
+    assert detail["plate"] == "7ABC123"
+    assert read.image_key in detail["image_url"] and "X-Amz-Expires=300" in detail["image_url"]
+    assert detail["crop_url"] and "crops/" in detail["crop_url"]
+
+
+def test_missing_or_expired_read_is_404(reads: Stack, context: FakeContext) -> None:
+    expired = a_read("7ABC123", NOW - timedelta(hours=1), expired=True)
+    store(expired)
+    assert call(context, "GET", f"/v1/reads/{expired.read_id}")[0] == 404
+    assert call(context, "GET", "/v1/reads/01ARZ3NDEKTSV4RRFFQ69G5FAV")[0] == 404
+    assert call(context, "GET", "/v1/reads/not-a-read")[0] == 400
