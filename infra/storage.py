@@ -115,6 +115,8 @@ class Storage(Construct):
             indexes=(
                 (names.READS_BY_PLATE_INDEX, names.PLATE, names.READS_TIME_KEY),
                 (names.READS_BY_CELL_DAY_INDEX, names.READS_CELL_DAY_KEY, names.READS_TIME_KEY),
+                # The fine canvass index (issue 5): small radii read few reads outside the circle.
+                (names.READS_BY_CELL7_DAY_INDEX, names.READS_CELL7_DAY_KEY, names.READS_TIME_KEY),
             ),
         )
         self.plates = self._table("PlatesTable", partition_key=names.PLATE)

@@ -124,6 +124,9 @@ def test_rendered_plate_becomes_a_read_that_search_finds(stack: Stack, context: 
     )
     for field in ("state", "low_confidence", "ingested_at", "read_id"):
         assert field in read
+    assert read["crop_key"] == f"crops/{read['read_id']}.jpg"
+    crop = stack.s3.get_object(Bucket=stack.uploads_bucket, Key=read["crop_key"])
+    assert crop["ContentType"] == "image/jpeg" and crop["Body"].read(3) == b"\xff\xd8\xff"
     plates = scan(stack, stack.plates_table)
     assert [(p["plate"]["S"], p["count"]["N"]) for p in plates] == [("7ABC123", "1")]
 

@@ -10,26 +10,28 @@ import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import uuid4
 
+from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
+
 from alpr.adapters import aws
-from alpr.adapters.access_log import S3AccessLog
 from alpr.adapters.dynamo import DynamoReadStore
-from alpr.adapters.personnel import DynamoPersonnelStore
 from alpr.adapters.s3 import S3Uploads
 from alpr.domain.callers import require_group
 from alpr.domain.clock import Clock, SystemClock
 from alpr.domain.errors import UploadRejected
-from alpr.domain.reads import reads_from_image, search_by_plate, store_reads
+from alpr.domain.reads import crop_key_for, reads_from_image, search_by_plate, store_reads
 from alpr.domain.uploads import StoredUpload, check_upload, plan_upload
-from alpr.models import Caller, PlateQuery, QuarantineRecord, ReadPage, UploadRequest, UploadTicket
+from alpr.models import Caller, PlateQuery, QuarantineRecord, Read, ReadPage, UploadRequest, UploadTicket
 from alpr.names import Env, Group
 from alpr.settings import settings
 
 if TYPE_CHECKING:
     from alpr.recognition import Engine
 
+logger = Logger(child=True)
 _clock: Clock = SystemClock()
 
 
@@ -56,18 +58,6 @@ def uploads() -> S3Uploads:
 
 
 @cache
-def personnel() -> DynamoPersonnelStore:
-    """The Personnel registry (accounts, roles, training, status) the access gate consults."""
-    return DynamoPersonnelStore(settings().tables.personnel, aws.dynamodb)
-
-
-@cache
-def access_log() -> S3AccessLog:
-    """The one access-log writer (Civil Code § 1798.90.52)."""
-    return S3AccessLog(settings().buckets.access_log, aws.s3)
-
-
-@cache
 def engine() -> Engine:
     """The recognition engine, loaded on first use (a cold start of `recognize` only)."""
     # Imported here so the light functions (api, uploads) never load ONNX Runtime or OpenCV.
@@ -85,8 +75,6 @@ def reset() -> None:
     aws.reset_clients()
     read_store.cache_clear()
     uploads.cache_clear()
-    personnel.cache_clear()
-    access_log.cache_clear()
     set_clock(SystemClock())
 
 
@@ -140,6 +128,27 @@ def _quarantine(upload: StoredUpload, reason: str, detail: str) -> Recognition:
     return Recognition(outcome="quarantined", reason=reason, detail=detail)
 
 
+def _with_crop(read: Read, crop: Any) -> Read:
+    """The read with its plate crop stored beside the image (before the read, so it never points nowhere).
+
+    A crop that cannot be stored costs the crop, not the read: the read keeps no crop_key.
+    """
+    if crop is None or not getattr(crop, "size", 0):
+        return read
+    import cv2  # only on the recognize path, which has already loaded OpenCV
+
+    encoded, jpeg = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    if not encoded:
+        return read
+    key = crop_key_for(read.read_id)
+    try:
+        uploads().put_crop(key, jpeg.tobytes())
+    except ClientError as error:
+        logger.error("plate crop not stored", extra={"read_id": read.read_id, "error": str(error)})
+        return read
+    return read.model_copy(update={"crop_key": key})
+
+
 def recognize_upload(bucket: str, key: str) -> Recognition:
     """Check one uploaded image, read its plates and store the reads (or quarantine it).
 
@@ -175,6 +184,8 @@ def recognize_upload(bucket: str, key: str) -> Recognition:
     )
     if not reads:
         return Recognition(outcome="no-plate", found=len(readings))
+    crops = {tuple(int(v) for v in reading.box): reading.crop for reading in readings}
+    reads = [_with_crop(read, crops.get((read.box.x, read.box.y, read.box.w, read.box.h))) for read in reads]
     stored = store_reads(read_store(), reads)
     return Recognition(
         outcome="read", stored=len(stored), found=len(reads), read_ids=tuple(r.read_id for r in stored)

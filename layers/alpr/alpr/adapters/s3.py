@@ -84,6 +84,10 @@ class S3Uploads:
         )
         return FetchedUpload(upload, response["Body"])
 
+    def put_crop(self, key: str, jpeg: bytes) -> None:
+        """Store a plate crop in the uploads bucket (same bytes, same key: safe to repeat)."""
+        self._client().put_object(Bucket=self.uploads_bucket, Key=key, Body=jpeg, ContentType="image/jpeg")
+
     def quarantine(self, upload: StoredUpload, record: QuarantineRecord) -> str:
         """Move an upload to `quarantine/<key>` with its reason; the quarantine key."""
         client = self._client()

@@ -25,7 +25,7 @@ from alpr.models import (
     as_utc,
     iso_utc,
 )
-from alpr.names import READS_TIME_KEY
+from alpr.names import CROPS_PREFIX, READS_TIME_KEY
 from alpr.settings import Retention
 
 CELL_PRECISION = 6  # about 1.2 km by 0.6 km: a canvass covers a few cells per day
@@ -123,6 +123,11 @@ def reads_from_image(
             )
         )
     return reads
+
+
+def crop_key_for(read_id: str) -> str:
+    """Where a read's plate crop is kept in the image bucket: `crops/<read_id>.jpg`."""
+    return f"{CROPS_PREFIX}{read_id}.jpg"
 
 
 def store_reads(store: ReadStore, reads: Sequence[Read]) -> list[Read]:
