@@ -6,6 +6,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from alpr.api import health, reads, resolver
 from alpr.api import search as search_api
+from alpr.api import personnel as personnel_api
 from alpr.names import METRICS_NAMESPACE
 from alpr.settings import settings
 
@@ -14,7 +15,7 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
 
-app = resolver(health.router, reads.router, search_api.router)
+app = resolver(health.router, reads.router, search_api.router, personnel_api.router)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -22,11 +24,15 @@ import pytest
 from moto import mock_aws
 
 from alpr import service
+from alpr.local.personnel_seed import seed_personnel
+from alpr.local.stack import LOCAL_USERS
 from alpr.names import (
+    ACCESS_LOG_PREFIX,
     READS_BY_CELL_DAY_INDEX,
     READS_BY_PLATE_INDEX,
     READS_CELL_DAY_KEY,
     READS_TIME_KEY,
+    USERNAME,
     Env,
 )
 
@@ -43,6 +49,8 @@ class Stack:
     quarantine_bucket: str
     s3: Any
     dynamodb: Any
+    personnel_table: str = ""  # the access gate's registry, seeded with the local users (issue 4)
+    access_log_bucket: str = ""
 
 
 @dataclass
@@ -97,6 +105,48 @@ def _create_reads_table(client: Any, name: str) -> None:
     )
 
 
+def create_access_resources(names: Stack) -> None:
+    """The Personnel table (seeded with the local stack's users) and the Object Lock access-log bucket."""
+    names.personnel_table = os.environ[Env.PERSONNEL_TABLE]
+    names.access_log_bucket = os.environ[Env.ACCESS_LOG_BUCKET]
+    names.dynamodb.create_table(
+        TableName=names.personnel_table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": USERNAME, "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": USERNAME, "KeyType": "HASH"}],
+    )
+    names.s3.create_bucket(
+        Bucket=names.access_log_bucket,
+        CreateBucketConfiguration={"LocationConstraint": REGION},
+        ObjectLockEnabledForBucket=True,
+    )
+    names.s3.put_object_lock_configuration(
+        Bucket=names.access_log_bucket,
+        ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 365}},
+        },
+    )
+    seed_personnel(service.personnel(), LOCAL_USERS, datetime.now(UTC))
+
+
+def access_records(names: Stack) -> list[dict[str, Any]]:
+    """Every record of the access log, oldest first."""
+    keys = [
+        obj["Key"]
+        for page in names.s3.get_paginator("list_objects_v2").paginate(
+            Bucket=names.access_log_bucket, Prefix=ACCESS_LOG_PREFIX
+        )
+        for obj in page.get("Contents", [])
+    ]
+    lines = [
+        line
+        for key in sorted(keys)
+        for line in names.s3.get_object(Bucket=names.access_log_bucket, Key=key)["Body"].read().splitlines()
+    ]
+    return [json.loads(line) for line in lines]
+
+
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     """Moto with the Reads and Plates tables and the uploads and quarantine buckets."""
@@ -121,6 +171,8 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         Env.UPLOADS_BUCKET: names.uploads_bucket,
         Env.QUARANTINE_BUCKET: names.quarantine_bucket,
         Env.RETENTION_DAYS: "365",
+        Env.PERSONNEL_TABLE: f"personnel-{suffix}",
+        Env.ACCESS_LOG_BUCKET: f"alpr-access-log-{suffix}",
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
@@ -138,6 +190,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
             AttributeDefinitions=[{"AttributeName": "plate", "AttributeType": "S"}],
             KeySchema=[{"AttributeName": "plate", "KeyType": "HASH"}],
         )
+        create_access_resources(names)
         yield names
     service.reset()
 

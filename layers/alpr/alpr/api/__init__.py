@@ -7,6 +7,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from alpr import __version__
+from alpr.api import gate
 from alpr.api.errors import register_error_handlers
 
 API_TITLE = "ALPR back office"
@@ -28,4 +29,5 @@ def resolver(*routers: Router) -> APIGatewayRestResolver:
     for router in routers:
         app.include_router(router)
     register_error_handlers(app)
+    gate.install(app)  # every route, whoever adds it: sign-in, role, training, purpose, access log
     return app

@@ -21,6 +21,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from alpr.local import moto_patches
 from alpr.local.deploy import Deployer, Deployment
 from alpr.local.http_api import LocalApi, TokenVerifier, routes_from_template
+from alpr.local.personnel_seed import seed_local_stack
 from alpr.local.template import Template, TemplateError, template_path
 from alpr.names import MODELS_LAYER_DIR, Group
 
@@ -163,6 +164,7 @@ class LocalStack:
         self.deployment = Deployer(template, self.endpoint_url, REGION).deploy()
         os.environ.update(self._mount_layers(self.deployment.shared_environment()))
         self._seed_users()
+        seed_local_stack(self.endpoint_url, REGION, LOCAL_USERS)  # their Personnel records (issue 4)
         self._sweeper = TtlSweeper(self._ttl_tables(template), self.endpoint_url)
         self._sweeper.start()
         verifier = TokenVerifier(self.endpoint_url, REGION, self._client_ids(template))

@@ -1,0 +1,64 @@
+"""The one access-log writer: one JSON line per access, one S3 object per record.
+
+Keys are `access-log/dt=YYYY-MM-DD/<time>-<event id>.json` (Hive-style partitions for Glue,
+Athena and DuckDB). The bucket has Object Lock with a default retention, and the writer's
+role may only PutObject under `access-log/`, so a record, once written, cannot be changed
+or deleted by the API. See docs/decisions.md for why a direct put and not Firehose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from alpr.domain.access import AccessLogUnavailable, AccessRecord
+from alpr.names import ACCESS_LOG_PREFIX
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+
+def record_key(record: AccessRecord) -> str:
+    """Where a record lives: its UTC day's partition, then time and id (so keys sort by time)."""
+    at = record.time
+    return f"{ACCESS_LOG_PREFIX}dt={at:%Y-%m-%d}/{at:%Y%m%dT%H%M%S}.{at.microsecond // 1000:03d}Z-{record.event_id}.json"
+
+
+def record_line(record: AccessRecord) -> bytes:
+    return (record.model_dump_json() + "\n").encode()
+
+
+class S3AccessLog:
+    """Writes each record as its own object before the response leaves."""
+
+    def __init__(self, bucket: str, client: Callable[[], S3Client]) -> None:
+        self.bucket = bucket
+        self._client = client
+
+    def write(self, record: AccessRecord) -> None:
+        if not self.bucket:
+            raise AccessLogUnavailable("no access-log bucket is configured")
+        try:
+            self._client().put_object(
+                Bucket=self.bucket,
+                Key=record_key(record),
+                Body=record_line(record),
+                ContentType="application/x-ndjson",
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise AccessLogUnavailable(f"access record {record.event_id} not written: {error}") from error
+
+
+class MemoryAccessLog:
+    """The same port in memory (unit tests); `fail` makes every write fail."""
+
+    def __init__(self) -> None:
+        self.records: list[AccessRecord] = []
+        self.fail = False
+
+    def write(self, record: AccessRecord) -> None:
+        if self.fail:
+            raise AccessLogUnavailable("access log unavailable (fault injected)")
+        self.records.append(record)

@@ -1,0 +1,279 @@
+"""The access gate: one Powertools middleware in front of every route of every resolver.
+
+`alpr.api.resolver()` installs it, so no route can skip it. For each request it identifies
+the caller, loads the Personnel record, checks status, inactivity and training, the role's
+permission for the route's action and the stated purpose (`alpr.domain.access`), lets the
+route run, and writes the access record **before** the response leaves. A refusal is
+written too, before it is returned. When the record cannot be written the answer is 503
+and carries no data.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+
+from alpr import service
+from alpr.api.access import begin_access, current_access
+from alpr.api.errors import STATUS, error_response
+from alpr.domain.access import (
+    DEFAULT_CASE_NUMBER_EXAMPLE,
+    DEFAULT_CASE_NUMBER_PATTERN,
+    DEFAULT_CATEGORIES,
+    AccessLogUnavailable,
+    AccessPolicy,
+    AccessRecord,
+    Decision,
+    Purpose,
+    PurposeRules,
+    RouteRule,
+    decide,
+    rule_for,
+)
+from alpr.domain.callers import caller_from_claims
+from alpr.domain.errors import DomainError, Unauthenticated
+from alpr.domain.ids import new_ulid
+from alpr.domain.personnel import (
+    DEFAULT_INACTIVITY_DAYS,
+    DEFAULT_REFRESHER_DAYS,
+    PersonnelRecord,
+    StandingPolicy,
+    Status,
+)
+from alpr.models import Caller
+from alpr.names import Env
+
+logger = Logger(child=True)
+Next = Callable[[APIGatewayRestResolver], Response]
+
+GATE_ACTOR = "access-gate"  # who the registry says suspended an inactive account
+TOUCH_EVERY = timedelta(hours=1)  # last_active is a day-scale fact: one write an hour is plenty
+LOG_UNAVAILABLE = (
+    "the access could not be recorded, so nothing is returned (Civil Code § 1798.90.52); try again shortly"
+)
+# Query parameters that are not data elements: an opaque paging position, and the signed
+# single-use decision link of a release request (a secret, never written to the log).
+NOT_DATA_ELEMENTS = frozenset({"next", "link"})
+
+
+@cache
+def access_policy() -> AccessPolicy:
+    """The gate's configuration from the environment, validated once (at cold start)."""
+    env = os.environ
+    categories = tuple(c.strip() for c in env.get(Env.PURPOSE_CATEGORIES, "").split(",") if c.strip())
+    return AccessPolicy(
+        purpose=PurposeRules(
+            categories=categories or DEFAULT_CATEGORIES,
+            case_number_pattern=env.get(Env.CASE_NUMBER_PATTERN) or DEFAULT_CASE_NUMBER_PATTERN,
+            case_number_example=env.get(Env.CASE_NUMBER_EXAMPLE) or DEFAULT_CASE_NUMBER_EXAMPLE,
+        ),
+        standing=StandingPolicy(
+            inactivity_days=int(env.get(Env.INACTIVITY_DAYS) or DEFAULT_INACTIVITY_DAYS),
+            refresher_days=int(env.get(Env.TRAINING_REFRESHER_DAYS) or DEFAULT_REFRESHER_DAYS),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Who was let through, in what role, for what purpose (for routes that need it)."""
+
+    caller: Caller
+    person: PersonnelRecord | None
+    role: str
+    purpose: Purpose | None
+
+
+_grant: ContextVar[Grant | None] = ContextVar("alpr_access_grant", default=None)
+
+
+def current_grant() -> Grant | None:
+    """The gate's grant for the request being handled (None on public routes)."""
+    return _grant.get()
+
+
+def install(app: APIGatewayRestResolver) -> None:
+    """Put the gate in front of every route of `app`, ahead of request validation.
+
+    Powertools runs its request validation before router middlewares; the gate must come
+    first, so that a request without a token or a purpose is refused (401/400) and logged
+    whatever its parameters. So the gate wraps the validation middleware when there is one.
+    """
+    access_policy()  # a bad configuration fails the cold start
+    # The router middleware covers every route, even one that turns validation off; it
+    # passes through when the gate already ran ahead of validation for this event.
+    app.use(middlewares=[gate_once])
+    validation = getattr(app, "_request_validation_middleware", None)
+    if validation is not None:
+
+        def gate_then_validate(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+            return gate(app, lambda inner: validation(inner, next_middleware))
+
+        setattr(app, "_request_validation_middleware", gate_then_validate)  # noqa: B010 (Powertools' own slot)
+
+
+_gated: ContextVar[object | None] = ContextVar("alpr_gated_event", default=None)
+
+
+def gate_once(app: APIGatewayRestResolver, next_middleware: Next) -> Response:
+    """The gate, unless it already ran for this event."""
+    if _gated.get() is app.current_event:
+        return next_middleware(app)
+    return gate(app, next_middleware)
+
+
+def gate(app: APIGatewayRestResolver, next_middleware: Next) -> Response:
+    """The middleware: decide, log, and only then answer."""
+    event = app.current_event
+    _gated.set(event)
+    route = app.context.get("_route")
+    route_path = str(getattr(route, "openapi_path", "") or event.path)
+    rule = rule_for(event.http_method, route_path)
+    _grant.set(None)
+    if rule is not None and rule.public:
+        return next_middleware(app)
+    begin_access()
+    route_args: dict[str, str] = {k: str(v) for k, v in (app.context.get("_route_args") or {}).items()}
+    caller = _caller(event)
+    person = service.personnel().get(caller.username) if caller else None
+    now = service.clock().now()
+    headers = {k.lower(): v for k, v in (event.headers or {}).items()}
+    decision = decide(rule, caller, person, headers, route_args, access_policy(), now)
+    request = _Request(event, rule, route_path, route_args, caller, person, decision)
+    if decision.error is not None:
+        if decision.suspend and person is not None:
+            service.personnel().set_status(
+                person.username, Status.SUSPENDED, decision.error.message, now, by=GATE_ACTOR
+            )
+        status = _status_of(decision.error)
+        if not request.write("refused", status, decision.error.message):
+            return error_response(HTTPStatus.SERVICE_UNAVAILABLE, LOG_UNAVAILABLE)
+        raise decision.error
+    assert caller is not None and rule is not None
+    _grant.set(Grant(caller=caller, person=person, role=decision.role, purpose=decision.purpose))
+    try:
+        response = next_middleware(app)
+    except Exception as error:
+        status = _status_of(error)
+        reason = error.message if isinstance(error, DomainError) else type(error).__name__
+        outcome = "refused" if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN) else "allowed"
+        if not request.write(outcome, status, reason):
+            return error_response(HTTPStatus.SERVICE_UNAVAILABLE, LOG_UNAVAILABLE)
+        raise
+    if (rule.log_allowed or response.status_code >= HTTPStatus.BAD_REQUEST) and not request.write(
+        "allowed", response.status_code, ""
+    ):
+        return error_response(HTTPStatus.SERVICE_UNAVAILABLE, LOG_UNAVAILABLE)
+    _touch(person, now)
+    return response
+
+
+def _caller(event: APIGatewayProxyEvent | Any) -> Caller | None:
+    claims = event.request_context.authorizer.claims if isinstance(event, APIGatewayProxyEvent) else None
+    try:
+        return caller_from_claims(claims)
+    except Unauthenticated:
+        return None
+
+
+def _status_of(error: BaseException) -> int:
+    if isinstance(error, ServiceError):
+        return int(error.status_code)
+    if isinstance(error, DomainError):
+        for cls in type(error).__mro__:
+            if cls in STATUS:
+                return int(STATUS[cls])
+        return int(HTTPStatus.BAD_REQUEST)
+    if isinstance(error, RequestValidationError):
+        return int(HTTPStatus.UNPROCESSABLE_ENTITY)
+    return int(HTTPStatus.INTERNAL_SERVER_ERROR)
+
+
+def _touch(person: PersonnelRecord | None, now: Any) -> None:
+    if person is None or person.is_device:
+        return
+    if person.last_active is not None and now - person.last_active < TOUCH_EVERY:
+        return
+    try:
+        service.personnel().touch(person.username, now)
+    except Exception:  # the answer and its record are out already; a late touch is harmless
+        logger.warning("last_active not updated", extra={"username": person.username})
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What the gate knows about one request, to write its access record."""
+
+    event: APIGatewayProxyEvent
+    rule: RouteRule | None
+    route_path: str
+    route_args: Mapping[str, str]
+    caller: Caller | None
+    person: PersonnelRecord | None
+    decision: Decision
+
+    def data_elements(self) -> dict[str, Any]:
+        """What the request queried by: path parameters, query string, then what the route noted."""
+        params = self.event.query_string_parameters or {}
+        elements: dict[str, Any] = {k: v for k, v in params.items() if k not in NOT_DATA_ELEMENTS}
+        elements.update(self.route_args)
+        note = current_access()
+        if note is not None:
+            elements.update(note.query)
+        return elements
+
+    def record(self, outcome: str, status: int, reason: str) -> AccessRecord:
+        note = current_access()
+        purpose = self.decision.purpose
+        headers = {k.lower(): v for k, v in (self.event.headers or {}).items()}
+        context = self.event.request_context
+        returned_ids = list(note.returned_ids) if note and outcome == "allowed" else []
+        return AccessRecord(
+            event_id=new_ulid(service.clock()),
+            time=service.clock().now(),
+            username=self.caller.username if self.caller else None,
+            full_name=self.person.full_name if self.person else None,
+            organisation=self.person.organisation if self.person else None,
+            badge=self.person.badge if self.person else None,
+            role=self.decision.role or None,
+            roles=sorted(self.caller.groups) if self.caller else [],
+            action=self.rule.action.value if self.rule and self.rule.action else None,
+            method=self.event.http_method,
+            route=self.route_path,
+            query=self.data_elements(),
+            returned_ids=returned_ids,
+            returned_count=(note.returned_count if note and outcome == "allowed" else 0),
+            # A refused purpose is recorded as stated, so an audit sees what was tried.
+            purpose_category=purpose.category if purpose else headers.get("x-purpose-category"),
+            case_number=purpose.case_number if purpose else headers.get("x-case-number"),
+            purpose_text=purpose.text if purpose else headers.get("x-purpose-text"),
+            outcome="allowed" if outcome == "allowed" else "refused",
+            reason=reason,
+            status=int(status),
+            source_ip=context.identity.source_ip,
+            request_id=context.request_id,
+            user_agent=context.identity.user_agent,
+        )
+
+    def write(self, outcome: str, status: int, reason: str) -> bool:
+        """Write the access record; False (and an error log) when it could not be written."""
+        record = self.record(outcome, status, reason)
+        try:
+            service.access_log().write(record)
+        except AccessLogUnavailable as error:
+            logger.error("access record not written: request answered 503", extra={"error": str(error)})
+            return False
+        return True

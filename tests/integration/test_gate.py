@@ -1,0 +1,182 @@
+"""The access gate through the real handlers on moto: ordering, fail-closed, the clock, devices."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from alpr import service
+from alpr.api import AUTHENTICATED, resolver
+from alpr.domain.clock import FixedClock
+from alpr.domain.personnel import Status
+from alpr.names import Group
+from tests.integration.conftest import FakeContext, Stack, access_records
+from tests.integration.gate_support import GOOD_PURPOSE, call, event, person
+from tests.integration.test_api_handler import a_read
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def search(username: str, groups: list[str], **kwargs: Any) -> tuple[int, dict[str, Any]]:
+    query = {"plate": "7ABC123"}
+    return call("api", event("GET", "/v1/reads", username=username, groups=groups, query=query, **kwargs))
+
+
+def test_the_gate_runs_before_request_validation(stack: Stack) -> None:
+    # Given a request with no user and none of the route's required parameters
+    request = event("GET", "/v1/reads", username=None)
+
+    # When it is handled
+    status, body = call("api", request)
+
+    # Then it is refused for the missing sign-in (not a 422 about parameters), and logged
+    assert status == 401, body
+    (record,) = access_records(stack)
+    assert (record["outcome"], record["status"], record["username"]) == ("refused", 401, None)
+
+
+def test_a_route_missing_from_the_access_table_is_refused_and_never_runs(stack: Stack) -> None:
+    # Given a router with a route nobody added to alpr.domain.access.ROUTES
+    router = Router()
+    ran: list[bool] = []
+
+    @router.get("/v1/unlisted", security=AUTHENTICATED)
+    def unlisted() -> dict[str, str]:
+        ran.append(True)
+        return {"plate": "7ABC123"}
+
+    app = resolver(router)
+
+    # When a trained investigator with a purpose calls it
+    request = event(
+        "GET", "/v1/unlisted", username="investigator", groups=["investigator"], purpose=GOOD_PURPOSE
+    )
+    response = app.resolve(request, FakeContext())  # type: ignore[arg-type]
+
+    # Then it is refused (fail closed), the route never ran, and the refusal is logged
+    assert response["statusCode"] == 403
+    assert "7ABC123" not in response["body"]
+    assert not ran
+    (record,) = access_records(stack)
+    assert (record["route"], record["outcome"]) == ("/v1/unlisted", "refused")
+    assert "no access rule" in record["reason"]
+
+
+def test_an_allowed_search_records_last_active(stack: Stack) -> None:
+    # Given a trained investigator who never used the system
+    person("ivy", [Group.INVESTIGATOR], NOW, trained=NOW.date() - timedelta(days=10))
+    service.set_clock(FixedClock(NOW))
+
+    # When they search with a purpose
+    status, _ = search("ivy", ["investigator"], purpose=GOOD_PURPOSE)
+
+    # Then it is allowed and their last activity is now
+    assert status == 200
+    record = service.personnel().get("ivy")
+    assert record is not None and record.last_active == NOW
+
+
+def test_an_account_unused_for_90_days_is_suspended_and_stays_suspended(stack: Stack) -> None:
+    # Given an investigator who searched today
+    person("ivy", [Group.INVESTIGATOR], NOW, trained=NOW.date() - timedelta(days=10))
+    service.set_clock(FixedClock(NOW))
+    assert search("ivy", ["investigator"], purpose=GOOD_PURPOSE)[0] == 200
+
+    # When they come back 91 days later
+    service.set_clock(FixedClock(NOW + timedelta(days=91)))
+    status, body = search("ivy", ["investigator"], purpose=GOOD_PURPOSE)
+
+    # Then they are refused for inactivity, and the suspension is on their record
+    assert status == 403
+    assert "unused since" in str(body["message"])
+    record = service.personnel().get("ivy")
+    assert record is not None
+    assert (record.status, record.updated_by) == (Status.SUSPENDED, "access-gate")
+
+    # And the next attempt is refused as suspended, even the same day
+    status, body = search("ivy", ["investigator"], purpose=GOOD_PURPOSE)
+    assert status == 403 and "suspended" in str(body["message"])
+
+
+def test_89_days_unused_is_still_active(stack: Stack) -> None:
+    person("ivy", [Group.INVESTIGATOR], NOW, trained=NOW.date(), last_active=NOW)
+    service.set_clock(FixedClock(NOW + timedelta(days=89)))
+    assert search("ivy", ["investigator"], purpose=GOOD_PURPOSE)[0] == 200
+
+
+def test_training_lapses_when_the_refresher_is_due(stack: Stack) -> None:
+    # Given training completed 729 days ago (the refresher is due every 730 days)
+    person("ivy", [Group.INVESTIGATOR], NOW, trained=NOW.date() - timedelta(days=729), last_active=NOW)
+    service.set_clock(FixedClock(NOW))
+    assert search("ivy", ["investigator"], purpose=GOOD_PURPOSE)[0] == 200
+
+    # When two days pass
+    service.set_clock(FixedClock(NOW + timedelta(days=2)))
+    status, body = search("ivy", ["investigator"], purpose=GOOD_PURPOSE)
+
+    # Then the search is refused for lapsed training, and the account is not suspended
+    assert status == 403
+    assert "expired" in str(body["message"])
+    record = service.personnel().get("ivy")
+    assert record is not None and record.status is Status.ACTIVE
+
+
+def test_a_role_counts_only_when_both_token_and_registry_grant_it(stack: Stack) -> None:
+    # Given an auditor in the registry whose token claims the investigator group
+    person("aud", [Group.AUDITOR], NOW, trained=NOW.date())
+
+    # When they search
+    status, body = search("aud", ["investigator"], purpose=GOOD_PURPOSE)
+
+    # Then they are refused
+    assert status == 403
+    assert "may not reads:search" in str(body["message"])
+
+
+def test_a_unit_without_a_record_gets_a_ticket_and_is_not_logged(stack: Stack) -> None:
+    # Given the sample unit (no Personnel record: devices need none)
+    body = {"captured_at": "2026-11-28T23:59:30Z", "lat": 38.0, "lon": -122.1}
+    request = event("POST", "/v1/uploads", username="unit-0042", groups=["unit"], body=body)
+
+    # When it asks for a ticket
+    status, ticket = call("uploads", request)
+
+    # Then it gets one; an upload ticket is not an access to ALPR data
+    assert status == 200, ticket
+    assert access_records(stack) == []
+
+
+def test_a_separated_unit_is_refused_and_logged(stack: Stack) -> None:
+    # Given a unit whose record says it is separated (a decommissioned or stolen camera)
+    person("unit-0042", [Group.UNIT], NOW, trained=None, status=Status.SEPARATED)
+    body = {"captured_at": "2026-11-28T23:59:30Z", "lat": 38.0, "lon": -122.1}
+
+    # When it asks for a ticket
+    status, _ = call(
+        "uploads", event("POST", "/v1/uploads", username="unit-0042", groups=["unit"], body=body)
+    )
+
+    # Then it is refused, and the refusal is logged
+    assert status == 403
+    (record,) = access_records(stack)
+    assert (record["username"], record["action"], record["outcome"]) == (
+        "unit-0042",
+        "uploads:create",
+        "refused",
+    )
+
+
+def test_an_allowed_search_with_reads_returns_them(stack: Stack) -> None:
+    # Given a read and the seeded investigator
+    assert service.read_store().put_read(
+        a_read("01JREAD000000000000000000A", "7ABC123", NOW - timedelta(hours=1))
+    )
+
+    # When they search with a purpose
+    status, page = search("investigator", ["investigator"], purpose=GOOD_PURPOSE)
+
+    # Then they get it
+    assert status == 200
+    assert [r["read_id"] for r in page["items"]] == ["01JREAD000000000000000000A"]
