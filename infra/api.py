@@ -62,7 +62,11 @@ class Api(Construct):
         fn.read_write_table(
             storage.reads,
             Env.READS_TABLE,
-            indexes=[names.READS_BY_PLATE_INDEX, names.READS_BY_CELL_DAY_INDEX, names.READS_BY_CELL7_DAY_INDEX],
+            indexes=[
+                names.READS_BY_PLATE_INDEX,
+                names.READS_BY_CELL_DAY_INDEX,
+                names.READS_BY_CELL7_DAY_INDEX,
+            ],
         )
         fn.read_table(storage.plates, Env.PLATES_TABLE)
         fn.read_write_table(storage.hotlist, Env.HOTLIST_TABLE, indexes=[names.HOTLIST_OCR_INDEX])

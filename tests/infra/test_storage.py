@@ -119,7 +119,10 @@ def test_reads_table_keys_indexes_and_ttl(synth: Synth) -> None:
     assert _indexes(props) == {
         names.READS_BY_PLATE_INDEX: [(names.PLATE, "HASH"), (names.READS_TIME_KEY, "RANGE")],
         names.READS_BY_CELL_DAY_INDEX: [(names.READS_CELL_DAY_KEY, "HASH"), (names.READS_TIME_KEY, "RANGE")],
-        names.READS_BY_CELL7_DAY_INDEX: [(names.READS_CELL7_DAY_KEY, "HASH"), (names.READS_TIME_KEY, "RANGE")],
+        names.READS_BY_CELL7_DAY_INDEX: [
+            (names.READS_CELL7_DAY_KEY, "HASH"),
+            (names.READS_TIME_KEY, "RANGE"),
+        ],
     }
     assert props["TimeToLiveSpecification"] == {"AttributeName": names.TTL_ATTRIBUTE, "Enabled": True}
 

@@ -1,0 +1,36 @@
+"""The canvass indexes: the Reads table carries both cell precisions and the API may query them."""
+
+from __future__ import annotations
+
+from alpr import names
+from tests.infra.conftest import Synth
+from tests.infra.test_functions import _as_list, _statements_of_role
+
+
+def test_reads_table_has_both_canvass_indexes_keyed_by_cell_day_and_time(synth: Synth) -> None:
+    indexes = {gsi["IndexName"]: gsi for gsi in synth.props("ReadsTable")["GlobalSecondaryIndexes"]}
+    for index, key in (
+        (names.READS_BY_CELL_DAY_INDEX, names.READS_CELL_DAY_KEY),
+        (names.READS_BY_CELL7_DAY_INDEX, names.READS_CELL7_DAY_KEY),
+    ):
+        schema = [(k["AttributeName"], k["KeyType"]) for k in indexes[index]["KeySchema"]]
+        assert schema == [(key, "HASH"), (names.READS_TIME_KEY, "RANGE")]
+        # Searches return whole reads from the index: no second fetch per item.
+        assert indexes[index]["Projection"] == {"ProjectionType": "ALL"}
+
+
+def test_api_may_query_the_fine_canvass_index(synth: Synth) -> None:
+    role = {"Ref": synth.props("ApiFunction")["Role"]["Fn::GetAtt"][0]}
+    resources = [
+        resource
+        for statement in _statements_of_role(synth, role)
+        if "dynamodb:Query" in _as_list(statement["Action"])
+        for resource in _as_list(statement["Resource"])
+    ]
+    assert any(f"/index/{names.READS_BY_CELL7_DAY_INDEX}" in str(resource) for resource in resources)
+
+
+def test_recognize_function_may_not_query_indexes_it_does_not_use(synth: Synth) -> None:
+    role = {"Ref": synth.props("RecognizeFunction")["Role"]["Fn::GetAtt"][0]}
+    resources = str([s["Resource"] for s in _statements_of_role(synth, role)])
+    assert f"/index/{names.READS_BY_CELL7_DAY_INDEX}" not in resources
