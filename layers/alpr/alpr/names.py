@@ -45,6 +45,12 @@ class Env(StrEnum):
     RELEASE_COMMANDER_EMAIL = "ALPR_RELEASE_COMMANDER_EMAIL"
     RELEASE_DESIGNEE_EMAIL = "ALPR_RELEASE_DESIGNEE_EMAIL"
     RELEASE_DECISION_SECONDS = "ALPR_RELEASE_DECISION_SECONDS"
+    # Hotlists and alerts (issue 6).
+    HOTLIST_BUCKET = "ALPR_HOTLIST_BUCKET"
+    ALERTS_TOPIC = "ALPR_ALERTS_TOPIC"
+    HOTLIST_MAX_AGE_HOURS = "ALPR_HOTLIST_MAX_AGE_HOURS"  # past it a list's hits are marked stale
+    HOTLIST_ENTRY_MAX_DAYS = "ALPR_HOTLIST_ENTRY_MAX_DAYS"  # the longest a local entry may last
+    HOTLIST_REFUSED_CATEGORIES = "ALPR_HOTLIST_REFUSED_CATEGORIES"  # comma-separated
     # Powertools' own variable doubles as the function's identity: the local
     # runtime maps it to functions/<service>/handler.py.
     SERVICE = "POWERTOOLS_SERVICE_NAME"
@@ -59,6 +65,7 @@ class Function(StrEnum):
     RELEASE_RECORD = "release_record"
     RELEASE_NOTIFY = "release_notify"
     RELEASE_FULFIL = "release_fulfil"
+    HOTLIST_IMPORT = "hotlist_import"
 
 
 class Group(StrEnum):
@@ -132,9 +139,18 @@ class Output(StrEnum):
     ACCESS_LOG_BUCKET = "AccessLogBucketName"
     RELEASE_BUCKET = "ReleaseBucketName"
     RELEASE_STATE_MACHINE = "ReleaseStateMachineArn"
+    HOTLIST_BUCKET = "HotlistBucketName"
+    ALERTS_TOPIC = "AlertsTopicArn"
 
 
 # Release to other agencies (issue 7): the release bucket's key layout.
 RELEASE_LETTERS_PREFIX = "letters/"  # letters/<request id or upload id>/<file>: the written requests
 RELEASE_BUNDLES_PREFIX = "bundles/"  # bundles/<request id>/...: what was released, with its manifest
 RELEASE_DENIED_ERROR = "ReleaseDenied"  # the SendTaskFailure error the state machine catches
+
+# Hotlists and alerts (issue 6): the hotlist bucket's key layout and the Hotlist table's items.
+HOTLIST_INCOMING_PREFIX = "incoming/"  # incoming/<SOURCE>/<file>: a dropped extract is imported
+HOTLIST_SNAPSHOT_PREFIX = "snapshots/"  # snapshots/<SOURCE>/<version>.snapshot: compiled list versions
+HOTLIST_REPORT_PREFIX = "reports/"  # reports/<incoming key>.json: what became of each dropped file
+HOTLIST_SOURCES_PK = "sources"  # pk of the current-version pointers (sk = source)
+HOTLIST_LOCAL_PK = "source#LOCAL"  # pk of local entries (sk = entry#<entry_id>)
