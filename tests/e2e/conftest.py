@@ -7,6 +7,7 @@ import boto3
 import pytest
 
 from alpr.client import AlprClient
+from alpr.domain.access import Purpose
 from alpr.local.stack import REGION, LocalStack
 
 pytestmark = pytest.mark.e2e
@@ -23,9 +24,17 @@ def unit(stack: LocalStack) -> AlprClient:
     return AlprClient(stack.api_url, stack.token("unit-01"))
 
 
+# The access gate refuses a data request without a purpose (issue 4); e2e searches state this one.
+E2E_PURPOSE = Purpose(
+    category="stolen-vehicle",
+    case_number="26-000042",
+    text="end-to-end test of the plate search against rendered plates",
+)
+
+
 @pytest.fixture(scope="package")
 def investigator(stack: LocalStack) -> AlprClient:
-    return AlprClient(stack.api_url, stack.token("investigator"))
+    return AlprClient(stack.api_url, stack.token("investigator"), purpose=E2E_PURPOSE)
 
 
 @pytest.fixture(scope="package")

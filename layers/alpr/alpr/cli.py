@@ -13,6 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from alpr.cli_personnel import app as personnel_app
+from alpr.cli_purpose import CaseOption, PurposeOption, ReasonOption, ask_purpose
 from alpr.client import AlprClient, Capture, Outbox
 
 app = typer.Typer(help="ALPR back office", no_args_is_help=True, add_completion=False)
@@ -22,6 +24,7 @@ search_app = typer.Typer(help="Investigator searches", no_args_is_help=True)
 app.add_typer(local_app, name="local")
 app.add_typer(unit_app, name="unit")
 app.add_typer(search_app, name="search")
+app.add_typer(personnel_app, name="personnel")
 
 # Piped output (make demo, CI logs) is as wide as a terminal would be, so tables do not fold.
 console = Console(width=shutil.get_terminal_size((150, 40)).columns)
@@ -110,9 +113,12 @@ def search_plate(
     plate: str,
     api: Annotated[str, typer.Option(help="API base URL")] = "http://127.0.0.1:8080",
     token: Annotated[str, typer.Option(envvar="ALPR_TOKEN", help="Bearer token")] = "",
+    purpose: PurposeOption = None,
+    case: CaseOption = None,
+    reason: ReasonOption = None,
 ) -> None:
-    """Every read of one plate, newest first."""
-    reads = AlprClient(api, token).search_plate(plate)
+    """Every read of one plate, newest first (states a purpose: --purpose, --case, --reason)."""
+    reads = AlprClient(api, token, purpose=ask_purpose(purpose, case, reason)).search_plate(plate)
     console.print(reads_table(reads, f"Reads of {plate}"))
 
 

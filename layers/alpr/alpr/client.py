@@ -16,6 +16,8 @@ from typing import Any
 
 import requests
 
+from alpr.domain.access import Purpose
+
 
 class ApiError(RuntimeError):
     def __init__(self, status: int, body: Any) -> None:
@@ -44,19 +46,34 @@ class Capture:
 
 
 class AlprClient:
-    def __init__(self, base_url: str, token: str | None = None, timeout_s: float = 60.0) -> None:
+    """`purpose` (category, case number, words) goes with every request as the X-Purpose-*
+    headers the access gate requires; `call(..., purpose=...)` overrides it for one request."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        timeout_s: float = 60.0,
+        purpose: Purpose | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout_s = timeout_s
+        self.purpose = purpose
         self.session = requests.Session()
 
-    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+    def with_purpose(self, purpose: Purpose | None) -> AlprClient:
+        """The same caller with another purpose (None: without one)."""
+        return AlprClient(self.base_url, self.token, self.timeout_s, purpose)
+
+    def _headers(self, extra: dict[str, str] | None = None, purpose: Purpose | None = None) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        return {**headers, **(extra or {})}
+        stated = purpose or self.purpose
+        return {**headers, **(stated.headers() if stated else {}), **(extra or {})}
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """One API call; raises ApiError on any non-2xx status."""
-        headers = self._headers(kwargs.pop("headers", None))
+        headers = self._headers(kwargs.pop("headers", None), kwargs.pop("purpose", None))
         response = self.session.request(
             method, f"{self.base_url}{path}", headers=headers, timeout=self.timeout_s, **kwargs
         )

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from alpr.cli import reads_table
 from alpr.client import AlprClient, ApiError, Capture
+from alpr.demo_access import DEMO_PURPOSE, show_access
 from alpr.local.stack import LocalStack
 
 # Rendered plates the demo's unit uploads: (plate, state, minutes ago, lat, lon).
@@ -60,7 +61,7 @@ def run_demo(console: Console) -> None:
             console.print(f"uploaded {plate} ({len(image) // 1024} KiB) → s3://…/{key}")
 
         step(console, "3. Recognition ran on each upload (S3 → SQS → recognize, ONNX Runtime)")
-        investigator = AlprClient(stack.api_url, stack.token("investigator"))
+        investigator = AlprClient(stack.api_url, stack.token("investigator"), purpose=DEMO_PURPOSE)
         reads = investigator.wait_for_plate("7ABC123", count=2)
         if len(reads) < 2:
             raise SystemExit(
@@ -76,5 +77,7 @@ def run_demo(console: Console) -> None:
             anonymous.search_plate("7ABC123")
         except ApiError as error:
             console.print(f"Without a token the same search gets HTTP {error.status}: {error.body}")
+
+        show_access(console, stack)  # issue 4: a refused search, an allowed one, their access records
 
     console.rule(f"[bold green]Demo finished in {time.monotonic() - started:.1f} s")
