@@ -90,6 +90,13 @@ class Ingest(Construct):
             "so the permission is on the raw/ prefix.",
         )
         fn.write_objects(
+            storage.uploads,
+            Env.UPLOADS_BUCKET,
+            prefix=names.CROPS_PREFIX,
+            reason="Writes each read's plate crop as crops/<read_id>.jpg; read ids are new per read, "
+            "so the permission is on the crops/ prefix.",
+        )
+        fn.write_objects(
             storage.quarantine,
             Env.QUARANTINE_BUCKET,
             prefix=names.QUARANTINE_PREFIX,

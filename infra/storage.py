@@ -87,7 +87,14 @@ class Storage(Construct):
                     # Once expired, the old version goes a day later, unless a legal hold keeps it.
                     noncurrent_version_expiration=Duration.days(1),
                     abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
+                ),
+                # Plate crops (crops/<read_id>.jpg, written by recognize) are ALPR data too.
+                s3.LifecycleRule(
+                    id="expire-plate-crops",
+                    prefix=names.CROPS_PREFIX,
+                    expiration=Duration.days(retention_days),
+                    noncurrent_version_expiration=Duration.days(1),
+                ),
             ],
         )
         self.quarantine = self._bucket(

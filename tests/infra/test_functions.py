@@ -182,6 +182,7 @@ def test_recognize_may_read_and_move_raw_uploads_into_quarantine_only(synth: Syn
     assert _s3_grants(synth, "RecognizeFunction") == {
         f"UploadsBucket/{names.RAW_PREFIX}*": {"s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject"},
         f"QuarantineBucket/{names.QUARANTINE_PREFIX}*": {"s3:PutObject"},
+        f"UploadsBucket/{names.CROPS_PREFIX}*": {"s3:PutObject"},  # S3Uploads.put_crop
     }
 
 
