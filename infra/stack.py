@@ -13,6 +13,7 @@ from infra.build_assets import Assets
 from infra.ingest import Ingest
 from infra.layers import Layers
 from infra.nag import acknowledge
+from infra.release import Release
 from infra.storage import Storage
 
 # The singleton function CDK adds to configure S3 -> SQS notifications (Custom::S3BucketNotifications).
@@ -41,6 +42,15 @@ class AlprStack(Stack):
             layers=self.layers,
             assets=assets,
             retention_days=retention.days,
+        )
+        self.release = Release(
+            self,
+            "Release",
+            storage=self.storage,
+            layers=self.layers,
+            assets=assets,
+            retention_days=retention.days,
+            api_function=self.api.api_function,
         )
         self._acknowledge_bucket_notifications_handler()
 

@@ -1,0 +1,23 @@
+"""Fulfil an approved release: exactly the reads in scope as a bundle with a SHA-256 manifest,
+logged in the access log as a disclosure, the manifest kept with the request."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from alpr import release_service
+from alpr.settings import settings
+
+settings()
+release_service.release_settings()  # invalid settings fail the cold start
+logger = Logger()
+tracer = Tracer()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request_id = str(event["request_id"])
+    logger.append_keys(release_request=request_id)
+    return release_service.fulfil(request_id, release_service.access_log())

@@ -1,0 +1,230 @@
+"""The steps of a release request's life, each one a recorded status change.
+
+Pure over a `ReleaseStore` and a `Clock`: the Step Functions tasks and the API call
+these; who calls which step is the state machine's business (statemachines/).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from alpr.domain.access import AccessRecord
+from alpr.domain.clock import Clock
+from alpr.domain.errors import InvalidRequest, NotFound
+from alpr.domain.ids import new_ulid
+from alpr.domain.links import DecisionLink, check_current, new_nonce
+from alpr.domain.release import (
+    AWAITING,
+    FINAL,
+    RULE_NO_DECISION,
+    Assessment,
+    DecisionRecord,
+    LinkRound,
+    Manifest,
+    ReleaseRequest,
+    ReleaseStore,
+    RequestForm,
+    Round,
+    Status,
+    assess,
+    require_awaiting,
+    require_decider,
+)
+from alpr.models import Caller
+
+WORKFLOW = "workflow"
+
+
+def load(store: ReleaseStore, request_id: str) -> ReleaseRequest:
+    request = store.get(request_id)
+    if request is None:
+        raise NotFound(f"no release request {request_id}")
+    return request
+
+
+def file_request(store: ReleaseStore, clock: Clock, caller: Caller, form: RequestForm) -> ReleaseRequest:
+    """Keep the written request on file (status `received`); the workflow checks it next."""
+    now = clock.now()
+    request = ReleaseRequest(
+        request_id=new_ulid(clock),
+        received_at=now,
+        received_by=caller.username,
+        form=form,
+        status=Status.RECEIVED,
+        history=[],
+    )
+    request.change(Status.RECEIVED, now, caller.username, note="written request filed")
+    store.create(request)
+    return request
+
+
+def note_execution(store: ReleaseStore, request_id: str, execution_arn: str) -> ReleaseRequest:
+    request = load(store, request_id)
+    request.execution_arn = execution_arn
+    return store.save(request)
+
+
+def validate(store: ReleaseStore, clock: Clock, request_id: str) -> Assessment:
+    """Apply the rules to a received request and record the outcome with the rule cited."""
+    request = load(store, request_id)
+    assessment = assess(request.form)
+    if request.status is not Status.RECEIVED:
+        # A retried task: the outcome is already on file.
+        return Assessment(
+            status=request.status, rule=request.rule or assessment.rule, reason="already assessed"
+        )
+    request.change(assessment.status, clock.now(), WORKFLOW, note=assessment.reason, rule=assessment.rule)
+    store.save(request)
+    return assessment
+
+
+@dataclass(frozen=True)
+class OpenedRound:
+    request: ReleaseRequest
+    approve: DecisionLink
+    deny: DecisionLink
+
+
+def open_round(
+    store: ReleaseStore, clock: Clock, request_id: str, round: Round, recipient: str, timeout_seconds: int
+) -> OpenedRound:
+    """Fresh links for the commander (or, on escalation, the designee); older links stop working."""
+    if timeout_seconds <= 0:
+        raise InvalidRequest("the decision time limit must be positive")
+    request = load(store, request_id)
+    if request.status not in {Status.PENDING, *AWAITING}:
+        raise InvalidRequest(f"release request {request_id} is {request.status.value}: no decision is asked")
+    now = clock.now()
+    expires_at = int((now + timedelta(seconds=timeout_seconds)).timestamp())
+    links = LinkRound(
+        round=round,
+        recipient=recipient,
+        approve_nonce=new_nonce(),
+        deny_nonce=new_nonce(),
+        expires_at=expires_at,
+        sent_at=now,
+    )
+    request.links = links
+    status = Status.AWAITING_COMMANDER if round == "commander" else Status.AWAITING_DESIGNEE
+    note = f"decision links sent to the {round} ({recipient})"
+    if round == "designee":
+        note = f"no decision by the commander in time: escalated; {note}"
+    request.change(status, now, WORKFLOW, note=note)
+    saved = store.save(request)
+    return OpenedRound(
+        request=saved,
+        approve=DecisionLink(request_id, "approve", expires_at, links.approve_nonce),
+        deny=DecisionLink(request_id, "deny", expires_at, links.deny_nonce),
+    )
+
+
+def decide(
+    store: ReleaseStore, clock: Clock, link: DecisionLink, caller: Caller, reason: str = ""
+) -> ReleaseRequest:
+    """Record the commander's decision from a verified link; the link is spent in the same write."""
+    require_decider(caller.groups, caller.username)
+    request = load(store, link.request_id)
+    current = check_current(request, link)
+    require_awaiting(request)
+    if link.decision == "deny" and not reason.strip():
+        raise InvalidRequest("a denial needs a reason; it is kept on file and told to the requester")
+    now = clock.now()
+    request.links = current.model_copy(update={"used": True})
+    request.decision = DecisionRecord(
+        decision=link.decision, by=caller.username, at=now, round=current.round, reason=reason.strip()
+    )
+    status = Status.APPROVED if link.decision == "approve" else Status.DENIED
+    request.change(
+        status, now, caller.username, note=reason.strip() or f"{link.decision}d by the {current.round}"
+    )
+    return store.save(request)
+
+
+def undo_decision(store: ReleaseStore, clock: Clock, request_id: str, why: str) -> ReleaseRequest:
+    """The workflow did not take the decision (it timed out meanwhile): put the request back as it was."""
+    request = load(store, request_id)
+    if request.decision is None or request.links is None:
+        return request
+    back = Status.AWAITING_COMMANDER if request.links.round == "commander" else Status.AWAITING_DESIGNEE
+    request.decision = None
+    request.links = request.links.model_copy(update={"used": False})
+    request.change(back, clock.now(), WORKFLOW, note=f"decision not delivered: {why}")
+    return store.save(request)
+
+
+def expire(store: ReleaseStore, clock: Clock, request_id: str) -> ReleaseRequest:
+    """Nobody decided in time, commander nor designee: close as `no_decision`."""
+    request = load(store, request_id)
+    if request.status in FINAL:
+        return request
+    if request.links is not None:
+        request.links = request.links.model_copy(update={"used": True})
+    request.change(
+        Status.NO_DECISION, clock.now(), WORKFLOW, note="no decision in time", rule=RULE_NO_DECISION
+    )
+    return store.save(request)
+
+
+def record_fulfilment(
+    store: ReleaseStore, clock: Clock, request_id: str, manifest: Manifest
+) -> ReleaseRequest:
+    request = load(store, request_id)
+    if request.status is Status.FULFILLED:
+        return request
+    if request.status is not Status.APPROVED:
+        raise InvalidRequest(
+            f"release request {request_id} is {request.status.value}: only an approved one is fulfilled"
+        )
+    request.manifest = manifest
+    request.change(
+        Status.FULFILLED,
+        clock.now(),
+        WORKFLOW,
+        note=f"bundle of {len(manifest.read_ids)} reads, {len(manifest.files)} files released",
+    )
+    return store.save(request)
+
+
+def record_failure(store: ReleaseStore, clock: Clock, request_id: str, error: str) -> ReleaseRequest:
+    request = load(store, request_id)
+    request.change(Status.FULFILMENT_FAILED, clock.now(), WORKFLOW, note=error[:500])
+    return store.save(request)
+
+
+def disclosure_record(
+    request: ReleaseRequest, manifest: Manifest, event_id: str, at: datetime
+) -> AccessRecord:
+    """The access-log entry of a release: who received what, under which request, approved by whom."""
+    form = request.form
+    approver = request.decision.by if request.decision else None
+    return AccessRecord(
+        event_id=event_id,
+        time=at,
+        username=approver,
+        full_name=None,
+        organisation=None,
+        role="commander",
+        roles=["commander"],
+        action="release:disclose",
+        method="WORKFLOW",
+        route="release_fulfil",
+        query={
+            "release_request": request.request_id,
+            "recipient_agency": form.agency_name,
+            "recipient_ori": form.agency_ori,
+            "recipient": f"{form.requester.name} <{form.requester.email}>",
+            "scope": form.scope.model_dump(mode="json"),
+            "bundle": f"s3://{manifest.bucket}/{manifest.prefix}",
+        },
+        returned_ids=manifest.read_ids,
+        returned_count=len(manifest.read_ids),
+        purpose_category="release",
+        case_number=form.case_number or None,
+        purpose_text=form.purpose,
+        outcome="allowed",
+        reason=f"disclosure to {form.agency_name} under release request {request.request_id} (policy 439.7)",
+        status=200,
+        source_ip=None,
+        request_id=request.request_id,
+    )

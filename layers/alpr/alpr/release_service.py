@@ -1,0 +1,339 @@
+"""Wiring of the release workflow: settings, adapters, and the steps the handlers call.
+
+The API files requests and takes decisions; the Step Functions tasks (`release_record`,
+`release_notify`, `release_fulfil`) run the rest. Built lazily, once per process;
+`reset()` forgets everything (tests).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field
+
+from alpr import service
+from alpr.adapters import aws, release_aws
+from alpr.adapters.access_log import S3AccessLog
+from alpr.adapters.mail import SesMailer
+from alpr.adapters.release_store import DynamoReleaseStore
+from alpr.domain import release_flow
+from alpr.domain.access import AccessLog
+from alpr.domain.clock import Clock
+from alpr.domain.errors import InvalidRequest
+from alpr.domain.ids import new_ulid
+from alpr.domain.links import DecisionLink, LinkRefused, sign, verify
+from alpr.domain.release import (
+    Manifest,
+    ReleaseRequest,
+    ReleaseStore,
+    ReleaseView,
+    RequestForm,
+    Round,
+    Status,
+)
+from alpr.domain.release_bundle import build_bundle, in_scope
+from alpr.domain.release_mail import Email, decision_email, requester_email
+from alpr.models import Caller, iso_utc
+from alpr.names import RELEASE_BUNDLES_PREFIX, RELEASE_LETTERS_PREFIX, Env
+from alpr.settings import settings
+
+DEFAULT_DECISION_SECONDS = 3 * 24 * 3600  # three days for the commander, three more for the designee
+DECISION_PATH = "/v1/release-decisions/"
+
+
+class ReleaseSettings(BaseModel):
+    table: str
+    bucket: str = ""
+    state_machine_arn: str = ""
+    link_secret_id: str = ""
+    token_key_id: str = ""
+    mail_from: str = ""
+    commander_email: str = ""
+    designee_email: str = ""
+    decision_seconds: int = Field(default=DEFAULT_DECISION_SECONDS, ge=1)
+    bundle_link_seconds: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
+    letter_max_bytes: int = 10 * 1024 * 1024
+    letter_url_seconds: int = 600
+
+
+def _env(name: Env, default: str = "") -> str:
+    return os.environ.get(name.value, default)
+
+
+@cache
+def release_settings() -> ReleaseSettings:
+    return ReleaseSettings(
+        table=settings().tables.release_requests,
+        bucket=_env(Env.RELEASE_BUCKET),
+        state_machine_arn=_env(Env.RELEASE_STATE_MACHINE),
+        link_secret_id=_env(Env.RELEASE_LINK_SECRET),
+        token_key_id=_env(Env.RELEASE_TOKEN_KEY),
+        mail_from=_env(Env.RELEASE_MAIL_FROM),
+        commander_email=_env(Env.RELEASE_COMMANDER_EMAIL),
+        designee_email=_env(Env.RELEASE_DESIGNEE_EMAIL),
+        decision_seconds=int(_env(Env.RELEASE_DECISION_SECONDS, str(DEFAULT_DECISION_SECONDS))),
+    )
+
+
+def _require(value: str, name: Env) -> str:
+    if not value:
+        raise RuntimeError(f"{name.value} is not set: this function was not granted that resource")
+    return value
+
+
+@cache
+def store() -> ReleaseStore:
+    return DynamoReleaseStore(_require(release_settings().table, Env.RELEASE_REQUESTS_TABLE), aws.dynamodb)
+
+
+@cache
+def vault() -> release_aws.TaskTokenVault:
+    key = _require(release_settings().token_key_id, Env.RELEASE_TOKEN_KEY)
+    return release_aws.TaskTokenVault(key, lambda: release_aws.client("kms"))
+
+
+@cache
+def link_key() -> release_aws.SecretLinkKey:
+    secret = _require(release_settings().link_secret_id, Env.RELEASE_LINK_SECRET)
+    return release_aws.SecretLinkKey(secret, lambda: release_aws.client("secretsmanager"))
+
+
+@cache
+def workflow() -> release_aws.StepFunctionsWorkflow:
+    arn = _require(release_settings().state_machine_arn, Env.RELEASE_STATE_MACHINE)
+    return release_aws.StepFunctionsWorkflow(arn, lambda: release_aws.client("stepfunctions"))
+
+
+class Mailer(Protocol):
+    def send(self, email: Email) -> str: ...
+
+
+@cache
+def mailer() -> Mailer:
+    sender = _require(release_settings().mail_from, Env.RELEASE_MAIL_FROM)
+    return SesMailer(sender, lambda: release_aws.client("sesv2"))
+
+
+@cache
+def bucket() -> release_aws.ReleaseBucket:
+    return release_aws.ReleaseBucket(_require(release_settings().bucket, Env.RELEASE_BUCKET), aws.s3)
+
+
+@cache
+def access_log() -> S3AccessLog:
+    """The one access-log writer, for the disclosure a fulfilment makes."""
+    return S3AccessLog(_require(settings().buckets.access_log, Env.ACCESS_LOG_BUCKET), aws.s3)
+
+
+def reset() -> None:
+    for cached in (release_settings, store, vault, link_key, workflow, mailer, bucket, access_log):
+        cached.cache_clear()
+    release_aws.reset_clients()
+
+
+def clock() -> Clock:
+    return service.clock()
+
+
+# ---- the API -------------------------------------------------------------------------
+
+
+class LetterTicket(BaseModel):
+    """A presigned POST for the request letter: send `fields` plus the file (as `file`, last) to `url`."""
+
+    url: str
+    fields: dict[str, str]
+    key: str
+
+
+def letter_ticket(caller: Caller, filename: str) -> LetterTicket:
+    """Where to upload a request letter before filing the request (its key goes in `letter_key`)."""
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in filename)[-100:] or "letter"
+    key = f"{RELEASE_LETTERS_PREFIX}{new_ulid(clock())}/{safe}"
+    config = release_settings()
+    post = bucket().letter_post(key, config.letter_max_bytes, config.letter_url_seconds)
+    del caller
+    return LetterTicket(url=post["url"], fields={k: str(v) for k, v in post["fields"].items()}, key=key)
+
+
+def file_request(
+    caller: Caller, form: RequestForm, links_base_url: str, *, letter_ticketed: bool = False
+) -> ReleaseView:
+    """Keep the request on file and start its workflow; the rules are applied there.
+
+    A `letter_key` must name an uploaded letter, unless the caller was just given the
+    ticket to upload it (`letter_ticketed`).
+    """
+    letter = form.letter_key
+    if (
+        letter is not None
+        and not letter_ticketed
+        and (not letter.startswith(RELEASE_LETTERS_PREFIX) or not bucket().has(letter))
+    ):
+        raise InvalidRequest(f"no request letter at {letter!r}: leave letter_key out to get an upload ticket")
+    request = release_flow.file_request(store(), clock(), caller, form)
+    arn = workflow().start(
+        request.request_id,
+        {
+            "request_id": request.request_id,
+            "decision_timeout_seconds": release_settings().decision_seconds,
+            "links_base_url": links_base_url.rstrip("/"),
+        },
+    )
+    return ReleaseView.of(release_flow.note_execution(store(), request.request_id, arn))
+
+
+def get_request(request_id: str) -> ReleaseView:
+    return ReleaseView.of(release_flow.load(store(), request_id))
+
+
+@dataclass(frozen=True)
+class PendingDecision:
+    """What the confirmation page shows before the commander confirms."""
+
+    link: DecisionLink
+    request: ReleaseRequest
+
+
+def check_link(token: str, caller: Caller) -> PendingDecision:
+    """Verify a link (signature, expiry, still current) for a caller allowed to decide."""
+    from alpr.domain.links import check_current
+    from alpr.domain.release import require_decider
+
+    require_decider(caller.groups, caller.username)
+    link = verify(token, link_key()(), clock().now())
+    request = release_flow.load(store(), link.request_id)
+    check_current(request, link)
+    return PendingDecision(link=link, request=request)
+
+
+def decide(token: str, caller: Caller, reason: str = "") -> ReleaseView:
+    """Take the decision a link stands for and hand it to the waiting execution."""
+    link = verify(token, link_key()(), clock().now())
+    decided = release_flow.decide(store(), clock(), link, caller, reason)
+    ciphertext = store().task_token(link.request_id)
+    if ciphertext is None:
+        release_flow.undo_decision(store(), clock(), link.request_id, "no task token on file")
+        raise LinkRefused("this request's workflow is not waiting for a decision")
+    task_token = vault().open(link.request_id, ciphertext)
+    try:
+        if link.decision == "approve":
+            workflow().approve(task_token, {"decision": "approved", "by": caller.username})
+        else:
+            workflow().deny(task_token, reason)
+    except release_aws.TaskGone as gone:
+        release_flow.undo_decision(store(), clock(), link.request_id, str(gone))
+        raise LinkRefused(
+            "the time for this decision has run out; the request was escalated or closed"
+        ) from None
+    return ReleaseView.of(decided)
+
+
+# ---- the Step Functions tasks -----------------------------------------------------------
+
+
+def validate(request_id: str) -> dict[str, Any]:
+    assessment = release_flow.validate(store(), clock(), request_id)
+    return {"outcome": assessment.status.value, "rule": assessment.rule, "reason": assessment.reason}
+
+
+def decision_url(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}{DECISION_PATH}{token}"
+
+
+def ask(
+    request_id: str, round: Round, task_token: str, timeout_seconds: int, links_base_url: str
+) -> dict[str, Any]:
+    """Store the task token encrypted, then email fresh signed links to the commander or designee."""
+    config = release_settings()
+    recipient = config.commander_email if round == "commander" else config.designee_email
+    if not recipient:
+        raise RuntimeError(f"no email address configured for the {round}")
+    store().put_task_token(request_id, vault().seal(request_id, task_token))
+    opened = release_flow.open_round(store(), clock(), request_id, round, recipient, timeout_seconds)
+    key = link_key()()
+    email = decision_email(
+        opened.request,
+        round,
+        recipient,
+        decision_url(links_base_url, sign(opened.approve, key)),
+        decision_url(links_base_url, sign(opened.deny, key)),
+        opened.approve.expires_at,
+    )
+    message_id = mailer().send(email)
+    return {"sent_to": recipient, "message_id": message_id, "round": round}
+
+
+def expire(request_id: str) -> dict[str, Any]:
+    return {"status": release_flow.expire(store(), clock(), request_id).status.value}
+
+
+def record_failure(request_id: str, error: str) -> dict[str, Any]:
+    return {"status": release_flow.record_failure(store(), clock(), request_id, error).status.value}
+
+
+def tell_requester(request_id: str) -> dict[str, Any]:
+    """Tell the requester the outcome: the bundle link, or why there is none."""
+    request = release_flow.load(store(), request_id)
+    url = None
+    if request.status is Status.FULFILLED and request.manifest is not None:
+        seconds = int((request.manifest.link_expires_at - clock().now()).total_seconds())
+        url = bucket().link(request.manifest.prefix + "bundle.zip", max(60, seconds))
+    if not request.form.requester.email:
+        return {"sent_to": None, "status": request.status.value}
+    message_id = mailer().send(requester_email(request, url))
+    return {"sent_to": request.form.requester.email, "message_id": message_id, "status": request.status.value}
+
+
+def fulfil(request_id: str, access_log: AccessLog) -> dict[str, Any]:
+    """Export exactly the data in scope as a bundle with a manifest, log it, keep the manifest on file."""
+    import io
+    import zipfile
+
+    request = release_flow.load(store(), request_id)
+    if request.status is Status.FULFILLED and request.manifest is not None:
+        return {"status": request.status.value, "files": len(request.manifest.files)}
+    now = clock().now()
+    candidates = release_aws.ScopeReads(service.read_store(), settings().tables.reads, aws.dynamodb)
+    reads = {
+        r.read_id: r
+        for r in candidates.candidates(request.form.scope)
+        if in_scope(r, request.form.scope, now)
+    }
+    images: dict[str, bytes] = {}
+    for read in reads.values():
+        data = release_aws.image_bytes(aws.s3, read.image_bucket, read.image_key)
+        if data is not None:
+            images[read.image_key] = data
+    files = build_bundle(request, reads.values(), images)
+    prefix = f"{RELEASE_BUNDLES_PREFIX}{request_id}/"
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle_zip:
+        for file in files:
+            bundle_zip.writestr(file.path, file.data)
+    for file in files:
+        bucket().put(prefix + file.path, file.data, _content_type(file.path))
+    bucket().put(prefix + "bundle.zip", archive.getvalue(), "application/zip")
+    manifest = Manifest(
+        bucket=release_settings().bucket,
+        prefix=prefix,
+        files=[f.entry() for f in files],
+        read_ids=sorted(reads),
+        created_at=now,
+        link_expires_at=now + timedelta(seconds=release_settings().bundle_link_seconds),
+    )
+    # Logged before the record says fulfilled: a release that is not in the access log did not happen.
+    access_log.write(release_flow.disclosure_record(request, manifest, new_ulid(clock()), now))
+    saved = release_flow.record_fulfilment(store(), clock(), request_id, manifest)
+    return {"status": saved.status.value, "reads": len(reads), "files": len(files), "at": iso_utc(now)}
+
+
+def _content_type(path: str) -> str:
+    for suffix, kind in ((".json", "application/json"), (".csv", "text/csv"), (".png", "image/png")):
+        if path.endswith(suffix):
+            return kind
+    return "image/jpeg"

@@ -1,0 +1,337 @@
+"""The release approval, end to end on moto in-process: the real ASL from the synthesized
+template, executed by moto's Step Functions, its Lambda tasks running our handlers, the
+emails through SESv2, the task token sealed with KMS, the link key from Secrets Manager.
+
+The template is deployed with the local runtime's own deployer (so its creators for the
+state machine, the secret and the SES identity are exercised too); the decisions are
+taken through `release_service.decide`, as the API route does. The HTTP routes (sign-in,
+gate) are covered by tests/e2e/test_release_e2e.py.
+"""
+
+from __future__ import annotations
+
+import email
+import hashlib
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from alpr import release_service, service
+from alpr.domain.links import LinkRefused
+from alpr.domain.release import Status
+from alpr.domain.release_bundle import verify_bundle
+from alpr.local import moto_patches
+from alpr.local.deploy import Deployer
+from alpr.local.template import Template, template_path
+from alpr.models import BoundingBox, Caller, Read
+from alpr.names import ACCESS_LOG_PREFIX, Env
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION = "us-east-1"
+BASE_URL = "https://api.example.test/prod"
+RECORDS = Caller(username="records", groups=frozenset({"records"}))
+COMMANDER = Caller(username="commander", groups=frozenset({"commander"}))
+INVESTIGATOR = Caller(username="investigator", groups=frozenset({"investigator"}))
+LINK = re.compile(r"^(APPROVE|DENY):\s+(\S+)$", re.MULTILINE)
+
+
+@pytest.fixture
+def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """The synthesized stack in moto, Step Functions executing, our handlers in-process."""
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "alpr-test",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        moto_patches.install(ROOT / "functions")
+        try:
+            template = Template.load(template_path(ROOT / "cdk.out"))
+            deployment = Deployer(template, endpoint_url=None, region=REGION).deploy()  # type: ignore[arg-type]
+            for key, value in deployment.shared_environment().items():
+                monkeypatch.setenv(key, value)
+            monkeypatch.setenv(Env.MODELS_DIR.value, str(ROOT / "layers" / "models"))
+            service.reset()
+            release_service.reset()
+            yield {"deployment": deployment, "s3": boto3.client("s3", region_name=REGION)}
+        finally:
+            moto_patches.uninstall()
+            service.reset()
+            release_service.reset()
+
+
+def form(**changes: Any) -> dict[str, Any]:
+    """The sample written request (events/release/request_form.json), with `changes`."""
+    return {**json.loads((ROOT / "events" / "release" / "request_form.json").read_text()), **changes}
+
+
+def seed_reads(s3: Any) -> tuple[list[str], bytes]:
+    """Two reads of 7ABC123 in the window, one outside it, one of another plate; with images."""
+    from alpr.domain.reads import cell_day, time_key
+
+    store = service.read_store()
+    uploads = service.settings().buckets.uploads
+    image = b"\xff\xd8\xff\xe0" + uuid.uuid4().bytes * 64
+    kept: list[str] = []
+    for plate, when in (
+        ("7ABC123", datetime(2026, 11, 10, 8, 0, tzinfo=UTC)),
+        ("7ABC123", datetime(2026, 11, 12, 9, 30, tzinfo=UTC)),
+        ("7ABC123", datetime(2026, 10, 1, 9, 30, tzinfo=UTC)),  # before the window
+        ("8XYZ999", datetime(2026, 11, 10, 8, 0, tzinfo=UTC)),  # not asked for
+    ):
+        read_id = f"01JD{uuid.uuid4().hex[:22].upper()}".translate(str.maketrans("ILOU", "1100"))
+        # Not under raw/: the stack's S3 -> SQS -> recognize wiring would quarantine a fake image.
+        key = f"seeded/unit-01/{when:%Y/%m/%d}/{read_id}.jpg"
+        s3.put_object(Bucket=uploads, Key=key, Body=image)
+        store.put_read(
+            Read(
+                read_id=read_id,
+                plate=plate,
+                confidence=0.95,
+                char_confidences=[0.95] * 7,
+                low_confidence=False,
+                captured_at=when,
+                captured_key=time_key(when, read_id),
+                unit_id="unit-01",
+                lat=38.0194,
+                lon=-122.1341,
+                cell_day=cell_day(38.0194, -122.1341, when),
+                image_bucket=uploads,
+                image_key=key,
+                box=BoundingBox(x=10, y=10, w=100, h=30),
+                model_version="test",
+                expires_at=int((datetime.now(UTC) + timedelta(days=365)).timestamp()),
+                ingested_at=when,
+            )
+        )
+        if plate == "7ABC123" and when.month == 11:
+            kept.append(read_id)
+    return sorted(kept), image
+
+
+def sent_messages() -> list[Message]:
+    backend = ses_backends[DEFAULT_ACCOUNT_ID][REGION]
+    return [email.message_from_string(m.raw_data) for m in backend.sent_messages if hasattr(m, "raw_data")]
+
+
+def wait_for_mail(to: str, count: int = 1, timeout_s: float = 20.0) -> list[Message]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        mine = [m for m in sent_messages() if to in str(m["To"])]
+        if len(mine) >= count or time.monotonic() > deadline:
+            assert len(mine) >= count, f"expected {count} emails to {to}, got {len(mine)}"
+            return mine
+        time.sleep(0.1)
+
+
+def text_of(message: Message) -> str:
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode(part.get_content_charset() or "utf-8")
+    raise AssertionError("no text part")
+
+
+def links_in(message: Message) -> dict[str, str]:
+    """{"APPROVE": token, "DENY": token} from the email's text."""
+    return {verb: url.rsplit("/", 1)[-1] for verb, url in LINK.findall(text_of(message))}
+
+
+def wait_for_status(request_id: str, *statuses: Status, timeout_s: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        view = release_service.get_request(request_id)
+        if view.status in statuses or time.monotonic() > deadline:
+            assert view.status in statuses, f"{request_id} is {view.status}, expected {statuses}"
+            return view
+        time.sleep(0.1)
+
+
+def execution_status(arn: str, timeout_s: float = 30.0) -> str:
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        status: str = sfn.describe_execution(executionArn=arn)["status"]
+        if status != "RUNNING" or time.monotonic() > deadline:
+            return status
+        time.sleep(0.1)
+
+
+def file(form_data: dict[str, Any]) -> Any:
+    from alpr.domain.release import RequestForm
+
+    return release_service.file_request(
+        RECORDS, RequestForm.model_validate(form_data), BASE_URL, letter_ticketed=True
+    )
+
+
+def test_approve_path_releases_exactly_the_reads_in_scope_verified_by_hash(deployed):
+    # Given reads of the plate asked for, inside and outside the window, and of another plate
+    kept, image = seed_reads(deployed["s3"])
+    # When records staff file a request from a California sheriff
+    filed = file(form(letter_key="letters/x/letter.pdf"))
+    assert filed.status is Status.RECEIVED
+    # Then the commander gets an email with two signed links (and no task token)
+    (message,) = wait_for_mail("commander@")
+    assert filed.request_id in str(message["Subject"])
+    links = links_in(message)
+    assert set(links) == {"APPROVE", "DENY"}
+    assert all(token.startswith(f"{filed.request_id}.") for token in links.values())
+    assert "Token" not in text_of(message) and "AAAA" not in links["APPROVE"]
+    assert wait_for_status(filed.request_id, Status.AWAITING_COMMANDER).status is Status.AWAITING_COMMANDER
+    # When the commander approves
+    decided = release_service.decide(links["APPROVE"], COMMANDER)
+    assert decided.status is Status.APPROVED
+    # Then the workflow fulfils it: exactly the two reads in scope, hashes verified
+    view = wait_for_status(filed.request_id, Status.FULFILLED)
+    assert execution_status(release_service.store().get(filed.request_id).execution_arn) == "SUCCEEDED"
+    manifest = view.manifest
+    assert manifest is not None and manifest.read_ids == kept
+    s3 = deployed["s3"]
+    files = {
+        key.removeprefix(manifest.prefix): s3.get_object(Bucket=manifest.bucket, Key=key)["Body"].read()
+        for key in release_service.bucket().list(manifest.prefix)
+        if not key.endswith("bundle.zip")
+    }
+    assert verify_bundle(files) == []
+    assert {f"images/{read_id}.jpg" for read_id in kept} <= set(files)
+    assert all(files[f"images/{read_id}.jpg"] == image for read_id in kept)
+    # The record on file keeps every hash, the manifest file's own included (it anchors the bundle)
+    on_file = {e.path: e.sha256 for e in manifest.files}
+    assert on_file.pop("manifest.json") == hashlib.sha256(files["manifest.json"]).hexdigest()
+    assert on_file == {e["path"]: e["sha256"] for e in json.loads(files["manifest.json"])["files"]}
+    # And the disclosure is in the access log, naming who received what under which request
+    log_bucket = service.settings().buckets.access_log
+    records = [
+        json.loads(s3.get_object(Bucket=log_bucket, Key=o["Key"])["Body"].read())
+        for o in s3.list_objects_v2(Bucket=log_bucket, Prefix=ACCESS_LOG_PREFIX).get("Contents", [])
+    ]
+    (disclosure,) = [r for r in records if r["action"] == "release:disclose"]
+    assert disclosure["request_id"] == filed.request_id and sorted(disclosure["returned_ids"]) == kept
+    assert disclosure["query"]["recipient_agency"] == "Contra Costa County Sheriff's Office"
+    assert disclosure["username"] == "commander" and disclosure["case_number"] == "26-004512"
+    # And the requester gets an expiring link to the bundle
+    (told,) = wait_for_mail("areyes@")
+    assert "approved" in text_of(told) and "X-Amz-Expires" in text_of(told)
+    # And every step is on file
+    assert [c.status for c in view.history] == [
+        Status.RECEIVED,
+        Status.PENDING,
+        Status.AWAITING_COMMANDER,
+        Status.APPROVED,
+        Status.FULFILLED,
+    ]
+
+
+def test_deny_path_records_the_reason_and_tells_the_requester(deployed):
+    filed = file(form())
+    links = links_in(wait_for_mail("commander@")[0])
+    wait_for_status(filed.request_id, Status.AWAITING_COMMANDER)
+    release_service.decide(links["DENY"], COMMANDER, "No connection to the case was shown")
+    view = wait_for_status(filed.request_id, Status.DENIED)
+    assert execution_status(release_service.store().get(filed.request_id).execution_arn) == "SUCCEEDED"
+    assert view.decision is not None and view.decision.reason == "No connection to the case was shown"
+    assert view.manifest is None and release_service.bucket().list(f"bundles/{filed.request_id}/") == []
+    told = text_of(wait_for_mail("areyes@")[0])
+    assert "denied" in told and "No connection to the case was shown" in told
+
+
+def test_replayed_forged_and_unauthorised_decisions_are_refused(deployed):
+    filed = file(form())
+    links = links_in(wait_for_mail("commander@")[0])
+    wait_for_status(filed.request_id, Status.AWAITING_COMMANDER)
+    # Not a commander: refused, nothing changes
+    with pytest.raises(Exception, match="commander or designee"):
+        release_service.decide(links["APPROVE"], INVESTIGATOR)
+    # Forged: a deny link turned into an approval
+    request_id, _, expiry, nonce, mac = links["DENY"].split(".")
+    with pytest.raises(LinkRefused, match="signature"):
+        release_service.decide(".".join((request_id, "approve", expiry, nonce, mac)), COMMANDER)
+    assert release_service.get_request(filed.request_id).status is Status.AWAITING_COMMANDER
+    # Approved once, then the same link again, and the other link of the pair
+    release_service.decide(links["APPROVE"], COMMANDER)
+    with pytest.raises(LinkRefused, match="already used"):
+        release_service.decide(links["APPROVE"], COMMANDER)
+    with pytest.raises(LinkRefused, match="already used"):
+        release_service.decide(links["DENY"], COMMANDER, "changed my mind")
+    assert wait_for_status(filed.request_id, Status.FULFILLED).decision.decision == "approve"
+
+
+def test_no_decision_escalates_to_the_designee_then_expires(deployed, monkeypatch):
+    # Given a decision time of 2 s (3 days in the cloud; the same ASL, TimeoutSecondsPath)
+    monkeypatch.setenv(Env.RELEASE_DECISION_SECONDS.value, "2")
+    release_service.reset()
+    filed = file(form())
+    commander_links = links_in(wait_for_mail("commander@")[0])
+    # When nobody decides, then the designee gets fresh links
+    designee_links = links_in(wait_for_mail("designee@", timeout_s=15)[0])
+    assert designee_links != commander_links
+    wait_for_status(filed.request_id, Status.AWAITING_DESIGNEE, Status.NO_DECISION)
+    # And the commander's old link no longer works (expired, or superseded by the designee's round)
+    with pytest.raises(LinkRefused):
+        release_service.decide(commander_links["APPROVE"], COMMANDER)
+    # When the designee does not decide either, then the request closes as no_decision
+    view = wait_for_status(filed.request_id, Status.NO_DECISION, timeout_s=15)
+    assert view.rule is not None and "no approval" in view.rule
+    assert execution_status(release_service.store().get(filed.request_id).execution_arn) == "SUCCEEDED"
+    assert [c.status for c in view.history][-3:] == [
+        Status.AWAITING_COMMANDER,
+        Status.AWAITING_DESIGNEE,
+        Status.NO_DECISION,
+    ]
+    # And an expired link is refused as expired
+    with pytest.raises(LinkRefused, match="expired"):
+        release_service.decide(designee_links["APPROVE"], COMMANDER)
+    assert "closed without a decision" in text_of(wait_for_mail("areyes@")[0])
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "cited"),
+    [
+        (
+            {"jurisdiction": "other_state", "agency_name": "Reno Police Department"},
+            Status.REFUSED,
+            "1798.90.55(b)",
+        ),
+        ({"jurisdiction": "federal", "agency_name": "A federal task force"}, Status.REFUSED, "2023-DLE-06"),
+        (
+            {"jurisdiction": "private", "agency_type": "other", "agency_name": "Repo Co."},
+            Status.REFUSED,
+            "1798.90.55(b)",
+        ),
+        (
+            {"agency_type": "other", "agency_name": "City Parking Division"},
+            Status.ROUTED_TO_RECORDS,
+            "Records Maintenance",
+        ),
+        ({"purpose": ""}, Status.REFUSED, "intended purpose"),
+    ],
+)
+def test_the_workflow_refuses_or_routes_with_the_rule_cited_and_no_one_is_asked(
+    deployed, changes, status, cited
+):
+    filed = file(form(**changes))
+    view = wait_for_status(filed.request_id, status)
+    assert view.rule is not None and cited in view.rule
+    assert execution_status(release_service.store().get(filed.request_id).execution_arn) == "SUCCEEDED"
+    told = text_of(wait_for_mail("areyes@")[0])
+    assert cited in told
+    assert not [m for m in sent_messages() if "commander@" in str(m["To"])]
