@@ -16,6 +16,7 @@ from botocore.config import Config
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sns import SNSClient
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, signature_version="s3v4")
 
@@ -35,7 +36,12 @@ def dynamodb() -> DynamoDBClient:
     return _session().client("dynamodb", config=_CONFIG)
 
 
+@cache
+def sns() -> SNSClient:
+    return _session().client("sns", config=_CONFIG)
+
+
 def reset_clients() -> None:
     """Forget every client, so the next call builds one from the current environment."""
-    for factory in (_session, s3, dynamodb):
+    for factory in (_session, s3, dynamodb, sns):
         factory.cache_clear()
