@@ -389,8 +389,9 @@ class Purpose(BaseModel):
 def vague_text_reason(text: str) -> str | None:
     """Why a purpose text says too little, or None when it is specific enough."""
     words = _WORD.findall(text.lower())
-    informative = [w for w in words if w not in VAGUE_WORDS and not w.isdigit()]
-    if len(words) < MIN_PURPOSE_WORDS:
+    # Informative: distinct words of three letters or more that are not in the vague list.
+    informative = {w for w in words if len(w) >= 3 and w not in VAGUE_WORDS and not w.isdigit()}
+    if len(text.split()) < MIN_PURPOSE_WORDS or len(words) < MIN_PURPOSE_WORDS:
         return f"say in at least {MIN_PURPOSE_WORDS} words what is sought and why"
     if len(informative) < MIN_INFORMATIVE_WORDS:
         return "it is too vague: say what is sought and why (e.g. 'grey sedan seen leaving the shooting on Main St')"
