@@ -15,6 +15,7 @@ from rich.table import Table
 
 from alpr.cli_personnel import app as personnel_app
 from alpr.cli_purpose import CaseOption, PurposeOption, ReasonOption, ask_purpose
+from alpr.cli_search import register as register_search_commands
 from alpr.client import AlprClient, Capture, Outbox
 
 app = typer.Typer(help="ALPR back office", no_args_is_help=True, add_completion=False)
@@ -24,6 +25,7 @@ search_app = typer.Typer(help="Investigator searches", no_args_is_help=True)
 app.add_typer(local_app, name="local")
 app.add_typer(unit_app, name="unit")
 app.add_typer(search_app, name="search")
+register_search_commands(search_app)  # pattern, canvass, read (issue 5)
 app.add_typer(personnel_app, name="personnel")
 
 # Piped output (make demo, CI logs) is as wide as a terminal would be, so tables do not fold.

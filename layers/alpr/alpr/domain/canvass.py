@@ -28,7 +28,7 @@ from alpr.names import (
 from alpr.settings import SearchLimits
 
 BOUNDARY_TOLERANCE_M = 0.001  # a read on the circle's edge (to the millimetre) is inside it
-MAX_CELLS_PER_DAY = 64  # finest precision whose cover stays within this many queries per day
+MAX_CELLS_PER_DAY = 200  # the finest precision whose cover stays within this many queries a day
 _METRES_PER_DEGREE = math.pi * geohash.EARTH_RADIUS_M / 180
 
 

@@ -1,0 +1,114 @@
+"""`alpr search pattern|canvass|read`: the investigator searches beyond one plate, as tables.
+
+Registered on the `search` sub-app of `alpr.cli` (next to `alpr search plate`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from alpr.cli_purpose import CaseOption, PurposeOption, ReasonOption, ask_purpose
+from alpr.client import AlprClient
+from alpr.search_client import as_geojson, canvass_circle, canvass_polygon, get_read, search_pattern
+
+Api = Annotated[str, typer.Option(help="API base URL")]
+Token = Annotated[str, typer.Option(envvar="ALPR_TOKEN", help="Bearer token")]
+From = Annotated[str | None, typer.Option("--from", help="ISO 8601 UTC, e.g. 2026-11-28T21:00:00Z")]
+To = Annotated[str | None, typer.Option("--to", help="ISO 8601 UTC (default: now)")]
+DEFAULT_API = "http://127.0.0.1:8080"
+
+
+def _client(api: str, token: str, purpose: str | None, case: str | None, reason: str | None) -> AlprClient:
+    return AlprClient(api, token, purpose=ask_purpose(purpose, case, reason))
+
+
+def _show(reads: list[dict[str, Any]], title: str) -> Console:
+    from alpr.cli import console, reads_table
+
+    console.print(reads_table(reads, title))
+    hits = [r for r in reads if r.get("hotlist_hits")]
+    if hits:
+        console.print(
+            f"[bold red]{len(hits)} read(s) matched a hotlist: confirm through CLETS before acting[/]"
+        )
+    return console
+
+
+def register(search_app: typer.Typer) -> None:
+    """Add the commands to `alpr search`."""
+
+    @search_app.command("pattern")
+    def pattern(
+        text: Annotated[
+            str, typer.Argument(metavar="PATTERN", help="'?' one character, '*' any run, e.g. 7AB?12*")
+        ],
+        start: From = None,
+        end: To = None,
+        equivalents: Annotated[
+            bool, typer.Option(help="also match OCR look-alikes (0/O/D/Q, 8/B …)")
+        ] = False,
+        api: Api = DEFAULT_API,
+        token: Token = "",
+        purpose: PurposeOption = None,
+        case: CaseOption = None,
+        reason: ReasonOption = None,
+    ) -> None:
+        """Reads of every plate a partial plate matches (from the plates dictionary)."""
+        result = search_pattern(_client(api, token, purpose, case, reason), text, start, end, equivalents)
+        plates = ", ".join(result["plates"]) or "none"
+        _show(result["items"], f"Reads matching {result['pattern']} (plates: {plates})")
+
+    @search_app.command("canvass")
+    def canvass(
+        lat: Annotated[float | None, typer.Option(help="centre latitude")] = None,
+        lon: Annotated[float | None, typer.Option(help="centre longitude")] = None,
+        radius_m: Annotated[float | None, typer.Option("--radius-m", help="radius in metres")] = None,
+        polygon: Annotated[
+            Path | None, typer.Option(help="a GeoJSON file with a Polygon (or a Feature)")
+        ] = None,
+        start: From = None,
+        end: To = None,
+        geojson: Annotated[
+            Path | None, typer.Option("--geojson", help="also write the result as GeoJSON")
+        ] = None,
+        api: Api = DEFAULT_API,
+        token: Token = "",
+        purpose: PurposeOption = None,
+        case: CaseOption = None,
+        reason: ReasonOption = None,
+    ) -> None:
+        """Every read inside a circle (--lat --lon --radius-m) or a polygon (--polygon) in a window."""
+        client = _client(api, token, purpose, case, reason)
+        if polygon is not None:
+            result = canvass_polygon(client, json.loads(polygon.read_text()), start, end)
+            title = f"Canvass of {polygon.name}"
+        elif lat is not None and lon is not None and radius_m is not None:
+            result = canvass_circle(client, lat, lon, radius_m, start, end)
+            title = f"Canvass within {radius_m:g} m of {lat:.5f}, {lon:.5f}"
+        else:
+            raise typer.BadParameter("give --lat, --lon and --radius-m, or --polygon FILE")
+        console = _show(result["items"], f"{title}: {len(result['items'])} read(s)")
+        if geojson is not None:
+            geojson.write_text(json.dumps(as_geojson(result), indent=2))
+            console.print(f"GeoJSON written to {geojson}")
+
+    @search_app.command("read")
+    def read(
+        read_id: str,
+        api: Api = DEFAULT_API,
+        token: Token = "",
+        purpose: PurposeOption = None,
+        case: CaseOption = None,
+        reason: ReasonOption = None,
+    ) -> None:
+        """One read with short-lived links to its image and plate crop."""
+        detail = get_read(_client(api, token, purpose, case, reason), read_id)
+        console = _show([detail], f"Read {read_id}")
+        console.print(f"image: {detail['image_url']}")
+        console.print(f"crop:  {detail.get('crop_url') or 'none stored'}")
+        console.print(f"links expire at {detail['urls_expire_at']}")
