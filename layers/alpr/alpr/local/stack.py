@@ -10,6 +10,7 @@ import secrets
 import socket
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,8 @@ class LocalStack:
         template = Template.load(template_path(self.cdk_out))
         self._environment()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines drown the output
+        # Powertools warns when a request added no metric (health checks, refusals): normal here.
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
         self._server.start()
         # Step Functions runs the real ASL (moto's default only records executions).
