@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import time
-import warnings
 from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
@@ -36,7 +35,6 @@ def run_demo(console: Console) -> None:
     # The tour prints what a user sees; the functions' own JSON logs stay for warnings and errors.
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # CloudWatch EMF lines, not for people
-    warnings.filterwarnings("ignore", message="No application metrics to publish")
     started = time.monotonic()
     step(console, "1. Start the embedded AWS and deploy the synthesized stack into it")
     with LocalStack() as stack:
