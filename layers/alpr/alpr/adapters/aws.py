@@ -8,7 +8,7 @@ environment or starting a moto mock.
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
@@ -41,7 +41,13 @@ def sns() -> SNSClient:
     return _session().client("sns", config=_CONFIG)
 
 
+@cache
+def client(service: str) -> Any:
+    """Any other boto3 client (kms, sesv2, stepfunctions, secretsmanager, firehose), made once."""
+    return _session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+
+
 def reset_clients() -> None:
     """Forget every client, so the next call builds one from the current environment."""
-    for factory in (_session, s3, dynamodb, sns):
+    for factory in (_session, s3, dynamodb, sns, client):
         factory.cache_clear()
