@@ -13,7 +13,7 @@ from alpr.domain.clock import FixedClock
 from alpr.domain.personnel import Status
 from alpr.names import Group
 from tests.integration.conftest import FakeContext, Stack, access_records
-from tests.integration.gate_support import GOOD_PURPOSE, call, event, person
+from tests.integration.gate_support import GOOD_PURPOSE, call, event, handler, person
 from tests.integration.test_api_handler import a_read
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -180,3 +180,17 @@ def test_an_allowed_search_with_reads_returns_them(stack: Stack) -> None:
     # Then they get it
     assert status == 200
     assert [r["read_id"] for r in page["items"]] == ["01JREAD000000000000000000A"]
+
+
+def test_the_openapi_document_states_access_rules_and_purpose_headers(stack: Stack) -> None:
+    schema = handler("api").app.get_openapi_schema()
+    search_op = schema.paths["/v1/reads"].get
+    headers = {p.name: p for p in search_op.parameters if p.in_.value == "header"}
+    assert set(headers) == {"X-Purpose-Category", "X-Case-Number", "X-Purpose-Text"}
+    assert all(p.required for p in headers.values())
+    assert "reads:search" in search_op.description
+    personnel_op = schema.paths["/v1/personnel"].get
+    assert not [p for p in personnel_op.parameters or [] if p.in_.value == "header"]
+    assert "personnel:read" in personnel_op.description
+    # The JSON document (what Swagger UI serves) carries them too.
+    assert '"X-Purpose-Text"' in handler("api").app.get_openapi_json_schema()

@@ -24,23 +24,29 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import Operation, Parameter
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from alpr import service
 from alpr.api.access import begin_access, current_access
 from alpr.api.errors import STATUS, error_response
 from alpr.domain.access import (
+    CASE_NUMBER_HEADER,
     DEFAULT_CASE_NUMBER_EXAMPLE,
     DEFAULT_CASE_NUMBER_PATTERN,
     DEFAULT_CATEGORIES,
+    PURPOSE_CATEGORY_HEADER,
+    PURPOSE_TEXT_HEADER,
     AccessLogUnavailable,
     AccessPolicy,
     AccessRecord,
     Decision,
     Purpose,
+    PurposeNeed,
     PurposeRules,
     RouteRule,
     decide,
+    roles_for,
     rule_for,
 )
 from alpr.domain.callers import caller_from_claims
@@ -113,6 +119,7 @@ def install(app: APIGatewayRestResolver) -> None:
     whatever its parameters. So the gate wraps the validation middleware when there is one.
     """
     access_policy()  # a bad configuration fails the cold start
+    _document(app)
     # The router middleware covers every route, even one that turns validation off; it
     # passes through when the gate already ran ahead of validation for this event.
     app.use(middlewares=[gate_once])
@@ -126,6 +133,60 @@ def install(app: APIGatewayRestResolver) -> None:
 
 
 _gated: ContextVar[object | None] = ContextVar("alpr_gated_event", default=None)
+
+
+def _document(app: APIGatewayRestResolver) -> None:
+    """The OpenAPI document states, per operation, its action, the roles allowed and the purpose headers."""
+    generate = app.get_openapi_schema
+
+    def documented(*args: Any, **kwargs: Any) -> Any:
+        schema = generate(*args, **kwargs)
+        for path, item in (schema.paths or {}).items():
+            for method in ("get", "put", "post", "delete", "patch"):
+                operation = getattr(item, method, None)
+                if operation is not None:
+                    describe_access(operation, rule_for(method, path))
+        return schema
+
+    app.get_openapi_schema = documented  # type: ignore[method-assign]
+
+
+def describe_access(operation: Operation, rule: RouteRule | None) -> None:
+    """Add the access rule and, where a purpose is required, the three purpose headers to an operation."""
+    if rule is None:
+        note = "No access rule: every request is refused (403)."
+    elif rule.action is None:
+        note = "Public: no sign-in."
+    else:
+        roles = ", ".join(sorted(roles_for(rule.action)))
+        note = f"Access: action `{rule.action.value}`, roles {roles}; purpose {rule.purpose.value}; every call is logged."
+    operation.description = f"{operation.description or ''}\n\n{note}".strip()
+    if rule is None or rule.purpose is not PurposeNeed.REQUIRED:
+        return
+    rules = access_policy().purpose
+    headers = (
+        (PURPOSE_CATEGORY_HEADER, f"offense or reason category: {', '.join(rules.categories)}"),
+        (CASE_NUMBER_HEADER, f"case or incident number, e.g. {rules.case_number_example}"),
+        (
+            PURPOSE_TEXT_HEADER,
+            "what is sought and why, in words (vague text such as 'investigation' is refused)",
+        ),
+    )
+    operation.parameters = [
+        *(operation.parameters or []),
+        *(
+            Parameter.model_validate(
+                {
+                    "name": name,
+                    "in": "header",
+                    "required": True,
+                    "description": text,
+                    "schema": {"type": "string"},
+                }
+            )
+            for name, text in headers
+        ),
+    ]
 
 
 def gate_once(app: APIGatewayRestResolver, next_middleware: Next) -> Response:
