@@ -33,7 +33,7 @@ from operator import itemgetter
 from typing import Any
 
 from alpr.domain.confusables import OCR_FOLD
-from alpr.domain.hotlist import HotlistEntry, ListVersion
+from alpr.domain.hotlist import HotlistEntry, HotlistStore, ListVersion
 from alpr.domain.patterns import ANY, ONE
 from alpr.models import iso_utc
 
@@ -356,3 +356,44 @@ class Matcher:
                     kind = MatchKind.LOW_CONFIDENCE_READ
                 hits.append(Hit(entry=entry, kind=kind, list=compiled.version))
         return hits
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """What one check of the version pointers did."""
+
+    loaded: tuple[str, ...]  # sources whose new version was loaded
+    dropped: tuple[str, ...]
+    versions: tuple[ListVersion, ...]  # every current version
+
+
+class CurrentLists:
+    """A matcher that follows the version pointers: `refresh()` costs one query when nothing changed.
+
+    A changed source is loaded whole and then swapped in, so matching uses the old version or the
+    new one, never a mix. Imported lists come from their compiled snapshot, local entries from
+    the table.
+    """
+
+    def __init__(self, store: HotlistStore) -> None:
+        self.store = store
+        self.matcher = Matcher()
+
+    def refresh(self) -> Refresh:
+        versions = self.store.current_versions()
+        held = self.matcher.versions()
+        loaded: list[str] = []
+        for version in versions:
+            if held.get(version.source) == version.version:
+                continue
+            if version.snapshot_key:
+                compiled = CompiledList(version, self.store.get_snapshot(version.snapshot_key))
+            else:
+                compiled = CompiledList.build(version, self.store.local_entries())
+            self.matcher.replace(compiled)
+            loaded.append(version.source)
+        current = {v.source for v in versions}
+        dropped = [source for source in held if source not in current]
+        for source in dropped:
+            self.matcher.drop(source)
+        return Refresh(loaded=tuple(loaded), dropped=tuple(dropped), versions=tuple(versions))

@@ -1,0 +1,167 @@
+"""Alerts in the Alerts table (`by_status` index: open alerts newest first) and on the SNS topic."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from alpr.adapters.dynamo import _is_condition_failure, from_item, to_item
+from alpr.domain.alerts import Alert, AlertStatus, Disposition
+from alpr.names import ALERT_ID, ALERT_STATUS, ALERTS_BY_STATUS_INDEX
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sns import SNSClient
+
+
+def _item(alert: Alert) -> dict[str, Any]:
+    data = alert.model_dump(mode="json")
+    if data.get("expires_at") is None:
+        data.pop("expires_at", None)  # no TTL while a legal hold keeps the read
+    return to_item(data)
+
+
+def _alert(item: dict[str, Any]) -> Alert:
+    return Alert.model_validate(from_item(item))
+
+
+class DynamoAlertStore:
+    def __init__(self, table: str, dynamodb: Callable[[], DynamoDBClient]) -> None:
+        self.table = table
+        self._dynamodb = dynamodb
+
+    def put_alert(self, alert: Alert) -> bool:
+        try:
+            self._dynamodb().put_item(
+                TableName=self.table,
+                Item=_item(alert),
+                ConditionExpression="attribute_not_exists(#id)",
+                ExpressionAttributeNames={"#id": ALERT_ID},
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+    def get_alert(self, alert_id: str) -> Alert | None:
+        found = self._dynamodb().get_item(
+            TableName=self.table, Key=to_item({ALERT_ID: alert_id}), ConsistentRead=True
+        )
+        return _alert(found["Item"]) if "Item" in found else None
+
+    def mark_notified(self, alert_id: str) -> None:
+        self._dynamodb().update_item(
+            TableName=self.table,
+            Key=to_item({ALERT_ID: alert_id}),
+            UpdateExpression="SET notified = :yes",
+            ExpressionAttributeValues=to_item({":yes": True}),
+        )
+
+    def list_alerts(
+        self, status: AlertStatus, limit: int, start: dict[str, str] | None
+    ) -> tuple[list[Alert], dict[str, str] | None]:
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": ALERTS_BY_STATUS_INDEX,
+            "KeyConditionExpression": "#status = :status",
+            "ExpressionAttributeNames": {"#status": ALERT_STATUS},
+            "ExpressionAttributeValues": to_item({":status": status.value}),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if start:
+            request["ExclusiveStartKey"] = to_item(start)
+        response = self._dynamodb().query(**request)
+        last = response.get("LastEvaluatedKey")
+        alerts = [_alert(item) for item in response.get("Items", [])]
+        return alerts, ({k: str(v) for k, v in from_item(last).items()} if last else None)
+
+    def close(self, alert_id: str, disposition: Disposition) -> bool:
+        try:
+            self._dynamodb().update_item(
+                TableName=self.table,
+                Key=to_item({ALERT_ID: alert_id}),
+                UpdateExpression="SET #status = :closed, dispositions = list_append(dispositions, :d)",
+                ConditionExpression="#status = :open",
+                ExpressionAttributeNames={"#status": ALERT_STATUS},
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":closed": AlertStatus.CLOSED.value,
+                        ":open": AlertStatus.OPEN.value,
+                        ":d": [disposition.model_dump(mode="json")],
+                    }
+                ),
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
+
+
+class SnsAlertNotifier:
+    """Publishes the officer's text, with the alert as JSON for machines in the attributes."""
+
+    def __init__(self, topic_arn: str, sns: Callable[[], SNSClient]) -> None:
+        self.topic_arn = topic_arn
+        self._sns = sns
+
+    def publish(self, alert: Alert, subject: str, body: str) -> None:
+        self._sns().publish(
+            TopicArn=self.topic_arn,
+            Subject=subject,
+            Message=json.dumps(
+                {"default": body, "sqs": alert.model_dump_json(), "lambda": alert.model_dump_json()}
+            ),
+            MessageStructure="json",
+            MessageAttributes={
+                "match": {"DataType": "String", "StringValue": alert.match.value},
+                "category": {"DataType": "String", "StringValue": alert.category.value},
+                "source": {"DataType": "String", "StringValue": alert.source},
+                "stale": {"DataType": "String", "StringValue": str(alert.stale).lower()},
+            },
+        )
+
+
+class MemoryAlertStore:
+    """The same ports in dicts, for unit tests."""
+
+    def __init__(self) -> None:
+        self.alerts: dict[str, Alert] = {}
+        self.published: list[tuple[Alert, str, str]] = []
+
+    def put_alert(self, alert: Alert) -> bool:
+        if alert.alert_id in self.alerts:
+            return False
+        self.alerts[alert.alert_id] = alert
+        return True
+
+    def get_alert(self, alert_id: str) -> Alert | None:
+        return self.alerts.get(alert_id)
+
+    def mark_notified(self, alert_id: str) -> None:
+        self.alerts[alert_id] = self.alerts[alert_id].model_copy(update={"notified": True})
+
+    def list_alerts(
+        self, status: AlertStatus, limit: int, start: dict[str, str] | None
+    ) -> tuple[list[Alert], dict[str, str] | None]:
+        matching = sorted(
+            (a for a in self.alerts.values() if a.status is status), key=lambda a: a.created_at, reverse=True
+        )
+        return matching[:limit], None
+
+    def close(self, alert_id: str, disposition: Disposition) -> bool:
+        alert = self.alerts.get(alert_id)
+        if alert is None or alert.status is not AlertStatus.OPEN:
+            return False
+        self.alerts[alert_id] = alert.model_copy(
+            update={"status": AlertStatus.CLOSED, "dispositions": [*alert.dispositions, disposition]}
+        )
+        return True
+
+    def publish(self, alert: Alert, subject: str, body: str) -> None:
+        self.published.append((alert, subject, body))
