@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
 
 HANDLER = "handler.py"
+MODEL_MANIFEST = "manifest.json"
 
 # What the light functions import at run time. boto3 (and what it pulls in) is left out:
 # the Lambda Python runtime provides it.
@@ -94,6 +95,8 @@ def build(root: Path = ROOT, out: Path = BUILD) -> Assets:
     for folder in (package, models):
         if not folder.is_dir():
             raise AssetError(f"{folder} is missing")
+    if not list(models.glob(f"*/{MODEL_MANIFEST}")):
+        raise AssetError(f"{models} holds no model: each model is a folder with its {MODEL_MANIFEST}")
 
     assets = Assets(
         root=root,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from alpr.names import Function
 from infra.build_assets import ROOT, AssetError, Assets, _loads_on_lambda, build
 
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
@@ -34,14 +35,26 @@ def test_models_layer_and_image_carry_the_same_models(assets: Assets) -> None:
 
 def test_missing_handler_fails_with_the_path(tmp_path: Path) -> None:
     # Given a source tree whose uploads function has no handler
-    for name in ("api", "recognize"):
+    for name in Function:
         (tmp_path / "functions" / name).mkdir(parents=True)
-        (tmp_path / "functions" / name / "handler.py").write_text("")
-    (tmp_path / "functions" / "uploads").mkdir()
+        if name is not Function.UPLOADS:
+            (tmp_path / "functions" / name / "handler.py").write_text("")
     shutil.copytree(ROOT / "layers" / "alpr" / "alpr", tmp_path / "layers" / "alpr" / "alpr")
     (tmp_path / "layers" / "models").mkdir()
     # When the assets are built / Then the error names the missing file
     with pytest.raises(AssetError, match=r"functions/uploads/handler\.py is missing"):
+        build(root=tmp_path, out=tmp_path / "build")
+
+
+def test_a_models_folder_without_a_model_fails(tmp_path: Path) -> None:
+    # Given every handler but no model under layers/models
+    for name in Function:
+        (tmp_path / "functions" / name).mkdir(parents=True)
+        (tmp_path / "functions" / name / "handler.py").write_text("")
+    shutil.copytree(ROOT / "layers" / "alpr" / "alpr", tmp_path / "layers" / "alpr" / "alpr")
+    (tmp_path / "layers" / "models" / "half-copied").mkdir(parents=True)
+    # When the assets are built / Then recognize would have nothing to run, and the build says so
+    with pytest.raises(AssetError, match="holds no model"):
         build(root=tmp_path, out=tmp_path / "build")
 
 
