@@ -105,6 +105,16 @@ class Api(Construct):
             reason="Signs presigned POSTs for units' uploads under raw/<unit>/...; "
             "each upload gets a new key, so the permission is on the raw/ prefix.",
         )
+        # The access gate runs in every resolver (issue 4): a unit's Personnel record (optional,
+        # devices may be suspended or separated) is read, and a refused request is logged.
+        self.uploads_function.read_table(storage.personnel, Env.PERSONNEL_TABLE)
+        self.uploads_function.write_objects(
+            storage.access_log,
+            Env.ACCESS_LOG_BUCKET,
+            prefix=names.ACCESS_LOG_PREFIX,
+            reason="Appends the access record of a refused upload-ticket request under "
+            "access-log/dt=YYYY-MM-DD/; each record is a new key.",
+        )
 
         access_logs = logs.LogGroup(
             self,

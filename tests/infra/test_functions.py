@@ -203,5 +203,9 @@ def test_recognize_may_read_and_move_raw_uploads_into_quarantine_only(synth: Syn
 
 
 def test_uploads_function_may_only_put_raw_objects(synth: Synth) -> None:
-    # It signs presigned POSTs: the unit's upload runs with this role's PutObject.
-    assert _s3_grants(synth, "UploadsFunction") == {f"UploadsBucket/{names.RAW_PREFIX}*": {"s3:PutObject"}}
+    # It signs presigned POSTs: the unit's upload runs with this role's PutObject; the access
+    # gate appends the record of a refused request (issue 4).
+    assert _s3_grants(synth, "UploadsFunction") == {
+        f"UploadsBucket/{names.RAW_PREFIX}*": {"s3:PutObject"},
+        f"AccessLogBucket/{names.ACCESS_LOG_PREFIX}*": {"s3:PutObject"},
+    }
