@@ -1,0 +1,55 @@
+"""`make demo` step for the investigator searches: a partial plate, a canvass, one read's links."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+
+from alpr.client import AlprClient, ApiError
+from alpr.search_client import as_geojson, canvass_circle, get_read, search_pattern
+
+# The demo's incident: a shooting near the first two sightings of the demo's unit (Concord).
+INCIDENT = (38.01870, -122.13370)
+CANVASS_RADIUS_M = 250.0
+
+
+def show_searches(console: Console, investigator: AlprClient) -> None:
+    """Partial plate (with OCR equivalents), a refused broad pattern, a canvass and one read."""
+    from alpr.cli import reads_table
+
+    console.rule("[bold]Searches from indexes: a partial plate, a crime-scene canvass, one read")
+    found = search_pattern(investigator, "7AB?12*")
+    console.print(f"A witness saw '7AB?12*': the Plates dictionary gives {found['plates']}")
+    console.print(reads_table(found["items"], "Reads matching 7AB?12* (by_plate per matching plate)"))
+    misread = search_pattern(investigator, "7A8C*", equivalents=True)
+    console.print(f"'7A8C*' with OCR equivalents (8/B, 0/O …) also finds {misread['plates']}")
+    try:
+        search_pattern(investigator, "7A*")
+    except ApiError as error:
+        console.print(f"A broader pattern is refused: HTTP {error.status}: {error.body.get('message')}")
+
+    lat, lon = INCIDENT
+    canvass = canvass_circle(investigator, lat, lon, CANVASS_RADIUS_M)
+    title = (
+        f"Canvass: {len(canvass['items'])} read(s) within {CANVASS_RADIUS_M:g} m of {lat}, {lon} in the last "
+        f"24 h ({canvass['cells']} geohash-{canvass['precision']} cell(s) by {canvass['days']} day(s))"
+    )
+    console.print(reads_table(canvass["items"], title))
+    out = Path(tempfile.gettempdir()) / "alpr-demo-canvass.geojson"
+    out.write_text(json.dumps(as_geojson(canvass), indent=2))
+    console.print(f"The canvass as GeoJSON for a map: {out}")
+    try:
+        canvass_circle(investigator, lat, lon, 5000.0)
+    except ApiError as error:
+        console.print(f"A 5 km canvass is refused: HTTP {error.status}: {error.body.get('message')}")
+
+    if canvass["items"]:
+        detail = get_read(investigator, canvass["items"][0]["read_id"])
+        console.print(
+            f"GET /v1/reads/{detail['read_id']}: {detail['plate']} with links valid until "
+            f"{detail['urls_expire_at']}: image {'yes' if detail['image_url'] else 'no'}, "
+            f"crop {'yes' if detail.get('crop_url') else 'not stored'}"
+        )

@@ -1,0 +1,89 @@
+"""Investigator searches over real HTTP on the local stack: partial plate, canvass, one read's links."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+
+from alpr.client import AlprClient, ApiError, Capture
+from alpr.search_client import as_geojson, canvass_circle, canvass_polygon, get_read, search_pattern
+from alpr.synth import render_scene
+from tests.e2e.test_walking_skeleton import unique_plate
+
+pytestmark = pytest.mark.e2e
+
+SCENE = (38.06100, -122.22800)  # away from the other e2e tests' positions
+FAR = (38.07900, -122.22800)  # 2 km north
+
+
+@pytest.fixture(scope="module")
+def sightings(unit: AlprClient, investigator: AlprClient) -> dict[str, dict]:
+    """Two rendered plates uploaded and read: one at the scene, one 2 km away."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    placed = {}
+    for seed, (lat, lon) in enumerate((SCENE, FAR)):
+        plate = unique_plate()
+        image, _ = render_scene(plate, "CA", seed=11 + seed)
+        unit.upload(image, Capture(captured_at=now - timedelta(minutes=10), lat=lat, lon=lon, heading=0.0))
+        placed[plate] = (lat, lon)
+    reads = {}
+    for plate in placed:
+        found = investigator.wait_for_plate(plate, count=1, timeout_s=90)
+        assert found, f"recognition did not read {plate}"
+        reads[plate] = found[0]
+    return reads
+
+
+def test_partial_plate_finds_the_plate(investigator: AlprClient, sightings: dict) -> None:
+    plate = next(iter(sightings))
+    pattern = plate[:3] + "?" + plate[4:6] + "*"
+    result = search_pattern(investigator, pattern)
+    assert plate in result["plates"]
+    assert {r["read_id"] for r in result["items"]} >= {sightings[plate]["read_id"]}
+    assert all("not an identification" in r["disclaimer"] and "hotlist_hits" in r for r in result["items"])
+
+
+def test_too_broad_pattern_is_refused(investigator: AlprClient) -> None:
+    with pytest.raises(ApiError) as refused:
+        search_pattern(investigator, "7*")
+    assert refused.value.status == 400 and "known characters" in refused.value.body["message"]
+
+
+def test_canvass_circle_finds_the_scene_only(investigator: AlprClient, sightings: dict) -> None:
+    scene_plate, far_plate = list(sightings)
+    result = canvass_circle(investigator, *SCENE, 300.0)
+    plates = {r["plate"] for r in result["items"]}
+    assert scene_plate in plates and far_plate not in plates
+    geojson = as_geojson(result)
+    assert geojson["features"][0]["properties"]["radius_m"] == 300.0
+    assert [SCENE[1], SCENE[0]] in [f["geometry"]["coordinates"] for f in geojson["features"][1:]]
+
+
+def test_canvass_polygon_finds_the_far_plate_only(investigator: AlprClient, sightings: dict) -> None:
+    scene_plate, far_plate = list(sightings)
+    lat, lon = FAR
+    ring = [
+        [lon - 0.002, lat - 0.002],
+        [lon + 0.002, lat - 0.002],
+        [lon + 0.002, lat + 0.002],
+        [lon - 0.002, lat + 0.002],
+    ]
+    result = canvass_polygon(investigator, {"type": "Polygon", "coordinates": [[*ring, ring[0]]]})
+    plates = {r["plate"] for r in result["items"]}
+    assert far_plate in plates and scene_plate not in plates
+
+
+def test_canvass_window_longer_than_a_week_is_refused(investigator: AlprClient) -> None:
+    with pytest.raises(ApiError) as refused:
+        canvass_circle(investigator, *SCENE, 300.0, start=datetime.now(UTC) - timedelta(days=8))
+    assert refused.value.status == 400 and "at most 7 days" in refused.value.body["message"]
+
+
+def test_one_read_links_its_image_and_crop(investigator: AlprClient, sightings: dict) -> None:
+    read = next(iter(sightings.values()))
+    detail = get_read(investigator, read["read_id"])
+    assert detail["plate"] == read["plate"]
+    image = requests.get(detail["image_url"], timeout=10)
+    assert image.status_code == 200 and image.content[:2] == b"\xff\xd8"  # the uploaded JPEG
+    crop = requests.get(detail["crop_url"], timeout=10)  # recognize stores it at crops/<read_id>.jpg
+    assert crop.status_code == 200 and crop.content[:2] == b"\xff\xd8"
