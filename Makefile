@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DATA ?= ../shared/bench/openalpr-us-dev
 PORT ?= 8080
 
-.PHONY: demo test synth lint unit integration e2e infra eval train local deploy clean
+.PHONY: demo test synth lint unit integration e2e infra eval train local deploy clean bench-search
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ e2e: synth
 
 infra: $(STAMP)
 	$(VENV)/bin/pytest tests/infra
+
+bench-search: $(STAMP)
+	$(PY) bench/search.py
 
 eval: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) bench/eval.py $(DATA)
