@@ -98,9 +98,16 @@ class ColumnarIndexStore:
     """The Reads table's indexes as sorted arrays; counts items and requests like DynamoDB bills them."""
 
     def __init__(
-        self, t_ms: np.ndarray, lat: np.ndarray, lon: np.ndarray, plate: np.ndarray, unit: np.ndarray, plates: list[str]
+        self,
+        t_ms: np.ndarray,
+        lat: np.ndarray,
+        lon: np.ndarray,
+        plate: np.ndarray,
+        unit: np.ndarray,
+        plates: list[str],
     ) -> None:
-        self.t_ms, self.lat, self.lon, self.plate, self.unit, self.plates = t_ms, lat, lon, plate, unit, plates
+        self.t_ms, self.lat, self.lon, self.plate, self.unit = t_ms, lat, lon, plate, unit
+        self.plates = plates
         self.plate_ids = {p: i for i, p in enumerate(plates)}
         day = (t_ms // DAY_MS).astype(np.int64)
         self.partition_codes: dict[str, np.ndarray] = {}
@@ -212,6 +219,9 @@ class ColumnarIndexStore:
     def get_read(self, read_id: str) -> Read | None:
         raise NotImplementedError("the bench does not fetch single reads")
 
+    def put_read(self, read: Read) -> bool:
+        raise NotImplementedError("the bench loads its reads as arrays")
+
 
 DICTIONARY_ITEM_BYTES = 70  # plate, first_seen, last_seen, count, with attribute names
 
@@ -228,8 +238,12 @@ def city(n: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     beat_lat = LAT_MIN + (unit[:patrol] % 5) * (LAT_MAX - LAT_MIN) / 5
     beat_lon = LON_MIN + (unit[:patrol] // 5) * (LON_MAX - LON_MIN) / 8
     along_ns = rng.random(patrol) < 0.5
-    street_lon = beat_lon + np.floor(rng.random(patrol) * (LON_MAX - LON_MIN) / 8 / STREET_STEP_LON) * STREET_STEP_LON
-    street_lat = beat_lat + np.floor(rng.random(patrol) * (LAT_MAX - LAT_MIN) / 5 / STREET_STEP_LAT) * STREET_STEP_LAT
+    street_lon = (
+        beat_lon + np.floor(rng.random(patrol) * (LON_MAX - LON_MIN) / 8 / STREET_STEP_LON) * STREET_STEP_LON
+    )
+    street_lat = (
+        beat_lat + np.floor(rng.random(patrol) * (LAT_MAX - LAT_MIN) / 5 / STREET_STEP_LAT) * STREET_STEP_LAT
+    )
     lat[:patrol] = np.where(along_ns, beat_lat + rng.random(patrol) * (LAT_MAX - LAT_MIN) / 5, street_lat)
     lon[:patrol] = np.where(along_ns, street_lon, beat_lon + rng.random(patrol) * (LON_MAX - LON_MIN) / 8)
     # Fixed cameras at intersections.
@@ -263,7 +277,9 @@ def plate_texts(rng: np.random.Generator) -> list[str]:
         first = rng.integers(1, 10, n).astype(str)
         middle = letters[rng.integers(0, len(LETTERS), (n, 3))]
         last = np.char.zfill(rng.integers(0, 1000, n).astype(str), 3)
-        batch = np.char.add(np.char.add(np.char.add(np.char.add(first, middle[:, 0]), middle[:, 1]), middle[:, 2]), last)
+        batch = np.char.add(
+            np.char.add(np.char.add(np.char.add(first, middle[:, 0]), middle[:, 1]), middle[:, 2]), last
+        )
         for text in batch.tolist():
             if text not in seen and len(texts) < DISTINCT_PLATES:
                 seen.add(text)
@@ -322,7 +338,9 @@ def _pages(first: Callable[[str | None], Any]) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--reads", type=int, default=2_000_000)
     parser.add_argument("--runs", type=int, default=200, help="searches of each kind")
     parser.add_argument("--seed", type=int, default=5)
@@ -367,7 +385,14 @@ def main() -> None:
         def search() -> int:
             return _pages(
                 lambda token: search_canvass(
-                    store, area, start, start + timedelta(hours=hours), limits, limit=PAGE, token=token, clock=clock
+                    store,
+                    area,
+                    start,
+                    start + timedelta(hours=hours),
+                    limits,
+                    limit=PAGE,
+                    token=token,
+                    clock=clock,
                 )
             )
 
