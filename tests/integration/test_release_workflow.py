@@ -152,7 +152,7 @@ def text_of(message: Message) -> str:
 
 def links_in(message: Message) -> dict[str, str]:
     """{"APPROVE": token, "DENY": token} from the email's text."""
-    return {verb: url.rsplit("/", 1)[-1] for verb, url in LINK.findall(text_of(message))}
+    return {verb: release_service.token_of(url) for verb, url in LINK.findall(text_of(message))}
 
 
 def wait_for_status(request_id: str, *statuses: Status, timeout_s: float = 30.0) -> Any:

@@ -15,6 +15,8 @@ from rich.table import Table
 
 from alpr.cli_personnel import app as personnel_app
 from alpr.cli_purpose import CaseOption, PurposeOption, ReasonOption, ask_purpose
+from alpr.cli_release import app as release_app
+from alpr.cli_release import mail_command
 from alpr.cli_search import register as register_search_commands
 from alpr.client import AlprClient, Capture, Outbox
 
@@ -27,6 +29,8 @@ app.add_typer(unit_app, name="unit")
 app.add_typer(search_app, name="search")
 register_search_commands(search_app)  # pattern, canvass, read (issue 5)
 app.add_typer(personnel_app, name="personnel")
+app.add_typer(release_app, name="release")
+local_app.command("mail")(mail_command)
 
 # Piped output (make demo, CI logs) is as wide as a terminal would be, so tables do not fold.
 console = Console(width=shutil.get_terminal_size((150, 40)).columns)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from typing import Any, Protocol
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from pydantic import BaseModel, Field
 
@@ -42,7 +43,6 @@ from alpr.names import RELEASE_BUNDLES_PREFIX, RELEASE_LETTERS_PREFIX, Env
 from alpr.settings import settings
 
 DEFAULT_DECISION_SECONDS = 3 * 24 * 3600  # three days for the commander, three more for the designee
-DECISION_PATH = "/v1/release-decisions/"
 
 
 class ReleaseSettings(BaseModel):
@@ -241,8 +241,17 @@ def validate(request_id: str) -> dict[str, Any]:
     return {"outcome": assessment.status.value, "rule": assessment.rule, "reason": assessment.reason}
 
 
-def decision_url(base_url: str, token: str) -> str:
-    return f"{base_url.rstrip('/')}{DECISION_PATH}{token}"
+def decision_url(base_url: str, request_id: str, token: str) -> str:
+    """The link in the email: the confirmation page of the decision the token stands for."""
+    return f"{base_url.rstrip('/')}/v1/release-requests/{request_id}/decision?{urlencode({'link': token})}"
+
+
+def token_of(url: str) -> str:
+    """The signed token a decision link carries."""
+    tokens = parse_qs(urlsplit(url).query).get("link")
+    if not tokens:
+        raise LinkRefused("this is not a decision link")
+    return tokens[-1]
 
 
 def ask(
@@ -260,8 +269,8 @@ def ask(
         opened.request,
         round,
         recipient,
-        decision_url(links_base_url, sign(opened.approve, key)),
-        decision_url(links_base_url, sign(opened.deny, key)),
+        decision_url(links_base_url, request_id, sign(opened.approve, key)),
+        decision_url(links_base_url, request_id, sign(opened.deny, key)),
         opened.approve.expires_at,
     )
     message_id = mailer().send(email)

@@ -9,6 +9,10 @@ moto upgrade that moves it fails loudly.
    the ObjectCreated event before it sets the object's metadata; with functions invoked
    synchronously, `recognize` would see an object without its capture metadata. Events
    raised during a POST are held and sent when the POST has finished, as S3 does.
+3. A function has no Docker client. moto's `/moto-api/data.json` (how `alpr local mail`
+   reads what SES sent) reads every attribute of every model and fails on a Lambda
+   function's `docker_client` when there is no Docker; functions run in-process, so the
+   attribute is made absent (AttributeError, which the dump skips).
 """
 
 from __future__ import annotations
@@ -152,6 +156,10 @@ def _post_then_notify(self: S3Response, *args: Any, **kwargs: Any) -> Any:
     return result
 
 
+def _no_docker_client(self: LambdaFunction) -> Any:
+    raise AttributeError("docker_client: functions run in-process here, without Docker")
+
+
 def install(functions_dir: Path) -> None:
     """Patch moto: functions run their real handlers in this process; POST uploads notify once stored."""
     global _original_invoke, _functions_dir, _original_send_event, _original_post
@@ -167,6 +175,7 @@ def install(functions_dir: Path) -> None:
         LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
         s3_notifications.send_event = _send_event_when_stored
         S3Response._bucket_response_post = _post_then_notify  # type: ignore[method-assign]
+        LambdaFunction.docker_client = property(_no_docker_client)  # type: ignore[assignment,method-assign]
 
 
 def uninstall() -> None:
@@ -175,4 +184,5 @@ def uninstall() -> None:
         LambdaFunction._invoke_lambda = _original_invoke  # type: ignore[method-assign]
         s3_notifications.send_event = _original_send_event  # type: ignore[assignment]
         S3Response._bucket_response_post = _original_post  # type: ignore[method-assign,assignment]
+        del LambdaFunction.docker_client  # the base class's property again
         _original_invoke = _original_send_event = _original_post = None

@@ -1,0 +1,178 @@
+"""`alpr release …` (file a request, follow it, decide from a link) and `alpr local mail`
+(the local stack's mailbox: what SES sent, as a mail client shows it)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Annotated, Any
+
+import requests
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from alpr.adapters.mail import ReceivedMail, local_mailbox
+from alpr.client import AlprClient, ApiError
+
+app = typer.Typer(help="Releasing ALPR data to other agencies (policy 439.7)", no_args_is_help=True)
+console = Console(width=shutil.get_terminal_size((150, 40)).columns)
+
+Api = Annotated[str, typer.Option(help="API base URL")]
+Token = Annotated[str, typer.Option(envvar="ALPR_TOKEN", help="Bearer token (or --user on the local stack)")]
+User = Annotated[str, typer.Option(help="Sign in as this seeded local user instead of --token")]
+Port = Annotated[int, typer.Option(help="Port of the local API")]
+
+
+def _client(api: str, token: str, user: str, port: int) -> AlprClient:
+    if user:
+        from alpr.local.stack import LocalState, state_file
+
+        state = LocalState.load(state_file(port))
+        return AlprClient(state.api_url, state.token(user))
+    return AlprClient(api, token)
+
+
+# ---- what the API is asked --------------------------------------------------------------
+
+
+def file_request(client: AlprClient, form: dict[str, Any], letter: bytes | None = None) -> dict[str, Any]:
+    """POST the written request; upload the letter to the ticket it returns. The request as filed."""
+    filed: dict[str, Any] = client.call("POST", "/v1/release-requests", json=form)
+    ticket = filed.get("letter_upload")
+    if letter is not None and ticket:
+        response = requests.post(
+            ticket["url"],
+            data={**ticket["fields"], "Content-Type": "application/pdf"},
+            files={"file": ("letter.pdf", letter, "application/pdf")},
+            timeout=client.timeout_s,
+        )
+        if response.status_code not in (200, 201, 204):
+            raise ApiError(response.status_code, response.text)
+    request: dict[str, Any] = filed["request"]
+    return request
+
+
+def confirmation_page(client: AlprClient, link_url: str) -> str:
+    """GET the page a decision link opens (signed in); raises ApiError when the link is refused."""
+    response = client.session.get(link_url, headers=client._headers(), timeout=client.timeout_s)
+    if not response.ok:
+        raise ApiError(response.status_code, response.text)
+    return response.text
+
+
+def decide(client: AlprClient, link_url: str, reason: str = "") -> dict[str, Any]:
+    """POST the decision a link stands for; the request as decided."""
+    from alpr.release_service import token_of
+
+    path = link_url.split("?", 1)[0].split("/v1/", 1)[1]
+    result: dict[str, Any] = client.call(
+        "POST", f"/v1/{path}", json={"link": token_of(link_url), "reason": reason}
+    )
+    return result
+
+
+# ---- commands ------------------------------------------------------------------------------
+
+
+def history_table(request: dict[str, Any]) -> Table:
+    table = Table(title=f"Release request {request['request_id']}: {request['status']}")
+    for column in ("at", "status", "by", "note", "rule"):
+        table.add_column(column, overflow="fold")
+    for change in request["history"]:
+        table.add_row(
+            change["at"], change["status"], change["by"], change.get("note", ""), change.get("rule") or ""
+        )
+    return table
+
+
+@app.command("request")
+def request_command(
+    form: Annotated[
+        Path, typer.Argument(help="The written request as JSON (see events/release/request_form.json)")
+    ],
+    letter: Annotated[Path | None, typer.Option(help="The request letter (PDF or image) to upload")] = None,
+    api: Api = "http://127.0.0.1:8080",
+    token: Token = "",
+    user: User = "",
+    port: Port = 8080,
+) -> None:
+    """File a written request from another agency; the workflow checks it against the law next."""
+    client = _client(api, token, user, port)
+    request = file_request(client, json.loads(form.read_text()), letter.read_bytes() if letter else None)
+    console.print(
+        f"filed {request['request_id']} ({request['status']}); follow it with `alpr release status`"
+    )
+
+
+@app.command("status")
+def status_command(
+    request_id: str, api: Api = "http://127.0.0.1:8080", token: Token = "", user: User = "", port: Port = 8080
+) -> None:
+    """A request as kept on file: status, rule cited, every change, the decision and the manifest."""
+    request = _client(api, token, user, port).call("GET", f"/v1/release-requests/{request_id}")
+    console.print(history_table(request))
+    if request.get("manifest"):
+        console.print(
+            f"released {len(request['manifest']['read_ids'])} reads, {len(request['manifest']['files'])} files"
+        )
+
+
+@app.command("decide")
+def decide_command(
+    link: Annotated[str, typer.Argument(help="The APPROVE or DENY link from the email")],
+    reason: Annotated[str, typer.Option(help="Why (required to deny)")] = "",
+    api: Api = "http://127.0.0.1:8080",
+    token: Token = "",
+    user: User = "",
+    port: Port = 8080,
+) -> None:
+    """Open a decision link signed in, then confirm it (what the confirmation page's button does)."""
+    client = _client(api, token, user, port)
+    try:
+        confirmation_page(client, link)
+        request = decide(client, link, reason)
+    except ApiError as error:
+        console.print(f"[red]refused[/] (HTTP {error.status}): {error.body}")
+        raise typer.Exit(1) from None
+    console.print(history_table(request))
+
+
+def print_mail(out: Console, mail: ReceivedMail) -> None:
+    """One message the way a mail client shows it: headers, the text, then its links."""
+    out.print(f"[bold]From:[/]    {mail.sender}")
+    out.print(f"[bold]To:[/]      {mail.to}")
+    out.print(f"[bold]Date:[/]    {mail.date}")
+    out.print(f"[bold]Subject:[/] {mail.subject}")
+    out.print()
+    out.print(mail.text, markup=False, highlight=False, soft_wrap=True)
+    for label, url in mail.links.items():
+        out.print(f"[bold]{label.lower()} link:[/] {url}", soft_wrap=True)
+
+
+def mail_command(
+    show: Annotated[
+        int | None, typer.Option(help="Print message N of the list (default: the latest)")
+    ] = None,
+    to: Annotated[str, typer.Option(help="Only messages to this address (substring)")] = "",
+    port: Port = 8080,
+) -> None:
+    """The local stack's mailbox: every email SES sent, and one printed as a mail client shows it."""
+    from alpr.local.stack import LocalState, state_file
+
+    mails = [m for m in local_mailbox(LocalState.load(state_file(port)).endpoint_url) if to in m.to]
+    if not mails:
+        console.print("no mail sent yet")
+        return
+    table = Table(title="Local mailbox (SES)")
+    for column in ("#", "to", "subject", "date"):
+        table.add_column(column)
+    for number, mail in enumerate(mails, 1):
+        table.add_row(str(number), mail.to, mail.subject, mail.date)
+    console.print(table)
+    index = (show or len(mails)) - 1
+    if not 0 <= index < len(mails):
+        raise typer.BadParameter(f"there are {len(mails)} messages")
+    console.rule(f"message {index + 1}")
+    print_mail(console, mails[index])

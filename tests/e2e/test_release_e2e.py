@@ -1,0 +1,156 @@
+"""Release to another agency over HTTP on the local stack, as people do it: records staff file
+the request, the commander reads the email in the local mailbox, opens the link signed in,
+approves; the requester's link downloads a bundle whose hashes match its manifest.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import uuid
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from alpr import service
+from alpr.adapters.mail import ReceivedMail, local_mailbox
+from alpr.cli_release import confirmation_page, decide, file_request
+from alpr.client import AlprClient, ApiError
+from alpr.domain.reads import cell_day, time_key
+from alpr.domain.release_bundle import verify_bundle
+from alpr.local.stack import LocalStack
+from alpr.models import BoundingBox, Read
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = json.loads((ROOT / "events" / "release" / "request_form.json").read_text())
+
+
+def _mail(stack: LocalStack, to: str, about: str, timeout_s: float = 30.0) -> ReceivedMail:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = [m for m in local_mailbox(stack.endpoint_url) if to in m.to and about in m.subject]
+        if found or time.monotonic() > deadline:
+            assert found, f"no email to {to} about {about}"
+            return found[-1]
+        time.sleep(0.2)
+
+
+def _status(client: AlprClient, request_id: str, status: str, timeout_s: float = 30.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        request: dict[str, Any] = client.call("GET", f"/v1/release-requests/{request_id}")
+        if request["status"] == status or time.monotonic() > deadline:
+            assert request["status"] == status, request
+            return request
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def plate_reads(stack: LocalStack, aws) -> tuple[str, list[str]]:
+    """Two reads of a fresh plate in the sample's window, with images (written as recognize would)."""
+    plate = f"9R{uuid.uuid4().hex[:5].upper()}"
+    uploads = service.settings().buckets.uploads
+    s3 = aws("s3")
+    ids = []
+    for hour in (8, 9):
+        when = datetime(2026, 11, 10, hour, tzinfo=UTC)
+        read_id = f"01JD{uuid.uuid4().int % 10**22:022d}"
+        key = f"seeded/{read_id}.jpg"  # not under raw/: recognize would quarantine a fake image
+        s3.put_object(Bucket=uploads, Key=key, Body=b"\xff\xd8\xff\xe0" + read_id.encode())
+        service.read_store().put_read(
+            Read(
+                read_id=read_id,
+                plate=plate,
+                confidence=0.97,
+                char_confidences=[0.97] * len(plate),
+                low_confidence=False,
+                captured_at=when,
+                captured_key=time_key(when, read_id),
+                unit_id="unit-01",
+                lat=38.0194,
+                lon=-122.1341,
+                cell_day=cell_day(38.0194, -122.1341, when),
+                image_bucket=uploads,
+                image_key=key,
+                box=BoundingBox(x=1, y=1, w=90, h=30),
+                model_version="e2e",
+                expires_at=int((datetime.now(UTC) + timedelta(days=365)).timestamp()),
+                ingested_at=when,
+            )
+        )
+        ids.append(read_id)
+    return plate, sorted(ids)
+
+
+def test_request_email_approve_and_a_bundle_that_matches_its_manifest(stack: LocalStack, plate_reads):
+    plate, read_ids = plate_reads
+    records = AlprClient(stack.api_url, stack.token("records"))
+    commander = AlprClient(stack.api_url, stack.token("commander"))
+    investigator = AlprClient(stack.api_url, stack.token("investigator"))
+
+    # Given records staff file the written request with its letter
+    form = {**SAMPLE, "scope": {**SAMPLE["scope"], "plates": [plate]}}
+    request = file_request(records, form, letter=b"%PDF-1.4 request letter")
+    request_id = request["request_id"]
+    assert request["form"]["letter_key"].startswith("letters/")
+
+    # When the commander's email arrives, it carries approve and deny links
+    mail = _mail(stack, "commander@", request_id)
+    assert set(mail.links) == {"APPROVE", "DENY"} and plate in mail.text
+    _status(records, request_id, "awaiting_commander")
+
+    # Then someone who is not a commander cannot even open the link
+    with pytest.raises(ApiError) as refused:
+        confirmation_page(investigator, mail.links["APPROVE"])
+    assert refused.value.status == 403
+    # And a forged link (deny turned into approve) is refused
+    forged = mail.links["DENY"].replace(".deny.", ".approve.")
+    with pytest.raises(ApiError) as forged_error:
+        decide(commander, forged)
+    assert forged_error.value.status == 403 and "signature" in str(forged_error.value.body)
+
+    # When the commander opens the link signed in, the page shows the request; confirming approves it
+    page = confirmation_page(commander, mail.links["APPROVE"])
+    assert request_id in page and "Approve" in page and plate in page
+    assert decide(commander, mail.links["APPROVE"])["status"] == "approved"
+    # And the same link a second time is refused
+    with pytest.raises(ApiError) as replayed:
+        decide(commander, mail.links["APPROVE"])
+    assert replayed.value.status == 403 and "already used" in str(replayed.value.body)
+
+    # Then the workflow fulfils it, and the requester's link downloads a bundle that verifies
+    done = _status(records, request_id, "fulfilled")
+    assert done["manifest"]["read_ids"] == read_ids
+    told = _mail(stack, "areyes@", request_id)
+    (url,) = [line for line in told.text.splitlines() if line.startswith("http")]
+    bundle = requests.get(url, timeout=30)
+    assert bundle.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(bundle.content)) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    assert verify_bundle(files) == []
+    assert {f"images/{read_id}.jpg" for read_id in read_ids} <= set(files)
+
+
+def test_an_out_of_state_request_is_refused_with_the_rule_and_no_commander_is_asked(stack: LocalStack):
+    records = AlprClient(stack.api_url, stack.token("records"))
+    form = {**SAMPLE, "agency_name": f"Reno PD {uuid.uuid4().hex[:6]}", "jurisdiction": "other_state"}
+    request_id = file_request(records, form)["request_id"]
+    refused = _status(records, request_id, "refused")
+    assert "1798.90.55(b)" in refused["rule"]
+    told = _mail(stack, "areyes@", request_id)
+    assert "refused" in told.text and "1798.90.55(b)" in told.text
+    assert not [
+        m for m in local_mailbox(stack.endpoint_url) if "commander@" in m.to and request_id in m.subject
+    ]
+
+
+def test_a_request_with_an_unknown_field_is_rejected_and_nothing_is_filed(stack: LocalStack):
+    records = AlprClient(stack.api_url, stack.token("records"))
+    with pytest.raises(ApiError) as invalid:
+        records.call("POST", "/v1/release-requests", json={**SAMPLE, "agency_kind": "police"})
+    assert invalid.value.status == 422
