@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+# Synth must not need Docker (there is no engine here nor in CI): any attempt CDK makes to run
+# it (bundling, image builds) fails the session instead of quietly depending on it.
+os.environ["CDK_DOCKER"] = "/bin/false"
 
 from aws_cdk import App
 from aws_cdk.assertions import Template
