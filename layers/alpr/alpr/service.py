@@ -17,7 +17,9 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from alpr.adapters import aws
+from alpr.adapters.access_log import S3AccessLog
 from alpr.adapters.dynamo import DynamoReadStore
+from alpr.adapters.personnel import DynamoPersonnelStore
 from alpr.adapters.s3 import S3Uploads
 from alpr.domain.callers import require_group
 from alpr.domain.clock import Clock, SystemClock
@@ -58,6 +60,18 @@ def uploads() -> S3Uploads:
 
 
 @cache
+def personnel() -> DynamoPersonnelStore:
+    """The Personnel registry (accounts, roles, training, status) the access gate consults."""
+    return DynamoPersonnelStore(settings().tables.personnel, aws.dynamodb)
+
+
+@cache
+def access_log() -> S3AccessLog:
+    """The one access-log writer (Civil Code § 1798.90.52)."""
+    return S3AccessLog(settings().buckets.access_log, aws.s3)
+
+
+@cache
 def engine() -> Engine:
     """The recognition engine, loaded on first use (a cold start of `recognize` only)."""
     # Imported here so the light functions (api, uploads) never load ONNX Runtime or OpenCV.
@@ -75,6 +89,8 @@ def reset() -> None:
     aws.reset_clients()
     read_store.cache_clear()
     uploads.cache_clear()
+    personnel.cache_clear()
+    access_log.cache_clear()
     set_clock(SystemClock())
 
 
