@@ -14,6 +14,7 @@ from rich.console import Console
 from alpr.cli import reads_table
 from alpr.client import AlprClient, ApiError, Capture
 from alpr.demo_access import DEMO_PURPOSE, show_access
+from alpr.demo_release import show_release
 from alpr.demo_search import show_searches
 from alpr.local.stack import LocalStack
 
@@ -79,5 +80,6 @@ def run_demo(console: Console) -> None:
 
         show_access(console, stack)  # issue 4: a refused search, an allowed one, their access records
         show_searches(console, investigator)  # issue 5: partial plate, canvass, one read's links
+        show_release(console, stack)  # issue 7: request → commander's email → approve → bundle verified
 
     console.rule(f"[bold green]Demo finished in {time.monotonic() - started:.1f} s")
