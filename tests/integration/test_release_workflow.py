@@ -47,9 +47,18 @@ INVESTIGATOR = Caller(username="investigator", groups=frozenset({"investigator"}
 LINK = re.compile(r"^(APPROVE|DENY):\s+(\S+)$", re.MULTILINE)
 
 
-@pytest.fixture
-def deployed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    """The synthesized stack in moto, Step Functions executing, our handlers in-process."""
+@pytest.fixture(scope="module")
+def deployed() -> Iterator[dict[str, Any]]:
+    """The synthesized stack in moto, Step Functions executing, our handlers in-process.
+
+    Deployed once for the module (about 7 s); every test files its own request and looks only
+    at the emails about it.
+    """
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        yield from _deploy(monkeypatch)
+
+
+def _deploy(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     for key, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -131,10 +140,11 @@ def sent_messages() -> list[Message]:
     return [email.message_from_string(m.raw_data) for m in backend.sent_messages if hasattr(m, "raw_data")]
 
 
-def wait_for_mail(to: str, count: int = 1, timeout_s: float = 20.0) -> list[Message]:
+def wait_for_mail(to: str, about: str, count: int = 1, timeout_s: float = 20.0) -> list[Message]:
+    """Emails to `to` whose subject names request `about`."""
     deadline = time.monotonic() + timeout_s
     while True:
-        mine = [m for m in sent_messages() if to in str(m["To"])]
+        mine = [m for m in sent_messages() if to in str(m["To"]) and about in str(m["Subject"])]
         if len(mine) >= count or time.monotonic() > deadline:
             assert len(mine) >= count, f"expected {count} emails to {to}, got {len(mine)}"
             return mine
@@ -190,7 +200,7 @@ def test_approve_path_releases_exactly_the_reads_in_scope_verified_by_hash(deplo
     filed = file(form(letter_key="letters/x/letter.pdf"))
     assert filed.status is Status.RECEIVED
     # Then the commander gets an email with two signed links (and no task token)
-    (message,) = wait_for_mail("commander@")
+    (message,) = wait_for_mail("commander@", filed.request_id)
     assert filed.request_id in str(message["Subject"])
     links = links_in(message)
     assert set(links) == {"APPROVE", "DENY"}
@@ -224,12 +234,14 @@ def test_approve_path_releases_exactly_the_reads_in_scope_verified_by_hash(deplo
         json.loads(s3.get_object(Bucket=log_bucket, Key=o["Key"])["Body"].read())
         for o in s3.list_objects_v2(Bucket=log_bucket, Prefix=ACCESS_LOG_PREFIX).get("Contents", [])
     ]
-    (disclosure,) = [r for r in records if r["action"] == "release:disclose"]
+    (disclosure,) = [
+        r for r in records if r["action"] == "release:disclose" and r["request_id"] == filed.request_id
+    ]
     assert disclosure["request_id"] == filed.request_id and sorted(disclosure["returned_ids"]) == kept
     assert disclosure["query"]["recipient_agency"] == "Contra Costa County Sheriff's Office"
     assert disclosure["username"] == "commander" and disclosure["case_number"] == "26-004512"
     # And the requester gets an expiring link to the bundle
-    (told,) = wait_for_mail("areyes@")
+    (told,) = wait_for_mail("areyes@", filed.request_id)
     assert "approved" in text_of(told) and "X-Amz-Expires" in text_of(told)
     # And every step is on file
     assert [c.status for c in view.history] == [
@@ -243,20 +255,20 @@ def test_approve_path_releases_exactly_the_reads_in_scope_verified_by_hash(deplo
 
 def test_deny_path_records_the_reason_and_tells_the_requester(deployed):
     filed = file(form())
-    links = links_in(wait_for_mail("commander@")[0])
+    links = links_in(wait_for_mail("commander@", filed.request_id)[0])
     wait_for_status(filed.request_id, Status.AWAITING_COMMANDER)
     release_service.decide(links["DENY"], COMMANDER, "No connection to the case was shown")
     view = wait_for_status(filed.request_id, Status.DENIED)
     assert execution_status(release_service.store().get(filed.request_id).execution_arn) == "SUCCEEDED"
     assert view.decision is not None and view.decision.reason == "No connection to the case was shown"
     assert view.manifest is None and release_service.bucket().list(f"bundles/{filed.request_id}/") == []
-    told = text_of(wait_for_mail("areyes@")[0])
+    told = text_of(wait_for_mail("areyes@", filed.request_id)[0])
     assert "denied" in told and "No connection to the case was shown" in told
 
 
 def test_replayed_forged_and_unauthorised_decisions_are_refused(deployed):
     filed = file(form())
-    links = links_in(wait_for_mail("commander@")[0])
+    links = links_in(wait_for_mail("commander@", filed.request_id)[0])
     wait_for_status(filed.request_id, Status.AWAITING_COMMANDER)
     # Not a commander: refused, nothing changes
     with pytest.raises(Exception, match="commander or designee"):
@@ -275,14 +287,21 @@ def test_replayed_forged_and_unauthorised_decisions_are_refused(deployed):
     assert wait_for_status(filed.request_id, Status.FULFILLED).decision.decision == "approve"
 
 
-def test_no_decision_escalates_to_the_designee_then_expires(deployed, monkeypatch):
-    # Given a decision time of 2 s (3 days in the cloud; the same ASL, TimeoutSecondsPath)
+@pytest.fixture
+def two_second_decisions(deployed, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv(Env.RELEASE_DECISION_SECONDS.value, "2")
     release_service.reset()
+    yield
+    monkeypatch.undo()
+    release_service.reset()
+
+
+def test_no_decision_escalates_to_the_designee_then_expires(deployed, two_second_decisions):
+    # Given a decision time of 2 s (3 days in the cloud; the same ASL, TimeoutSecondsPath)
     filed = file(form())
-    commander_links = links_in(wait_for_mail("commander@")[0])
+    commander_links = links_in(wait_for_mail("commander@", filed.request_id)[0])
     # When nobody decides, then the designee gets fresh links
-    designee_links = links_in(wait_for_mail("designee@", timeout_s=15)[0])
+    designee_links = links_in(wait_for_mail("designee@", filed.request_id, timeout_s=15)[0])
     assert designee_links != commander_links
     wait_for_status(filed.request_id, Status.AWAITING_DESIGNEE, Status.NO_DECISION)
     # And the commander's old link no longer works (expired, or superseded by the designee's round)
@@ -300,7 +319,7 @@ def test_no_decision_escalates_to_the_designee_then_expires(deployed, monkeypatc
     # And an expired link is refused as expired
     with pytest.raises(LinkRefused, match="expired"):
         release_service.decide(designee_links["APPROVE"], COMMANDER)
-    assert "closed without a decision" in text_of(wait_for_mail("areyes@")[0])
+    assert "closed without a decision" in text_of(wait_for_mail("areyes@", filed.request_id)[0])
 
 
 @pytest.mark.parametrize(
@@ -332,6 +351,8 @@ def test_the_workflow_refuses_or_routes_with_the_rule_cited_and_no_one_is_asked(
     view = wait_for_status(filed.request_id, status)
     assert view.rule is not None and cited in view.rule
     assert execution_status(release_service.store().get(filed.request_id).execution_arn) == "SUCCEEDED"
-    told = text_of(wait_for_mail("areyes@")[0])
+    told = text_of(wait_for_mail("areyes@", filed.request_id)[0])
     assert cited in told
-    assert not [m for m in sent_messages() if "commander@" in str(m["To"])]
+    assert not [
+        m for m in sent_messages() if "commander@" in str(m["To"]) and filed.request_id in str(m["Subject"])
+    ]
