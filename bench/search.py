@@ -200,10 +200,12 @@ class ColumnarIndexStore:
         return self.query_index(READS_BY_PLATE_INDEX, PLATE, plate, low, high, limit, start)
 
     def plate_sightings(self, seen_from: str, seen_to: str, contains: str | None) -> list[PlateSighting]:
-        # A Scan reads every item of the dictionary, whatever the filter; 1 MB a request.
-        self.dictionary_items += len(self.plates)
-        self.requests += math.ceil(len(self.plates) * DICTIONARY_ITEM_BYTES / 1_048_576)
-        keep = (self.last_seen >= _ms(seen_from)) & (self.first_seen <= _ms(seen_to))
+        # The dictionary holds the plates ever read; a Scan reads all of it, 1 MB a request.
+        in_dictionary = self.count > 0
+        size = int(in_dictionary.sum())
+        self.dictionary_items += size
+        self.requests += math.ceil(size * DICTIONARY_ITEM_BYTES / 1_048_576)
+        keep = in_dictionary & (self.last_seen >= _ms(seen_from)) & (self.first_seen <= _ms(seen_to))
         if contains:
             keep &= np.char.find(self.plate_array, contains) >= 0
         return [
