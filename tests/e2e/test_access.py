@@ -209,3 +209,40 @@ def test_the_administrator_keeps_the_registry_with_a_supervisor_as_approver(stac
     with pytest.raises(ApiError) as forbidden:
         AlprClient(stack.api_url, stack.token("investigator")).call("GET", "/v1/personnel")
     assert forbidden.value.status == 403
+
+
+def test_the_cli_states_a_purpose_and_refuses_without_one(stack: LocalStack) -> None:
+    from typer.testing import CliRunner
+
+    from alpr.cli import app
+
+    runner = CliRunner()
+    token = stack.token("investigator")
+    base = ["search", "plate", "7ABC123", "--api", stack.api_url, "--token", token]
+    without = runner.invoke(app, base)
+    assert without.exit_code != 0 and "purpose" in without.output
+    purpose = [
+        "--purpose",
+        "robbery",
+        "--case",
+        "26-000777",
+        "--reason",
+        "getaway car of the bank robbery on Main St",
+    ]
+    allowed = runner.invoke(app, [*base, *purpose])
+    assert allowed.exit_code == 0, allowed.output
+    assert "Reads of 7ABC123" in allowed.output
+
+
+def test_the_personnel_cli_lists_the_registry(stack: LocalStack) -> None:
+    from typer.testing import CliRunner
+
+    from alpr.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        ["personnel", "list", "--api", stack.api_url, "--token", stack.token("admin")],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "untrained" in result.output and "unit-01" in result.output

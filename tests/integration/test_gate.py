@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from alpr import service
 from alpr.api import AUTHENTICATED, resolver
 from alpr.domain.clock import FixedClock
 from alpr.domain.personnel import Status
-from alpr.names import Group
+from alpr.names import Env, Group
 from tests.integration.conftest import FakeContext, Stack, access_records
 from tests.integration.gate_support import GOOD_PURPOSE, call, event, handler, person
 from tests.integration.test_api_handler import a_read
@@ -194,3 +195,20 @@ def test_the_openapi_document_states_access_rules_and_purpose_headers(stack: Sta
     assert "personnel:read" in personnel_op.description
     # The JSON document (what Swagger UI serves) carries them too.
     assert '"X-Purpose-Text"' in handler("api").app.get_openapi_json_schema()
+
+
+def test_without_the_personnel_registry_nothing_is_decided_503_and_logged(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the registry's table is gone (a real DynamoDB failure: ResourceNotFoundException)
+    monkeypatch.setenv(Env.PERSONNEL_TABLE, "personnel-that-does-not-exist")
+    service.personnel.cache_clear()
+    service.settings.cache_clear()
+
+    # When the investigator searches
+    status, body = search("investigator", ["investigator"], purpose=GOOD_PURPOSE)
+
+    # Then 503, no data, and the refusal is on record
+    assert status == 503 and set(body) == {"statusCode", "message"}
+    (record,) = access_records(stack)
+    assert (record["username"], record["outcome"], record["status"]) == ("investigator", "refused", 503)

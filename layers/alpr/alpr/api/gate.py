@@ -70,6 +70,7 @@ TOUCH_EVERY = timedelta(hours=1)  # last_active is a day-scale fact: one write a
 LOG_UNAVAILABLE = (
     "the access could not be recorded, so nothing is returned (Civil Code § 1798.90.52); try again shortly"
 )
+REGISTRY_UNAVAILABLE = "the Personnel registry cannot be read, so access cannot be decided; try again shortly"
 # Query parameters that are not data elements: an opaque paging position, and the signed
 # single-use decision link of a release request (a secret, never written to the log).
 NOT_DATA_ELEMENTS = frozenset({"next", "link"})
@@ -209,16 +210,20 @@ def gate(app: APIGatewayRestResolver, next_middleware: Next) -> Response:
     begin_access()
     route_args: dict[str, str] = {k: str(v) for k, v in (app.context.get("_route_args") or {}).items()}
     caller = _caller(event)
-    person = service.personnel().get(caller.username) if caller else None
+    try:
+        person = service.personnel().get(caller.username) if caller else None
+    except Exception:  # no registry, no decision: refuse, on record
+        logger.exception("Personnel registry unavailable: request refused")
+        unknown = _Request(event, rule, route_path, route_args, caller, None, Decision(error=None))
+        unknown.write("refused", HTTPStatus.SERVICE_UNAVAILABLE, REGISTRY_UNAVAILABLE)
+        return error_response(HTTPStatus.SERVICE_UNAVAILABLE, REGISTRY_UNAVAILABLE)
     now = service.clock().now()
     headers = {k.lower(): v for k, v in (event.headers or {}).items()}
     decision = decide(rule, caller, person, headers, route_args, access_policy(), now)
     request = _Request(event, rule, route_path, route_args, caller, person, decision)
     if decision.error is not None:
         if decision.suspend and person is not None:
-            service.personnel().set_status(
-                person.username, Status.SUSPENDED, decision.error.message, now, by=GATE_ACTOR
-            )
+            _suspend(person, decision.error.message, now)
         status = _status_of(decision.error)
         if not request.write("refused", status, decision.error.message):
             return error_response(HTTPStatus.SERVICE_UNAVAILABLE, LOG_UNAVAILABLE)
@@ -261,6 +266,13 @@ def _status_of(error: BaseException) -> int:
     if isinstance(error, RequestValidationError):
         return int(HTTPStatus.UNPROCESSABLE_ENTITY)
     return int(HTTPStatus.INTERNAL_SERVER_ERROR)
+
+
+def _suspend(person: PersonnelRecord, reason: str, now: Any) -> None:
+    try:
+        service.personnel().set_status(person.username, Status.SUSPENDED, reason, now, by=GATE_ACTOR)
+    except Exception:  # the refusal stands; the next request finds the account idle again
+        logger.exception("inactive account not marked suspended", extra={"username": person.username})
 
 
 def _touch(person: PersonnelRecord | None, now: Any) -> None:
