@@ -302,29 +302,42 @@ def partial(plate: str, rng: np.random.Generator) -> str:
     return "*" + plate[-4:]
 
 
-def run(kind: str, searches: list[Callable[[], int]], store: ColumnarIndexStore) -> dict[str, Any]:
-    read_items = returned = requests = dictionary = 0
+Search = tuple[str, Callable[[], int]]  # (label, run to the last page -> reads returned)
+
+
+def run(kind: str, searches: list[Search], store: ColumnarIndexStore) -> dict[str, Any]:
+    """Run the searches; print totals (and per label); the kind's numbers for the JSON line."""
+    totals: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # read, returned, requests, dict, n
     latencies: list[float] = []
-    for search in searches:
+    for label, search in searches:
         store.reset()
         started = time.perf_counter()
         got = search()
         latencies.append((time.perf_counter() - started) * 1000)
-        read_items += store.items_read
-        returned += got
-        requests += store.requests
-        dictionary += store.dictionary_items
-    result = {
-        "amplification": round(read_items / returned, 3) if returned else None,
-        "requests": round(requests / len(searches), 1),
-        "median_ms": round(statistics.median(latencies), 2),
-    }
-    extra = f", dictionary items scanned per search {dictionary / len(searches):,.0f}" if dictionary else ""
-    print(
-        f"{kind:8s} {len(searches)} searches: {returned / len(searches):,.1f} reads returned, "
-        f"{read_items / len(searches):,.1f} index items read per search{extra}; {result}",
-        flush=True,
-    )
+        for key in (kind, label):
+            row = totals[key]
+            row[0] += store.items_read
+            row[1] += got
+            row[2] += store.requests
+            row[3] += store.dictionary_items
+            row[4] += 1
+    result: dict[str, Any] = {}
+    for key, (read_items, returned, requests, dictionary, n) in sorted(
+        totals.items(), key=lambda kv: kv[0] != kind
+    ):
+        numbers = {
+            "amplification": round(read_items / returned, 3) if returned else None,
+            "requests": round(requests / n, 1),
+        }
+        extra = f", dictionary items scanned {dictionary / n:,.0f}" if dictionary else ""
+        if key == kind:
+            result = {**numbers, "median_ms": round(statistics.median(latencies), 2)}
+            numbers = result
+        print(
+            f"{key:10s} {n:4d} searches: {returned / n:9,.1f} reads returned, {read_items / n:9,.1f} index items "
+            f"read per search{extra}; {numbers}",
+            flush=True,
+        )
     return result
 
 
@@ -344,7 +357,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--reads", type=int, default=2_000_000)
-    parser.add_argument("--runs", type=int, default=200, help="searches of each kind")
+    parser.add_argument("--runs", type=int, default=100, help="searches of each kind")
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
@@ -363,21 +376,22 @@ def main() -> None:
     limits = SearchLimits()
     sample = rng.integers(0, args.reads, args.runs * 3)  # searches start from real sightings
 
-    def plate_search(row: int) -> Callable[[], int]:
+    def plate_search(row: int) -> Search:
         days = int(rng.choice([7, 30, 365]))
         query = dict(plate=plates[int(plate[row])], start=end - timedelta(days=days), end=end, limit=PAGE)
-        return lambda: _pages(lambda token: search_by_plate(store, PlateQuery(**query, next=token), clock))
+        return f"  {days} days", lambda: _pages(
+            lambda token: search_by_plate(store, PlateQuery(**query, next=token), clock)
+        )
 
-    def pattern_search(row: int) -> Callable[[], int]:
-        pattern = parse_pattern(partial(plates[int(plate[row])], rng), equivalents=bool(rng.random() < 0.25))
+    def pattern_search(row: int) -> Search:
+        equivalents = bool(rng.random() < 0.25)
+        pattern = parse_pattern(partial(plates[int(plate[row])], rng), equivalents=equivalents)
         start = end - timedelta(days=int(rng.choice([7, 30, 90])))
-        return lambda: _pages(
+        return "  equivalents" if equivalents else "  as typed", lambda: _pages(
             lambda token: search_pattern(store, pattern, start, end, limit=PAGE, token=token, clock=clock)
         )
 
-    per_radius: dict[float, list[Callable[[], int]]] = defaultdict(list)
-
-    def canvass_search(row: int) -> Callable[[], int]:
+    def canvass_search(row: int) -> Search:
         radius = float(rng.choice([100.0, 200.0, 300.0, 500.0, 1000.0]))
         hours = int(rng.choice([2, 6, 24, 72]))
         at = datetime.fromtimestamp(int(t[row]) / 1000, tz=UTC)
@@ -398,8 +412,7 @@ def main() -> None:
                 )
             )
 
-        per_radius[radius].append(search)
-        return search
+        return f"  r={radius:.0f} m", search
 
     results = {
         "reads": args.reads,
@@ -407,8 +420,6 @@ def main() -> None:
         "pattern": run("pattern", [pattern_search(int(r)) for r in sample[args.runs : 2 * args.runs]], store),
         "canvass": run("canvass", [canvass_search(int(r)) for r in sample[2 * args.runs :]], store),
     }
-    for radius in sorted(per_radius):
-        run(f"  r={radius:.0f}m", per_radius[radius], store)
     print(f"total {time.perf_counter() - started:.1f} s", file=sys.stderr)
     print(json.dumps(results))
 
