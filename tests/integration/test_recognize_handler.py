@@ -245,3 +245,35 @@ def test_retried_upload_with_the_units_id_is_read_once(stack: Stack, context: Fa
     # Then the same bytes under the same key give the same read: still one
     assert again == first
     assert len(scan(stack, stack.reads_table)) == 1
+
+
+@pytest.mark.slow
+def test_two_plates_in_one_image_make_two_reads_with_their_own_crops(
+    stack: Stack, context: FakeContext
+) -> None:
+    # Given one upload showing two cars side by side
+    import cv2
+    import numpy as np
+
+    from alpr.synth import render_scene
+
+    left, _ = render_scene("7ABC123", "CA", seed=1)
+    right, _ = render_scene("4XYZ987", "CA", seed=2)
+    scenes = [cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR) for jpeg in (left, right)]
+    assert scenes[0] is not None and scenes[1] is not None
+    ok, both = cv2.imencode(".jpg", np.hstack([scenes[0], scenes[1]]), [cv2.IMWRITE_JPEG_QUALITY, 92])
+    assert ok
+    key = put_upload(stack, both.tobytes())
+
+    # When
+    assert recognize(sqs_event(stack, key), context) == []
+
+    # Then each plate is its own read, with its own id and crop
+    items = [{k: next(iter(v.values())) for k, v in item.items()} for item in scan(stack, stack.reads_table)]
+    assert sorted(r["plate"] for r in items) == ["4XYZ987", "7ABC123"]
+    assert len({r["read_id"] for r in items}) == 2
+    assert {r["crop_key"] for r in items} == {f"crops/{r['read_id']}.jpg" for r in items}
+    assert {p["plate"]["S"]: p["count"]["N"] for p in scan(stack, stack.plates_table)} == {
+        "4XYZ987": "1",
+        "7ABC123": "1",
+    }
