@@ -10,6 +10,7 @@ from alpr.settings import Retention
 from infra.api import Api
 from infra.auth import Auth
 from infra.build_assets import Assets
+from infra.hotlists import Hotlists
 from infra.ingest import Ingest
 from infra.layers import Layers
 from infra.nag import acknowledge
@@ -50,6 +51,16 @@ class AlprStack(Stack):
             layers=self.layers,
             assets=assets,
             retention_days=retention.days,
+            api_function=self.api.api_function,
+        )
+        self.hotlists = Hotlists(
+            self,
+            "Hotlists",
+            storage=self.storage,
+            layers=self.layers,
+            assets=assets,
+            retention_days=retention.days,
+            recognize=self.ingest.recognize,
             api_function=self.api.api_function,
         )
         self._acknowledge_bucket_notifications_handler()

@@ -158,9 +158,12 @@ def test_queues_refuse_plain_http_and_only_the_uploads_bucket_may_send(synth: Sy
 
 
 def test_raw_uploads_notify_the_ingest_queue(synth: Synth) -> None:
-    (notifications,) = synth.of_type("Custom::S3BucketNotifications").values()
+    (notifications,) = [
+        n
+        for n in synth.of_type("Custom::S3BucketNotifications").values()
+        if n["Properties"]["BucketName"] == {"Ref": "UploadsBucket"}  # the hotlist bucket has its own
+    ]
     props = notifications["Properties"]
-    assert props["BucketName"] == {"Ref": "UploadsBucket"}
     assert props["NotificationConfiguration"] == {
         "QueueConfigurations": [
             {
@@ -199,6 +202,8 @@ def test_recognize_may_read_and_move_raw_uploads_into_quarantine_only(synth: Syn
         f"UploadsBucket/{names.RAW_PREFIX}*": {"s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject"},
         f"QuarantineBucket/{names.QUARANTINE_PREFIX}*": {"s3:PutObject"},
         f"UploadsBucket/{names.CROPS_PREFIX}*": {"s3:PutObject"},  # S3Uploads.put_crop
+        # hotlist_service.current_lists: the compiled list versions
+        f"HotlistBucket/{names.HOTLIST_SNAPSHOT_PREFIX}*": {"s3:GetObject", "s3:GetObjectVersion"},
     }
 
 
