@@ -31,6 +31,7 @@ from alpr.domain.release import (
     Manifest,
     ReleaseRequest,
     ReleaseStore,
+    ReleaseSummary,
     ReleaseView,
     RequestForm,
     Round,
@@ -185,6 +186,11 @@ def file_request(
         },
     )
     return ReleaseView.of(release_flow.note_execution(store(), request.request_id, arn))
+
+
+def list_requests(status: Status | None = None) -> list[ReleaseSummary]:
+    """The register of release requests, newest first."""
+    return [ReleaseSummary.of(r) for r in store().all(status)]
 
 
 def get_request(request_id: str) -> ReleaseView:

@@ -50,7 +50,7 @@ def set_clock(new: Clock) -> None:
 @cache
 def read_store() -> DynamoReadStore:
     tables = settings().tables
-    return DynamoReadStore(tables.reads, tables.plates, aws.dynamodb)
+    return DynamoReadStore(tables.reads, tables.plates, aws.dynamodb, grams_table=tables.plate_grams)
 
 
 @cache

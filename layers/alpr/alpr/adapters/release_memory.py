@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alpr.domain.errors import InvalidRequest
-from alpr.domain.release import ReleaseRequest, StaleRequest
+from alpr.domain.release import ReleaseRequest, StaleRequest, Status
 from alpr.domain.release_mail import Email
 
 
@@ -21,6 +21,14 @@ class InMemoryReleaseStore:
     def get(self, request_id: str) -> ReleaseRequest | None:
         raw = self.records.get(request_id)
         return None if raw is None else ReleaseRequest.model_validate_json(raw)
+
+    def all(self, status: Status | None = None) -> list[ReleaseRequest]:
+        found = [ReleaseRequest.model_validate_json(raw) for raw in self.records.values()]
+        return sorted(
+            (r for r in found if status is None or r.status is status),
+            key=lambda r: r.received_at,
+            reverse=True,
+        )
 
     def save(self, request: ReleaseRequest) -> ReleaseRequest:
         current = self.get(request.request_id)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from alpr.domain.errors import InvalidRequest
-from alpr.domain.release import ReleaseRequest, StaleRequest
+from alpr.domain.release import ReleaseRequest, StaleRequest, Status
 from alpr.models import iso_utc
 from alpr.names import REQUEST_ID
 
@@ -70,6 +70,22 @@ class DynamoReleaseStore:
         if item is None:
             return None
         return ReleaseRequest.model_validate_json(item["record"]["S"])
+
+    def all(self, status: Status | None = None) -> list[ReleaseRequest]:
+        # A register of requests, not of reads: a scan stays small (hundreds a year).
+        request: dict[str, Any] = {"TableName": self.table, "ProjectionExpression": "#r"}
+        names = {"#r": "record"}
+        if status is not None:
+            request["FilterExpression"] = "#s = :s"
+            request["ExpressionAttributeValues"] = {":s": {"S": status.value}}
+            names["#s"] = "status"
+        request["ExpressionAttributeNames"] = names
+        found = [
+            ReleaseRequest.model_validate_json(item["record"]["S"])
+            for page in self._client().get_paginator("scan").paginate(**request)
+            for item in page.get("Items", [])
+        ]
+        return sorted(found, key=lambda r: r.received_at, reverse=True)
 
     def save(self, request: ReleaseRequest) -> ReleaseRequest:
         version = request.version + 1

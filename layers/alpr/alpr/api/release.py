@@ -26,7 +26,7 @@ from alpr.api.access import note_access
 from alpr.api.auth import current_caller
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.links import LinkRefused
-from alpr.domain.release import ReleaseView, RequestForm
+from alpr.domain.release import ReleaseSummary, ReleaseView, RequestForm, Status
 from alpr.models import iso_utc
 
 router = Router()
@@ -81,6 +81,20 @@ def file_request(form: RequestForm) -> Response[FiledRequest]:
         content_type=content_types.APPLICATION_JSON,
         body=body,
     )
+
+
+@router.get(
+    "/v1/release-requests", summary="The register of release requests, newest first", security=AUTHENTICATED
+)
+def list_requests(
+    status: Annotated[Status | None, Query(description="only requests with this status")] = None,
+) -> list[ReleaseSummary]:
+    found = release_service.list_requests(status)
+    note_access(
+        query={"release_status": status.value if status else "any"},
+        returned_ids=[r.request_id for r in found],
+    )
+    return found
 
 
 @router.get(

@@ -250,6 +250,34 @@ class ReleaseView(BaseModel):
         )
 
 
+class ReleaseSummary(BaseModel):
+    """One line of the register of release requests (what an auditor scans first)."""
+
+    request_id: str
+    status: Status
+    received_at: UtcDatetime
+    agency_name: str
+    jurisdiction: Jurisdiction
+    case_number: str
+    decision: Decision | None
+    decided_by: str | None
+    reads_released: int | None
+
+    @classmethod
+    def of(cls, request: ReleaseRequest) -> ReleaseSummary:
+        return cls(
+            request_id=request.request_id,
+            status=request.status,
+            received_at=request.received_at,
+            agency_name=request.form.agency_name,
+            jurisdiction=request.form.jurisdiction,
+            case_number=request.form.case_number,
+            decision=request.decision.decision if request.decision else None,
+            decided_by=request.decision.by if request.decision else None,
+            reads_released=len(request.manifest.read_ids) if request.manifest else None,
+        )
+
+
 class Assessment(BaseModel):
     status: Status
     rule: str
@@ -311,6 +339,10 @@ class ReleaseStore(Protocol):
         ...
 
     def get(self, request_id: str) -> ReleaseRequest | None: ...
+
+    def all(self, status: Status | None = None) -> list[ReleaseRequest]:
+        """Every request on file (with `status`, if given), newest first."""
+        ...
 
     def save(self, request: ReleaseRequest) -> ReleaseRequest:
         """Write the request if nobody changed it since it was read (its `version`); returns it, version +1.
