@@ -91,47 +91,50 @@ def form(**changes: Any) -> dict[str, Any]:
     return {**json.loads((ROOT / "events" / "release" / "request_form.json").read_text()), **changes}
 
 
-def seed_reads(s3: Any) -> tuple[list[str], bytes]:
-    """Two reads of 7ABC123 in the window, one outside it, one of another plate; with images."""
+def put_read(
+    s3: Any, plate: str, when: datetime, image: bytes, lat: float = 38.0194, lon: float = -122.1341
+) -> str:
+    """A read as recognize stores it, with its image; returns its id."""
     from alpr.domain.reads import cell_day, time_key
 
-    store = service.read_store()
     uploads = service.settings().buckets.uploads
-    image = b"\xff\xd8\xff\xe0" + uuid.uuid4().bytes * 64
-    kept: list[str] = []
-    for plate, when in (
-        ("7ABC123", datetime(2026, 11, 10, 8, 0, tzinfo=UTC)),
-        ("7ABC123", datetime(2026, 11, 12, 9, 30, tzinfo=UTC)),
-        ("7ABC123", datetime(2026, 10, 1, 9, 30, tzinfo=UTC)),  # before the window
-        ("8XYZ999", datetime(2026, 11, 10, 8, 0, tzinfo=UTC)),  # not asked for
-    ):
-        read_id = f"01JD{uuid.uuid4().hex[:22].upper()}".translate(str.maketrans("ILOU", "1100"))
-        # Not under raw/: the stack's S3 -> SQS -> recognize wiring would quarantine a fake image.
-        key = f"seeded/unit-01/{when:%Y/%m/%d}/{read_id}.jpg"
-        s3.put_object(Bucket=uploads, Key=key, Body=image)
-        store.put_read(
-            Read(
-                read_id=read_id,
-                plate=plate,
-                confidence=0.95,
-                char_confidences=[0.95] * 7,
-                low_confidence=False,
-                captured_at=when,
-                captured_key=time_key(when, read_id),
-                unit_id="unit-01",
-                lat=38.0194,
-                lon=-122.1341,
-                cell_day=cell_day(38.0194, -122.1341, when),
-                image_bucket=uploads,
-                image_key=key,
-                box=BoundingBox(x=10, y=10, w=100, h=30),
-                model_version="test",
-                expires_at=int((datetime.now(UTC) + timedelta(days=365)).timestamp()),
-                ingested_at=when,
-            )
+    read_id = f"01JD{uuid.uuid4().hex[:22].upper()}".translate(str.maketrans("ILOU", "1100"))
+    # Not under raw/: the stack's S3 -> SQS -> recognize wiring would quarantine a fake image.
+    key = f"seeded/unit-01/{when:%Y/%m/%d}/{read_id}.jpg"
+    s3.put_object(Bucket=uploads, Key=key, Body=image)
+    service.read_store().put_read(
+        Read(
+            read_id=read_id,
+            plate=plate,
+            confidence=0.95,
+            char_confidences=[0.95] * len(plate),
+            low_confidence=False,
+            captured_at=when,
+            captured_key=time_key(when, read_id),
+            unit_id="unit-01",
+            lat=lat,
+            lon=lon,
+            cell_day=cell_day(lat, lon, when),
+            image_bucket=uploads,
+            image_key=key,
+            box=BoundingBox(x=10, y=10, w=100, h=30),
+            model_version="test",
+            expires_at=int((datetime.now(UTC) + timedelta(days=365)).timestamp()),
+            ingested_at=when,
         )
-        if plate == "7ABC123" and when.month == 11:
-            kept.append(read_id)
+    )
+    return read_id
+
+
+def seed_reads(s3: Any) -> tuple[list[str], bytes]:
+    """Two reads of 7ABC123 in the window, one outside it, one of another plate; with images."""
+    image = b"\xff\xd8\xff\xe0" + uuid.uuid4().bytes * 64
+    kept = [
+        put_read(s3, "7ABC123", datetime(2026, 11, 10, 8, 0, tzinfo=UTC), image),
+        put_read(s3, "7ABC123", datetime(2026, 11, 12, 9, 30, tzinfo=UTC), image),
+    ]
+    put_read(s3, "7ABC123", datetime(2026, 10, 1, 9, 30, tzinfo=UTC), image)  # before the window
+    put_read(s3, "8XYZ999", datetime(2026, 11, 10, 8, 0, tzinfo=UTC), image)  # not asked for
     return sorted(kept), image
 
 
@@ -251,6 +254,30 @@ def test_approve_path_releases_exactly_the_reads_in_scope_verified_by_hash(deplo
         Status.APPROVED,
         Status.FULFILLED,
     ]
+
+
+def test_an_area_request_releases_the_reads_inside_the_circle_and_window_only(deployed):
+    # Given reads around a place: inside the circle, just outside it (same cells), and too early
+    s3, image, when = deployed["s3"], b"\xff\xd8area", datetime(2026, 11, 20, 22, 0, tzinfo=UTC)
+    inside = sorted(
+        [
+            put_read(s3, "4AAA001", when, image, lat=37.9010, lon=-122.0500),  # ~110 m from the centre
+            put_read(
+                s3, "4AAA002", when + timedelta(hours=3), image, lat=37.9000, lon=-122.0520
+            ),  # ~175 m, next day
+        ]
+    )
+    put_read(s3, "4AAA003", when, image, lat=37.9045, lon=-122.0500)  # ~500 m: outside the 300 m circle
+    put_read(
+        s3, "4AAA001", datetime(2026, 10, 20, tzinfo=UTC), image, lat=37.9010, lon=-122.0500
+    )  # too early
+    area = {"lat": 37.9, "lon": -122.05, "radius_m": 300}
+    filed = file(form(scope={"area": area, "start": "2026-11-15T00:00:00Z", "end": "2026-11-25T00:00:00Z"}))
+    # When the commander approves
+    release_service.decide(links_in(wait_for_mail("commander@", filed.request_id)[0])["APPROVE"], COMMANDER)
+    # Then exactly the reads inside the circle and the window are released
+    view = wait_for_status(filed.request_id, Status.FULFILLED)
+    assert view.manifest is not None and view.manifest.read_ids == inside
 
 
 def test_deny_path_records_the_reason_and_tells_the_requester(deployed):
