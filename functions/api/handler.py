@@ -4,7 +4,9 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from alpr.api import alerts as alerts_api
 from alpr.api import health, reads, resolver
+from alpr.api import hotlist as hotlist_api
 from alpr.api import personnel as personnel_api
 from alpr.api import release as release_api
 from alpr.api import search as search_api
@@ -16,7 +18,15 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
 
-app = resolver(health.router, reads.router, search_api.router, personnel_api.router, release_api.router)
+app = resolver(
+    health.router,
+    reads.router,
+    search_api.router,
+    personnel_api.router,
+    release_api.router,
+    hotlist_api.router,
+    alerts_api.router,
+)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from alpr import service
+from alpr import hotlist_service, service
 from alpr.names import METRICS_NAMESPACE
 from alpr.settings import settings
 
@@ -40,6 +40,7 @@ def record_handler(record: SQSRecord) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    hotlist_service.refresh_hotlists()  # once per batch: one query unless a list changed
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

@@ -135,6 +135,8 @@ def reset() -> None:
 
 def refresh_hotlists() -> Refresh:
     """Check the version pointers (one query) and load what changed; say how long it took."""
+    if not hotlist_settings().table:
+        return Refresh(loaded=(), dropped=(), versions=())  # a deployment without hotlists
     started = time.perf_counter()
     refresh = current_lists().refresh()
     elapsed_ms = (time.perf_counter() - started) * 1000
@@ -168,6 +170,10 @@ def refresh_hotlists() -> Refresh:
 
 def match_reads(reads: Iterable[Read]) -> list[Alert]:
     """Match stored reads against the current lists; every hit is stored and sent as an alert."""
+    if not hotlist_settings().table:
+        return []  # a deployment without hotlists
+    if not current_lists().checked:
+        refresh_hotlists()  # a caller that did not check per batch (the handler does)
     matcher = current_lists().matcher
     now = service.clock().now()
     config = hotlist_settings()
@@ -235,7 +241,7 @@ def import_object(bucket: str, key: str) -> dict[str, object]:
         Body=json.dumps(outcome, indent=2).encode(),
         ContentType="application/json",
     )
-    logger.info("hotlist import", extra={k: v for k, v in outcome.items() if k != "errors"})
+    logger.info("hotlist import", extra={k: v for k, v in outcome.items() if k not in ("errors", "message")})
     return outcome
 
 

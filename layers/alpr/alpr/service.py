@@ -92,6 +92,9 @@ def reset() -> None:
     personnel.cache_clear()
     access_log.cache_clear()
     set_clock(SystemClock())
+    from alpr import hotlist_service  # imports this module: imported late
+
+    hotlist_service.reset()
 
 
 def issue_upload_ticket(caller: Caller, request: UploadRequest) -> UploadTicket:
@@ -129,6 +132,7 @@ class Recognition:
     reason: str = ""
     detail: str = ""
     read_ids: tuple[str, ...] = ()  # reads stored by this call (none when they already were)
+    alerts: int = 0  # hotlist alerts sent for this upload's reads
 
 
 def _quarantine(upload: StoredUpload, reason: str, detail: str) -> Recognition:
@@ -203,6 +207,14 @@ def recognize_upload(bucket: str, key: str) -> Recognition:
     crops = {tuple(int(v) for v in reading.box): reading.crop for reading in readings}
     reads = [_with_crop(read, crops.get((read.box.x, read.box.y, read.box.w, read.box.h))) for read in reads]
     stored = store_reads(read_store(), reads)
+    # Every read is matched, stored now or before (a redelivery sends only alerts not yet sent).
+    from alpr import hotlist_service
+
+    alerts = hotlist_service.match_reads(reads)
     return Recognition(
-        outcome="read", stored=len(stored), found=len(reads), read_ids=tuple(r.read_id for r in stored)
+        outcome="read",
+        stored=len(stored),
+        found=len(reads),
+        read_ids=tuple(r.read_id for r in stored),
+        alerts=len(alerts),
     )

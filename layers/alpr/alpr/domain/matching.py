@@ -400,9 +400,11 @@ class CurrentLists:
     def __init__(self, store: HotlistStore) -> None:
         self.store = store
         self.matcher = Matcher()
+        self.checked = False
 
     def refresh(self) -> Refresh:
         versions = self.store.current_versions()
+        self.checked = True
         held = self.matcher.versions()
         loaded: list[str] = []
         for version in versions:

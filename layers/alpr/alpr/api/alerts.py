@@ -1,0 +1,74 @@
+"""/v1/alerts: hotlist alerts and their dispositions (an alert closes only with one)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from alpr import hotlist_service
+from alpr.api import AUTHENTICATED
+from alpr.api.access import note_access
+from alpr.api.gate import current_grant
+from alpr.domain.alerts import Alert, AlertPage, AlertStatus, DispositionRequest
+from alpr.domain.errors import InvalidRequest, NotFound, Unauthenticated
+
+router = Router()
+
+AlertId = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-Z]+$")]
+
+
+def _start(token: str | None) -> dict[str, str] | None:
+    if not token:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if isinstance(data, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+            return data
+    except (binascii.Error, ValueError):
+        pass
+    raise InvalidRequest("the 'next' token is not valid for this list")
+
+
+@router.get("/v1/alerts", summary="Alerts by status, newest first", security=AUTHENTICATED)
+def list_alerts(
+    status: Annotated[AlertStatus, Query()] = AlertStatus.OPEN,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    next: Annotated[str | None, Query(description="token from the previous page")] = None,
+) -> AlertPage:
+    page = hotlist_service.list_alerts(status, limit, _start(next))
+    if page.next:
+        page.next = base64.urlsafe_b64encode(page.next.encode()).decode().rstrip("=")
+    note_access(
+        query={"alerts_status": status.value},
+        returned_ids=[a.alert_id for a in page.items] or None,
+        returned_count=0 if not page.items else None,
+    )
+    return page
+
+
+@router.get("/v1/alerts/<alert_id>", summary="One alert", security=AUTHENTICATED)
+def get_alert(alert_id: AlertId) -> Alert:
+    alert = hotlist_service.alert_store().get_alert(alert_id)
+    if alert is None:
+        raise NotFound(f"no alert '{alert_id}'")
+    note_access(returned_ids=[alert_id])
+    return alert
+
+
+@router.post(
+    "/v1/alerts/<alert_id>/disposition",
+    summary="Close an alert with its disposition (confirmed via CLETS, wrong state, misread, ...)",
+    security=AUTHENTICATED,
+)
+def dispose_alert(alert_id: AlertId, request: Annotated[DispositionRequest, Body()]) -> Alert:
+    grant = current_grant()
+    if grant is None:  # the gate always sets it on these routes
+        raise Unauthenticated("authentication required")
+    closed = hotlist_service.dispose_alert(grant.caller, alert_id, request)
+    note_access(query={"alert": alert_id, "disposition": request.disposition.value}, returned_ids=[alert_id])
+    return closed

@@ -1,0 +1,291 @@
+"""Hotlists on moto: import through the handler, matching stored reads into alerts (table + SNS),
+local entries with retro-match and alerts with dispositions through the API handler."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alpr import hotlist_service, service
+from alpr.domain.alerts import CLETS_LINE
+from alpr.models import Read
+from alpr.names import (
+    ALERT_CREATED_AT,
+    ALERT_ID,
+    ALERT_STATUS,
+    ALERTS_BY_STATUS_INDEX,
+    HOTLIST_OCR_INDEX,
+    HOTLIST_OCR_KEY,
+    HOTLIST_PK,
+    HOTLIST_SK,
+    Env,
+)
+from tests.integration.conftest import REGION, FakeContext, Stack, load_event, load_handler
+from tests.integration.gate_support import GOOD_PURPOSE, call, event
+from tests.unit.test_search import a_read
+
+SAMPLE = Path(__file__).resolve().parents[2] / "events" / "hotlist" / "ncic_sample.txt"
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass
+class Hotlists:
+    stack: Stack
+    bucket: str
+    table: str
+    alerts_table: str
+    queue_url: str
+    sqs: Any
+
+    def messages(self) -> list[dict[str, Any]]:
+        """What SNS delivered to the test's subscription (raw JSON envelopes)."""
+        got = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10)
+        return [json.loads(m["Body"]) for m in got.get("Messages", [])]
+
+
+def _string_keys(*names: str) -> list[dict[str, str]]:
+    return [{"AttributeName": n, "AttributeType": "S"} for n in names]
+
+
+@pytest.fixture
+def hotlists(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hotlists]:
+    """The Hotlist and Alerts tables (keys and indexes as in infra/storage.py), the hotlist bucket,
+    the alerts topic with a queue subscribed to it."""
+    import boto3
+
+    suffix = uuid.uuid4().hex[:8]
+    load_sample_bucket = json.loads((SAMPLE.parent / "s3_object_created.json").read_text())
+    bucket = load_sample_bucket["Records"][0]["s3"]["bucket"]["name"]
+    names = Hotlists(stack, bucket, f"hotlist-{suffix}", f"alerts-{suffix}", "", None)
+    dynamodb = stack.dynamodb
+    dynamodb.create_table(
+        TableName=names.table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=_string_keys(HOTLIST_PK, HOTLIST_SK, HOTLIST_OCR_KEY),
+        KeySchema=[
+            {"AttributeName": HOTLIST_PK, "KeyType": "HASH"},
+            {"AttributeName": HOTLIST_SK, "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": HOTLIST_OCR_INDEX,
+                "KeySchema": [
+                    {"AttributeName": HOTLIST_OCR_KEY, "KeyType": "HASH"},
+                    {"AttributeName": HOTLIST_SK, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    dynamodb.create_table(
+        TableName=names.alerts_table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=_string_keys(ALERT_ID, ALERT_STATUS, ALERT_CREATED_AT),
+        KeySchema=[{"AttributeName": ALERT_ID, "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": ALERTS_BY_STATUS_INDEX,
+                "KeySchema": [
+                    {"AttributeName": ALERT_STATUS, "KeyType": "HASH"},
+                    {"AttributeName": ALERT_CREATED_AT, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    stack.s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    sns = boto3.client("sns", region_name=REGION)
+    names.sqs = boto3.client("sqs", region_name=REGION)
+    topic = sns.create_topic(Name=f"alerts-{suffix}")["TopicArn"]
+    names.queue_url = names.sqs.create_queue(QueueName=f"alerts-{suffix}")["QueueUrl"]
+    queue_arn = names.sqs.get_queue_attributes(QueueUrl=names.queue_url, AttributeNames=["QueueArn"])
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
+    for key, value in {
+        Env.HOTLIST_TABLE: names.table,
+        Env.ALERTS_TABLE: names.alerts_table,
+        Env.HOTLIST_BUCKET: bucket,
+        Env.ALERTS_TOPIC: topic,
+    }.items():
+        monkeypatch.setenv(key, value)
+    service.reset()
+    yield names
+    service.reset()
+
+
+def import_sample(names: Hotlists, body: bytes | None = None) -> dict[str, Any]:
+    """Drop the sample extract (or `body`) where the sample S3 event says and run the import handler."""
+    s3_event = load_event("hotlist/s3_object_created.json")
+    key = s3_event["Records"][0]["s3"]["object"]["key"]
+    names.stack.s3.put_object(
+        Bucket=names.bucket, Key=key, Body=body if body is not None else SAMPLE.read_bytes()
+    )
+    response = load_handler("hotlist_import").lambda_handler(s3_event, FakeContext())
+    report = names.stack.s3.get_object(Bucket=names.bucket, Key=f"reports/{key}.json")["Body"].read()
+    return {"response": response, "report": json.loads(report)}
+
+
+def test_the_sample_extract_imports_through_the_handler(hotlists: Hotlists) -> None:
+    # When the sample S3 event runs the import handler on the sample extract
+    result = import_sample(hotlists)
+    # Then the file is imported whole, the refused category and the expired entry counted
+    assert result["response"] == {
+        "imports": [{"key": "incoming/NCIC/ncic_sample.txt", "outcome": "imported"}]
+    }
+    report = result["report"]
+    assert (report["source"], report["imported"], report["refused"], report["expired"]) == (
+        "NCIC",
+        8,
+        {"immigration_violator": 1},
+        1,
+    )
+    (version,) = hotlist_service.hotlist_store().current_versions()
+    assert version.version == report["version"] and version.entries == 8
+    assert version.snapshot_key and hotlist_service.hotlist_store().get_snapshot(version.snapshot_key)
+
+
+def test_a_malformed_extract_is_rejected_whole_and_the_current_list_stays(hotlists: Hotlists) -> None:
+    first = import_sample(hotlists)["report"]
+    broken = SAMPLE.read_text().replace("V|4GHK771|CA|", "V|4GHK 77#1|CA|") + "Q|7ABC123\n"
+    result = import_sample(hotlists, broken.encode())["report"]
+    assert result["outcome"] == "rejected"
+    assert [e.split(":")[0] for e in result["errors"]] == ["line 5", "line 18"]
+    (version,) = hotlist_service.hotlist_store().current_versions()
+    assert version.version == first["version"]
+
+
+def stored(*reads: Read) -> None:
+    for read in reads:
+        service.read_store().put_read(read)
+
+
+def test_a_stored_read_on_a_list_becomes_an_alert_in_the_table_and_on_sns(hotlists: Hotlists) -> None:
+    # Given the sample list and a read of a listed stolen vehicle
+    import_sample(hotlists)
+    read = a_read("6TRJ244", NOW - timedelta(minutes=1))
+    stored(read)
+    # When the read is matched (as recognize does after storing it)
+    hotlist_service.refresh_hotlists()
+    (alert,) = hotlist_service.match_reads([read])
+    # Then the alert is stored, open, and the officer's message went out with the CLETS line
+    kept = hotlist_service.alert_store().get_alert(alert.alert_id)
+    assert kept is not None and kept.status.value == "open" and kept.notified
+    assert (kept.plate_read, kept.plate_listed, kept.match.value, kept.source, kept.category.value) == (
+        "6TRJ244",
+        "6TRJ244",
+        "exact",
+        "NCIC",
+        "stolen_vehicle",
+    )
+    (message,) = hotlists.messages()
+    assert message["Subject"].startswith("ALPR HIT 6TRJ244 (CA) stolen vehicle")
+    assert CLETS_LINE in message["Message"] and "unit-07" in message["Message"]
+    # And a redelivered read alerts nobody twice
+    assert hotlist_service.match_reads([read]) == []
+    assert hotlists.messages() == []
+
+
+def test_a_read_in_another_state_or_of_an_expired_entry_raises_nothing(hotlists: Hotlists) -> None:
+    import_sample(hotlists)
+    nevada = a_read("6TRJ244", NOW).model_copy(update={"state": "NV"})
+    expired_entry = a_read("1OLD000", NOW)  # on the sample list past its EXP date
+    assert hotlist_service.match_reads([nevada, expired_entry]) == []
+
+
+def api(method: str, path: str, *, body: Any = None, query: dict[str, str] | None = None) -> tuple[int, Any]:
+    return call(
+        "api",
+        event(
+            method,
+            path,
+            username="investigator",
+            groups=["investigator"],
+            purpose=GOOD_PURPOSE,
+            body=body,
+            query=query,
+        ),
+    )
+
+
+def entry_body(plate: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "plate": plate,
+        "state": "CA",
+        "case_number": "26-004512",
+        "reason": "shooting at 5th and Main; witness saw the first three characters",
+        "expires_at": (NOW + timedelta(days=14)).isoformat().replace("+00:00", "Z"),
+    } | changes
+
+
+def test_a_new_partial_plate_lists_its_earlier_sightings_and_then_alerts(hotlists: Hotlists) -> None:
+    # Given reads of two plates that fit 7AB* and one that does not, stored before the entry
+    earlier = [
+        a_read("7ABC123", NOW - timedelta(days=3)),
+        a_read("7ABX990", NOW - timedelta(hours=5)),
+        a_read("8ABC123", NOW - timedelta(hours=2)),
+    ]
+    stored(*earlier)
+    # When an investigator enters the partial plate
+    status, created = api("POST", "/v1/hotlist/entries", body=entry_body("7ab*"))
+    # Then the entry is stored with who entered it, and the earlier sightings come back newest first
+    assert status == 200, created
+    assert (created["entry"]["plate"], created["entry"]["entered_by"]) == ("7AB*", "investigator")
+    assert [r["plate"] for r in created["earlier_sightings"]] == ["7ABX990", "7ABC123"]
+    assert set(created["match_kinds"].values()) == {"wildcard"}
+    # And the next read that fits raises an alert
+    later = a_read("7ABZ001", NOW)
+    stored(later)
+    (alert,) = hotlist_service.match_reads([later])
+    assert (alert.match.value, alert.source, alert.plate_listed) == ("wildcard", "LOCAL", "7AB*")
+    # And the entry is listed, then removed
+    status, listed = api("GET", "/v1/hotlist/entries")
+    assert status == 200 and [e["plate"] for e in listed["items"]] == ["7AB*"]
+    assert [s["source"] for s in listed["lists"]] == ["LOCAL"]
+    status, _ = api("DELETE", f"/v1/hotlist/entries/{created['entry']['entry_id']}")
+    assert status == 200
+    hotlist_service.refresh_hotlists()  # recognize's check at its next batch
+    assert hotlist_service.match_reads([a_read("7ABZ002", NOW)]) == []
+    assert api("DELETE", f"/v1/hotlist/entries/{created['entry']['entry_id']}")[0] == 404
+
+
+def test_an_entry_without_expiry_or_past_the_maximum_is_refused(hotlists: Hotlists) -> None:
+    body = entry_body("7AB*")
+    del body["expires_at"]
+    assert api("POST", "/v1/hotlist/entries", body=body)[0] == 422
+    status, refused = api(
+        "POST",
+        "/v1/hotlist/entries",
+        body=entry_body("7AB*", expires_at=(NOW + timedelta(days=45)).isoformat().replace("+00:00", "Z")),
+    )
+    assert status == 400 and "30 days" in refused["message"]
+
+
+def test_an_alert_is_closed_only_with_a_disposition_by_a_named_user(hotlists: Hotlists) -> None:
+    import_sample(hotlists)
+    read = a_read("6TRJ244", NOW)
+    stored(read)
+    (alert,) = hotlist_service.match_reads([read])
+    status, page = api("GET", "/v1/alerts")
+    assert status == 200 and [a["alert_id"] for a in page["items"]] == [alert.alert_id]
+    path = f"/v1/alerts/{alert.alert_id}/disposition"
+    # Without a disposition nothing closes
+    assert api("POST", path, body={})[0] == 422
+    assert api("POST", path, body={"disposition": "closed"})[0] == 422
+    assert api("GET", f"/v1/alerts/{alert.alert_id}")[1]["status"] == "open"
+    # With one it closes, naming who and when
+    status, closed = api(
+        "POST", path, body={"disposition": "confirmed_clets", "note": "CLETS: stolen, recovered"}
+    )
+    assert status == 200, closed
+    assert closed["status"] == "closed"
+    (disposition,) = closed["dispositions"]
+    assert (disposition["disposition"], disposition["by"]) == ("confirmed_clets", "investigator")
+    assert api("POST", path, body={"disposition": "dismissed"})[0] == 400
+    assert api("GET", "/v1/alerts", query={"status": "closed"})[1]["items"][0]["alert_id"] == alert.alert_id
+    assert api("GET", "/v1/alerts")[1]["items"] == []
