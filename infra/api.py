@@ -69,6 +69,7 @@ class Api(Construct):
             ],
         )
         fn.read_table(storage.plates, Env.PLATES_TABLE)
+        fn.read_table(storage.plate_grams, Env.PLATE_GRAMS_TABLE)
         fn.read_write_table(storage.hotlist, Env.HOTLIST_TABLE, indexes=[names.HOTLIST_OCR_INDEX])
         fn.read_write_table(storage.alerts, Env.ALERTS_TABLE, indexes=[names.ALERTS_BY_STATUS_INDEX])
         fn.read_write_table(storage.personnel, Env.PERSONNEL_TABLE)

@@ -111,6 +111,7 @@ class Ingest(Construct):
         )
         fn.read_write_table(storage.reads, Env.READS_TABLE)
         fn.read_write_table(storage.plates, Env.PLATES_TABLE)
+        fn.read_write_table(storage.plate_grams, Env.PLATE_GRAMS_TABLE)
         fn.read_table(storage.hotlist, Env.HOTLIST_TABLE, indexes=[names.HOTLIST_OCR_INDEX])
         fn.read_write_table(storage.alerts, Env.ALERTS_TABLE)
         fn.function.add_event_source(

@@ -127,6 +127,8 @@ class Storage(Construct):
             ),
         )
         self.plates = self._table("PlatesTable", partition_key=names.PLATE)
+        # The dictionary's trigram index: a partial plate reads a few items, not the dictionary.
+        self.plate_grams = self._table("PlateGramsTable", partition_key=names.PLATE_GRAM)
         self.hotlist = self._table(
             "HotlistTable",
             partition_key=names.HOTLIST_PK,
@@ -152,6 +154,7 @@ class Storage(Construct):
         for name, table in (
             (Output.READS_TABLE, self.reads),
             (Output.PLATES_TABLE, self.plates),
+            (Output.PLATE_GRAMS_TABLE, self.plate_grams),
             (Output.HOTLIST_TABLE, self.hotlist),
             (Output.ALERTS_TABLE, self.alerts),
             (Output.PERSONNEL_TABLE, self.personnel),

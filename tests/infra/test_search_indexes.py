@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alpr import names
+from alpr.names import Env
 from tests.infra.conftest import Synth
 from tests.infra.test_functions import _as_list, _statements_of_role
 
@@ -34,3 +35,20 @@ def test_recognize_function_may_not_query_indexes_it_does_not_use(synth: Synth) 
     role = {"Ref": synth.props("RecognizeFunction")["Role"]["Fn::GetAtt"][0]}
     resources = str([s["Resource"] for s in _statements_of_role(synth, role)])
     assert f"/index/{names.READS_BY_CELL7_DAY_INDEX}" not in resources
+
+
+def test_plate_grams_table_is_written_by_recognize_and_read_by_the_api(synth: Synth) -> None:
+    table = synth.props("PlateGramsTable")
+    assert table["KeySchema"] == [{"AttributeName": names.PLATE_GRAM, "KeyType": "HASH"}]
+    for function, writes in (("RecognizeFunction", True), ("ApiFunction", False)):
+        role = {"Ref": synth.props(function)["Role"]["Fn::GetAtt"][0]}
+        actions = {
+            action
+            for statement in _statements_of_role(synth, role)
+            if "PlateGramsTable" in str(statement["Resource"])
+            for action in _as_list(statement["Action"])
+        }
+        assert "dynamodb:BatchGetItem" in actions
+        assert ("dynamodb:UpdateItem" in actions) is writes
+        environment = synth.props(function)["Environment"]["Variables"]
+        assert environment[Env.PLATE_GRAMS_TABLE.value] == {"Ref": "PlateGramsTable"}

@@ -14,6 +14,7 @@ SERVER_ACCESS_LOGS = "ServerAccessLogsBucket"
 TABLES = (
     "ReadsTable",
     "PlatesTable",
+    "PlateGramsTable",
     "HotlistTable",
     "AlertsTable",
     "PersonnelTable",

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from alpr import service
-from alpr.names import READS_BY_CELL7_DAY_INDEX, READS_CELL7_DAY_KEY, READS_TIME_KEY
+from alpr.names import PLATE_GRAM, READS_BY_CELL7_DAY_INDEX, READS_CELL7_DAY_KEY, READS_TIME_KEY, Env
 from tests.integration.conftest import FakeContext, Stack, load_event, load_handler
 from tests.unit.test_canvass import CENTRE, destination
 from tests.unit.test_search import a_read
@@ -19,8 +19,18 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture
-def reads(stack: Stack) -> Iterator[Stack]:
-    """The moto stack with the fine canvass index the CDK app defines (by_cell7_day)."""
+def reads(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    """The moto stack with what the CDK app adds for searches: the fine canvass index
+    (by_cell7_day) and the Plates dictionary's trigram index (PlateGrams)."""
+    grams_table = f"{stack.plates_table}-grams"
+    stack.dynamodb.create_table(
+        TableName=grams_table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": PLATE_GRAM, "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": PLATE_GRAM, "KeyType": "HASH"}],
+    )
+    monkeypatch.setenv(Env.PLATE_GRAMS_TABLE, grams_table)
+    service.reset()
     stack.dynamodb.update_table(
         TableName=stack.reads_table,
         AttributeDefinitions=[
@@ -83,6 +93,17 @@ def test_partial_plate_search(reads: Stack, context: FakeContext) -> None:
     assert all(
         r["disclaimer"].startswith("An ALPR read is not") and r["hotlist_hits"] == [] for r in page["items"]
     )
+
+
+def test_partial_plate_reads_the_trigram_index(reads: Stack, context: FakeContext) -> None:
+    # Given reads stored through the store (which lists new plates under their folded trigrams)
+    store(a_read("7ABC123", NOW - timedelta(hours=1)), a_read("8XYZ999", NOW - timedelta(hours=1)))
+    grams = reads.dynamodb.get_item(TableName=f"{reads.plates_table}-grams", Key={PLATE_GRAM: {"S": "A8C"}})
+    assert grams["Item"]["plates"]["SS"] == ["7ABC123"]  # 'ABC' folded: B and 8 are one class
+    # When a pattern pins three characters in a row, with equivalents
+    status, page = call(context, "GET", "/v1/reads/search", {"pattern": "*A8C*", "equivalents": "true"})
+    # Then the plate is found through the index
+    assert status == 200 and page["plates"] == ["7ABC123"]
 
 
 def test_partial_plate_with_equivalents_and_paging(reads: Stack, context: FakeContext) -> None:

@@ -84,3 +84,25 @@ def test_confusable_classes_are_disjoint_and_keyed_by_their_first_character() ->
     assert confusable_with("q") == "0ODQ"
     assert confusable_with("A") == "A"
     assert ocr_key("B0LT5") == "80115"
+
+
+def test_trigrams_are_folded_so_one_index_serves_equivalents() -> None:
+    from alpr.domain.plate_grams import grams_of, pattern_grams
+
+    assert grams_of("8OB1") == {"808", "081"}
+    assert pattern_grams(parse_pattern("*B0B*")) == grams_of("8O8")
+    assert pattern_grams(parse_pattern("7A?C?23")) == set()  # no three known in a row
+
+
+@given(plates, st.lists(pattern_chars, min_size=1, max_size=9).map("".join), st.booleans())
+def test_a_matching_plate_has_every_trigram_of_its_pattern(
+    plate: str, pattern: str, equivalents: bool
+) -> None:
+    from alpr.domain.plate_grams import grams_of, pattern_grams
+
+    try:
+        parsed = parse_pattern(pattern, equivalents=equivalents)
+    except InvalidRequest:
+        return
+    if parsed.matches(plate):
+        assert pattern_grams(parsed) <= grams_of(plate)

@@ -128,7 +128,20 @@ def test_pattern_skips_plates_not_seen_in_the_window() -> None:
     store = store_of(a_read("7ABC123", NOW - timedelta(days=30)), a_read("7ABD123", NOW - timedelta(hours=1)))
     page = find(store, "7AB?123", NOW - timedelta(days=1))
     assert page.plates == ["7ABD123"]
-    assert store.requests == 2  # one dictionary pass, one index query
+    assert store.requests == 3  # trigram lookup, the matching plates' entries, one index query
+
+
+def test_pattern_with_three_known_in_a_row_reads_the_trigram_index_not_the_dictionary() -> None:
+    # Given a dictionary of many plates
+    store = store_of(*(a_read(f"{n % 9 + 1}XY{n:04d}", NOW - timedelta(hours=1)) for n in range(300)))
+    store.put_read(a_read("7ABC123", NOW - timedelta(hours=1)))
+    # When a pattern pins 'ABC' in a row, one trigram item and one dictionary entry are read
+    assert find(store, "?ABC*").plates == ["7ABC123"]
+    assert store.dictionary_items_read == 1 + 1
+    # And a pattern without three known characters in a row scans the whole dictionary
+    store.dictionary_items_read = 0
+    assert find(store, "7A?C?23").plates == ["7ABC123"]
+    assert store.dictionary_items_read == len(store.plates)
 
 
 def test_pattern_matching_too_many_plates_is_refused() -> None:

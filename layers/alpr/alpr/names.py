@@ -27,6 +27,7 @@ class Env(StrEnum):
     RETENTION_DAYS = "ALPR_RETENTION_DAYS"
     MODELS_DIR = "ALPR_MODELS_DIR"
     ORT_THREADS = "ALPR_ORT_THREADS"
+    PLATE_GRAMS_TABLE = "ALPR_PLATE_GRAMS_TABLE"
     CANVASS_MAX_DAYS = "ALPR_CANVASS_MAX_DAYS"
     CANVASS_MAX_AREA_KM2 = "ALPR_CANVASS_MAX_AREA_KM2"
     # The access gate (issue 4): the department's purpose list and case-number format,
@@ -89,6 +90,7 @@ READS_CELL_DAY_KEY = "cell_day"  # "<geohash cell>#<YYYY-MM-DD>"
 READS_BY_CELL7_DAY_INDEX = "by_cell7_day"
 READS_CELL7_DAY_KEY = "cell7_day"  # "<geohash-7 cell>#<YYYY-MM-DD>"
 CROPS_PREFIX = "crops/"  # plate crops in the uploads bucket: crops/<read_id>.jpg
+PLATE_GRAM = "gram"  # PlateGrams table key: a folded trigram; `plates` lists the plates that contain it
 TTL_ATTRIBUTE = "expires_at"
 
 # S3 key layout.
@@ -129,6 +131,7 @@ class Output(StrEnum):
     USER_POOL_CLIENT_ID = "UserPoolClientId"
     READS_TABLE = "ReadsTableName"
     PLATES_TABLE = "PlatesTableName"
+    PLATE_GRAMS_TABLE = "PlateGramsTableName"
     HOTLIST_TABLE = "HotlistTableName"
     ALERTS_TABLE = "AlertsTableName"
     PERSONNEL_TABLE = "PersonnelTableName"

@@ -29,6 +29,7 @@ class Retention(BaseModel):
 class Tables(BaseModel):
     reads: str
     plates: str
+    plate_grams: str = ""  # the Plates dictionary's trigram index (issue 5); unset: patterns scan the dictionary
     hotlist: str = ""
     alerts: str = ""
     personnel: str = ""
@@ -70,6 +71,7 @@ def settings() -> Settings:
         tables=Tables(
             reads=_env(Env.READS_TABLE),
             plates=_env(Env.PLATES_TABLE),
+            plate_grams=_env(Env.PLATE_GRAMS_TABLE),
             hotlist=_env(Env.HOTLIST_TABLE),
             alerts=_env(Env.ALERTS_TABLE),
             personnel=_env(Env.PERSONNEL_TABLE),

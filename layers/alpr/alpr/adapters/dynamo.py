@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from alpr.domain.plate_grams import grams_of
 from alpr.domain.reads import PageKey
 from alpr.domain.search import PlateSighting
 from alpr.models import Read, iso_utc
-from alpr.names import PLATE, READ_ID, READS_BY_PLATE_INDEX, READS_CELL7_DAY_KEY, READS_TIME_KEY
+from alpr.names import (
+    PLATE,
+    PLATE_GRAM,
+    READ_ID,
+    READS_BY_PLATE_INDEX,
+    READS_CELL7_DAY_KEY,
+    READS_TIME_KEY,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -70,17 +78,33 @@ def _read_item(read: Read) -> dict[str, Any]:
     return data
 
 
+def _sighting(entry: Mapping[str, Any]) -> PlateSighting:
+    return PlateSighting(
+        plate=str(entry[PLATE]),
+        first_seen=str(entry["first_seen"]),
+        last_seen=str(entry["last_seen"]),
+        count=int(entry.get("count", 0)),
+    )
+
+
 class DynamoReadStore:
     """Reads in the Reads table; each new read also counts in the Plates dictionary."""
 
-    def __init__(self, reads_table: str, plates_table: str, client: Callable[[], DynamoDBClient]) -> None:
+    def __init__(
+        self, reads_table: str, plates_table: str, client: Callable[[], DynamoDBClient], grams_table: str = ""
+    ) -> None:
         self.reads_table = reads_table
         self.plates_table = plates_table
+        self.grams_table = grams_table  # the dictionary's trigram index; "" when not deployed
         self._client = client
 
     def put_read(self, read: Read) -> bool:
         client = self._client()
         seen = iso_utc(read.captured_at)
+        # A plate new to the dictionary is listed under its trigrams first (idempotent), so
+        # the dictionary never holds a plate the partial-plate search cannot find.
+        if self.grams_table and not self._in_dictionary(read.plate):
+            self._index_grams(read.plate)
         # One transaction: the read is written only if new, and the plate's count moves with
         # it, so a redelivered upload neither duplicates the read nor counts it twice.
         try:
@@ -116,6 +140,25 @@ class DynamoReadStore:
         self._widen(read.plate, "last_seen", ">", seen)
         self._widen(read.plate, "first_seen", "<", seen)
         return True
+
+    def _in_dictionary(self, plate: str) -> bool:
+        response = self._client().get_item(
+            TableName=self.plates_table,
+            Key=to_item({PLATE: plate}),
+            ProjectionExpression="#plate",
+            ExpressionAttributeNames={"#plate": PLATE},
+        )
+        return "Item" in response
+
+    def _index_grams(self, plate: str) -> None:
+        for gram in sorted(grams_of(plate)):
+            self._client().update_item(
+                TableName=self.grams_table,
+                Key=to_item({PLATE_GRAM: gram}),
+                UpdateExpression="ADD #plates :plate",
+                ExpressionAttributeNames={"#plates": "plates"},
+                ExpressionAttributeValues=to_item({":plate": {plate}}),
+            )
 
     def _widen(self, plate: str, attribute: str, beyond: str, seen: str) -> None:
         try:
@@ -174,20 +217,56 @@ class DynamoReadStore:
         sightings: list[PlateSighting] = []
         while True:
             response = self._client().scan(**request)
-            for item in response.get("Items", []):
-                entry = from_item(item)
-                sightings.append(
-                    PlateSighting(
-                        plate=str(entry["plate"]),
-                        first_seen=str(entry["first_seen"]),
-                        last_seen=str(entry["last_seen"]),
-                        count=int(entry.get("count", 0)),
-                    )
-                )
+            sightings.extend(_sighting(from_item(item)) for item in response.get("Items", []))
             last = response.get("LastEvaluatedKey")
             if not last:
                 return sightings
             request["ExclusiveStartKey"] = last
+
+    def _batch_get(
+        self, table: str, key_name: str, keys: list[str], projection: str, names: dict[str, str]
+    ) -> list[dict[str, Any]]:
+        """Items of a table by key, 100 keys a request, unprocessed keys retried."""
+        items: list[dict[str, Any]] = []
+        for offset in range(0, len(keys), 100):
+            request: dict[str, Any] = {
+                table: {
+                    "Keys": [to_item({key_name: key}) for key in keys[offset : offset + 100]],
+                    "ProjectionExpression": projection,
+                    "ExpressionAttributeNames": names,
+                }
+            }
+            while request:
+                response = self._client().batch_get_item(RequestItems=request)
+                items.extend(from_item(item) for item in response.get("Responses", {}).get(table, []))
+                request = response.get("UnprocessedKeys") or {}
+        return items
+
+    def plates_with_grams(self, grams: set[str]) -> set[str] | None:
+        """Plates whose folded form contains every trigram; None when the index is not deployed."""
+        if not self.grams_table:
+            return None
+        found = self._batch_get(
+            self.grams_table,
+            PLATE_GRAM,
+            sorted(grams),
+            "#gram, #plates",
+            {"#gram": PLATE_GRAM, "#plates": "plates"},
+        )
+        if len(found) < len(grams):
+            return set()  # a trigram no plate has
+        return set.intersection(*(set(item.get("plates", ())) for item in found))
+
+    def plate_entries(self, plates: Sequence[str]) -> list[PlateSighting]:
+        """The dictionary entries of these plates."""
+        items = self._batch_get(
+            self.plates_table,
+            PLATE,
+            list(plates),
+            "#plate, first_seen, last_seen, #count",
+            {"#plate": PLATE, "#count": "count"},
+        )
+        return [_sighting(item) for item in items if "first_seen" in item]
 
     def get_read(self, read_id: str) -> Read | None:
         """One read by id, or None."""

@@ -8,7 +8,10 @@ evaluated and the requests made, so tests can check what a search read.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from alpr.adapters.memory import MemoryReadStore
+from alpr.domain.plate_grams import grams_of
 from alpr.domain.reads import PageKey
 from alpr.domain.search import PlateSighting
 from alpr.models import Read
@@ -21,6 +24,13 @@ class MemorySearchStore(MemoryReadStore):
         self.items_read = 0
         self.requests = 0
         self.dictionary_items_read = 0
+        self.grams: dict[str, set[str]] = {}
+
+    def put_read(self, read: Read) -> bool:
+        if read.plate not in self.plates:
+            for gram in grams_of(read.plate):
+                self.grams.setdefault(gram, set()).add(read.plate)
+        return super().put_read(read)
 
     def query_index(
         self, index: str, attribute: str, key: str, low: str, high: str, limit: int, start: PageKey | None
@@ -54,6 +64,20 @@ class MemorySearchStore(MemoryReadStore):
             if str(e["last_seen"]) >= seen_from
             and str(e["first_seen"]) <= seen_to
             and (contains is None or contains in plate)
+        ]
+
+    def plates_with_grams(self, grams: set[str]) -> set[str] | None:
+        self.requests += 1
+        self.dictionary_items_read += len(grams)
+        return set.intersection(*(self.grams.get(gram, set()) for gram in grams))
+
+    def plate_entries(self, plates: Sequence[str]) -> list[PlateSighting]:
+        self.requests += -(-len(plates) // 100)  # BatchGetItem: 100 keys a request
+        self.dictionary_items_read += len(plates)
+        return [
+            PlateSighting(p, str(e["first_seen"]), str(e["last_seen"]), int(e["count"]))
+            for p in plates
+            if (e := self.plates.get(p))
         ]
 
     def get_read(self, read_id: str) -> Read | None:

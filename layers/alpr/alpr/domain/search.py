@@ -23,6 +23,7 @@ from alpr.domain.canvass import Area, CanvassPlan, plan_canvass
 from alpr.domain.clock import Clock
 from alpr.domain.errors import InvalidRequest, NotFound
 from alpr.domain.patterns import PlatePattern
+from alpr.domain.plate_grams import pattern_grams
 from alpr.domain.reads import PageKey
 from alpr.domain.retention import is_expired
 from alpr.models import READ_DISCLAIMER, Read, ReadPage, ReadResult, UtcDatetime, iso_utc
@@ -53,6 +54,15 @@ class SearchStore(Protocol):
 
     def plate_sightings(self, seen_from: str, seen_to: str, contains: str | None) -> list[PlateSighting]:
         """Dictionary entries seen within [seen_from, seen_to] (and containing `contains`, if given)."""
+        ...
+
+    def plates_with_grams(self, grams: set[str]) -> set[str] | None:
+        """Plates of the dictionary whose folded form contains every one of the trigrams
+        (None when this store keeps no trigram index)."""
+        ...
+
+    def plate_entries(self, plates: Sequence[str]) -> list[PlateSighting]:
+        """The dictionary entries of these plates (those that have one)."""
         ...
 
     def get_read(self, read_id: str) -> Read | None:
@@ -183,11 +193,24 @@ def _window(start: datetime, end: datetime) -> None:
 
 
 def matching_plates(store: SearchStore, pattern: PlatePattern, start: datetime, end: datetime) -> list[str]:
-    """Plates of the dictionary that fit the pattern and were seen in the window, sorted."""
-    runs = pattern.literal_runs
-    # Without equivalents the longest known run must appear as typed: the store can filter on it.
-    contains = runs[0] if runs and not pattern.equivalents else None
-    sightings = store.plate_sightings(iso_utc(start), iso_utc(end), contains)
+    """Plates of the dictionary that fit the pattern and were seen in the window, sorted.
+
+    Three known characters in a row: candidates from the trigram index, then only the
+    matching ones' entries. Otherwise a scan of the dictionary, filtered by the window.
+    """
+    low, high = iso_utc(start), iso_utc(end)
+    grams = pattern_grams(pattern)
+    indexed = store.plates_with_grams(grams) if grams else None
+    if indexed is not None:
+        candidates = sorted(p for p in indexed if pattern.matches(p))
+        sightings = [
+            s for s in store.plate_entries(candidates) if s.last_seen >= low and s.first_seen <= high
+        ]
+    else:
+        runs = pattern.literal_runs
+        # Without equivalents the longest known run must appear as typed: the store can filter on it.
+        contains = runs[0] if runs and not pattern.equivalents else None
+        sightings = store.plate_sightings(low, high, contains)
     plates = sorted(s.plate for s in sightings if pattern.matches(s.plate))
     if len(plates) > MAX_PATTERN_PLATES:
         raise InvalidRequest(
