@@ -383,3 +383,48 @@ def test_the_workflow_refuses_or_routes_with_the_rule_cited_and_no_one_is_asked(
     assert not [
         m for m in sent_messages() if "commander@" in str(m["To"]) and filed.request_id in str(m["Subject"])
     ]
+
+
+def test_the_sample_events_go_through_their_handlers_as_they_are(deployed):
+    # Given a request on file under the samples' id (events/release_*/)
+    from alpr.domain import release_flow
+    from alpr.domain.release import ReleaseRequest, RequestForm
+    from tests.integration.conftest import FakeContext, load_event, load_handler
+
+    validate = load_event("release_record/validate.json")
+    request_id = validate["request_id"]
+    now = datetime.now(UTC)
+    request = ReleaseRequest(
+        request_id=request_id,
+        received_at=now,
+        received_by="records",
+        form=RequestForm.model_validate(form()),
+        status=Status.RECEIVED,
+        history=[],
+    )
+    request.change(Status.RECEIVED, now, "records")
+    release_service.store().create(request)
+    record, notify, fulfil = (load_handler(f) for f in ("release_record", "release_notify", "release_fulfil"))
+    context = FakeContext()
+
+    # When each step's sample event is handled, as the state machine would send it
+    assert record.lambda_handler(validate, context)["outcome"] == "pending"
+    asked = notify.lambda_handler(load_event("release_notify/ask_commander.json"), context)
+    assert asked["sent_to"] == "commander@example.gov"
+    assert release_service.store().task_token(request_id) not in (None, b"")  # sealed, not plain
+    links = links_in(wait_for_mail("commander@", request_id)[0])
+    assert all(u.startswith(f"{request_id}.") for u in links.values())
+    from alpr.domain.links import verify
+
+    release_flow.decide(
+        release_service.store(),
+        service.clock(),
+        verify(links["APPROVE"], release_service.link_key()(), now),
+        COMMANDER,
+    )
+    assert fulfil.lambda_handler(load_event("release_fulfil/fulfil.json"), context)["status"] == "fulfilled"
+    told = notify.lambda_handler(load_event("release_notify/tell_requester.json"), context)
+    assert told["status"] == "fulfilled"
+    # Then a late expiry does not reopen a fulfilled request
+    assert record.lambda_handler(load_event("release_record/expire.json"), context)["status"] == "fulfilled"
+    assert b"example" not in release_service.store().task_token(request_id)
