@@ -340,7 +340,7 @@ def run(kind: str, searches: list[Search], store: ColumnarIndexStore) -> dict[st
             row[4] += 1
     result: dict[str, Any] = {}
     for key, (read_items, returned, requests, dictionary, n) in sorted(
-        totals.items(), key=lambda kv: kv[0] != kind
+        totals.items(), key=lambda kv: (kv[0] != kind, len(kv[0]), kv[0])
     ):
         numbers = {
             "amplification": round(read_items / returned, 3) if returned else None,
