@@ -127,6 +127,12 @@ class Release(Construct):
             prefix=names.RELEASE_BUNDLES_PREFIX,
             reason="Signs the requester's expiring download link to the bundle under bundles/<request id>/.",
         )
+        notify.read_objects(
+            self.bucket,
+            Env.RELEASE_BUCKET,
+            prefix=names.RELEASE_LETTERS_PREFIX,
+            reason="Checks that the request letter is on file before telling the commander (HEAD needs GetObject).",
+        )
 
         self.fulfil = function("ReleaseFulfilFunction", Function.RELEASE_FULFIL, 1024, 120)
         fulfil = self.fulfil

@@ -117,6 +117,8 @@ def test_request_email_approve_and_a_bundle_that_matches_its_manifest(stack: Loc
     # When the commander opens the link signed in, the page shows the request; confirming approves it
     page = confirmation_page(commander, mail.links["APPROVE"])
     assert request_id in page and "Approve" in page and plate in page
+    assert "the request letter" in page  # uploaded to the ticket the filing returned
+    assert "on file" in mail.text
     assert decide(commander, mail.links["APPROVE"])["status"] == "approved"
     # And the same link a second time is refused
     with pytest.raises(ApiError) as replayed:

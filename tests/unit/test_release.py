@@ -249,3 +249,10 @@ def test_expiry_closes_a_request_as_no_decision():
     assert closed.status is Status.NO_DECISION and "no approval" in (closed.rule or "")
     with pytest.raises(LinkRefused):
         release_flow.decide(store, clock, opened.approve, COMMANDER)
+
+
+def test_plates_are_normalised_and_a_partial_or_wildcard_plate_is_refused():
+    scope = form(scope={**SAMPLE["scope"], "plates": ["7abc 123", "7ABC-123", "8xyz999"]}).scope
+    assert scope.plates == ["7ABC123", "8XYZ999"]
+    with pytest.raises(ValueError, match="plate"):
+        form(scope={**SAMPLE["scope"], "plates": ["7AB*"]})

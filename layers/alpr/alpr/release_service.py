@@ -242,6 +242,19 @@ def decide(token: str, caller: Caller, reason: str = "") -> ReleaseView:
 # ---- the Step Functions tasks -----------------------------------------------------------
 
 
+def letter_on_file(request: ReleaseRequest) -> bool:
+    key = request.form.letter_key
+    return key is not None and key.startswith(RELEASE_LETTERS_PREFIX) and bucket().has(key)
+
+
+def letter_link(request: ReleaseRequest, seconds: int = 300) -> str | None:
+    """A short-lived link to the request letter, for the commander's confirmation page."""
+    if not letter_on_file(request):
+        return None
+    assert request.form.letter_key is not None
+    return bucket().link(request.form.letter_key, seconds)
+
+
 def validate(request_id: str) -> dict[str, Any]:
     assessment = release_flow.validate(store(), clock(), request_id)
     return {"outcome": assessment.status.value, "rule": assessment.rule, "reason": assessment.reason}
@@ -278,6 +291,7 @@ def ask(
         decision_url(links_base_url, request_id, sign(opened.approve, key)),
         decision_url(links_base_url, request_id, sign(opened.deny, key)),
         opened.approve.expires_at,
+        letter_on_file=letter_on_file(opened.request),
     )
     message_id = mailer().send(email)
     return {"sent_to": recipient, "message_id": message_id, "round": round}

@@ -158,6 +158,13 @@ def confirm_page(
     table = "".join(
         f"<tr><th align=left>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows
     )
+    letter = release_service.letter_link(request)
+    letter_cell = (
+        f"<a href='{html.escape(letter)}'>the request letter</a> (link valid 5 minutes)"
+        if letter
+        else "<strong>no letter uploaded</strong>"
+    )
+    table += f"<tr><th align=left>Letter</th><td>{letter_cell}</td></tr>"
     reason = (
         ""
         if verb == "Approve"

@@ -17,6 +17,7 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from alpr.domain.errors import Forbidden, InvalidRequest
+from alpr.domain.plates import plate_for_search
 from alpr.models import Latitude, Longitude, UtcDatetime
 from alpr.names import Group
 
@@ -123,6 +124,15 @@ class DataScope(BaseModel):
     area: Area | None = None
     start: UtcDatetime
     end: UtcDatetime
+
+    @field_validator("plates")
+    @classmethod
+    def whole_plates(cls, plates: list[str]) -> list[str]:
+        # The one normaliser: the index is queried with, and reads compared to, the same form.
+        try:
+            return sorted({plate_for_search(p) for p in plates})
+        except InvalidRequest as invalid:
+            raise ValueError(invalid.message) from None
 
     @model_validator(mode="after")
     def window(self) -> DataScope:

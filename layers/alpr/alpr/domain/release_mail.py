@@ -37,7 +37,13 @@ def _html(paragraphs: list[str], links: list[tuple[str, str]] | None = None) -> 
 
 
 def decision_email(
-    request: ReleaseRequest, round: Round, to: str, approve_url: str, deny_url: str, expires_at: int
+    request: ReleaseRequest,
+    round: Round,
+    to: str,
+    approve_url: str,
+    deny_url: str,
+    expires_at: int,
+    letter_on_file: bool = False,
 ) -> Email:
     """The commander's (or designee's) email: the request in full and two signed links."""
     form = request.form
@@ -58,7 +64,7 @@ def decision_email(
             f"  Purpose:    {form.purpose}",
             f"  Case:       {form.case_number or '(none given)'}",
             *_scope_lines(request),
-            f"  Letter:     {'on file' if form.letter_key else 'not uploaded'}",
+            f"  Letter:     {'on file (linked from the confirmation page)' if letter_on_file else 'NOT UPLOADED'}",
             "",
             f"APPROVE: {approve_url}",
             "",
