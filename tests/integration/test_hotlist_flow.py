@@ -4,6 +4,7 @@ local entries with retro-match and alerts with dispositions through the API hand
 from __future__ import annotations
 
 import json
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from alpr import hotlist_service, service
+from alpr.demo_hotlist import fresh_sample
 from alpr.domain.alerts import CLETS_LINE
 from alpr.models import Read
 from alpr.names import (
@@ -119,13 +121,17 @@ def hotlists(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hotlists
     service.reset()
 
 
+def sample() -> bytes:
+    """The sample extract, extracted two hours ago (its line 1 would otherwise age with the calendar)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return fresh_sample(Path(tmp), NOW - timedelta(hours=2)).read_bytes()
+
+
 def import_sample(names: Hotlists, body: bytes | None = None) -> dict[str, Any]:
     """Drop the sample extract (or `body`) where the sample S3 event says and run the import handler."""
     s3_event = load_event("hotlist/s3_object_created.json")
     key = s3_event["Records"][0]["s3"]["object"]["key"]
-    names.stack.s3.put_object(
-        Bucket=names.bucket, Key=key, Body=body if body is not None else SAMPLE.read_bytes()
-    )
+    names.stack.s3.put_object(Bucket=names.bucket, Key=key, Body=body if body is not None else sample())
     response = load_handler("hotlist_import").lambda_handler(s3_event, FakeContext())
     report = names.stack.s3.get_object(Bucket=names.bucket, Key=f"reports/{key}.json")["Body"].read()
     return {"response": response, "report": json.loads(report)}
@@ -152,7 +158,7 @@ def test_the_sample_extract_imports_through_the_handler(hotlists: Hotlists) -> N
 
 def test_a_malformed_extract_is_rejected_whole_and_the_current_list_stays(hotlists: Hotlists) -> None:
     first = import_sample(hotlists)["report"]
-    broken = SAMPLE.read_text().replace("V|4GHK771|CA|", "V|4GHK 77#1|CA|") + "Q|7ABC123\n"
+    broken = sample().decode().replace("V|4GHK771|CA|", "V|4GHK 77#1|CA|") + "Q|7ABC123\n"
     result = import_sample(hotlists, broken.encode())["report"]
     assert result["outcome"] == "rejected"
     assert [e.split(":")[0] for e in result["errors"]] == ["line 5", "line 18"]

@@ -81,6 +81,7 @@ def test_a_malformed_file_is_rejected_whole_with_every_bad_line_named():
         ("NCIC EXTRACT\n", "line 1"),
         ("ALPR-HOTLIST|1|NCIC|yesterday\n", "not ISO 8601"),
         ("ALPR-HOTLIST|1|NCIC|2026-11-29T06:00:00\n", "no zone"),
+        ("ALPR-HOTLIST|1|NCIC|2026-11-29T13:00:00Z\n", "in the future"),
         ("ALPR-HOTLIST|1|NCIC|2026-11-29T06:00:00Z\n", "no column line"),
         ("ALPR-HOTLIST|1|NCIC|2026-11-29T06:00:00Z\nFILE|LIC|NIC|DOE\n", "'ORI' is missing"),
         ("ALPR-HOTLIST|1|NCIC|2026-11-29T06:00:00Z\nFILE|LIC|NIC|ORI|DOE|FOO\n", "unknown column 'FOO'"),

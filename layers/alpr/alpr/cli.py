@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from alpr.cli_hotlist import app as hotlist_app
 from alpr.cli_personnel import app as personnel_app
 from alpr.cli_purpose import CaseOption, PurposeOption, ReasonOption, ask_purpose
 from alpr.cli_release import app as release_app
@@ -30,6 +31,7 @@ app.add_typer(search_app, name="search")
 register_search_commands(search_app)  # pattern, canvass, read (issue 5)
 app.add_typer(personnel_app, name="personnel")
 app.add_typer(release_app, name="release")
+app.add_typer(hotlist_app, name="hotlist")
 local_app.command("mail")(mail_command)
 
 # Piped output (make demo, CI logs) is as wide as a terminal would be, so tables do not fold.

@@ -14,6 +14,7 @@ from rich.console import Console
 from alpr.cli import reads_table
 from alpr.client import AlprClient, ApiError, Capture
 from alpr.demo_access import DEMO_PURPOSE, show_access
+from alpr.demo_hotlist import show_hotlists
 from alpr.demo_release import show_release
 from alpr.demo_search import show_searches
 from alpr.local.stack import LocalStack
@@ -81,5 +82,6 @@ def run_demo(console: Console) -> None:
         show_access(console, stack)  # issue 4: a refused search, an allowed one, their access records
         show_searches(console, investigator)  # issue 5: partial plate, canvass, one read's links
         show_release(console, stack)  # issue 7: request → commander's email → approve → bundle verified
+        show_hotlists(console, stack, investigator)  # issue 6: extract, partial plate, alert, disposition
 
     console.rule(f"[bold green]Demo finished in {time.monotonic() - started:.1f} s")

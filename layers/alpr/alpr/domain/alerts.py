@@ -24,7 +24,7 @@ from alpr.models import Read, UtcDatetime
 CLETS_LINE: Final = "Confirm through CLETS before any enforcement action based solely on this alert"
 
 KIND_WORDS: dict[MatchKind, str] = {
-    MatchKind.EXACT: "EXACT: the plate as read is the listed plate",
+    MatchKind.EXACT: "the characters read are the listed plate",
     MatchKind.OCR_EQUIVALENT: (
         "OCR LOOK-ALIKE, NOT EXACT: the read differs from the listed plate in characters a camera "
         "confuses (0/O/D/Q, 1/I/L/T, 2/Z, 5/S, 6/G, 8/B); compare the image"

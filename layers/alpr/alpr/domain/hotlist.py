@@ -29,6 +29,7 @@ LOCAL_SOURCE = "LOCAL"
 FILE_MAGIC = "ALPR-HOTLIST"
 FILE_VERSION = "1"
 MAX_ERRORS_REPORTED = 50
+CLOCK_SKEW = timedelta(minutes=5)
 _SOURCE = re.compile(r"^[A-Z][A-Z0-9_-]{1,31}$")
 _STATE = re.compile(r"^[A-Z]{2}$")
 
@@ -272,6 +273,9 @@ def parse_hotlist_file(
                 header = _header(line.lstrip("\ufeff"))
                 if source is not None and header[0] != source.upper():
                     raise ValueError(f"line 1 names source '{header[0]}', but the import is for '{source}'")
+                if header[1] > now + CLOCK_SKEW:
+                    # Its age would read as fresh for hours: a wrong clock or a wrong file.
+                    raise ValueError(f"line 1: the extraction time {header[1].isoformat()} is in the future")
                 continue
             if columns is None:
                 columns = _columns(line)

@@ -1,0 +1,67 @@
+"""Over the local stack: an extract dropped in the hotlist bucket, then an uploaded rendered plate
+on it becomes an alert (API and SNS) that an officer closes with a disposition."""
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from alpr.cli_hotlist import import_file
+from alpr.client import ApiError, Capture
+from alpr.demo_hotlist import fresh_sample, wait_for_alert
+from alpr.domain.alerts import CLETS_LINE
+from alpr.names import Output
+from alpr.synth import render_scene
+
+pytestmark = pytest.mark.e2e
+
+
+def test_an_uploaded_plate_on_an_imported_list_raises_an_alert(stack, unit, investigator, aws, tmp_path):
+    # Given the sample NCIC extract imported through the hotlist bucket, and a queue on the alerts topic
+    outputs = stack.outputs()
+    extract = fresh_sample(tmp_path, datetime.now(UTC) - timedelta(hours=2))
+    report = import_file(extract, "NCIC", str(outputs[Output.HOTLIST_BUCKET.value]), stack.endpoint_url)
+    assert (report["outcome"], report["imported"], report["refused"]) == (
+        "imported",
+        8,
+        {"immigration_violator": 1},
+    )
+    sqs = aws("sqs")
+    queue_url = sqs.create_queue(QueueName="e2e-alerts")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    aws("sns").subscribe(TopicArn=outputs[Output.ALERTS_TOPIC.value], Protocol="sqs", Endpoint=queue_arn)
+
+    # When a unit uploads a rendered image of a listed stolen vehicle
+    image, _ = render_scene("4GHK771", "CA", seed=5)
+    unit.upload(image, Capture(captured_at=datetime.now(UTC) - timedelta(minutes=2), lat=38.0, lon=-122.1))
+
+    # Then an open alert says what was read and what is listed, from which list, and the CLETS line
+    alert = wait_for_alert(investigator, "4GHK771")
+    assert alert["status"] == "open"
+    assert (alert["plate_listed"], alert["state_listed"], alert["source"], alert["category"]) == (
+        "4GHK771",
+        "CA",
+        "NCIC",
+        "stolen_vehicle",
+    )
+    assert alert["match"] in ("exact", "ocr_equivalent", "low_confidence_read")
+    assert alert["instruction"] == CLETS_LINE and alert["stale"] is False
+    assert alert["unit_id"] == "unit-01" and alert["read_link"] == f"/v1/reads/{alert['read_id']}"
+    # And the same alert went out on the topic, with the CLETS line in the officer's text
+    deadline, messages = time.monotonic() + 30, []
+    while not messages and time.monotonic() < deadline:
+        messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages", [])
+    (message,) = messages
+    body = json.loads(message["Body"])
+    assert "4GHK771" in body["Subject"] and CLETS_LINE in body["Message"]
+
+    # And it closes only with a disposition
+    path = f"/v1/alerts/{alert['alert_id']}/disposition"
+    with pytest.raises(ApiError) as refused:
+        investigator.call("POST", path, json={})
+    assert refused.value.status == 422
+    closed = investigator.call("POST", path, json={"disposition": "vehicle_not_present"})
+    assert closed["status"] == "closed" and closed["dispositions"][0]["by"] == "investigator"
