@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DATA ?= ../shared/bench/openalpr-us-dev
 PORT ?= 8080
 
-.PHONY: demo test synth lint unit integration e2e infra eval train local deploy clean bench-search
+.PHONY: demo test synth lint unit integration e2e infra eval train local deploy clean bench-search bench-matching
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ infra: $(STAMP)
 
 bench-search: $(STAMP)
 	$(PY) bench/search.py
+
+bench-matching: $(STAMP)
+	$(PY) bench/matching.py
 
 eval: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) bench/eval.py $(DATA)
