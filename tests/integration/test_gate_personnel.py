@@ -109,3 +109,10 @@ def test_separation_ends_access_at_once(stack: Stack) -> None:
     )
     assert status == 200
     assert search_as("investigator") == 403
+
+
+def test_an_invalid_body_after_the_gate_is_422_and_logged_with_its_status(stack: Stack) -> None:
+    status, _ = as_admin("PUT", "/v1/personnel/dana", {"full_name": "Dana"})
+    assert status == 422
+    (record,) = access_records(stack)
+    assert (record["outcome"], record["status"], record["action"]) == ("allowed", 422, "personnel:admin")

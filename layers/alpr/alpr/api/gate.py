@@ -26,6 +26,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import Operation, Parameter
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from pydantic import ValidationError
 
 from alpr import service
 from alpr.api.access import begin_access, current_access
@@ -263,7 +264,7 @@ def _status_of(error: BaseException) -> int:
             if cls in STATUS:
                 return int(STATUS[cls])
         return int(HTTPStatus.BAD_REQUEST)
-    if isinstance(error, RequestValidationError):
+    if isinstance(error, RequestValidationError | ValidationError):
         return int(HTTPStatus.UNPROCESSABLE_ENTITY)
     return int(HTTPStatus.INTERNAL_SERVER_ERROR)
 
