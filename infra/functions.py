@@ -26,8 +26,10 @@ LOG_RETENTION = logs.RetentionDays.ONE_YEAR  # CJIS: audit records kept at least
 
 TABLE_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan")
 TABLE_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem")
-KEY_DECRYPT = ("kms:Decrypt",)
-KEY_ENCRYPT = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey")
+# DescribeKey as CDK's own table grants have it: DynamoDB checks the caller's use of a
+# customer managed key through it.
+KEY_DECRYPT = ("kms:Decrypt", "kms:DescribeKey")
+KEY_ENCRYPT = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 
 
 class AlprFunction(Construct):
