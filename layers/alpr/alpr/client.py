@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,9 +87,14 @@ class AlprClient:
         result: dict[str, Any] = self.call("GET", "/health")
         return result
 
-    def upload(self, image: bytes, capture: Capture, content_type: str = "image/jpeg") -> str:
-        """Ask for a presigned POST, then send the image to it; returns the object key."""
-        ticket = self.call("POST", "/v1/uploads", json=capture.as_json(content_type))
+    def upload(
+        self, image: bytes, capture: Capture, content_type: str = "image/jpeg", upload_id: str | None = None
+    ) -> str:
+        """Ask for a presigned POST, then send the image to it; returns the object key.
+
+        The same `upload_id` on a retry lands on the same key, so the image is read once."""
+        body = capture.as_json(content_type) | ({"upload_id": upload_id} if upload_id else {})
+        ticket = self.call("POST", "/v1/uploads", json=body)
         response = self.session.post(
             ticket["url"],
             data=ticket["fields"],
@@ -142,9 +148,11 @@ class Outbox:
         self.sent.mkdir(parents=True, exist_ok=True)
 
     def add(self, image: Path, capture: Capture) -> Path:
+        """Queue a copy of the image with its capture and the id every retry will reuse."""
         target = self.pending / image.name
         shutil.copy2(image, target)
-        target.with_suffix(".json").write_text(json.dumps(capture.as_json("")))
+        sidecar = capture.as_json("") | {"upload_id": str(uuid.uuid4())}
+        target.with_suffix(".json").write_text(json.dumps(sidecar))
         return target
 
     def flush(self, client: AlprClient) -> tuple[int, int]:
@@ -160,7 +168,7 @@ class Outbox:
             )
             content_type = "image/png" if image.suffix.lower() == ".png" else "image/jpeg"
             try:
-                client.upload(image.read_bytes(), capture, content_type)
+                client.upload(image.read_bytes(), capture, content_type, upload_id=meta["upload_id"])
             except (ApiError, requests.RequestException):
                 failed += 1
                 continue
