@@ -256,3 +256,21 @@ def test_plates_are_normalised_and_a_partial_or_wildcard_plate_is_refused():
     assert scope.plates == ["7ABC123", "8XYZ999"]
     with pytest.raises(ValueError, match="plate"):
         form(scope={**SAMPLE["scope"], "plates": ["7AB*"]})
+
+
+def test_a_round_cannot_be_opened_for_a_decided_request():
+    store, clock = InMemoryReleaseStore(), FixedClock(NOW)
+    opened = _awaiting(store, clock)
+    release_flow.decide(store, clock, opened.approve, COMMANDER)
+    with pytest.raises(InvalidRequest, match="no decision is asked"):
+        release_flow.open_round(store, clock, opened.request.request_id, "designee", "d@example.gov", 60)
+
+
+def test_an_undone_decision_puts_the_request_back_as_it_was():
+    # The execution timed out while the commander clicked: the decision is not kept.
+    store, clock = InMemoryReleaseStore(), FixedClock(NOW)
+    opened = _awaiting(store, clock)
+    release_flow.decide(store, clock, opened.approve, COMMANDER)
+    back = release_flow.undo_decision(store, clock, opened.request.request_id, "task timed out")
+    assert back.status is Status.AWAITING_COMMANDER and back.decision is None and not back.links.used
+    assert "task timed out" in back.history[-1].note

@@ -35,6 +35,7 @@ from alpr.domain.release import (
     ReleaseView,
     RequestForm,
     Round,
+    StaleRequest,
     Status,
 )
 from alpr.domain.release_bundle import build_bundle, in_scope
@@ -282,7 +283,14 @@ def ask(
     if not recipient:
         raise RuntimeError(f"no email address configured for the {round}")
     store().put_task_token(request_id, vault().seal(request_id, task_token))
-    opened = release_flow.open_round(store(), clock(), request_id, round, recipient, timeout_seconds)
+    for attempt in range(3):
+        try:
+            opened = release_flow.open_round(store(), clock(), request_id, round, recipient, timeout_seconds)
+            break
+        except StaleRequest:
+            # A late click on the previous round's link was being undone at this very moment.
+            if attempt == 2:
+                raise
     key = link_key()()
     email = decision_email(
         opened.request,
