@@ -18,6 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field
 
 from alpr import search_service, service
+from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.auth import current_caller
 from alpr.api.reads import EARLIEST, _instant
@@ -67,7 +68,7 @@ def _canvass(area: Area, start: datetime, end: datetime, limit: int, token: str 
     return page
 
 
-@router.get("/v1/reads/search", summary="Reads of the plates a partial plate matches")
+@router.get("/v1/reads/search", summary="Reads of the plates a partial plate matches", security=AUTHENTICATED)
 def search_pattern(
     pattern: Annotated[
         str, Query(min_length=1, max_length=24, description="'?' one character, '*' any run; 3+ known")
@@ -96,7 +97,9 @@ def search_pattern(
     return page
 
 
-@router.get("/v1/reads/canvass", summary="Reads within a radius of a point, in a window")
+@router.get(
+    "/v1/reads/canvass", summary="Reads within a radius of a point, in a window", security=AUTHENTICATED
+)
 def canvass_circle(
     lat: Annotated[float, Query(ge=-90, le=90)],
     lon: Annotated[float, Query(ge=-180, le=180)],
@@ -112,13 +115,19 @@ def canvass_circle(
     return _canvass(Circle(lat, lon, radius_m), *window, limit, next or None)
 
 
-@router.post("/v1/reads/canvass", summary="Reads inside a GeoJSON polygon, in a window")
+@router.post(
+    "/v1/reads/canvass", summary="Reads inside a GeoJSON polygon, in a window", security=AUTHENTICATED
+)
 def canvass_polygon(request: Annotated[CanvassRequest, Body()]) -> CanvassPage:
     area = polygon_from_geojson(request.area)
     return _canvass(area, *_canvass_window(request.start, request.end), request.limit, request.next or None)
 
 
-@router.get("/v1/reads/<read_id>", summary="One read, with short-lived links to its image and crop")
+@router.get(
+    "/v1/reads/<read_id>",
+    summary="One read, with short-lived links to its image and crop",
+    security=AUTHENTICATED,
+)
 def get_read(read_id: str) -> ReadDetail:
     if not _READ_ID.match(read_id):
         raise InvalidRequest(f"'{read_id}' is not a read id (a 26-character ULID)")
