@@ -6,7 +6,6 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
@@ -15,7 +14,7 @@ from alpr import names
 from alpr.names import Env, Function, Output
 from infra.auth import Auth
 from infra.build_assets import Assets
-from infra.functions import LOG_RETENTION, AlprFunction
+from infra.functions import LOG_RETENTION, AlprFunction, zip_code
 from infra.layers import Layers
 from infra.nag import acknowledge
 from infra.naming import fix_logical_id
@@ -49,7 +48,7 @@ class Api(Construct):
             self,
             "ApiFunction",
             service=Function.API,
-            code=_function_code(assets, Function.API),
+            code=zip_code(assets, Function.API),
             memory_size=API_MEMORY_MB,
             timeout=API_TIMEOUT,
             **common,
@@ -93,7 +92,7 @@ class Api(Construct):
             self,
             "UploadsFunction",
             service=Function.UPLOADS,
-            code=_function_code(assets, Function.UPLOADS),
+            code=zip_code(assets, Function.UPLOADS),
             memory_size=UPLOADS_MEMORY_MB,
             timeout=UPLOADS_TIMEOUT,
             **common,
@@ -200,12 +199,6 @@ class Api(Construct):
         endpoint = self.rest_api.node.find_child("Endpoint")
         assert isinstance(endpoint, CfnOutput)
         endpoint.override_logical_id(Output.API_URL.value)
-
-
-def _function_code(assets: Assets, function: Function) -> lambda_.Code:
-    return lambda_.Code.from_asset(
-        str(assets.function_code(function.value)), exclude=["__pycache__", "*.pyc"]
-    )
 
 
 # AWS managed rule groups: common exploits (OWASP top 10), known bad inputs, and

@@ -20,6 +20,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from alpr.names import MODELS_LAYER_DIR, Env, Function
+from infra.build_assets import Assets
 from infra.nag import acknowledge
 
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR  # CJIS: audit records kept at least one year
@@ -178,3 +179,8 @@ class AlprFunction(Construct):
         self.role.add_to_principal_policy(
             iam.PolicyStatement(actions=list(actions), resources=[self.key.key_arn])
         )
+
+
+def zip_code(assets: Assets, service: Function) -> lambda_.Code:
+    """The zip of functions/<service>/ (handler.py and anything beside it, no byte code)."""
+    return lambda_.Code.from_asset(str(assets.function_code(service.value)), exclude=["__pycache__", "*.pyc"])

@@ -17,9 +17,8 @@ from constructs import Construct
 
 from alpr import names
 from alpr.names import Env, Function, Output
-from infra.api import _function_code
 from infra.build_assets import Assets
-from infra.functions import KEY_ENCRYPT, AlprFunction
+from infra.functions import KEY_ENCRYPT, AlprFunction, zip_code
 from infra.layers import Layers
 from infra.naming import fix_logical_id, output
 from infra.storage import Storage
@@ -55,7 +54,7 @@ class Hotlists(Construct):
             Env.HOTLIST_REFUSED_CATEGORIES.value: context["hotlist_refused_categories"],
         }
 
-        self.bucket = storage._bucket(
+        self.bucket = storage.data_bucket(
             "HotlistBucket",
             lifecycle_rules=[
                 # Replaced list versions are deleted by the import; their object versions go a week later.
@@ -81,7 +80,7 @@ class Hotlists(Construct):
             retention_days=retention_days,
             memory_size=IMPORT_MEMORY_MB,
             timeout=IMPORT_TIMEOUT,
-            code=_function_code(assets, Function.HOTLIST_IMPORT),
+            code=zip_code(assets, Function.HOTLIST_IMPORT),
             layers=[layers.alpr],
             environment=settings_env,
         )

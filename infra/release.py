@@ -21,9 +21,8 @@ from constructs import Construct
 
 from alpr import names
 from alpr.names import Env, Function, Output
-from infra.api import _function_code
 from infra.build_assets import Assets
-from infra.functions import LOG_RETENTION, AlprFunction
+from infra.functions import LOG_RETENTION, AlprFunction, zip_code
 from infra.layers import Layers
 from infra.nag import acknowledge
 from infra.naming import fix_logical_id, output
@@ -57,7 +56,7 @@ class Release(Construct):
         if decision_hours < 1:
             raise ValueError("release_decision_hours must be at least 1")
 
-        self.bucket = storage._bucket(
+        self.bucket = storage.data_bucket(
             "ReleaseBucket",
             lifecycle_rules=[
                 s3.LifecycleRule(
@@ -100,7 +99,7 @@ class Release(Construct):
                 self,
                 logical_id,
                 service=service,
-                code=_function_code(assets, service),
+                code=zip_code(assets, service),
                 memory_size=memory,
                 timeout=Duration.seconds(seconds),
                 **common,

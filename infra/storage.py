@@ -76,7 +76,7 @@ class Storage(Construct):
         )
 
         # Object Lock is on wherever a legal hold or an append-only record must stick.
-        self.uploads = self._bucket(
+        self.uploads = self.data_bucket(
             "UploadsBucket",
             object_lock=True,  # a legal hold locks the raw image of a held read (DESIGN.md, flow 5)
             lifecycle_rules=[
@@ -97,7 +97,7 @@ class Storage(Construct):
                 ),
             ],
         )
-        self.quarantine = self._bucket(
+        self.quarantine = self.data_bucket(
             "QuarantineBucket",
             lifecycle_rules=[
                 s3.LifecycleRule(
@@ -107,8 +107,8 @@ class Storage(Construct):
                 )
             ],
         )
-        self.evidence = self._bucket("EvidenceBucket", object_lock=True)  # holds are per object
-        self.access_log = self._bucket(
+        self.evidence = self.data_bucket("EvidenceBucket", object_lock=True)  # holds are per object
+        self.access_log = self.data_bucket(
             "AccessLogBucket",
             object_lock=True,
             # Append-only: no one, root included, deletes an access record inside its retention.
@@ -162,7 +162,7 @@ class Storage(Construct):
         ):
             output(self, name, table.table_name)
 
-    def _bucket(
+    def data_bucket(
         self,
         construct_id: str,
         *,
@@ -170,6 +170,8 @@ class Storage(Construct):
         lock_retention: s3.ObjectLockRetention | None = None,
         lifecycle_rules: list[s3.LifecycleRule] | None = None,
     ) -> s3.Bucket:
+        """A bucket for ALPR data: the data key, TLS only, versioned, access-logged, retained,
+        with the fixed logical id `construct_id`. Other constructs add theirs through this."""
         bucket = s3.Bucket(
             self,
             construct_id,
