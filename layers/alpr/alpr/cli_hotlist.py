@@ -45,7 +45,7 @@ def check_file(path: Path, source: str | None) -> int:
 
         try:
             parsed = parse_hotlist_file(
-                lines(), now=datetime.now(UTC), refused=DEFAULT_REFUSED, source=source
+                lines(), now=datetime.now(UTC), refused=DEFAULT_REFUSED, source=source, keep=lambda _: None
             )
         except HotlistFileRejected as rejected:
             progress.stop()
@@ -54,10 +54,10 @@ def check_file(path: Path, source: str | None) -> int:
                 console.print(f"  {error}")
             raise typer.Exit(1) from None
     console.print(
-        f"{path.name}: {len(parsed.entries)} entries of {parsed.source}, extracted {parsed.refreshed_at:%Y-%m-%d %H:%M}Z"
+        f"{path.name}: {parsed.imported} entries of {parsed.source}, extracted {parsed.refreshed_at:%Y-%m-%d %H:%M}Z"
         f"; refused {parsed.refused or 'none'}; expired {parsed.expired}"
     )
-    return len(parsed.entries)
+    return parsed.imported
 
 
 def upload(path: Path, source: str, bucket: str, endpoint_url: str | None) -> str:

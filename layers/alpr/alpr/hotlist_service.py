@@ -42,7 +42,7 @@ from alpr.domain.hotlist import (
     remove_local_entry,
 )
 from alpr.domain.ids import new_ulid
-from alpr.domain.matching import CompiledList, CurrentLists, Matcher, Refresh, build_snapshot
+from alpr.domain.matching import CompiledList, CurrentLists, Matcher, Refresh, SnapshotBuilder
 from alpr.domain.reads import search_by_plate
 from alpr.domain.retention import is_expired
 from alpr.models import Caller, PlateQuery, Read, ReadResult, iso_utc
@@ -195,16 +195,19 @@ def import_lines(lines: Iterable[str], *, source: str | None = None) -> ImportRe
     """Import one extract: parsed whole (or HotlistFileRejected), stored as a new version, flipped in."""
     config = hotlist_settings()
     clock = service.clock()
-    parsed = parse_hotlist_file(lines, now=clock.now(), refused=config.refused, source=source)
+    builder = SnapshotBuilder()  # compiled as the lines stream in
+    parsed = parse_hotlist_file(
+        lines, now=clock.now(), refused=config.refused, source=source, keep=builder.add
+    )
     version_id = new_ulid(clock)
     version = ListVersion(
         source=parsed.source,
         version=version_id,
         refreshed_at=parsed.refreshed_at,
         imported_at=clock.now(),
-        entries=len(parsed.entries),
+        entries=parsed.imported,
     )
-    snapshot = build_snapshot(version, parsed.entries)
+    snapshot = builder.build(version)
     report = import_list(hotlist_store(), parsed, snapshot=snapshot, version=version_id, clock=clock)
     metrics.add_metric(name="HotlistEntriesImported", unit=MetricUnit.Count, value=report.imported)
     return report

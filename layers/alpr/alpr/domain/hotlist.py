@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -168,7 +168,8 @@ class ParsedList(BaseModel):
     source: str
     refreshed_at: UtcDatetime
     lines: int
-    entries: list[HotlistEntry]
+    imported: int
+    entries: list[HotlistEntry] = Field(description="the entries, unless they were handed to `keep`")
     refused: dict[str, int]
     expired: int
 
@@ -252,16 +253,19 @@ def parse_hotlist_file(
     now: datetime,
     refused: frozenset[str] = DEFAULT_REFUSED,
     source: str | None = None,
+    keep: Callable[[HotlistEntry], None] | None = None,
 ) -> ParsedList:
     """Every entry of an extract, or HotlistFileRejected listing each bad line (nothing is kept).
 
     Entries of a refused category and entries already expired are left out and counted.
-    `source`, when given, must be the one the file names.
+    `source`, when given, must be the one the file names. With `keep`, each entry is handed to it
+    as it is read instead of being collected (a national extract is compiled as it streams in;
+    whatever `keep` built is discarded if the file is rejected).
     """
     errors: list[str] = []
     entries: list[HotlistEntry] = []
     refused_counts: Counter[str] = Counter()
-    expired = 0
+    expired = imported = 0
     header: tuple[str, datetime] | None = None
     columns: list[str] | None = None
     seen: dict[str, int] = {}
@@ -299,7 +303,11 @@ def parse_hotlist_file(
         elif entry.expired(now):
             expired += 1
         else:
-            entries.append(entry)
+            imported += 1
+            if keep is None:
+                entries.append(entry)
+            else:
+                keep(entry)
     if header is None or (columns is None and not errors):
         errors.append("the file is empty or has no column line")
     if errors:
@@ -309,6 +317,7 @@ def parse_hotlist_file(
         source=header[0],
         refreshed_at=header[1],
         lines=number,
+        imported=imported,
         entries=entries,
         refused=dict(refused_counts),
         expired=expired,
@@ -370,7 +379,7 @@ def import_list(
         version=version,
         refreshed_at=parsed.refreshed_at,
         imported_at=clock.now(),
-        entries=len(parsed.entries) - wildcards,
+        entries=parsed.imported - wildcards,
         wildcards=wildcards,
         snapshot_key=key,
     )
@@ -382,7 +391,7 @@ def import_list(
         previous_version=previous.version if previous else None,
         refreshed_at=parsed.refreshed_at,
         lines=parsed.lines,
-        imported=len(parsed.entries),
+        imported=parsed.imported,
         refused=parsed.refused,
         expired=parsed.expired,
     )

@@ -118,44 +118,50 @@ def _entry(source: str, record: str) -> HotlistEntry:
     return HotlistEntry(source=source, **values)
 
 
+class SnapshotBuilder:
+    """Collects entries as compact records (a national extract never lives as two million models)."""
+
+    def __init__(self) -> None:
+        self.plain: list[tuple[int, bytes]] = []
+        self.patterns: list[str] = []
+
+    def add(self, entry: HotlistEntry | Mapping[str, Any]) -> None:
+        fields = entry.__dict__ if isinstance(entry, HotlistEntry) else entry
+        text = fields["plate"]
+        if ONE in text or ANY in text:
+            self.patterns.append(_record(fields))
+        else:
+            self.plain.append((plate_key(text.translate(OCR_FOLD)), _record(fields).encode()))
+
+    def build(self, version: ListVersion) -> bytes:
+        """The snapshot: header, sorted keys, block offsets, compressed record blocks, wildcards."""
+        plain = sorted(self.plain, key=itemgetter(0))
+        keys = array("Q", (k for k, _ in plain))
+        # Records in compressed blocks: a hit decompresses one block; a miss touches none.
+        blocks = [
+            zlib.compress(b"\n".join(r for _, r in plain[start : start + BLOCK]), 6)
+            for start in range(0, len(plain), BLOCK)
+        ]
+        offsets = array("Q", [0])
+        for block in blocks:
+            offsets.append(offsets[-1] + len(block))
+        header = json.dumps(
+            {**version.model_dump(mode="json"), "entries": len(plain), "wildcards": len(self.patterns)}
+        ).encode()
+        wild = "\n".join(self.patterns).encode()
+        head = struct.pack("<IQQ", len(header), len(plain), len(wild))
+        return b"".join([MAGIC, head, header, keys.tobytes(), offsets.tobytes(), *blocks, wild])
+
+
 def build_snapshot(version: ListVersion, entries: Iterable[HotlistEntry | Mapping[str, Any]]) -> bytes:
     """The compiled form of one list version (what the import stores and every matcher loads).
 
     Entries may also be given as mappings of HotlistEntry's fields (a bulk import skips the models).
     """
-    plain: list[tuple[int, bytes]] = []
-    patterns: list[str] = []
+    builder = SnapshotBuilder()
     for entry in entries:
-        fields = entry.__dict__ if isinstance(entry, HotlistEntry) else entry
-        text = fields["plate"]
-        if ONE in text or ANY in text:
-            patterns.append(_record(fields))
-        else:
-            plain.append((plate_key(text.translate(OCR_FOLD)), _record(fields).encode()))
-    plain.sort(key=itemgetter(0))
-    keys = array("Q", (k for k, _ in plain))
-    # Records in compressed blocks: a hit decompresses one block; a miss touches none.
-    blocks = [
-        zlib.compress(b"\n".join(r for _, r in plain[start : start + BLOCK]), 6)
-        for start in range(0, len(plain), BLOCK)
-    ]
-    offsets = array("Q", [0])
-    for block in blocks:
-        offsets.append(offsets[-1] + len(block))
-    header = json.dumps(
-        {**version.model_dump(mode="json"), "entries": len(plain), "wildcards": len(patterns)}
-    ).encode()
-    wild = "\n".join(patterns).encode()
-    parts = [
-        MAGIC,
-        struct.pack("<IQQ", len(header), len(plain), len(wild)),
-        header,
-        keys.tobytes(),
-        offsets.tobytes(),
-        *blocks,
-        wild,
-    ]
-    return b"".join(parts)
+        builder.add(entry)
+    return builder.build(version)
 
 
 def _same(segment: str, text: str, start: int) -> bool:
