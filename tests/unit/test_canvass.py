@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from alpr.domain import geohash
 from alpr.domain.canvass import (
-    MAX_CELLS_PER_DAY,
+    MAX_QUERIES,
     Circle,
     Polygon,
     plan_canvass,
@@ -84,8 +84,17 @@ def test_polygon_cover_holds_every_point_of_the_polygon(lat: float, lon: float) 
 def test_small_radius_uses_the_fine_index_and_large_the_coarse() -> None:
     small = plan_canvass(Circle(*CENTRE, 150), T0, T0 + timedelta(hours=2), LIMITS)
     large = plan_canvass(Circle(*CENTRE, 1500), T0, T0 + timedelta(hours=2), LIMITS)
-    assert small.precision == 7 and len(small.cells) <= MAX_CELLS_PER_DAY
+    assert small.precision == 7 and len(small.cells) * len(small.days) <= MAX_QUERIES
     assert large.precision == 6
+
+
+def test_a_long_window_uses_coarser_cells_to_bound_the_queries() -> None:
+    # Given a 1 km circle: fine cells for an evening, coarse ones for a week
+    evening = plan_canvass(Circle(*CENTRE, 1000), T0 - timedelta(hours=4), T0, LIMITS)
+    week = plan_canvass(Circle(*CENTRE, 1000), T0 - timedelta(days=7), T0, LIMITS)
+    assert evening.precision == 7
+    assert week.precision == 6
+    assert len(week.partitions) <= MAX_QUERIES
 
 
 def test_a_window_crossing_midnight_queries_both_days_newest_first() -> None:
