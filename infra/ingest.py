@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jsii
 from aws_cdk import Aws, Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -57,6 +58,24 @@ class Ingest(Construct):
             ),
         )
         fix_logical_id(self.queue, "IngestQueue")
+        # A message here is an upload recognition gave up on after MAX_RECEIVES tries: a read
+        # that will never be stored unless someone looks and redrives it within 14 days.
+        self.dead_letter_alarm = cloudwatch.Alarm(
+            self,
+            "DeadLetterAlarm",
+            alarm_description=(
+                "Uploads that recognize failed on wait in the ingest dead-letter queue. Read the "
+                "recognize logs for the cause, then redrive them to the ingest queue within 14 days."
+            ),
+            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(5), statistic="Maximum"
+            ),
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        fix_logical_id(self.dead_letter_alarm, "IngestDeadLetterAlarm")
         storage.uploads.add_event_notification(
             s3.EventType.OBJECT_CREATED,
             _QueueDestination(self.queue, storage.key),

@@ -142,6 +142,17 @@ def test_ingest_queue_is_encrypted_with_a_dead_letter_queue(synth: Synth) -> Non
     assert queue["VisibilityTimeout"] >= 6 * synth.props("RecognizeFunction")["Timeout"]
 
 
+def test_a_message_in_the_dead_letter_queue_raises_an_alarm(synth: Synth) -> None:
+    props = synth.props("IngestDeadLetterAlarm")
+    assert props["Namespace"] == "AWS/SQS"
+    assert props["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert props["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["IngestDeadLetterQueue", "QueueName"]}}
+    ]
+    assert props["Threshold"] == 1
+    assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
 def test_queues_refuse_plain_http_and_only_the_uploads_bucket_may_send(synth: Synth) -> None:
     policies = synth.of_type("AWS::SQS::QueuePolicy").values()
     for logical_id in ("IngestQueue", "IngestDeadLetterQueue"):
