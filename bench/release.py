@@ -140,7 +140,7 @@ def main() -> int:
             t1 = time.perf_counter()
             release_service.decide(release_service.token_of(mail.links["APPROVE"]), commander)
             while (status := release_service.get_request(filed.request_id).status) is not Status.FULFILLED:
-                if status is Status.FULFILMENT_FAILED:
+                if status is Status.FAILED:
                     raise SystemExit("fulfilment failed")
                 time.sleep(0.005)
             to_fulfilled.append((time.perf_counter() - t1) * 1000)

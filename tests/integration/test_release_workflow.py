@@ -280,6 +280,27 @@ def test_an_area_request_releases_the_reads_inside_the_circle_and_window_only(de
     assert view.manifest is not None and view.manifest.read_ids == inside
 
 
+def test_a_failed_fulfilment_is_recorded_and_nothing_is_released(deployed):
+    # Given a damaged item among the plate's reads (a read the bundle could not describe)
+    plate = "5FAIL" + uuid.uuid4().hex[:3].upper()
+    boto3.client("dynamodb", region_name=REGION).put_item(
+        TableName=service.settings().tables.reads,
+        Item={
+            "read_id": {"S": "01JDBAD0000000000000000000"},
+            "plate": {"S": plate},
+            "captured_key": {"S": "2026-11-10T08:00:00.000Z#01JDBAD0000000000000000000"},
+        },
+    )
+    filed = file(form(scope={**form()["scope"], "plates": [plate]}))
+    # When the commander approves
+    release_service.decide(links_in(wait_for_mail("commander@", filed.request_id)[0])["APPROVE"], COMMANDER)
+    # Then the request says the workflow failed, and why; the execution fails; nothing is released
+    view = wait_for_status(filed.request_id, Status.FAILED)
+    assert "ValidationError" in view.history[-1].note
+    assert execution_status(release_service.store().get(filed.request_id).execution_arn) == "FAILED"
+    assert view.manifest is None and release_service.bucket().list(f"bundles/{filed.request_id}/") == []
+
+
 def test_deny_path_records_the_reason_and_tells_the_requester(deployed):
     filed = file(form())
     links = links_in(wait_for_mail("commander@", filed.request_id)[0])

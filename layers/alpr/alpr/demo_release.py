@@ -90,7 +90,9 @@ def show_release(console: Console, stack: LocalStack, plate: str = "7ABC123") ->
     decided = decide(commander, mail.links["APPROVE"])
     console.print(f"… and confirms → {decided['status']} by {decided['decision']['by']}")
 
-    done = _status(records, request_id, "fulfilled", "fulfilment_failed")
+    done = _status(records, request_id, "fulfilled", "failed")
+    if done["status"] == "failed":
+        raise SystemExit(f"release demo: the workflow failed: {done['history'][-1]['note']}")
     console.print(history_table(done))
     told = _mail(stack, "areyes@", request_id)
     url = next(line for line in told.text.splitlines() if line.startswith("http"))

@@ -72,7 +72,7 @@ class Status(StrEnum):
     DENIED = "denied"
     NO_DECISION = "no_decision"
     FULFILLED = "fulfilled"
-    FULFILMENT_FAILED = "fulfilment_failed"
+    FAILED = "failed"  # a workflow step failed; the note says which and why
 
 
 AWAITING = frozenset({Status.AWAITING_COMMANDER, Status.AWAITING_DESIGNEE})

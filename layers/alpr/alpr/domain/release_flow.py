@@ -188,7 +188,7 @@ def record_fulfilment(
 
 def record_failure(store: ReleaseStore, clock: Clock, request_id: str, error: str) -> ReleaseRequest:
     request = load(store, request_id)
-    request.change(Status.FULFILMENT_FAILED, clock.now(), WORKFLOW, note=error[:500])
+    request.change(Status.FAILED, clock.now(), WORKFLOW, note=error[:500])
     return store.save(request)
 
 

@@ -105,7 +105,7 @@ def requester_email(request: ReleaseRequest, bundle_url: str | None = None) -> E
             Status.ROUTED_TO_RECORDS: "was sent to the department's records-release process; no ALPR data is released by this process",
             Status.DENIED: "was denied by the commander",
             Status.NO_DECISION: "was closed without a decision in the time allowed",
-            Status.FULFILMENT_FAILED: "was approved but could not be fulfilled; the department will contact you",
+            Status.FAILED: "could not be completed; the department will contact you",
         }.get(status, f"is {status.value}")
         body = [f"Your request {request.request_id} {why}."]
         if request.decision is not None and request.decision.reason:
