@@ -274,3 +274,11 @@ def test_an_undone_decision_puts_the_request_back_as_it_was():
     back = release_flow.undo_decision(store, clock, opened.request.request_id, "task timed out")
     assert back.status is Status.AWAITING_COMMANDER and back.decision is None and not back.links.used
     assert "task timed out" in back.history[-1].note
+
+
+def test_a_scope_larger_than_one_bundle_is_refused_not_cut_short():
+    from alpr.domain.release_bundle import MAX_BUNDLE_READS, check_bundle_size
+
+    check_bundle_size(MAX_BUNDLE_READS)
+    with pytest.raises(InvalidRequest, match="narrower"):
+        check_bundle_size(MAX_BUNDLE_READS + 1)

@@ -38,7 +38,7 @@ from alpr.domain.release import (
     StaleRequest,
     Status,
 )
-from alpr.domain.release_bundle import build_bundle, in_scope
+from alpr.domain.release_bundle import build_bundle, check_bundle_size, in_scope
 from alpr.domain.release_mail import Email, decision_email, requester_email
 from alpr.models import Caller, iso_utc
 from alpr.names import RELEASE_BUNDLES_PREFIX, RELEASE_LETTERS_PREFIX, Env
@@ -341,6 +341,7 @@ def fulfil(request_id: str, access_log: AccessLog) -> dict[str, Any]:
         for r in candidates.candidates(request.form.scope)
         if in_scope(r, request.form.scope, now)
     }
+    check_bundle_size(len(reads))
     images: dict[str, bytes] = {}
     for read in reads.values():
         data = release_aws.image_bytes(aws.s3, read.image_bucket, read.image_key)

@@ -11,12 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from alpr.domain import geohash
+from alpr.domain.errors import InvalidRequest
 from alpr.domain.plates import normalize_plate
 from alpr.domain.release import DataScope, ManifestEntry, ReleaseRequest
 from alpr.domain.retention import is_expired
 from alpr.models import Read, iso_utc
 
 MANIFEST = "manifest.json"
+# One bundle is built in one Lambda invocation (memory, 120 s): a scope beyond this is
+# refused with a message to narrow it, never cut short silently.
+MAX_BUNDLE_READS = 2000
 CSV_COLUMNS = (
     "read_id",
     "plate",
@@ -40,6 +44,15 @@ def in_scope(read: Read, scope: DataScope, now: datetime) -> bool:
         return True
     area = scope.area
     return area is not None and geohash.distance_m(area.lat, area.lon, read.lat, read.lon) <= area.radius_m
+
+
+def check_bundle_size(count: int) -> None:
+    """InvalidRequest when the scope holds more reads than one bundle carries."""
+    if count > MAX_BUNDLE_READS:
+        raise InvalidRequest(
+            f"the scope holds {count} reads, more than one bundle carries ({MAX_BUNDLE_READS}): "
+            "file narrower requests (fewer plates, a smaller area or window)"
+        )
 
 
 def image_path(read: Read) -> str:
