@@ -144,6 +144,15 @@ def test_pattern_with_three_known_in_a_row_reads_the_trigram_index_not_the_dicti
     assert store.dictionary_items_read == len(store.plates)
 
 
+def test_pattern_does_not_disclose_a_plate_last_seen_before_the_retention_horizon() -> None:
+    # Given a plate whose only read is past retention (the dictionary keeps the plate)
+    store = store_of(a_read("7ABC123", NOW - timedelta(days=400)), a_read("7ABD123", NOW - timedelta(days=3)))
+    # When searching since forever
+    page = find(store, "7AB?123")
+    # Then only the plate seen within retention is named
+    assert page.plates == ["7ABD123"]
+
+
 def test_pattern_matching_too_many_plates_is_refused() -> None:
     store = store_of(
         *(a_read(f"9QQ{n:04d}", NOW - timedelta(hours=1)) for n in range(MAX_PATTERN_PLATES + 1))

@@ -37,7 +37,14 @@ def find_pattern(
     """Reads of the plates a partial plate matches."""
     del caller  # any authenticated user; the access gate decides before the route runs
     return search_pattern(
-        service.read_store(), pattern, start, end, limit=limit, token=token, clock=service.clock()
+        service.read_store(),
+        pattern,
+        start,
+        end,
+        limit=limit,
+        token=token,
+        clock=service.clock(),
+        retention=settings().retention,
     )
 
 

@@ -28,8 +28,9 @@ from alpr.domain.reads import PageKey
 from alpr.domain.retention import is_expired
 from alpr.models import READ_DISCLAIMER, Read, ReadPage, ReadResult, UtcDatetime, iso_utc
 from alpr.names import PLATE, READS_BY_PLATE_INDEX, READS_TIME_KEY
-from alpr.settings import SearchLimits
+from alpr.settings import Retention, SearchLimits
 
+DEFAULT_RETENTION = Retention()
 MAX_PATTERN_PLATES = 200  # a pattern matching more plates than this is too broad to be a lead
 
 
@@ -229,10 +230,16 @@ def search_pattern(
     limit: int,
     token: str | None,
     clock: Clock,
+    retention: Retention = DEFAULT_RETENTION,
 ) -> PatternPage:
-    """Reads of every plate the pattern matches, from the dictionary then `by_plate`; never a scan of Reads."""
+    """Reads of every plate the pattern matches, from the dictionary then `by_plate`; never a scan of Reads.
+
+    A plate last seen before the retention horizon is not listed, so its existence is not
+    disclosed after its reads are due for deletion (the dictionary itself keeps no TTL).
+    """
     _window(start, end)
-    plates = matching_plates(store, pattern, start, end)
+    horizon = clock.now() - timedelta(days=retention.days)
+    plates = matching_plates(store, pattern, max(start, horizon), end)
     # The window is not part of it: a default 'to' moves with the clock between pages.
     fingerprint = search_fingerprint({"pattern": pattern.text, "eq": pattern.equivalents})
     partitions = [Partition(READS_BY_PLATE_INDEX, PLATE, plate) for plate in plates]
