@@ -159,6 +159,11 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         s3=None,
         dynamodb=None,
     )
+    # Start from no ALPR settings: an e2e stack earlier in the session leaves its functions'
+    # environment (every table of the template) in os.environ.
+    for name in Env:
+        if name.value.startswith("ALPR_"):
+            monkeypatch.delenv(name.value, raising=False)
     for key, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
