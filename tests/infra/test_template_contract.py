@@ -47,3 +47,13 @@ def test_acknowledgments_travel_in_the_template_metadata(synth: Synth) -> None:
     rules = synth.resources["ServerAccessLogsBucket"]["Metadata"]["cdk_nag"]["rules_to_suppress"]
     assert [r["id"] for r in rules] == ["AwsSolutions-S1"]
     assert rules[0]["reason"]
+
+
+def test_cfn_lint_finds_no_errors(synth: Synth) -> None:
+    # cfn-lint checks properties against the CloudFormation resource specification, which
+    # Template assertions and cdk-nag do not. W3005 (a DependsOn CDK adds beside a GetAtt) is benign.
+    from cfnlint.api import lint_file
+
+    matches = lint_file(synth.outdir / f"{STACK_NAME}.template.json")
+    findings = [f"{m.rule.id} {m.message}" for m in matches if m.rule.id != "W3005"]
+    assert not findings, findings
