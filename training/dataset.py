@@ -90,7 +90,11 @@ def augment(img: np.ndarray, rng: np.random.Generator, strength: float = 1.0) ->
 
 def number_row(plate: np.ndarray, label: str) -> Candidate | None:
     """The row holding the plate number: the tallest row whose glyph count fits the label."""
-    rows = [c for c in find_candidates(plate, max_candidates=8) if abs(c.n_chars - len(label)) <= 2]
+    rows = [
+        c
+        for c in find_candidates(plate, max_candidates=8)
+        if not c.whole_plate and abs(c.n_chars - len(label)) <= 2
+    ]
     return max(rows, key=lambda c: c.char_height) if rows else None
 
 

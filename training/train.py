@@ -1,6 +1,6 @@
 """Train the plate recognizer and export it to layers/models/plate-crnn (`make train`).
 
-    .venv/bin/python -m training.train [--epochs N] [--synthetic N] [--threads 1]
+    .venv/bin/python training/train.py [--epochs N] [--synthetic N] [--threads 1]
 
 Data: rendered plates (alpr.synth), the training split of openalpr-us-crops
 (training/splits/us-crops-train.txt) and openalpr-br-crops; never openalpr-us-dev, never the
@@ -15,11 +15,15 @@ import hashlib
 import json
 import pathlib
 import random
+import sys
 import time
 
 import numpy as np
 import torch
 from torch import nn
+
+if __package__ in (None, ""):  # run as `python training/train.py`: make the repo root importable
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from alpr.recognition.decoder import ALPHABET
 from training.dataset import HEIGHT, MARGIN, WIDTH, Sample, real_crops, split, synthetic
@@ -81,8 +85,8 @@ def greedy(logits: torch.Tensor) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--epochs", type=int, default=16)
-    parser.add_argument("--synthetic", type=int, default=12000)
+    parser.add_argument("--epochs", type=int, default=7)
+    parser.add_argument("--synthetic", type=int, default=10000)
     parser.add_argument("--us-copies", type=int, default=8)
     parser.add_argument("--br-copies", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
@@ -132,7 +136,7 @@ def main() -> None:
             if step < steps - 1:
                 sched.step()
             step += 1
-            total += float(loss)
+            total += float(loss.detach())
         model.eval()
         with torch.no_grad():
             pred = greedy(model(torch.from_numpy(x_all[val_idx].astype(np.float32))))
@@ -142,11 +146,17 @@ def main() -> None:
             f"({time.time() - t0:.0f} s)",
             flush=True,
         )
-    export(model, counts, params, args, time.time() - t0)
+        # Export after every epoch, so an interrupted run still leaves a usable model.
+        export(model, counts, params, args, time.time() - t0, epoch + 1)
 
 
 def export(
-    model: nn.Module, counts: dict[str, int], params: int, args: argparse.Namespace, seconds: float
+    model: nn.Module,
+    counts: dict[str, int],
+    params: int,
+    args: argparse.Namespace,
+    seconds: float,
+    epochs: int,
 ) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     model.eval()
@@ -190,7 +200,7 @@ def export(
             "br-crops": "openalpr/train-detector br (AGPL-3.0)",
             "never_used": "openalpr-us-dev (end-to-end evaluation set) and training/splits/us-crops-test.txt",
         },
-        "training": {"epochs": args.epochs, "seed": SEED, "threads": args.threads, "seconds": round(seconds)},
+        "training": {"epochs": epochs, "seed": SEED, "threads": args.threads, "seconds": round(seconds)},
     }
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"exported {path} ({path.stat().st_size} bytes) sha256 {digest}", flush=True)

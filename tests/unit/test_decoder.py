@@ -58,7 +58,7 @@ def test_candidates_are_ordered_best_first_and_unique() -> None:
     options = decode(_probs(steps), n_candidates=4)
     texts = [o.text for o in options]
     assert len(texts) == len(set(texts))
-    scores = [o.confidence * plate_prior(o.text) for o in options]
+    scores = [o.confidence * length_prior(len(o.text)) for o in options]
     assert scores == sorted(scores, reverse=True)
     assert {"8BXY2Z", "88XY2Z", "8BXY22"} <= set(texts)
 

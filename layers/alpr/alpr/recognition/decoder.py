@@ -93,7 +93,7 @@ def decode(probs: np.ndarray, *, n_candidates: int = 5, max_alternatives: int = 
 
     ``probs`` has shape (T, N_CLASSES) and rows summing to 1. Candidates are the highest
     probability combinations of each character's best alternatives (k-best over the slots),
-    re-ranked with the plate prior (length, mix of letters and digits).
+    re-ranked with the length prior.
     """
     if probs.ndim != 2 or probs.shape[1] != N_CLASSES:
         raise ValueError(f"expected (T, {N_CLASSES}) probabilities, got {probs.shape}")
@@ -128,7 +128,9 @@ def decode(probs: np.ndarray, *, n_candidates: int = 5, max_alternatives: int = 
                     seen.add(nxt)
                     score = -neg - logs[i][choice[i]][1] + logs[i][choice[i] + 1][1]
                     heapq.heappush(heap, (-score, nxt))
-    results.sort(key=lambda r: -r.confidence * plate_prior(r.text))
+    # Within one crop the model's own probabilities decide (with the length prior); the letter and
+    # digit mix only helps to choose between crops (see plate_prior).
+    results.sort(key=lambda r: -r.confidence * length_prior(len(r.text)))
     return results[:n_candidates]
 
 

@@ -8,6 +8,7 @@ candidate. The recognizer, not this module, decides which candidate is a plate.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import cv2
@@ -23,16 +24,15 @@ class Candidate:
     angle_deg: float
     n_chars: int
     score: float
+    whole_plate: bool = False  # guessed from a plate-shaped blob, not from a row of glyphs
 
 
-def _components(binary: np.ndarray, min_h: int, max_h: int) -> np.ndarray:
+def _components(stats: np.ndarray, min_h: int, max_h: int) -> np.ndarray:
     """Character-shaped connected components as rows (x, y, w, h, area).
 
     Blobs up to 2.6 times wider than tall are kept: two or three glyphs that touch (bold type,
     blur) form one such blob, and dropping it would cut the plate number short.
     """
-    _, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    stats = stats[1:]
     _x, _y, w, h, area = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3], stats[:, 4]
     aspect = w / np.maximum(h, 1)
     fill = area / np.maximum(w * h, 1)
@@ -57,21 +57,23 @@ def _group(comps: np.ndarray) -> list[np.ndarray]:
 
     order = np.argsort(comps[:, 0])
     c = comps[order].astype(np.float64)
-    cx = c[:, 0] + c[:, 2] / 2
-    cy = c[:, 1] + c[:, 3] / 2
-    h = c[:, 3]
+    # Plain Python floats: this double loop is the hot path, and numpy scalars are slow here.
+    xs, ys, ws, hs = (c[:, k].tolist() for k in range(4))
     for i in range(n):
-        right = c[i, 0] + c[i, 2]
+        hi, wi = hs[i], ws[i]
+        right = xs[i] + wi
+        cyi = ys[i] + hi / 2
+        cxi = xs[i] + wi / 2
         for j in range(i + 1, n):
-            gap = c[j, 0] - right
-            if gap > 1.1 * h[i]:
+            gap = xs[j] - right
+            if gap > 1.1 * hi:
                 break
-            ratio = h[j] / h[i]
-            if not 0.75 <= ratio <= 1.33:
+            hj = hs[j]
+            if not 0.75 * hi <= hj <= 1.33 * hi:
                 continue
-            if abs(cy[j] - cy[i]) > 0.35 * max(h[i], h[j]):
+            if abs(ys[j] + hj / 2 - cyi) > 0.35 * max(hi, hj):
                 continue
-            if gap < -0.3 * min(c[i, 2], c[j, 2]) and abs(cx[j] - cx[i]) < 0.3 * h[i]:
+            if gap < -0.3 * min(wi, ws[j]) and abs(xs[j] + ws[j] / 2 - cxi) < 0.3 * hi:
                 continue  # nested blobs (a hole inside a glyph), not a neighbour
             ri, rj = find(i), find(j)
             if ri != rj:
@@ -103,11 +105,18 @@ def find_candidates(image: np.ndarray, *, max_candidates: int = 8) -> list[Candi
     min_h = max(8, height // 120)
     max_h = max(min_h + 1, int(height * 0.8))  # a tight plate crop is mostly glyph
     found: list[Candidate] = []
+    plates: list[Candidate] = []
+    ink = None
     for block in (15, 31):
         for invert in (True, False):
             mode = cv2.THRESH_BINARY_INV if invert else cv2.THRESH_BINARY
             binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, mode, block, 9)
-            comps = _components(binary, min_h, max_h)
+            if ink is None:
+                ink = binary  # dark marks on light ground, block 15
+            stats = cv2.connectedComponentsWithStats(binary, connectivity=8)[2][1:]
+            if not invert and block == 31:
+                plates.extend(_glyph_band(c, ink) for c in _plate_blobs(stats, min_h, height))
+            comps = _components(stats, min_h, max_h)
             for group in _group(comps):
                 if len(group) < 3:
                     continue
@@ -126,7 +135,64 @@ def find_candidates(image: np.ndarray, *, max_candidates: int = 8) -> list[Candi
             kept.append(cand)
         if len(kept) >= max_candidates:
             break
-    return kept
+    # Plate-shaped light blobs whose number row was not found as a row (glyphs fused to a frame).
+    plates.sort(key=lambda c: -c.score)
+    extra = [p for p in plates if all(_iou(p.box, k.box) < 0.3 for k in kept)]
+    return kept + extra[: max(2, max_candidates // 2)]
+
+
+def _plate_blobs(stats: np.ndarray, min_h: int, image_h: int) -> list[Candidate]:
+    """Light regions shaped like a plate's background (about 2:1, solid but for the glyphs);
+    the number row is taken to be their middle band."""
+    w, h, area = stats[:, 2], stats[:, 3], stats[:, 4]
+    aspect = w / np.maximum(h, 1)
+    fill = area / np.maximum(w * h, 1)
+    keep = (
+        (h >= 2 * min_h)
+        & (h <= image_h // 2)
+        & (aspect >= 1.4)
+        & (aspect <= 3.2)
+        & (fill >= 0.35)
+        & (fill <= 0.9)
+    )
+    out = []
+    for x, y, bw, bh, _ in stats[keep]:
+        row = (int(x + 0.04 * bw), int(y + 0.22 * bh), int(0.92 * bw), int(0.6 * bh))
+        out.append(
+            Candidate(row, 0.5 * float(bh), 0.0, 7, 0.3 * (1 - aspect_score(bw / bh)), whole_plate=True)
+        )
+    return out
+
+
+def _glyph_band(cand: Candidate, ink: np.ndarray) -> Candidate:
+    """Narrow a plate blob's middle band to the rows that carry the most ink (the number)."""
+    x, y, w, h = cand.box
+    plate_h = cand.char_height * 2  # the blob: the band is its 22 %..82 % rows
+    top = max(0, int(y - 0.22 * plate_h))
+    bottom = min(ink.shape[0], int(y + h + 0.18 * plate_h))
+    region = ink[top:bottom, x : x + w]
+    if region.size == 0:
+        return cand
+    profile = region.mean(axis=1)
+    # The number is the tallest run of inked rows; a state name or slogan is a shorter one.
+    strong = profile > 0.5 * float(np.percentile(profile, 90))
+    best_start, best_len, start = 0, 0, None
+    for i, flag in enumerate([*strong.tolist(), False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            if i - start > best_len:
+                best_start, best_len = start, i - start
+            start = None
+    if best_len < 0.25 * plate_h:
+        return cand
+    box = (x, top + best_start, w, best_len)
+    return dataclasses.replace(cand, box=box, char_height=float(best_len))
+
+
+def aspect_score(aspect: float) -> float:
+    """0 for a US plate's 2:1, growing towards 1 as the shape departs from it."""
+    return min(1.0, abs(aspect - 2.0) / 1.2)
 
 
 def _merged_neighbours(cands: list[Candidate]) -> list[Candidate]:
@@ -165,21 +231,24 @@ def _candidate(group: np.ndarray) -> Candidate | None:
     x1 = (group[:, 0] + group[:, 2]).max()
     y1 = (group[:, 1] + group[:, 3]).max()
     heights = group[:, 3]
-    med_h = float(np.median(heights))
+    med_h = float(np.sort(heights)[len(heights) // 2])
     width = x1 - x0
     if width < 1.5 * med_h or width > 9 * med_h:
         return None
     cx = group[:, 0] + group[:, 2] / 2
     cy = group[:, 1] + group[:, 3] / 2
-    slope = float(np.polyfit(cx, cy, 1)[0]) if len(group) >= 2 and np.ptp(cx) > 0 else 0.0
+    # Least-squares line through the glyph centres, in closed form.
+    dx = cx - cx.mean()
+    var = float((dx * dx).sum())
+    slope = float((dx * (cy - cy.mean())).sum()) / var if var > 0 else 0.0
     angle = float(np.degrees(np.arctan(slope)))
     if abs(angle) > 25:
         return None
     # A wide blob is several touching glyphs: count it as such.
-    n = int(sum(max(1, round(w / (0.62 * med_h))) for w in group[:, 2]))
+    n = int(sum(max(1, round(w / (0.62 * med_h))) for w in group[:, 2].tolist()))
     count_score = 1.0 if 5 <= n <= 8 else (0.7 if n in (4, 9) else 0.4)
-    height_cv = float(np.std(heights) / max(med_h, 1))
-    residual = float(np.std(cy - (np.polyval(np.polyfit(cx, cy, 1), cx) if n >= 2 else cy))) / max(med_h, 1)
+    height_cv = float(heights.std() / max(med_h, 1))
+    residual = float((cy - cy.mean() - slope * dx).std()) / max(med_h, 1)
     score = count_score * max(0.0, 1 - 2 * height_cv) * max(0.0, 1 - 3 * residual)
     return Candidate((int(x0), int(y0), int(width), int(y1 - y0)), med_h, angle, n, score)
 

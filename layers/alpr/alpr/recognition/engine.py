@@ -125,7 +125,7 @@ class _TextReader:
         self.height = int(self.manifest["input"]["height"])
         self.version = str(self.manifest["version"])
 
-    def read(self, strips: list[np.ndarray], max_width: int = 480) -> list[str]:
+    def read(self, strips: list[np.ndarray], max_width: int = 320) -> list[str]:
         strips = [s for s in strips if s.size and s.shape[0] >= 6 and s.shape[1] >= 12]
         if not strips:
             return []
@@ -227,9 +227,13 @@ class Engine:
     def _state(self, image: np.ndarray, cand: Candidate) -> str | None:
         if self._text_reader is None:
             return None
-        found = [match_state(t) for t in self._text_reader.read(_word_strips(image, cand))]
-        scored = [f for f in found if f is not None]
-        return max(scored, key=lambda f: f[1])[0] if scored else None
+        # Most plates print the state above the number; read below only when above says nothing.
+        above, below = _word_strips(image, cand)
+        for strip in (above, below):
+            found = [match_state(t) for t in self._text_reader.read([strip])]
+            if found and found[0] is not None:
+                return found[0][0]
+        return None
 
     def read(self, image: np.ndarray) -> list[PlateReading]:
         """Plates in a BGR image, best first; [] when none is legible."""
