@@ -49,9 +49,11 @@ def _session(path: pathlib.Path, threads: int) -> ort.InferenceSession:
 class _Recognizer:
     """An ONNX line recognizer whose output is mapped onto BLANK + ALPHABET."""
 
-    def __init__(self, model_dir: pathlib.Path, threads: int) -> None:
+    def __init__(
+        self, model_dir: pathlib.Path, threads: int, session: ort.InferenceSession | None = None
+    ) -> None:
         self.manifest = json.loads((model_dir / "manifest.json").read_text())
-        self.session = _session(model_dir / self.manifest["file"], threads)
+        self.session = session or _session(model_dir / self.manifest["file"], threads)
         self.input_name = self.session.get_inputs()[0].name
         spec = self.manifest["input"]
         self.height = int(spec["height"])
@@ -117,9 +119,11 @@ class _TextReader:
     """A general text-line recognizer (PP-OCR rec) returning free text, for the words around a
     plate's number."""
 
-    def __init__(self, model_dir: pathlib.Path, threads: int) -> None:
+    def __init__(
+        self, model_dir: pathlib.Path, threads: int, session: ort.InferenceSession | None = None
+    ) -> None:
         self.manifest = json.loads((model_dir / "manifest.json").read_text())
-        self.session = _session(model_dir / self.manifest["file"], threads)
+        self.session = session or _session(model_dir / self.manifest["file"], threads)
         self.input_name = self.session.get_inputs()[0].name
         self.chars = ["", *self.session.get_modelmeta().custom_metadata_map["character"].split("\n"), " "]
         self.height = int(self.manifest["input"]["height"])
@@ -201,28 +205,68 @@ class Engine:
     """Finds and reads plates. Create once per process (the ONNX sessions load here)."""
 
     def __init__(
-        self, recognizer: _Recognizer, text_reader: _TextReader | None, max_candidates: int = 10
+        self,
+        recognizer: _Recognizer,
+        text_reader: _TextReader | None,
+        second_opinion: _Recognizer | None = None,
+        max_candidates: int = 10,
     ) -> None:
         self._recognizer = recognizer
         self._text_reader = text_reader
+        self._second = second_opinion
         self._max_candidates = max_candidates
         words = f"+{text_reader.version}" if text_reader else ""
-        self.model_version = f"{recognizer.version}{words}+cc-rows-2"
+        self.model_version = f"{recognizer.version}{words}+cc-rows-3"
 
     @classmethod
     def load(cls, models_dir: pathlib.Path | None = None, threads: int = 1) -> Engine:
         """Load the best plate recognizer under models_dir (default: the repository's layers/models),
-        and the text reader for state names when it is there."""
+        and the general text recognizer when it is there: it reads state names and gives a second
+        opinion on low-confidence plates."""
         root = models_dir or DEFAULT_MODELS_DIR
-        reader = (
-            _TextReader(root / TEXT_READER, threads)
+        general = (
+            _Recognizer(root / TEXT_READER, threads)
             if (root / TEXT_READER / "manifest.json").is_file()
             else None
         )
+        reader = _TextReader(root / TEXT_READER, threads, general.session) if general else None
         for name in RECOGNIZERS:
             if (root / name / "manifest.json").is_file():
-                return cls(_Recognizer(root / name, threads), reader)
+                if general is not None and name == TEXT_READER:
+                    return cls(general, reader)
+                return cls(_Recognizer(root / name, threads), reader, general)
         raise FileNotFoundError(f"no recognizer model under {root} (looked for {', '.join(RECOGNIZERS)})")
+
+    def _second_opinion(self, image: np.ndarray, cand: Candidate, reading: PlateReading) -> PlateReading:
+        """Re-read a low-confidence plate with the general recognizer; keep whichever reading its
+        own model is surer of, and offer both models' alternatives as candidates."""
+        if self._second is None or not reading.low_confidence:
+            return reading
+        options = decoder.decode(self._second.probabilities([self._second.line_image(image, cand)])[0])
+        if not options or len(options[0].text) < decoder.MIN_PLATE_LEN:
+            return reading
+        merged: dict[str, float] = dict(reading.candidates)
+        for o in options:
+            merged[o.text] = max(merged.get(o.text, 0.0), round(o.confidence, 4))
+        candidates = tuple(sorted(merged.items(), key=lambda kv: -kv[1]))[:8]
+        best = options[0]
+        if best.confidence * decoder.length_prior(
+            len(best.text)
+        ) <= reading.confidence * decoder.length_prior(len(reading.text)):
+            return dataclasses.replace(
+                reading, candidates=(reading.candidates[0], *[c for c in candidates if c[0] != reading.text])
+            )
+        return dataclasses.replace(
+            reading,
+            text=best.text,
+            confidence=round(best.confidence, 4),
+            char_confidences=tuple(round(c, 4) for c in best.char_confidences),
+            low_confidence=best.confidence < LOW_CONFIDENCE or min(best.char_confidences) < 0.5,
+            candidates=(
+                (best.text, round(best.confidence, 4)),
+                *[c for c in candidates if c[0] != best.text],
+            ),
+        )
 
     def _state(self, image: np.ndarray, cand: Candidate) -> str | None:
         if self._text_reader is None:
@@ -292,9 +336,11 @@ class Engine:
                 continue
             if any(_overlaps(reading.box, o.box) for o in out):
                 continue
-            # The state is read for the best plates only: it costs a second recognizer pass.
-            state = self._state(work, cand) if len(out) < 2 else None
-            out.append(dataclasses.replace(reading, state=state))
+            # The state and a second opinion are for the best plates only: each costs another pass.
+            if len(out) < 2:
+                reading = self._second_opinion(work, cand, reading)
+                reading = dataclasses.replace(reading, state=self._state(work, cand))
+            out.append(reading)
         return out
 
 
