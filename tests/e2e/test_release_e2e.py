@@ -156,3 +156,26 @@ def test_a_request_with_an_unknown_field_is_rejected_and_nothing_is_filed(stack:
     with pytest.raises(ApiError) as invalid:
         records.call("POST", "/v1/release-requests", json={**SAMPLE, "agency_kind": "police"})
     assert invalid.value.status == 422
+
+
+def test_the_confirmation_pages_form_denies_with_a_reason(stack: LocalStack):
+    # Given a request awaiting the commander, and the DENY link from the email
+    records = AlprClient(stack.api_url, stack.token("records"))
+    request_id = file_request(records, SAMPLE)["request_id"]
+    deny = _mail(stack, "commander@", request_id).links["DENY"]
+    _status(records, request_id, "awaiting_commander")
+    commander = AlprClient(stack.api_url, stack.token("commander"))
+    page = confirmation_page(commander, deny)
+    assert "<textarea name='reason'" in page and "<form method='post'>" in page
+    # When the page's form is submitted as a browser sends it (form-encoded, to the same address)
+    response = commander.session.post(
+        deny.split("?", 1)[0],
+        data={"link": deny.split("link=", 1)[1], "reason": "Purpose too broad for the scope asked"},
+        headers=commander._headers(),
+        timeout=30,
+    )
+    # Then the request is denied with the reason, and the requester is told it
+    assert response.status_code == 200, response.text
+    denied = _status(records, request_id, "denied")
+    assert denied["decision"]["reason"] == "Purpose too broad for the scope asked"
+    assert "Purpose too broad" in _mail(stack, "areyes@", request_id).text
