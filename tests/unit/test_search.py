@@ -287,3 +287,18 @@ def test_read_detail_of_a_missing_or_expired_read_is_not_found() -> None:
     for read_id in (expired.read_id, "01NOSUCHREAD0000000000000"):
         with pytest.raises(NotFound):
             read_detail(store, Links(), read_id, CLOCK, LIMITS)
+
+
+def test_a_canvass_page_is_newest_first_across_cells() -> None:
+    # Given reads in two cells of the same day, interleaved in time
+    west = [
+        a_read(f"1WW{n:04d}", NOW - timedelta(minutes=10 * n + 5), *destination(*CENTRE, 270, 120.0))
+        for n in range(3)
+    ]
+    east = [
+        a_read(f"2EE{n:04d}", NOW - timedelta(minutes=10 * n), *destination(*CENTRE, 90, 120.0))
+        for n in range(3)
+    ]
+    page = canvass(store_of(*west, *east), Circle(*CENTRE, 200), NOW - timedelta(hours=1))
+    times = [r.captured_at for r in page.items]
+    assert len(times) == 6 and times == sorted(times, reverse=True)

@@ -86,7 +86,7 @@ class PatternPage(ReadPage):
 
 
 class CanvassPage(ReadPage):
-    """Reads inside an area and window; grouped by day (newest first), then cell, newest first."""
+    """Reads inside an area and window, each page newest first; pages go from the newest day back."""
 
     area: dict[str, Any]
     precision: int = Field(description="geohash precision of the index cells queried")
@@ -280,6 +280,7 @@ def search_canvass(
         clock.now(),
         keep=lambda read: area.contains(read.lat, read.lon),
     )
+    items.sort(key=lambda read: read.captured_key, reverse=True)  # a page spans cells of its days
     return CanvassPage(
         items=items,
         next=next_token,
