@@ -282,3 +282,17 @@ def test_a_scope_larger_than_one_bundle_is_refused_not_cut_short():
     check_bundle_size(MAX_BUNDLE_READS)
     with pytest.raises(InvalidRequest, match="narrower"):
         check_bundle_size(MAX_BUNDLE_READS + 1)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"agency_name": "Sheriff\r\nBcc: someone@example.com"},
+        {"case_number": "26-1\n"},
+        {"requester": {**SAMPLE["requester"], "name": "A\nB"}},
+    ],
+)
+def test_names_and_numbers_must_be_one_line(changes):
+    # They end up in email headers (the subject): a line break there would be header injection.
+    with pytest.raises(ValueError, match="one line"):
+        form(**changes)

@@ -178,14 +178,19 @@ def file_request(
     ):
         raise InvalidRequest(f"no request letter at {letter!r}: leave letter_key out to get an upload ticket")
     request = release_flow.file_request(store(), clock(), caller, form)
-    arn = workflow().start(
-        request.request_id,
-        {
-            "request_id": request.request_id,
-            "decision_timeout_seconds": release_settings().decision_seconds,
-            "links_base_url": links_base_url.rstrip("/"),
-        },
-    )
+    try:
+        arn = workflow().start(
+            request.request_id,
+            {
+                "request_id": request.request_id,
+                "decision_timeout_seconds": release_settings().decision_seconds,
+                "links_base_url": links_base_url.rstrip("/"),
+            },
+        )
+    except Exception as error:
+        # Kept on file either way: the request says why nothing happened next.
+        release_flow.record_failure(store(), clock(), request.request_id, f"workflow not started: {error}")
+        raise
     return ReleaseView.of(release_flow.note_execution(store(), request.request_id, arn))
 
 

@@ -84,6 +84,13 @@ Round = Literal["commander", "designee"]
 Decision = Literal["approve", "deny"]
 
 
+def single_line(value: str) -> str:
+    """A name, title or number as one line: control characters (a line break in an email header) refused."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("must be one line of text, without control characters")
+    return value.strip()
+
+
 class Requester(BaseModel):
     """The person at the other agency who asks, and how to reach them."""
 
@@ -93,6 +100,11 @@ class Requester(BaseModel):
     title: str = Field(default="", max_length=200)
     email: str = Field(default="", max_length=254)
     phone: str = Field(default="", max_length=40)
+
+    @field_validator("name", "title", "phone")
+    @classmethod
+    def one_line(cls, value: str) -> str:
+        return single_line(value)
 
     @field_validator("email")
     @classmethod
@@ -161,6 +173,11 @@ class RequestForm(BaseModel):
     case_number: str = Field(default="", max_length=64)
     scope: DataScope
     letter_key: str | None = Field(default=None, max_length=512, description="the uploaded request letter")
+
+    @field_validator("agency_name", "agency_ori", "case_number")
+    @classmethod
+    def one_line(cls, value: str | None) -> str | None:
+        return None if value is None else single_line(value)
 
 
 class StatusChange(BaseModel):
