@@ -203,3 +203,20 @@ def test_missing_or_expired_read_is_404(reads: Stack, context: FakeContext) -> N
     assert call(context, "GET", f"/v1/reads/{expired.read_id}")[0] == 404
     assert call(context, "GET", "/v1/reads/01ARZ3NDEKTSV4RRFFQ69G5FAV")[0] == 404
     assert call(context, "GET", "/v1/reads/not-a-read")[0] == 400
+
+
+def test_plate_search_by_state_keeps_that_state_and_unknown_states(
+    reads: Stack, context: FakeContext
+) -> None:
+    # Given reads of one plate read as CA, as NV and with no state
+    ca, nv, unknown = (
+        a_read("7ABC123", NOW - timedelta(hours=h)).model_copy(update={"state": state})
+        for h, state in ((1, "CA"), (2, "NV"), (3, None))
+    )
+    store(ca, nv, unknown)
+    # When searching the plate in California (typed in lower case)
+    status, page = call(context, "GET", "/v1/reads", {"plate": "7ABC123", "state": "ca"})
+    # Then the Nevada read is left out, the unreadable state is kept for the investigator to judge
+    assert status == 200, page
+    assert [r["read_id"] for r in page["items"]] == [ca.read_id, unknown.read_id]
+    assert call(context, "GET", "/v1/reads", {"plate": "7ABC123", "state": "California"})[0] == 422

@@ -148,6 +148,9 @@ class PlateQuery(BaseModel):
     end: UtcDatetime
     limit: int = Field(default=50, ge=1, le=500)
     next: str | None = None
+    state: str | None = Field(
+        default=None, description="only reads of this state, and those whose state could not be read"
+    )
 
 
 class Caller(BaseModel):

@@ -42,6 +42,12 @@ def list_reads(
     end: Annotated[str | None, Query(alias="to", description="ISO 8601 UTC, inclusive")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     next: Annotated[str | None, Query(description="token from the previous page")] = None,
+    state: Annotated[
+        str | None,
+        Query(
+            pattern="^[A-Za-z]{2}$", description="plate state, e.g. CA: its reads and those of unknown state"
+        ),
+    ] = None,
 ) -> ReadPage:
     caller = current_caller(router)
     now = service.clock().now()
@@ -51,10 +57,16 @@ def list_reads(
         end=_instant(end, "to", now + timedelta(days=1)),
         limit=limit,
         next=next or None,
+        state=state.upper() if state else None,
     )
     page = service.search_reads(caller, query)
     note_access(
-        query={"plate": query.plate, "from": query.start.isoformat(), "to": query.end.isoformat()},
+        query={
+            "plate": query.plate,
+            "from": query.start.isoformat(),
+            "to": query.end.isoformat(),
+            **({"state": query.state} if query.state else {}),
+        },
         returned_ids=[read.read_id for read in page.items],
     )
     metrics.add_metric(name="ReadsReturned", unit=MetricUnit.Count, value=len(page.items))

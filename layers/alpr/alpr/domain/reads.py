@@ -175,7 +175,9 @@ def search_by_plate(store: ReadStore, query: PlateQuery, clock: Clock) -> ReadPa
     while True:
         reads, start = store.query_by_plate(query.plate, low, high, query.limit - len(items), start)
         items.extend(
-            ReadResult.model_validate(r.model_dump()) for r in reads if not is_expired(r.expires_at, now)
+            ReadResult.model_validate(r.model_dump())
+            for r in reads
+            if not is_expired(r.expires_at, now) and (query.state is None or r.state in (None, query.state))
         )
         if start is None or len(items) >= query.limit:
             break
