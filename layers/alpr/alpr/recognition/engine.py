@@ -22,6 +22,9 @@ RECOGNIZERS = ("plate-crnn", "ppocrv6-rec-small")
 TEXT_READER = "ppocrv6-rec-small"
 MAX_SIDE = 1600  # larger photos are downscaled before the candidate search
 LOW_CONFIDENCE = 0.6
+# Plates read with less confidence than this get a second opinion from the general recognizer
+# (chosen on the training split of the crops, never on the evaluation sets).
+SECOND_OPINION_BELOW = 0.6
 
 
 @dataclass(frozen=True)
@@ -240,7 +243,9 @@ class Engine:
     def _second_opinion(self, image: np.ndarray, cand: Candidate, reading: PlateReading) -> PlateReading:
         """Re-read a low-confidence plate with the general recognizer; keep whichever reading its
         own model is surer of, and offer both models' alternatives as candidates."""
-        if self._second is None or not reading.low_confidence:
+        if self._second is None or (
+            reading.confidence >= SECOND_OPINION_BELOW and not reading.low_confidence
+        ):
             return reading
         options = decoder.decode(self._second.probabilities([self._second.line_image(image, cand)])[0])
         if not options or len(options[0].text) < decoder.MIN_PLATE_LEN:
