@@ -449,3 +449,22 @@ def test_the_sample_events_go_through_their_handlers_as_they_are(deployed):
     # Then a late expiry does not reopen a fulfilled request
     assert record.lambda_handler(load_event("release_record/expire.json"), context)["status"] == "fulfilled"
     assert b"example" not in release_service.store().task_token(request_id)
+
+
+def test_a_request_whose_workflow_cannot_start_stays_on_file_saying_why(deployed, monkeypatch):
+    # Given a state machine that does not exist (a misconfigured deployment)
+    monkeypatch.setenv(
+        Env.RELEASE_STATE_MACHINE.value, "arn:aws:states:us-east-1:123456789012:stateMachine:gone"
+    )
+    release_service.reset()
+    try:
+        # When a request is filed, then the caller gets the error
+        with pytest.raises(Exception, match=r"gone|does not exist|StateMachineDoesNotExist"):
+            file(form())
+        # And the request is on file as failed, with the reason
+        (latest,) = release_service.list_requests(Status.FAILED)[:1]
+        request = release_service.get_request(latest.request_id)
+        assert "workflow not started" in request.history[-1].note
+    finally:
+        monkeypatch.undo()
+        release_service.reset()
