@@ -212,3 +212,20 @@ def test_without_the_personnel_registry_nothing_is_decided_503_and_logged(
     assert status == 503 and set(body) == {"statusCode", "message"}
     (record,) = access_records(stack)
     assert (record["username"], record["outcome"], record["status"]) == ("investigator", "refused", 503)
+
+
+def test_every_http_function_is_gated(stack: Stack) -> None:
+    # A handler that built its own resolver instead of alpr.api.resolver() would skip the gate.
+    from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+
+    from alpr.api.gate import gate_once
+    from tests.integration.conftest import ROOT, load_handler
+
+    resolvers = {}
+    for folder in sorted(p for p in (ROOT / "functions").iterdir() if (p / "handler.py").is_file()):
+        app = getattr(load_handler(folder.name), "app", None)
+        if isinstance(app, ApiGatewayResolver):
+            resolvers[folder.name] = app
+    assert {"api", "uploads"} <= set(resolvers)
+    ungated = [name for name, app in resolvers.items() if gate_once not in app._router_middlewares]
+    assert not ungated, f"functions whose resolver is not alpr.api.resolver(): {ungated}"
