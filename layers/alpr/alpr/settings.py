@@ -29,7 +29,8 @@ class Retention(BaseModel):
 class Tables(BaseModel):
     reads: str
     plates: str
-    plate_grams: str = ""  # the Plates dictionary's trigram index (issue 5); unset: patterns scan the dictionary
+    # The Plates dictionary's trigram index (issue 5); unset: patterns scan the dictionary.
+    plate_grams: str = ""
     hotlist: str = ""
     alerts: str = ""
     personnel: str = ""
