@@ -167,15 +167,18 @@ def _word_strips(image: np.ndarray, cand: Candidate) -> list[np.ndarray]:
 
 
 def _banner_factor(cand: Candidate, cands: list[Candidate]) -> float:
-    """Below 1 when a row of taller glyphs sits just above or below: this row is the state name or
-    slogan printed around a plate's number, not the number."""
+    """Below 1 when a row of taller glyphs sits right above or below: this row is then the state
+    name or slogan printed around a plate's number, not the number. Only rows that could be that
+    number count: adjacent, overlapping, at most three times taller, and not a plate-blob guess."""
     x, y, w, h = cand.box
     tallest = cand.char_height
     for other in cands:
+        if other.whole_plate or other.char_height > 3 * cand.char_height:
+            continue
         ox, oy, ow, oh = other.box
         if min(x + w, ox + ow) - max(x, ox) <= 0.3 * min(w, ow):
             continue
-        if abs((oy + oh / 2) - (y + h / 2)) < 3.5 * max(cand.char_height, other.char_height):
+        if abs((oy + oh / 2) - (y + h / 2)) < 1.2 * other.char_height + cand.char_height:
             tallest = max(tallest, other.char_height)
     ratio = cand.char_height / tallest
     return 1.0 if ratio > 0.85 else ratio**2
