@@ -10,21 +10,19 @@ import json
 import time
 import uuid
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from alpr import service
 from alpr.adapters.mail import ReceivedMail, local_mailbox
 from alpr.cli_release import confirmation_page, decide, file_request
 from alpr.client import AlprClient, ApiError
-from alpr.domain.reads import cell_day, time_key
 from alpr.domain.release_bundle import verify_bundle
 from alpr.local.stack import LocalStack
-from alpr.models import BoundingBox, Read
+from tests.integration.test_release_workflow import put_read
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = json.loads((ROOT / "events" / "release" / "request_form.json").read_text())
@@ -54,36 +52,11 @@ def _status(client: AlprClient, request_id: str, status: str, timeout_s: float =
 def plate_reads(stack: LocalStack, aws) -> tuple[str, list[str]]:
     """Two reads of a fresh plate in the sample's window, with images (written as recognize would)."""
     plate = f"9R{uuid.uuid4().hex[:5].upper()}"
-    uploads = service.settings().buckets.uploads
     s3 = aws("s3")
-    ids = []
-    for hour in (8, 9):
-        when = datetime(2026, 11, 10, hour, tzinfo=UTC)
-        read_id = f"01JD{uuid.uuid4().int % 10**22:022d}"
-        key = f"seeded/{read_id}.jpg"  # not under raw/: recognize would quarantine a fake image
-        s3.put_object(Bucket=uploads, Key=key, Body=b"\xff\xd8\xff\xe0" + read_id.encode())
-        service.read_store().put_read(
-            Read(
-                read_id=read_id,
-                plate=plate,
-                confidence=0.97,
-                char_confidences=[0.97] * len(plate),
-                low_confidence=False,
-                captured_at=when,
-                captured_key=time_key(when, read_id),
-                unit_id="unit-01",
-                lat=38.0194,
-                lon=-122.1341,
-                cell_day=cell_day(38.0194, -122.1341, when),
-                image_bucket=uploads,
-                image_key=key,
-                box=BoundingBox(x=1, y=1, w=90, h=30),
-                model_version="e2e",
-                expires_at=int((datetime.now(UTC) + timedelta(days=365)).timestamp()),
-                ingested_at=when,
-            )
-        )
-        ids.append(read_id)
+    ids = [
+        put_read(s3, plate, datetime(2026, 11, 10, hour, tzinfo=UTC), b"\xff\xd8\xff\xe0" + bytes([hour]))
+        for hour in (8, 9)
+    ]
     return plate, sorted(ids)
 
 
