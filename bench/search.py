@@ -35,7 +35,7 @@ from alpr.domain.ids import derived_ulid
 from alpr.domain.patterns import parse_pattern
 from alpr.domain.plate_grams import grams_of, pattern_grams
 from alpr.domain.reads import PageKey, search_by_plate
-from alpr.domain.search import PlateSighting, search_canvass, search_pattern
+from alpr.domain.search import PlateSighting, Query, QueryResult, one_by_one, search_canvass, search_pattern
 from alpr.models import BoundingBox, PlateQuery, Read, iso_utc, parse_iso_utc
 from alpr.names import (
     PLATE,
@@ -139,6 +139,18 @@ class ColumnarIndexStore:
         self.items_read = 0
         self.requests = 0
         self.dictionary_items = 0
+        self.index_queries = 0
+        self.rounds = 0  # batches of index queries sent side by side (one round trip each)
+
+    def fanout(self, call: Callable[[Query], QueryResult], queries: Sequence[Query]) -> list[QueryResult]:
+        """The searches' `Fanout`, counting each batch as one round trip (the API runs it on threads)."""
+        self.rounds += 1
+        return one_by_one(call, queries)
+
+    @property
+    def round_trips(self) -> int:
+        """Requests in sequence: the dictionary's, and one per batch of index queries."""
+        return self.requests - self.index_queries + self.rounds
 
     def _code(self, index: str, key: str) -> int | None:
         if index == READS_BY_PLATE_INDEX:
@@ -179,6 +191,7 @@ class ColumnarIndexStore:
         self, index: str, attribute: str, key: str, low: str, high: str, limit: int, start: PageKey | None
     ) -> tuple[list[Read], PageKey | None]:
         self.requests += 1
+        self.index_queries += 1
         code = self._code(index, key)
         if code is None:
             return [], None
@@ -324,7 +337,8 @@ Search = tuple[str, Callable[[], int]]  # (label, run to the last page -> reads 
 
 def run(kind: str, searches: list[Search], store: ColumnarIndexStore) -> dict[str, Any]:
     """Run the searches; print totals (and per label); the kind's numbers for the JSON line."""
-    totals: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # read, returned, requests, dict, n
+    # items read, returned, requests, dictionary items, round trips, searches
+    totals: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     latencies: list[float] = []
     for label, search in searches:
         store.reset()
@@ -337,9 +351,10 @@ def run(kind: str, searches: list[Search], store: ColumnarIndexStore) -> dict[st
             row[1] += got
             row[2] += store.requests
             row[3] += store.dictionary_items
-            row[4] += 1
+            row[4] += store.round_trips if store.rounds else store.requests
+            row[5] += 1
     result: dict[str, Any] = {}
-    for key, (read_items, returned, requests, dictionary, n) in sorted(
+    for key, (read_items, returned, requests, dictionary, trips, n) in sorted(
         totals.items(), key=lambda kv: (kv[0] != kind, len(kv[0]), kv[0])
     ):
         numbers = {
@@ -347,6 +362,7 @@ def run(kind: str, searches: list[Search], store: ColumnarIndexStore) -> dict[st
             "requests": round(requests / n, 1),
         }
         extra = f", dictionary items read {dictionary / n:,.0f}" if dictionary else ""
+        extra += f", {trips / n:,.1f} round trips"
         if key == kind:
             result = {**numbers, "median_ms": round(statistics.median(latencies), 2)}
             numbers = result
@@ -406,7 +422,9 @@ def main() -> None:
         start = end - timedelta(days=int(rng.choice([7, 30, 90])))
         label = f"  {'equivalents' if equivalents else 'as typed'}, {'trigrams' if pattern_grams(pattern) else 'scan'}"
         return label, lambda: _pages(
-            lambda token: search_pattern(store, pattern, start, end, limit=PAGE, token=token, clock=clock)
+            lambda token: search_pattern(
+                store, pattern, start, end, limit=PAGE, token=token, clock=clock, fanout=store.fanout
+            )
         )
 
     def canvass_search(row: int) -> Search:
@@ -427,6 +445,7 @@ def main() -> None:
                     limit=PAGE,
                     token=token,
                     clock=clock,
+                    fanout=store.fanout,
                 )
             )
 

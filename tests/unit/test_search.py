@@ -1,5 +1,6 @@
 """Partial-plate and canvass searches over the in-memory store: what they return and what they read."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,12 +13,15 @@ from alpr.domain.ids import derived_ulid
 from alpr.domain.patterns import parse_pattern
 from alpr.domain.reads import FINE_CELL_PRECISION, cell_day, time_key
 from alpr.domain.search import (
+    MAX_FANOUT,
     MAX_PATTERN_PLATES,
     CanvassPage,
     PatternPage,
+    one_by_one,
     read_detail,
     search_canvass,
     search_pattern,
+    threads,
 )
 from alpr.models import BoundingBox, Read
 from alpr.settings import SearchLimits
@@ -302,3 +306,54 @@ def test_a_canvass_page_is_newest_first_across_cells() -> None:
     page = canvass(store_of(*west, *east), Circle(*CENTRE, 200), NOW - timedelta(hours=1))
     times = [r.captured_at for r in page.items]
     assert len(times) == 6 and times == sorted(times, reverse=True)
+
+
+def test_sparse_canvass_queries_cells_in_growing_batches_with_the_same_result() -> None:
+    # Given two reads in a 1 km circle, most of whose cells are empty
+    reads = [
+        a_read(f"1AA{n:04d}", NOW - timedelta(minutes=n + 1), *destination(*CENTRE, 90 * n, 600.0))
+        for n in range(2)
+    ]
+    store = store_of(*reads)
+    batches: list[int] = []
+
+    def spy(call, queries):  # a Fanout that records how many queries go out together
+        batches.append(len(queries))
+        return one_by_one(call, queries)
+
+    area = Circle(*CENTRE, 1000)
+    batched = search_canvass(
+        store, area, NOW - timedelta(hours=1), NOW, LIMITS, limit=50, token=None, clock=CLOCK, fanout=spy
+    )
+    # Then the batches double up to the cap, every cell is queried once, and the reads are the same
+    assert batches[:5] == [1, 2, 4, 8, 16] and max(batches) == MAX_FANOUT
+    assert sum(batches) == batched.cells * batched.days
+    assert {r.read_id for r in batched.items} == {r.read_id for r in reads}
+
+
+def test_threaded_fanout_pages_like_one_by_one() -> None:
+    fanout = threads(ThreadPoolExecutor(max_workers=4))
+    reads = [
+        a_read(f"1AA{n:04d}", NOW - timedelta(minutes=n + 1), *destination(*CENTRE, n * 36, 300.0))
+        for n in range(10)
+    ]
+    store = store_of(*reads)
+    seen: list[str] = []
+    token = None
+    for _ in range(20):
+        page = search_canvass(
+            store,
+            Circle(*CENTRE, 400),
+            NOW - timedelta(hours=1),
+            NOW,
+            LIMITS,
+            limit=3,
+            token=token,
+            clock=CLOCK,
+            fanout=fanout,
+        )
+        seen += [r.read_id for r in page.items]
+        token = page.next
+        if not token:
+            break
+    assert sorted(seen) == sorted(r.read_id for r in reads)

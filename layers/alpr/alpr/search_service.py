@@ -6,6 +6,7 @@ note what was queried and returned; nothing else reaches the indexes for a searc
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import cache
 
@@ -15,12 +16,14 @@ from alpr.adapters.s3_links import S3Links
 from alpr.domain.canvass import Area
 from alpr.domain.patterns import PlatePattern
 from alpr.domain.search import (
+    MAX_FANOUT,
     CanvassPage,
     PatternPage,
     ReadDetail,
     read_detail,
     search_canvass,
     search_pattern,
+    threads,
 )
 from alpr.models import Caller
 from alpr.settings import settings
@@ -29,6 +32,10 @@ from alpr.settings import settings
 @cache
 def image_links() -> S3Links:
     return S3Links(aws.s3)
+
+
+# boto3 clients are thread-safe: a search's batches of index queries run side by side.
+threaded = threads(ThreadPoolExecutor(max_workers=MAX_FANOUT, thread_name_prefix="search"))
 
 
 def find_pattern(
@@ -45,6 +52,7 @@ def find_pattern(
         token=token,
         clock=service.clock(),
         retention=settings().retention,
+        fanout=threaded,
     )
 
 
@@ -62,6 +70,7 @@ def canvass(
         limit=limit,
         token=token,
         clock=service.clock(),
+        fanout=threaded,
     )
 
 

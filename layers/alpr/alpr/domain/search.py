@@ -13,8 +13,10 @@ import binascii
 import hashlib
 import json
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from pydantic import Field
@@ -27,7 +29,7 @@ from alpr.domain.plate_grams import pattern_grams
 from alpr.domain.reads import PageKey
 from alpr.domain.retention import is_expired
 from alpr.models import READ_DISCLAIMER, Read, ReadPage, ReadResult, UtcDatetime, iso_utc
-from alpr.names import PLATE, READS_BY_PLATE_INDEX, READS_TIME_KEY
+from alpr.names import PLATE, READ_ID, READS_BY_PLATE_INDEX, READS_TIME_KEY
 from alpr.settings import Retention, SearchLimits
 
 DEFAULT_RETENTION = Retention()
@@ -102,6 +104,32 @@ class ReadDetail(ReadResult):
     urls_expire_at: UtcDatetime
 
 
+MAX_FANOUT = 16
+Query = tuple["Partition", PageKey | None]
+QueryResult = tuple[list[Read], PageKey | None]
+Fanout = Callable[[Callable[[Query], QueryResult], Sequence[Query]], list[QueryResult]]
+
+
+def _query(store: SearchStore, low: str, high: str, limit: int, query: Query) -> QueryResult:
+    part, start = query
+    return store.query_index(part.index, part.attribute, part.key, low, high, limit, start)
+
+
+def one_by_one(call: Callable[[Query], QueryResult], queries: Sequence[Query]) -> list[QueryResult]:
+    """The queries one after another (a `Fanout` with no threads)."""
+    return [call(query) for query in queries]
+
+
+def threads(pool: Executor) -> Fanout:
+    """A `Fanout` running each batch of queries side by side on `pool` (round trips overlap)."""
+
+    def fanout(call: Callable[[Query], QueryResult], queries: Sequence[Query]) -> list[QueryResult]:
+        # The first query of a search runs alone, in the caller's thread (it may create the client).
+        return one_by_one(call, queries) if len(queries) <= 1 else list(pool.map(call, queries))
+
+    return fanout
+
+
 @dataclass(frozen=True)
 class Partition:
     index: str
@@ -149,9 +177,14 @@ def collect(
     fingerprint: str,
     now: datetime,
     keep: Callable[[Read], bool] = lambda _: True,
+    fanout: Fanout = one_by_one,
 ) -> tuple[list[ReadResult], str | None]:
     """Up to `limit` reads from the partitions in order, skipping reads past retention and
-    those `keep` rejects; and the token for the rest (None when there is no more)."""
+    those `keep` rejects; and the token for the rest (None when there is no more).
+
+    Partitions are queried in batches that double while the page is not full (1, 2, 4 … up
+    to `MAX_FANOUT`), through `fanout` (threads in the API, one by one elsewhere): a sparse
+    canvass of a hundred cells costs a few round trips, not a hundred."""
     low, high = iso_utc(window[0]), iso_utc(window[1]) + "#~"  # '~' sorts after every ULID character
     position, start = 0, None
     if token:
@@ -168,18 +201,30 @@ def collect(
                 "the 'next' token belongs to another time window: repeat the search without it"
             )
     items: list[ReadResult] = []
+    batch = 1
     while position < len(partitions) and len(items) < limit:
-        part = partitions[position]
-        reads, start = store.query_index(
-            part.index, part.attribute, part.key, low, high, limit - len(items), start
-        )
-        items.extend(
-            ReadResult.model_validate(r.model_dump())
-            for r in reads
-            if not is_expired(r.expires_at, now) and keep(r)
-        )
-        if start is None:
-            position += 1
+        need = limit - len(items)
+        chunk = partitions[position : position + batch]
+        calls = [(part, start if n == 0 else None) for n, part in enumerate(chunk)]
+        results = fanout(partial(_query, store, low, high, need), calls)
+        for part, (reads, last) in zip(chunk, results, strict=True):
+            for read in reads:
+                if is_expired(read.expires_at, now) or not keep(read):
+                    continue
+                items.append(ReadResult.model_validate(read.model_dump()))
+                if len(items) == limit:  # continue after this read next time
+                    here = {
+                        READ_ID: read.read_id,
+                        part.attribute: part.key,
+                        READS_TIME_KEY: read.captured_key,
+                    }
+                    return items, encode_cursor(fingerprint, part.key, here)
+            if last is not None:  # more in this partition: the rest of the batch is read again later
+                start = last
+                break
+            position, start = position + 1, None
+        # Sparse areas leave most cells empty: query more of them at once, up to MAX_FANOUT.
+        batch = min(batch * 2, MAX_FANOUT)
     if position >= len(partitions):
         return items, None
     return items, encode_cursor(fingerprint, partitions[position].key, start)
@@ -231,6 +276,7 @@ def search_pattern(
     token: str | None,
     clock: Clock,
     retention: Retention = DEFAULT_RETENTION,
+    fanout: Fanout = one_by_one,
 ) -> PatternPage:
     """Reads of every plate the pattern matches, from the dictionary then `by_plate`; never a scan of Reads.
 
@@ -243,7 +289,9 @@ def search_pattern(
     # The window is not part of it: a default 'to' moves with the clock between pages.
     fingerprint = search_fingerprint({"pattern": pattern.text, "eq": pattern.equivalents})
     partitions = [Partition(READS_BY_PLATE_INDEX, PLATE, plate) for plate in plates]
-    items, next_token = collect(store, partitions, (start, end), limit, token, fingerprint, clock.now())
+    items, next_token = collect(
+        store, partitions, (start, end), limit, token, fingerprint, clock.now(), fanout=fanout
+    )
     return PatternPage(
         items=items, next=next_token, pattern=pattern.text, equivalents=pattern.equivalents, plates=plates
     )
@@ -266,6 +314,7 @@ def search_canvass(
     limit: int,
     token: str | None,
     clock: Clock,
+    fanout: Fanout = one_by_one,
 ) -> CanvassPage:
     """Every read inside the area and window, from the cell-day indexes, exactly filtered."""
     plan = plan_canvass(area, start, end, limits)
@@ -279,6 +328,7 @@ def search_canvass(
         fingerprint,
         clock.now(),
         keep=lambda read: area.contains(read.lat, read.lon),
+        fanout=fanout,
     )
     items.sort(key=lambda read: read.captured_key, reverse=True)  # a page spans cells of its days
     return CanvassPage(
