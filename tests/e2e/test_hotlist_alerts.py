@@ -32,7 +32,9 @@ def test_an_uploaded_plate_on_an_imported_list_raises_an_alert(stack, unit, inve
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    aws("sns").subscribe(TopicArn=outputs[Output.ALERTS_TOPIC.value], Protocol="sqs", Endpoint=queue_arn)
+    subscription = aws("sns").subscribe(
+        TopicArn=outputs[Output.ALERTS_TOPIC.value], Protocol="sqs", Endpoint=queue_arn
+    )["SubscriptionArn"]
 
     # When a unit uploads a rendered image of a listed stolen vehicle
     image, _ = render_scene("4GHK771", "CA", seed=5)
@@ -54,6 +56,9 @@ def test_an_uploaded_plate_on_an_imported_list_raises_an_alert(stack, unit, inve
     deadline, messages = time.monotonic() + 30, []
     while not messages and time.monotonic() < deadline:
         messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages", [])
+    # (the queue is this test's alone: removed so the shared stack's queues all drain)
+    sqs.delete_queue(QueueUrl=queue_url)
+    aws("sns").unsubscribe(SubscriptionArn=subscription)
     (message,) = messages
     body = json.loads(message["Body"])
     assert "4GHK771" in body["Subject"] and CLETS_LINE in body["Message"]
