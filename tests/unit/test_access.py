@@ -234,3 +234,54 @@ def test_default_categories_include_the_issues_examples() -> None:
     assert {"stolen-vehicle", "homicide", "robbery", "missing-person", "warrant-service"} <= set(
         DEFAULT_CATEGORIES
     )
+
+
+ROUTE_KEYS = sorted(ROUTES)
+
+
+@given(
+    route=st.sampled_from(ROUTE_KEYS),
+    token_groups=st.frozensets(st.sampled_from(sorted(Group))),
+    record_roles=st.frozensets(st.sampled_from(sorted(Group)), min_size=1),
+    has_record=st.booleans(),
+    status=st.sampled_from(sorted(Status)),
+    trained_days_ago=st.one_of(st.none(), st.integers(min_value=0, max_value=1000)),
+    idle_days=st.integers(min_value=0, max_value=200),
+    stated=st.sampled_from([GOOD, None, GOOD.model_copy(update={"text": "investigation"})]),
+)
+def test_nothing_allowed_that_the_rules_forbid(
+    route: tuple[str, str],
+    token_groups: frozenset[Group],
+    record_roles: frozenset[Group],
+    has_record: bool,
+    status: Status,
+    trained_days_ago: int | None,
+    idle_days: int,
+    stated: Purpose | None,
+) -> None:
+    rule = ROUTES[route]
+    caller = Caller(username="x", groups=frozenset(g.value for g in token_groups))
+    person = (
+        investigator(
+            roles=sorted(record_roles),
+            status=status,
+            training_completed=(NOW - timedelta(days=trained_days_ago)).date()
+            if trained_days_ago is not None
+            else None,
+            last_active=NOW - timedelta(days=idle_days),
+        )
+        if has_record
+        else None
+    )
+    decision = decide(rule, caller, person, headers(stated), {"request_id": "01J"}, POLICY, NOW)
+    if not decision.allowed or rule.action is None:
+        return
+    held = set(token_groups) if person is None else set(token_groups) & set(record_roles)
+    assert held & roles_for(rule.action)  # a role both sources grant allows the action
+    if person is not None:
+        assert person.status is Status.ACTIVE
+    if rule.person:
+        assert person is not None and idle_days <= 90
+        assert trained_days_ago is not None and trained_days_ago <= 730
+    if rule.purpose is PurposeNeed.REQUIRED:
+        assert stated == GOOD
