@@ -43,6 +43,14 @@ MAGIC = b"ALPRHOT2"
 BLOCK = 32  # records per compressed block
 ANCHOR_CHARS = 4
 FIXED_ANCHOR_CHARS = 3
+# For each plate length, the fewest sets of three positions such that any pattern of that length
+# with at most two unknown characters knows every position of one of them (found by exhaustive
+# search; lengths 4 and 5 have none, and fall back to the ends-first rule).
+FIXED_MENUS: dict[int, tuple[tuple[int, ...], ...]] = {
+    6: ((0, 1, 2), (0, 1, 3), (0, 4, 5), (1, 4, 5), (2, 3, 4), (2, 3, 5)),
+    7: ((0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3), (4, 5, 6)),
+    8: ((0, 1, 2), (0, 1, 3), (2, 3, 4), (5, 6, 7)),
+}
 _FIELDS = (
     "entry_id",
     "plate",
@@ -197,8 +205,12 @@ def _anchor(folded: str) -> tuple[str, tuple[int, ...]] | None:
     positions) for one with '*': up to four known characters from each end, those from the end
     as negative positions; None for a pattern known only in the middle ('*AB1*')."""
     if ANY not in folded:
-        # Three known characters, taken from the ends inwards: few distinct position sets (so few
-        # lookups per read) and still about one pattern in 27,000 per lookup.
+        # Three known characters at one of a few fixed position sets: every pattern of that length
+        # with at most two unknown characters has one, so a read makes one lookup per set.
+        for positions in FIXED_MENUS.get(len(folded), ()):
+            if all(folded[i] != ONE for i in positions):
+                return "F", positions
+        # Otherwise three taken from the ends inwards: still about one pattern in 27,000 per lookup.
         ends_first = sorted(range(len(folded)), key=lambda i: min(i, len(folded) - 1 - i))
         known = [i for i in ends_first if folded[i] != ONE][:FIXED_ANCHOR_CHARS]
         return ("F", tuple(sorted(known))) if known else None
