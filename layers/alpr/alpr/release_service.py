@@ -97,19 +97,19 @@ def store() -> ReleaseStore:
 @cache
 def vault() -> release_aws.TaskTokenVault:
     key = _require(release_settings().token_key_id, Env.RELEASE_TOKEN_KEY)
-    return release_aws.TaskTokenVault(key, lambda: release_aws.client("kms"))
+    return release_aws.TaskTokenVault(key, lambda: aws.client("kms"))
 
 
 @cache
 def link_key() -> release_aws.SecretLinkKey:
     secret = _require(release_settings().link_secret_id, Env.RELEASE_LINK_SECRET)
-    return release_aws.SecretLinkKey(secret, lambda: release_aws.client("secretsmanager"))
+    return release_aws.SecretLinkKey(secret, lambda: aws.client("secretsmanager"))
 
 
 @cache
 def workflow() -> release_aws.StepFunctionsWorkflow:
     arn = _require(release_settings().state_machine_arn, Env.RELEASE_STATE_MACHINE)
-    return release_aws.StepFunctionsWorkflow(arn, lambda: release_aws.client("stepfunctions"))
+    return release_aws.StepFunctionsWorkflow(arn, lambda: aws.client("stepfunctions"))
 
 
 class Mailer(Protocol):
@@ -119,7 +119,7 @@ class Mailer(Protocol):
 @cache
 def mailer() -> Mailer:
     sender = _require(release_settings().mail_from, Env.RELEASE_MAIL_FROM)
-    return SesMailer(sender, lambda: release_aws.client("sesv2"))
+    return SesMailer(sender, lambda: aws.client("sesv2"))
 
 
 @cache
@@ -136,7 +136,7 @@ def access_log() -> S3AccessLog:
 def reset() -> None:
     for cached in (release_settings, store, vault, link_key, workflow, mailer, bucket, access_log):
         cached.cache_clear()
-    release_aws.reset_clients()
+    aws.reset_clients()
 
 
 def clock() -> Clock:

@@ -1,8 +1,7 @@
 """AWS adapters of the release workflow: the token vault (KMS), the link key (Secrets
 Manager), the workflow (Step Functions), the release bucket (S3) and the reads in scope.
 
-Clients are created lazily, once per process, from the same environment as
-`alpr.adapters.aws` (AWS_ENDPOINT_URL points them at moto locally).
+Each takes a client factory (`alpr.adapters.aws`: lazily made, once per process).
 """
 
 from __future__ import annotations
@@ -11,11 +10,8 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from alpr.adapters.dynamo import from_item, to_item
@@ -28,24 +24,6 @@ from alpr.names import READS_BY_CELL_DAY_INDEX, READS_CELL_DAY_KEY, READS_TIME_K
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
-
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, signature_version="s3v4")
-
-
-@cache
-def _session() -> boto3.session.Session:
-    return boto3.session.Session()
-
-
-@cache
-def client(service: str) -> Any:
-    """A boto3 client for `service` (kms, sesv2, stepfunctions, secretsmanager), made once."""
-    return _session().client(service, config=_CONFIG)  # type: ignore[call-overload]
-
-
-def reset_clients() -> None:
-    _session.cache_clear()
-    client.cache_clear()
 
 
 class TaskTokenVault:
