@@ -124,11 +124,8 @@ class Read(BaseModel):
 
 
 class ReadResult(Read):
-    """A read as an investigator receives it."""
+    """A read as an investigator receives it (with its `hotlist_hits`, if any)."""
 
-    hotlist_hits: list[dict[str, Any]] = Field(
-        default_factory=list, description="hotlist entries this read matched, if any"
-    )
     disclaimer: str = READ_DISCLAIMER
 
 
