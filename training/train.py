@@ -91,6 +91,9 @@ def main() -> None:
     parser.add_argument("--br-copies", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--init", default=None, help="start from this state dict (fine-tuning)")
+    parser.add_argument("--out", default=str(OUT), help="where the ONNX model and manifest go")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(SEED)
@@ -103,11 +106,15 @@ def main() -> None:
     n_val = min(1000, n // 20)
     val_idx, train_idx = order[:n_val], order[n_val:]
     model = PlateCRNN()
+    if args.init:
+        model.load_state_dict(torch.load(args.init, map_location="cpu"))
     params = sum(p.numel() for p in model.parameters())
     print(f"{n} lines, {params} parameters", flush=True)
     steps = args.epochs * (len(train_idx) // args.batch)
-    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps, pct_start=0.15)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=args.lr, total_steps=max(1, steps), pct_start=0.15
+    )
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     t0 = time.time()
     step = 0
@@ -158,9 +165,13 @@ def export(
     seconds: float,
     epochs: int,
 ) -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     model.eval()
-    path = OUT / "model.onnx"
+    # The PyTorch weights stay out of the repository (training/work/), for fine-tuning with --init.
+    WORK.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), WORK / "plate-crnn.pt")
+    path = out / "model.onnx"
     dummy = torch.zeros(1, 1, HEIGHT, WIDTH)
     torch.onnx.export(
         model,
@@ -202,7 +213,7 @@ def export(
         },
         "training": {"epochs": epochs, "seed": SEED, "threads": args.threads, "seconds": round(seconds)},
     }
-    (OUT / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"exported {path} ({path.stat().st_size} bytes) sha256 {digest}", flush=True)
 
 
