@@ -79,9 +79,11 @@ def test_corrupt_upload_is_quarantined_with_a_reason_and_the_queue_drains(stack,
     assert s3.get_object(Bucket=quarantine, Key=f"quarantine/{key}")["Body"].read() == b"this is not a JPEG"
     listed = s3.list_objects_v2(Bucket=environment[Env.UPLOADS_BUCKET.value], Prefix=key)
     assert listed.get("KeyCount", 0) == 0
-    # And no message is left on any queue (ingest queue and DLQ)
+    # And no message is left on the stack's queues (the ingest queue and its DLQ)
     sqs = aws("sqs")
-    for url in sqs.list_queues().get("QueueUrls", []):
+    queues = stack.deployment.template.of_type("AWS::SQS::Queue")
+    assert queues
+    for url in (stack.deployment.ref(logical_id) for logical_id in queues):
         counts = sqs.get_queue_attributes(
             QueueUrl=url,
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
