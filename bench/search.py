@@ -1,6 +1,6 @@
 """Searches over a synthetic year of a city: read amplification, requests and latency per kind.
 
-Usage: .venv/bin/python bench/search.py [--reads N] [--runs N] [--seed N]
+Usage: .venv/bin/python bench/search.py [--reads N] [--runs N] [--seed N] [--fixed-share F]
 
 Builds a year of reads (default 2,000,000) for a city grid of streets: 40 patrol cars, each
 on its beat, and 10 fixed cameras at intersections; plates repeat with a long tail (Zipf-like).
@@ -258,9 +258,9 @@ class ColumnarIndexStore:
 DICTIONARY_ITEM_BYTES = 70  # plate, first_seen, last_seen, count, with attribute names
 
 
-def city(n: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+def city(n: int, rng: np.random.Generator, fixed_share: float = FIXED_SHARE) -> tuple[np.ndarray, ...]:
     """n reads in a year: (time ms, lat, lon, plate index, unit), sorted by time, times unique."""
-    fixed = int(n * FIXED_SHARE)
+    fixed = int(n * fixed_share)
     patrol = n - fixed
     lat = np.empty(n)
     lon = np.empty(n)
@@ -392,12 +392,15 @@ def main() -> None:
     parser.add_argument("--reads", type=int, default=2_000_000)
     parser.add_argument("--runs", type=int, default=100, help="searches of each kind")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--fixed-share", type=float, default=FIXED_SHARE, help="share of reads from the 10 fixed cameras"
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
 
     started = time.perf_counter()
     plates = plate_texts(rng)
-    t, lat, lon, plate, unit = city(args.reads, rng)
+    t, lat, lon, plate, unit = city(args.reads, rng, args.fixed_share)
     store = ColumnarIndexStore(t, lat, lon, plate, unit, plates)
     print(
         f"{args.reads:,} reads, {len(np.unique(plate)):,} distinct plates, {PATROL_UNITS + FIXED_UNITS} units, "
