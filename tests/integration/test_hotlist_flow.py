@@ -192,6 +192,12 @@ def test_a_stored_read_on_a_list_becomes_an_alert_in_the_table_and_on_sns(hotlis
     (message,) = hotlists.messages()
     assert message["Subject"].startswith("ALPR HIT 6TRJ244 (CA) stolen vehicle")
     assert CLETS_LINE in message["Message"] and "unit-07" in message["Message"]
+    # And the read itself carries the hit (searches return it beside the read)
+    kept_read = service.read_store().get_read(read.read_id)
+    assert kept_read is not None
+    assert [(h["alert_id"], h["source"], h["match"]) for h in kept_read.hotlist_hits] == [
+        (alert.alert_id, "NCIC", "exact")
+    ]
     # And a redelivered read alerts nobody twice
     assert hotlist_service.match_reads([read]) == []
     assert hotlists.messages() == []

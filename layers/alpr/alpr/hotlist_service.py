@@ -22,9 +22,17 @@ from pydantic import BaseModel, Field, field_validator
 
 from alpr import service
 from alpr.adapters import aws
-from alpr.adapters.alerts import DynamoAlertStore, SnsAlertNotifier
+from alpr.adapters.alerts import DynamoAlertStore, DynamoReadHits, SnsAlertNotifier
 from alpr.adapters.hotlist import DynamoHotlistStore
-from alpr.domain.alerts import Alert, AlertPage, AlertStatus, DispositionRequest, dispose, raise_alerts
+from alpr.domain.alerts import (
+    Alert,
+    AlertPage,
+    AlertStatus,
+    DispositionRequest,
+    dispose,
+    hit_summary,
+    raise_alerts,
+)
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.hotlist import (
     DEFAULT_REFUSED,
@@ -115,6 +123,11 @@ def alert_store() -> DynamoAlertStore:
 
 
 @cache
+def read_hits() -> DynamoReadHits:
+    return DynamoReadHits(settings().tables.reads, aws.dynamodb)
+
+
+@cache
 def notifier() -> SnsAlertNotifier:
     return SnsAlertNotifier(hotlist_settings().topic_arn, aws.sns)
 
@@ -126,7 +139,7 @@ def current_lists() -> CurrentLists:
 
 
 def reset() -> None:
-    for cached in (hotlist_settings, hotlist_store, alert_store, notifier, current_lists):
+    for cached in (hotlist_settings, hotlist_store, alert_store, read_hits, notifier, current_lists):
         cached.cache_clear()
 
 
@@ -182,6 +195,7 @@ def match_reads(reads: Iterable[Read]) -> list[Alert]:
         hits = matcher.match(read.plate, read.state, read.low_confidence, now)
         if hits:
             sent += raise_alerts(alert_store(), notifier(), read, hits, now=now, max_age=config.max_age)
+            read_hits().note_hits(read.read_id, [hit_summary(read, hit) for hit in hits])
     if sent:
         metrics.add_metric(name="AlertsRaised", unit=MetricUnit.Count, value=len(sent))
         logger.info("alerts raised", extra={"alerts": [a.alert_id for a in sent]})

@@ -115,6 +115,11 @@ class Read(BaseModel):
     image_bucket: str
     image_key: str
     crop_key: str | None = Field(default=None, description="the plate crop in the image bucket, if stored")
+    hotlist_hits: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="hotlist entries this read matched (set by recognize after matching): alert id, "
+        "source, entry, category, match kind",
+    )
     box: BoundingBox
     model_version: str
     expires_at: int | None = Field(

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from alpr.adapters.dynamo import _is_condition_failure, from_item, to_item
 from alpr.domain.alerts import Alert, AlertStatus, Disposition
-from alpr.names import ALERT_ID, ALERT_STATUS, ALERTS_BY_STATUS_INDEX
+from alpr.names import ALERT_ID, ALERT_STATUS, ALERTS_BY_STATUS_INDEX, READ_ID
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -101,6 +101,28 @@ class DynamoAlertStore:
                 return False
             raise
         return True
+
+
+class DynamoReadHits:
+    """Writes a read's hotlist hits onto its item in the Reads table (searches return them)."""
+
+    def __init__(self, reads_table: str, dynamodb: Callable[[], DynamoDBClient]) -> None:
+        self.reads_table = reads_table
+        self._dynamodb = dynamodb
+
+    def note_hits(self, read_id: str, hits: list[dict[str, Any]]) -> None:
+        try:
+            self._dynamodb().update_item(
+                TableName=self.reads_table,
+                Key=to_item({READ_ID: read_id}),
+                UpdateExpression="SET hotlist_hits = :hits",
+                ConditionExpression="attribute_exists(#id)",  # never recreate a read that expired
+                ExpressionAttributeNames={"#id": READ_ID},
+                ExpressionAttributeValues=to_item({":hits": hits}),
+            )
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
 
 
 class SnsAlertNotifier:

@@ -122,6 +122,18 @@ def alert_id(read: Read, hit: Hit) -> str:
     return derived_ulid(read.captured_at, "alert", read.read_id, hit.list.source, hit.entry.entry_id)
 
 
+def hit_summary(read: Read, hit: Hit) -> dict[str, str]:
+    """What a read carries about one of its hits (searches show it beside the read)."""
+    return {
+        "alert_id": alert_id(read, hit),
+        "source": hit.list.source,
+        "entry_id": hit.entry.entry_id,
+        "plate_listed": hit.entry.plate,
+        "category": hit.entry.category.value,
+        "match": hit.kind.value,
+    }
+
+
 def _vehicle(hit: Hit) -> str | None:
     entry = hit.entry
     parts = [entry.vehicle_year, entry.make, entry.model, entry.style, entry.color]
