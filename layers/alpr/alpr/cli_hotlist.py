@@ -210,3 +210,26 @@ def alerts_command(
     for alert in client.call("GET", "/v1/alerts", params={"status": status})["items"]:
         console.rule(alert["alert_id"])
         console.print(alert_text(alert), markup=False)
+
+
+@app.command("dispose")
+def dispose_command(
+    alert_id: Annotated[str, typer.Argument(help="the alert to close")],
+    disposition: Annotated[
+        str,
+        typer.Option(help="confirmed_clets, wrong_state, misread, vehicle_not_present or dismissed"),
+    ],
+    api: Api,
+    token: Token = "",
+    note: Annotated[str | None, typer.Option(help="what was found")] = None,
+    purpose: PurposeOption = None,
+    case: CaseOption = None,
+    reason: ReasonOption = None,
+) -> None:
+    """Close an alert with its disposition (your name and the time are recorded)."""
+    client = AlprClient(api, token, purpose=ask_purpose(purpose, case, reason))
+    closed = client.call(
+        "POST", f"/v1/alerts/{alert_id}/disposition", json={"disposition": disposition, "note": note}
+    )
+    last = closed["dispositions"][-1]
+    console.print(f"{alert_id}: {closed['status']} as {last['disposition']} by {last['by']} at {last['at']}")
