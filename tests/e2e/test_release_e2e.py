@@ -100,6 +100,7 @@ def test_request_email_approve_and_a_bundle_that_matches_its_manifest(stack: Loc
 
     # Then the workflow fulfils it, and the requester's link downloads a bundle that verifies
     done = _status(records, request_id, "fulfilled")
+    assert done["execution_arn"].endswith(f":release-{request_id}")  # the audit trail in Step Functions
     assert done["manifest"]["read_ids"] == read_ids
     told = _mail(stack, "areyes@", request_id)
     (url,) = [line for line in told.text.splitlines() if line.startswith("http")]

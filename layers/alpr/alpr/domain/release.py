@@ -261,6 +261,7 @@ class ReleaseView(BaseModel):
     history: list[StatusChange]
     decision: DecisionRecord | None
     manifest: Manifest | None
+    execution_arn: str | None = Field(default=None, description="the Step Functions execution that ran it")
 
     @classmethod
     def of(cls, request: ReleaseRequest) -> ReleaseView:
@@ -274,6 +275,7 @@ class ReleaseView(BaseModel):
             history=request.history,
             decision=request.decision,
             manifest=request.manifest,
+            execution_arn=request.execution_arn,
         )
 
 
