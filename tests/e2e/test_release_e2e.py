@@ -153,3 +153,24 @@ def test_the_confirmation_pages_form_denies_with_a_reason(stack: LocalStack):
     denied = _status(records, request_id, "denied")
     assert denied["decision"]["reason"] == "Purpose too broad for the scope asked"
     assert "Purpose too broad" in _mail(stack, "areyes@", request_id).text
+
+
+def test_the_cli_files_a_request_lists_it_and_shows_the_commanders_mail(stack: LocalStack):
+    from typer.testing import CliRunner
+
+    from alpr.cli import app
+
+    runner = CliRunner()
+    port = ["--port", str(stack.port)]
+    filed = runner.invoke(
+        app,
+        ["release", "request", str(ROOT / "events/release/request_form.json"), "--user", "records", *port],
+    )
+    assert filed.exit_code == 0, filed.output
+    request_id = filed.output.split()[1]
+    _mail(stack, "commander@", request_id)
+    listed = runner.invoke(app, ["release", "list", "--user", "commander", *port], env={"COLUMNS": "250"})
+    assert listed.exit_code == 0 and request_id in listed.output, listed.output
+    mail = runner.invoke(app, ["local", "mail", "--to", "commander@", *port], env={"COLUMNS": "250"})
+    assert mail.exit_code == 0, mail.output
+    assert "Subject: [ALPR] Release request" in mail.output and "approve link: http" in mail.output

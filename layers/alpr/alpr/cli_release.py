@@ -119,6 +119,37 @@ def status_command(
         )
 
 
+@app.command("list")
+def list_command(
+    status: Annotated[
+        str, typer.Option(help="Only requests with this status (e.g. awaiting_commander)")
+    ] = "",
+    api: Api = "http://127.0.0.1:8080",
+    token: Token = "",
+    user: User = "",
+    port: Port = 8080,
+) -> None:
+    """The register of release requests, newest first."""
+    params = {"status": status} if status else None
+    found = _client(api, token, user, port).call("GET", "/v1/release-requests", params=params)
+    table = Table(title="Release requests")
+    for column in ("received_at", "request_id", "status", "agency", "case", "decision", "reads"):
+        table.add_column(column)
+    for r in found:
+        decision = f"{r['decision']} by {r['decided_by']}" if r["decision"] else ""
+        reads = "" if r["reads_released"] is None else str(r["reads_released"])
+        table.add_row(
+            r["received_at"],
+            r["request_id"],
+            r["status"],
+            r["agency_name"],
+            r["case_number"],
+            decision,
+            reads,
+        )
+    console.print(table)
+
+
 @app.command("decide")
 def decide_command(
     link: Annotated[str, typer.Argument(help="The APPROVE or DENY link from the email")],
