@@ -22,7 +22,9 @@ def show_searches(console: Console, investigator: AlprClient) -> None:
 
     console.rule("[bold]Searches from indexes: a partial plate, a crime-scene canvass, one read")
     found = search_pattern(investigator, "7AB?12*")
-    console.print(f"A witness saw '7AB?12*': the Plates dictionary gives {found['plates']}")
+    console.print(
+        f"A witness saw '7AB?12*': the Plates dictionary, through its trigram index, gives {found['plates']}"
+    )
     console.print(reads_table(found["items"], "Reads matching 7AB?12* (by_plate per matching plate)"))
     misread = search_pattern(investigator, "7A8C*", equivalents=True)
     console.print(f"'7A8C*' with OCR equivalents (8/B, 0/O …) also finds {misread['plates']}")
