@@ -43,6 +43,10 @@ def test_uploaded_plate_is_read_and_found_by_search(unit, investigator):
     assert datetime.fromisoformat(read["captured_at"].replace("Z", "+00:00")) == captured_at
     assert 0 < float(read["confidence"]) <= 1
     assert "not an identification" in read["disclaimer"]
+    # And a search for the same number in another state does not return the California read
+    assert read["state"] == "CA"
+    assert investigator.search_plate(plate, state="CA") == reads
+    assert investigator.search_plate(plate, state="NV") == []
 
 
 def test_search_without_a_token_is_401(stack):

@@ -124,10 +124,14 @@ def search_plate(
     purpose: PurposeOption = None,
     case: CaseOption = None,
     reason: ReasonOption = None,
+    state: Annotated[
+        str | None, typer.Option(help="Two-letter state; reads whose state is unread are kept")
+    ] = None,
 ) -> None:
     """Every read of one plate, newest first (states a purpose: --purpose, --case, --reason)."""
-    reads = AlprClient(api, token, purpose=ask_purpose(purpose, case, reason)).search_plate(plate)
-    console.print(reads_table(reads, f"Reads of {plate}"))
+    client = AlprClient(api, token, purpose=ask_purpose(purpose, case, reason))
+    reads = client.search_plate(plate, state=state)
+    console.print(reads_table(reads, f"Reads of {plate}" + (f" ({state.upper()})" if state else "")))
 
 
 @app.command("demo")

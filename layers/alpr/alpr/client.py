@@ -112,9 +112,12 @@ class AlprClient:
         start: datetime | None = None,
         end: datetime | None = None,
         headers: dict[str, str] | None = None,
+        state: str | None = None,
     ) -> list[dict[str, Any]]:
         """Every read of a plate in the window (all pages), newest first."""
         params: dict[str, str] = {"plate": plate}
+        if state:
+            params["state"] = state
         if start:
             params["from"] = start.astimezone(UTC).isoformat().replace("+00:00", "Z")
         if end:
