@@ -162,6 +162,10 @@ def test_a_malformed_extract_is_rejected_whole_and_the_current_list_stays(hotlis
     result = import_sample(hotlists, broken.encode())["report"]
     assert result["outcome"] == "rejected"
     assert [e.split(":")[0] for e in result["errors"]] == ["line 5", "line 18"]
+    latin1 = import_sample(hotlists, sample().replace(b"HOND", "HÖND".encode("latin-1")))["report"]
+    assert latin1["outcome"] == "rejected" and latin1["errors"] == [
+        "line 4: not UTF-8 text (save the file as UTF-8)"
+    ]
     (version,) = hotlist_service.hotlist_store().current_versions()
     assert version.version == first["version"]
 

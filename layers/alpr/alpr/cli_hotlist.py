@@ -38,7 +38,7 @@ def check_file(path: Path, source: str | None) -> int:
         task = progress.add_task("check", total=size)
 
         def lines():
-            with path.open(encoding="utf-8") as handle:
+            with path.open(encoding="utf-8", errors="surrogateescape") as handle:
                 for line in handle:
                     progress.advance(task, len(line.encode()))
                     yield line

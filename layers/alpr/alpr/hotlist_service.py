@@ -244,12 +244,15 @@ def import_object(bucket: str, key: str) -> dict[str, object]:
     outcome: dict[str, object]
     try:
         source = source_of(key)
-        body = aws.s3().get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
-        report = import_lines(body.splitlines(), source=source)
+        body = aws.s3().get_object(Bucket=bucket, Key=key)["Body"]
+        # Streamed line by line; a line that is not UTF-8 is a bad line like any other (the parser
+        # finds the undecodable bytes kept as surrogates and names the line).
+        lines = (line.decode("utf-8", "surrogateescape") for line in body.iter_lines())
+        report = import_lines(lines, source=source)
         outcome = {"outcome": "imported", **report.model_dump(mode="json")}
     except HotlistFileRejected as rejected:
         outcome = {"outcome": "rejected", "errors": rejected.errors[:1000], "message": rejected.message}
-    except (InvalidRequest, UnicodeDecodeError) as problem:
+    except InvalidRequest as problem:
         outcome = {"outcome": "rejected", "errors": [str(problem)], "message": str(problem)}
     outcome |= {"key": key, "at": iso_utc(service.clock().now())}
     aws.s3().put_object(

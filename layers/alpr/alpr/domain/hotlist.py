@@ -174,6 +174,13 @@ class ParsedList(BaseModel):
     expired: int
 
 
+def _utf8(line: str) -> None:
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("not UTF-8 text (save the file as UTF-8)") from None
+
+
 def _date(text: str) -> datetime:
     return datetime.strptime(text, "%Y%m%d").replace(tzinfo=UTC)
 
@@ -273,6 +280,8 @@ def parse_hotlist_file(
     for number, raw in enumerate(lines, start=1):
         line = raw.rstrip("\r\n")
         try:
+            if not line.isascii():
+                _utf8(line)
             if header is None:
                 header = _header(line.lstrip("\ufeff"))
                 if source is not None and header[0] != source.upper():
