@@ -122,13 +122,14 @@ def import_command(
     bucket: Annotated[str, typer.Option(help="the hotlist bucket (cloud); default: the local stack's")] = "",
 ) -> None:
     """Import an extract: checked here whole, then dropped in the hotlist bucket; prints the import report."""
+    check_file(file, source.upper())  # before anything leaves this machine
     endpoint_url = None
     if not bucket:
         from alpr.local.stack import LocalState, state_file
 
         state = LocalState.load(state_file(port))
         bucket, endpoint_url = str(state.outputs[Output.HOTLIST_BUCKET.value]), state.endpoint_url
-    report = import_file(file, source.upper(), bucket, endpoint_url)
+    report = wait_for_report(bucket, upload(file, source.upper(), bucket, endpoint_url), endpoint_url)
     print_report(report)
     if report.get("outcome") != "imported":
         raise typer.Exit(1)
