@@ -305,3 +305,22 @@ def test_an_alert_is_closed_only_with_a_disposition_by_a_named_user(hotlists: Ho
     assert api("POST", path, body={"disposition": "dismissed"})[0] == 400
     assert api("GET", "/v1/alerts", query={"status": "closed"})[1]["items"][0]["alert_id"] == alert.alert_id
     assert api("GET", "/v1/alerts")[1]["items"] == []
+
+
+def test_hits_on_a_list_past_its_age_are_marked_stale(hotlists: Hotlists) -> None:
+    # Given the sample extract, extracted 30 hours ago (the limit is 24)
+    with tempfile.TemporaryDirectory() as tmp:
+        old = fresh_sample(Path(tmp), NOW - timedelta(hours=30)).read_bytes()
+    import_sample(hotlists, old)
+    # When a listed plate is read
+    read = a_read("6TRJ244", NOW)
+    stored(read)
+    hotlist_service.refresh_hotlists()
+    (alert,) = hotlist_service.match_reads([read])
+    # Then the alert says the list is stale, and so does the lists' health
+    assert alert.stale and 30.0 <= alert.list_age_hours <= 30.2
+    assert any(c.startswith("STALE LIST: NCIC") for c in alert.cautions)
+    (health,) = hotlist_service.list_sources()
+    assert (health["source"], health["stale"]) == ("NCIC", True) and 30.0 <= health["age_hours"] <= 30.2
+    (message,) = hotlists.messages()
+    assert "STALE" in message["Subject"]
