@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
-from alpr.recognition import decoder
+from alpr.recognition import decoder, ranker
 from alpr.recognition.detect import Candidate, crop_line, find_candidates
 from alpr.recognition.state import match_state
 
@@ -20,6 +20,8 @@ DEFAULT_MODELS_DIR = pathlib.Path(__file__).resolve().parents[3] / "models"
 RECOGNIZERS = ("plate-crnn", "ppocrv6-rec-small")
 # The general text recognizer that reads the words around the number (state names, slogans).
 TEXT_READER = "ppocrv6-rec-small"
+# The learned choice of which candidate is the plate (trained on plate-crnn's readings).
+RANKER = "plate-ranker"
 MAX_SIDE = 1600  # larger photos are downscaled before the candidate search
 LOW_CONFIDENCE = 0.6
 # Plates read with less confidence than this get a second opinion from the general recognizer
@@ -216,13 +218,16 @@ class Engine:
         text_reader: _TextReader | None,
         second_opinion: _Recognizer | None = None,
         max_candidates: int = 10,
+        plate_ranker: ranker.Ranker | None = None,
     ) -> None:
         self._recognizer = recognizer
         self._text_reader = text_reader
         self._second = second_opinion
         self._max_candidates = max_candidates
+        self._ranker = plate_ranker
         words = f"+{text_reader.version}" if text_reader else ""
-        self.model_version = f"{recognizer.version}{words}+cc-rows-3"
+        ranked = f"+{plate_ranker.version}" if plate_ranker else ""
+        self.model_version = f"{recognizer.version}{words}{ranked}+cc-rows-3"
 
     @classmethod
     def load(cls, models_dir: pathlib.Path | None = None, threads: int = 1) -> Engine:
@@ -240,7 +245,11 @@ class Engine:
             if (root / name / "manifest.json").is_file():
                 if general is not None and name == TEXT_READER:
                     return cls(general, reader)
-                return cls(_Recognizer(root / name, threads), reader, general)
+                # The learned candidate score goes with the recognizer it was trained on.
+                chooser = None
+                if name == "plate-crnn" and (root / RANKER / "manifest.json").is_file():
+                    chooser = ranker.Ranker(root / RANKER)
+                return cls(_Recognizer(root / name, threads), reader, general, plate_ranker=chooser)
         raise FileNotFoundError(f"no recognizer model under {root} (looked for {', '.join(RECOGNIZERS)})")
 
     def _second_opinion(self, image: np.ndarray, cand: Candidate, reading: PlateReading) -> PlateReading:
@@ -287,12 +296,20 @@ class Engine:
                 return found[0][0]
         return None
 
-    def read(self, image: np.ndarray) -> list[PlateReading]:
-        """Plates in a BGR image, best first; [] when none is legible."""
+    def candidates(
+        self, image: np.ndarray
+    ) -> tuple[
+        np.ndarray,
+        float,
+        list[tuple[float, float, Candidate, decoder.Decoded, list[decoder.Decoded], np.ndarray]],
+    ]:
+        """Every legible candidate row of a BGR image with its reading, before choosing: the working
+        image, its scale, and (heuristic rank, learned score, candidate, best reading, all readings,
+        features) per row. `read` chooses among these; `training/ranker.py` learns from them."""
         if image.ndim == 2:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         if image.ndim != 3 or image.shape[0] < 16 or image.shape[1] < 16:
-            return []
+            return image, 1.0, []
         scale = min(1.0, MAX_SIDE / max(image.shape[:2]))
         work = (
             image
@@ -301,9 +318,10 @@ class Engine:
         )
         cands = find_candidates(work, max_candidates=self._max_candidates)
         if not cands:
-            return []
+            return work, scale, []
+        gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
         lines = [self._recognizer.line_image(work, c) for c in cands]
-        readings: list[tuple[float, Candidate, PlateReading]] = []
+        out = []
         for cand, probs in zip(cands, self._recognizer.probabilities(lines), strict=True):
             options = decoder.decode(probs)
             if not options:
@@ -311,18 +329,29 @@ class Engine:
             best = options[0]
             if len(best.text) < decoder.MIN_PLATE_LEN:
                 continue
-            rank = (
-                best.confidence
-                * decoder.plate_prior(best.text)
-                * (0.5 + 0.5 * cand.score)
-                * _banner_factor(cand, cands)
+            banner = _banner_factor(cand, cands)
+            rank = best.confidence * decoder.plate_prior(best.text) * (0.5 + 0.5 * cand.score) * banner
+            feats = ranker.features(cand, best, probs, banner, work, gray)
+            learned = (
+                self._ranker.score(feats) if self._ranker is not None else float(np.log(max(rank, 1e-9)))
             )
+            out.append((rank, learned, cand, best, options, feats))
+        return work, scale, out
+
+    def read(self, image: np.ndarray) -> list[PlateReading]:
+        """Plates in a BGR image, best first; [] when none is legible."""
+        if image.ndim == 2:
+            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+        work, scale, scored = self.candidates(image)
+        readings: list[tuple[float, float, Candidate, PlateReading]] = []
+        for rank, learned, cand, best, options, _feats in scored:
             x, y, w, h = _plate_box(cand, work.shape)
             box = (int(x / scale), int(y / scale), int(w / scale), int(h / scale))
             crop = image[box[1] : box[1] + box[3], box[0] : box[0] + box[2]].copy()
             low = best.confidence < LOW_CONFIDENCE or min(best.char_confidences) < 0.5
             readings.append(
                 (
+                    learned,
                     rank,
                     cand,
                     PlateReading(
@@ -337,9 +366,10 @@ class Engine:
                     ),
                 )
             )
+        # The learned score orders the candidates; the heuristic rank still rejects illegible ones.
         readings.sort(key=lambda r: -r[0])
         out: list[PlateReading] = []
-        for rank, cand, reading in readings:
+        for _learned, rank, cand, reading in readings:
             if rank < 0.05:
                 continue
             if any(_overlaps(reading.box, o.box) for o in out):
