@@ -39,7 +39,7 @@ def run_demo(console: Console) -> None:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # CloudWatch EMF lines, not for people
     started = time.monotonic()
-    step(console, "1. Start the embedded AWS and deploy the synthesized stack into it")
+    step(console, "Start the embedded AWS and deploy the synthesized stack into it")
     with LocalStack() as stack:
         console.print(f"API {stack.api_url} · moto {stack.endpoint_url}")
         skipped = stack.deployment.skipped if stack.deployment else {}
@@ -50,7 +50,7 @@ def run_demo(console: Console) -> None:
         anonymous = AlprClient(stack.api_url)
         console.print(f"GET /health → {anonymous.health()}")
 
-        step(console, "2. A vehicle unit uploads rendered plate images through presigned POSTs")
+        step(console, "A vehicle unit uploads rendered plate images through presigned POSTs")
         unit = AlprClient(stack.api_url, stack.token("unit-01"))
         now = datetime.now(UTC)
         for index, (plate, state, minutes_ago, lat, lon) in enumerate(DEMO_SIGHTINGS):
@@ -61,7 +61,7 @@ def run_demo(console: Console) -> None:
             key = unit.upload(image, capture)
             console.print(f"uploaded {plate} ({len(image) // 1024} KiB) → s3://…/{key}")
 
-        step(console, "3. Recognition ran on each upload (S3 → SQS → recognize, ONNX Runtime)")
+        step(console, "Recognition ran on each upload (S3 → SQS → recognize, ONNX Runtime)")
         investigator = AlprClient(stack.api_url, stack.token("investigator"), purpose=DEMO_PURPOSE)
         reads = investigator.wait_for_plate("7ABC123", count=2)
         if len(reads) < 2:
@@ -72,7 +72,7 @@ def run_demo(console: Console) -> None:
             found = investigator.search_plate(plate)
             console.print(f"{plate}: {len(found)} read(s)")
 
-        step(console, "4. An investigator searches a plate (Cognito token, by_plate index)")
+        step(console, "An investigator searches a plate (Cognito token, by_plate index)")
         console.print(reads_table(reads, "Reads of 7ABC123"))
         try:
             anonymous.search_plate("7ABC123")
