@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = json.loads((ROOT / "events" / "release" / "request_form.json").read_text())
 
 
-def _mail(stack: LocalStack, to: str, about: str, timeout_s: float = 30.0) -> ReceivedMail:
+def _mail(stack: LocalStack, to: str, about: str, timeout_s: float = 90.0) -> ReceivedMail:
     deadline = time.monotonic() + timeout_s
     while True:
         found = [m for m in local_mailbox(stack.endpoint_url) if to in m.to and about in m.subject]
@@ -38,7 +38,7 @@ def _mail(stack: LocalStack, to: str, about: str, timeout_s: float = 30.0) -> Re
         time.sleep(0.2)
 
 
-def _status(client: AlprClient, request_id: str, status: str, timeout_s: float = 30.0) -> dict[str, Any]:
+def _status(client: AlprClient, request_id: str, status: str, timeout_s: float = 90.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout_s
     while True:
         request: dict[str, Any] = client.call("GET", f"/v1/release-requests/{request_id}")

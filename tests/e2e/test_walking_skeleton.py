@@ -95,3 +95,20 @@ def test_corrupt_upload_is_quarantined_with_a_reason_and_the_queue_drains(stack,
         assert counts == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}, (
             url
         )
+
+
+def test_refusals_by_the_authorizer_are_in_the_stage_access_log(stack, aws):
+    # Given a request the authorizer refuses (it never reaches a function, so the gate cannot log it)
+    response = requests.get(
+        f"{stack.api_url}/v1/reads",
+        params={"plate": "7ABC123"},
+        headers={"Authorization": "Bearer x.y.z"},
+        timeout=10,
+    )
+    assert response.status_code == 401
+    # Then the stage's access log, in the template's log group and format, has its line
+    events = aws("logs").filter_log_events(logGroupName=stack.api_access_log_group)["events"]
+    lines = [json.loads(event["message"]) for event in events]
+    refused = [line for line in lines if line["status"] == "401" and line["resourcePath"] == "/v1/{proxy+}"]
+    assert refused, lines
+    assert refused[-1]["httpMethod"] == "GET" and refused[-1]["ip"] == "127.0.0.1"

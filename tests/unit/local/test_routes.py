@@ -1,6 +1,8 @@
 """API Gateway routing and claims as the local HTTP shim applies them."""
 
-from alpr.local.http_api import Route, flatten_claims, proxy_event, routes_from_template
+import json
+
+from alpr.local.http_api import Route, access_line, flatten_claims, proxy_event, routes_from_template
 from alpr.local.template import Template
 
 PROXY = Route(method="ANY", path="/v1/{proxy+}", function="api", cognito_pools=("pool",))
@@ -49,12 +51,14 @@ def test_proxy_event_carries_query_path_claims_and_source_ip():
         {"read_id": "01J"},
         {"cognito:username": "ana"},
         "127.0.0.1",
+        "request-1",
     )
     assert event["queryStringParameters"] == {"plate": "8XYZ456", "from": "2026-01-01"}
     assert event["multiValueQueryStringParameters"]["plate"] == ["7ABC123", "8XYZ456"]
     assert event["pathParameters"] == {"read_id": "01J"}
     assert event["requestContext"]["authorizer"]["claims"] == {"cognito:username": "ana"}
     assert event["requestContext"]["identity"]["sourceIp"] == "127.0.0.1"
+    assert event["requestContext"]["requestId"] == "request-1"
     assert event["body"] is None and event["isBase64Encoded"] is False
 
 
@@ -113,3 +117,11 @@ def test_routes_come_from_the_templates_methods_and_authorizers():
         Route("POST", "/v1/uploads", "uploads-fn", ("us-east-1_pool",)),
         Route("GET", "/health", "api-fn", ()),
     }
+
+
+def test_stage_access_log_line_follows_the_templates_format():
+    line_format = (
+        '{"requestId":"$context.requestId","status":"$context.status","user":"$context.identity.user"}'
+    )
+    line = access_line(line_format, {"requestId": "r-1", "status": "401"})
+    assert json.loads(line) == {"requestId": "r-1", "status": "401", "user": "-"}

@@ -29,7 +29,6 @@ SKIPPED = {
     "AWS::SQS::QueuePolicy": "moto does not enforce queue policies",
     "AWS::Lambda::Permission": "moto does not enforce resource policies",
     "AWS::Lambda::LayerVersion": "the layer's package is already importable in-process",
-    "AWS::Logs::LogGroup": "handlers log to the terminal locally",
     "AWS::KMS::Alias": "aliases are cosmetic",
     "AWS::CDK::Metadata": "CDK bookkeeping",
     "AWS::Cognito::UserPoolDomain": "no hosted UI locally",
@@ -100,6 +99,7 @@ class Deployer:
             "AWS::Cognito::UserPoolClient": self._user_pool_client,
             "AWS::StepFunctions::StateMachine": self._state_machine,
             "AWS::SecretsManager::Secret": self._secret,
+            "AWS::Logs::LogGroup": self._log_group,
             "AWS::SES::EmailIdentity": self._email_identity,
         }
 
@@ -308,6 +308,14 @@ class Deployer:
         self.resolver.refs[logical_id] = machine["stateMachineArn"]
         self.resolver.attributes[(logical_id, "Arn")] = machine["stateMachineArn"]
         self.resolver.attributes[(logical_id, "Name")] = self._physical_name(logical_id, 80)
+
+    def _log_group(self, logical_id: str, props: dict[str, Any]) -> None:
+        """Log groups exist so the local API can write its stage access log where the cloud does;
+        the functions themselves log to the terminal."""
+        name = props.get("LogGroupName") or f"/{STACK_NAME}/{logical_id}"
+        self._client("logs").create_log_group(logGroupName=name)
+        self.resolver.refs[logical_id] = name
+        self.resolver.attributes[(logical_id, "Arn")] = self._arn("logs", f"log-group:{name}:*")
 
     def _secret(self, logical_id: str, props: dict[str, Any]) -> None:
         spec: dict[str, Any] = {"Name": props.get("Name") or self._physical_name(logical_id, 256)}

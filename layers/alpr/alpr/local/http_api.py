@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 import time
 import uuid
@@ -153,14 +154,59 @@ def flatten_claims(claims: dict[str, Any]) -> dict[str, str]:
     return {k: ",".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in claims.items()}
 
 
+def access_line(line_format: str, context: dict[str, str]) -> str:
+    """An access-log line: each `$context.<name>` replaced; names with no local value become '-'."""
+    return re.sub(r"\$context\.([A-Za-z.]+)", lambda m: context.get(m.group(1), "-"), line_format)
+
+
+class StageAccessLog:
+    """The stage's access log: one line per request in the template's format, refusals by the
+    authorizer included (they never reach a function), into the template's log group."""
+
+    def __init__(self, log_group: str, line_format: str, endpoint_url: str, region: str) -> None:
+        self.log_group = log_group
+        self.line_format = line_format
+        self.logs = boto3.client("logs", endpoint_url=endpoint_url, region_name=region)
+        self.stream = f"local-{uuid.uuid4().hex[:8]}"
+        self.logs.create_log_stream(logGroupName=log_group, logStreamName=self.stream)
+        self._lock = threading.Lock()
+
+    def write(self, context: dict[str, str]) -> None:
+        with self._lock:
+            self.logs.put_log_events(
+                logGroupName=self.log_group,
+                logStreamName=self.stream,
+                logEvents=[
+                    {"timestamp": int(time.time() * 1000), "message": access_line(self.line_format, context)}
+                ],
+            )
+
+
+def stage_access_log_setting(template: Template) -> tuple[str, str] | None:
+    """(log group logical id, line format) of the API stage's access logging, if it has one."""
+    for stage in template.of_type("AWS::ApiGateway::Stage").values():
+        setting = stage["Properties"].get("AccessLogSetting")
+        if setting:
+            group = next(iter(references(setting["DestinationArn"])))
+            return group, str(setting["Format"])
+    return None
+
+
 class LocalApi:
     """Serves the API on 127.0.0.1:port until stop()."""
 
     def __init__(
-        self, routes: list[Route], verifier: TokenVerifier, endpoint_url: str, region: str, port: int
+        self,
+        routes: list[Route],
+        verifier: TokenVerifier,
+        endpoint_url: str,
+        region: str,
+        port: int,
+        access_log: StageAccessLog | None = None,
     ) -> None:
         self.routes = routes
         self.verifier = verifier
+        self.access_log = access_log
         self.lambda_client = boto3.client("lambda", endpoint_url=endpoint_url, region_name=region)
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self.server.daemon_threads = True
@@ -182,12 +228,40 @@ class LocalApi:
     def handle(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str
     ) -> tuple[int, dict[str, str], bytes]:
+        """Answer one request as API Gateway would, and write its line to the stage's access log."""
+        request_id = str(uuid.uuid4())
+        route = next((r for r in self.routes if r.match(method, urlsplit(raw_path).path) is not None), None)
+        status, out_headers, data = self._answer(
+            route, method, raw_path, headers, body, source_ip, request_id
+        )
+        if self.access_log is not None:
+            self.access_log.write(
+                {
+                    "requestId": request_id,
+                    "identity.sourceIp": source_ip,
+                    "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
+                    "httpMethod": method,
+                    "resourcePath": route.path if route else urlsplit(raw_path).path,
+                    "status": str(status),
+                    "protocol": "HTTP/1.1",
+                    "responseLength": str(len(data)),
+                }
+            )
+        return status, out_headers, data
+
+    def _answer(
+        self,
+        route: Route | None,
+        method: str,
+        raw_path: str,
+        headers: dict[str, str],
+        body: bytes,
+        source_ip: str,
+        request_id: str,
+    ) -> tuple[int, dict[str, str], bytes]:
         split = urlsplit(raw_path)
-        for route in self.routes:
-            parameters = route.match(method, split.path)
-            if parameters is not None:
-                break
-        else:
+        parameters = route.match(method, split.path) if route else None
+        if route is None or parameters is None:
             return _json(
                 404 if method in ("GET", "HEAD") else 403, {"message": "Missing Authentication Token"}
             )
@@ -198,7 +272,7 @@ class LocalApi:
             if claims is None:
                 return _json(401, {"message": "Unauthorized"})
         event = proxy_event(
-            route, method, split.path, split.query, headers, body, parameters, claims, source_ip
+            route, method, split.path, split.query, headers, body, parameters, claims, source_ip, request_id
         )
         response = self.lambda_client.invoke(FunctionName=route.function, Payload=json.dumps(event).encode())
         payload = json.loads(response["Payload"].read() or b"null")
@@ -255,12 +329,12 @@ def proxy_event(
     path_parameters: dict[str, str],
     claims: dict[str, Any] | None,
     source_ip: str,
+    request_id: str,
 ) -> dict[str, Any]:
     """The REST API (v1) proxy integration event for one request."""
     multi_query = parse_qs(query, keep_blank_values=True)
     content_type = headers.get("content-type", "")
     is_text = not body or content_type.startswith(TEXT_TYPES)
-    request_id = str(uuid.uuid4())
     return {
         "resource": route.path,
         "path": path,

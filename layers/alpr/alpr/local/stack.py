@@ -21,7 +21,13 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from alpr.local import moto_patches
 from alpr.local.deploy import Deployer, Deployment
-from alpr.local.http_api import LocalApi, TokenVerifier, routes_from_template
+from alpr.local.http_api import (
+    LocalApi,
+    StageAccessLog,
+    TokenVerifier,
+    routes_from_template,
+    stage_access_log_setting,
+)
 from alpr.local.personnel_seed import seed_local_stack
 from alpr.local.template import Template, TemplateError, template_path
 from alpr.names import MODELS_LAYER_DIR, Group
@@ -172,7 +178,9 @@ class LocalStack:
         self._sweeper.start()
         verifier = TokenVerifier(self.endpoint_url, REGION, self._client_ids(template))
         routes = routes_from_template(template, self.deployment.resolver.refs, self.deployment.functions)
-        self._api = LocalApi(routes, verifier, self.endpoint_url, REGION, self.port)
+        self._api = LocalApi(
+            routes, verifier, self.endpoint_url, REGION, self.port, self._stage_access_log(template)
+        )
         self._api.start()
         self.state().save(state_file(self.port))
         return self
@@ -204,6 +212,19 @@ class LocalStack:
                 "POWERTOOLS_METRICS_NAMESPACE": "alpr-local",
             }
         )
+
+    def _stage_access_log(self, template: Template) -> StageAccessLog | None:
+        setting = stage_access_log_setting(template)
+        if setting is None:
+            return None
+        assert self.deployment is not None
+        group, line_format = setting
+        return StageAccessLog(str(self.deployment.ref(group)), line_format, self.endpoint_url, REGION)
+
+    @property
+    def api_access_log_group(self) -> str | None:
+        """The log group the API stage's access log goes to (as in the cloud)."""
+        return self._api.access_log.log_group if self._api and self._api.access_log else None
 
     def _mount_layers(self, environment: dict[str, str]) -> dict[str, str]:
         """Lambda unpacks layers under /opt; locally a layer's folder is its source in the repo."""
