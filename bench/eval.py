@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                 "state_truth",
                 "state_predicted",
                 "ms",
+                "cpu_ms",
                 "candidates",
             ]
         )

@@ -92,3 +92,17 @@ def test_plate_prior_prefers_mixed_serials_to_timestamps_and_words() -> None:
     assert plate_prior("7ABC123") > plate_prior("201406")
     assert plate_prior("7ABC123") > plate_prior("NOTICE")
     assert plate_prior("AB1") < plate_prior("AB1234")
+
+
+def test_log_likelihood_sums_over_alignments() -> None:
+    import numpy as np
+
+    from alpr.recognition.decoder import ALPHABET, log_likelihood
+
+    probs = np.full((6, 37), 0.01 / 36)
+    for t, ch in enumerate("A-B-C-"):
+        probs[t, 0 if ch == "-" else ALPHABET.index(ch) + 1] = 0.99
+    probs /= probs.sum(axis=1, keepdims=True)
+    assert np.exp(log_likelihood(probs, "ABC")) > 0.9
+    assert log_likelihood(probs, "ABC") > log_likelihood(probs, "A8C") + 5
+    assert log_likelihood(probs, "ABC") > log_likelihood(probs, "AB") + 5

@@ -137,3 +137,25 @@ def decode(probs: np.ndarray, *, n_candidates: int = 5, max_alternatives: int = 
 def normalise_plate(text: str) -> str:
     """Uppercase letters and digits only: the form every comparison uses."""
     return "".join(ch for ch in text.upper() if ch in ALPHABET)
+
+
+def log_likelihood(probs: np.ndarray, text: str) -> float:
+    """log P(text | probs) under CTC: the sum over every alignment of the text (forward algorithm),
+    so two recognizers can score the same strings, not only their own best paths."""
+    labels = [ALPHABET.index(ch) + 1 for ch in text]
+    if not labels:
+        return float(np.log(max(float(np.prod(probs[:, BLANK])), 1e-30)))
+    ext = [BLANK]
+    for k in labels:
+        ext += [k, BLANK]
+    s = len(ext)
+    logp = np.log(np.maximum(probs[:, ext], 1e-12))
+    alpha = np.full(s, -np.inf)
+    alpha[0] = logp[0, 0]
+    alpha[1] = logp[0, 1]
+    skip = np.array([i >= 2 and ext[i] != BLANK and ext[i] != ext[i - 2] for i in range(s)])
+    for t in range(1, probs.shape[0]):
+        prev1 = np.concatenate(([-np.inf], alpha[:-1]))
+        prev2 = np.where(skip, np.concatenate(([-np.inf, -np.inf], alpha[:-2])), -np.inf)
+        alpha = np.logaddexp(np.logaddexp(alpha, prev1), prev2) + logp[t]
+    return float(np.logaddexp(alpha[-1], alpha[-2]))

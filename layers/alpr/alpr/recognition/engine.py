@@ -27,6 +27,9 @@ LOW_CONFIDENCE = 0.6
 # Plates read with less confidence than this get a second opinion from the general recognizer
 # (chosen on the training split of the crops, never on the evaluation sets).
 SECOND_OPINION_BELOW = 0.6
+# Whether the two models' CTC likelihoods of every proposed string decide (else the surer model's).
+RESCORE = True
+RESCORE_WEIGHT = 0.7  # of plate-crnn's log-likelihood; the general recognizer has the rest
 
 
 @dataclass(frozen=True)
@@ -259,9 +262,12 @@ class Engine:
             reading.confidence >= SECOND_OPINION_BELOW and not reading.low_confidence
         ):
             return reading
-        options = decoder.decode(self._second.probabilities([self._second.line_image(image, cand)])[0])
+        second_probs = self._second.probabilities([self._second.line_image(image, cand)])[0]
+        options = decoder.decode(second_probs)
         if not options or len(options[0].text) < decoder.MIN_PLATE_LEN:
             return reading
+        if RESCORE:
+            return self._rescored(image, cand, reading, second_probs, options)
         merged: dict[str, float] = dict(reading.candidates)
         for o in options:
             merged[o.text] = max(merged.get(o.text, 0.0), round(o.confidence, 4))
@@ -283,6 +289,44 @@ class Engine:
                 (best.text, round(best.confidence, 4)),
                 *[c for c in candidates if c[0] != best.text],
             ),
+        )
+
+    def _rescored(
+        self,
+        image: np.ndarray,
+        cand: Candidate,
+        reading: PlateReading,
+        second_probs: np.ndarray,
+        second_options: list[decoder.Decoded],
+    ) -> PlateReading:
+        """Both models score every string either of them proposes (CTC likelihood, all
+        alignments); the string with the best mean log-likelihood x length prior wins."""
+        assert self._second is not None
+        own_probs = self._recognizer.probabilities([self._recognizer.line_image(image, cand)])[0]
+        own_options = decoder.decode(own_probs)
+        proposals: dict[str, decoder.Decoded] = {}
+        for o in [*own_options, *second_options]:
+            if len(o.text) >= decoder.MIN_PLATE_LEN and (
+                o.text not in proposals or o.confidence > proposals[o.text].confidence
+            ):
+                proposals[o.text] = o
+        if not proposals:
+            return reading
+        scores = {
+            t: RESCORE_WEIGHT * decoder.log_likelihood(own_probs, t)
+            + (1 - RESCORE_WEIGHT) * decoder.log_likelihood(second_probs, t)
+            + float(np.log(decoder.length_prior(len(t))))
+            for t in proposals
+        }
+        ranked = sorted(scores, key=lambda t: -scores[t])
+        best = proposals[ranked[0]]
+        return dataclasses.replace(
+            reading,
+            text=best.text,
+            confidence=round(best.confidence, 4),
+            char_confidences=tuple(round(c, 4) for c in best.char_confidences),
+            low_confidence=best.confidence < LOW_CONFIDENCE or min(best.char_confidences) < 0.5,
+            candidates=tuple((t, round(proposals[t].confidence, 4)) for t in ranked[:8]),
         )
 
     def _state(self, image: np.ndarray, cand: Candidate) -> str | None:
