@@ -174,3 +174,16 @@ def test_the_cli_files_a_request_lists_it_and_shows_the_commanders_mail(stack: L
     mail = runner.invoke(app, ["local", "mail", "--to", "commander@", *port], env={"COLUMNS": "250"})
     assert mail.exit_code == 0, mail.output
     assert "Subject: [ALPR] Release request" in mail.output and "approve link: http" in mail.output
+
+
+def test_an_auditor_reviews_the_register_of_release_requests(stack: LocalStack):
+    # Given a filed request
+    records = AlprClient(stack.api_url, stack.token("records"))
+    form = {**SAMPLE, "agency_name": f"Fresno County DA {uuid.uuid4().hex[:6]}"}
+    request_id = file_request(records, form)["request_id"]
+    # When an auditor reads the register and the request
+    auditor = AlprClient(stack.api_url, stack.token("auditor"))
+    register = auditor.call("GET", "/v1/release-requests")
+    # Then both are there to review
+    assert request_id in {entry["request_id"] for entry in register}
+    assert auditor.call("GET", f"/v1/release-requests/{request_id}")["request_id"] == request_id

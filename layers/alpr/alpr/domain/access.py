@@ -77,7 +77,8 @@ ROLE_ACTIONS: dict[Group, frozenset[Action]] = {
             Action.READS_VIEW_IMAGE,
         }
     ),
-    Group.AUDITOR: frozenset({Action.AUDIT_QUERY, Action.PERSONNEL_READ}),
+    # Auditors review the sharing-request log too (State Auditor 2019-118: a log of sharing requests).
+    Group.AUDITOR: frozenset({Action.AUDIT_QUERY, Action.PERSONNEL_READ, Action.RELEASE_READ}),
     Group.ADMINISTRATOR: frozenset({Action.PERSONNEL_READ, Action.PERSONNEL_ADMIN}),
     Group.RECORDS: frozenset({Action.RELEASE_REQUEST, Action.RELEASE_READ}),
     Group.UNIT: frozenset({Action.UPLOADS_CREATE}),
