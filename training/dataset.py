@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from alpr.recognition.decoder import ALPHABET, normalise_plate
+from alpr.recognition import ALPHABET, normalise_plate
 from alpr.recognition.detect import Candidate, crop_line, find_candidates
 from alpr.recognition.engine import line_tensor
 from alpr.synth import known_styles, render_plate

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
+from alpr.recognition import normalise_plate
 from alpr.recognition.decoder import (
     ALPHABET,
     BLANK,
     N_CLASSES,
     decode,
     length_prior,
-    normalise_plate,
     plate_prior,
 )
 

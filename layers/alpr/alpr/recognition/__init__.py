@@ -4,7 +4,9 @@ OpenCV and ONNX Runtime are imported only inside this subpackage, so functions t
 plate never load them.
 """
 
-from alpr.recognition.decoder import ALPHABET, normalise_plate
+# The one plate normaliser lives in the domain; re-exported under the engine's spelling.
+from alpr.domain.plates import normalize_plate as normalise_plate
+from alpr.recognition.decoder import ALPHABET
 from alpr.recognition.engine import Engine, PlateReading
 from alpr.recognition.image import ImageRejected, decode_image
 

@@ -134,11 +134,6 @@ def decode(probs: np.ndarray, *, n_candidates: int = 5, max_alternatives: int = 
     return results[:n_candidates]
 
 
-def normalise_plate(text: str) -> str:
-    """Uppercase letters and digits only: the form every comparison uses."""
-    return "".join(ch for ch in text.upper() if ch in ALPHABET)
-
-
 def log_likelihood(probs: np.ndarray, text: str) -> float:
     """log P(text | probs) under CTC: the sum over every alignment of the text (forward algorithm),
     so two recognizers can score the same strings, not only their own best paths."""
