@@ -179,9 +179,9 @@ def file_request(
         and (not letter.startswith(RELEASE_LETTERS_PREFIX) or not bucket().has(letter))
     ):
         raise InvalidRequest(f"no request letter at {letter!r}: leave letter_key out to get an upload ticket")
-    request = release_flow.file_request(store(), clock(), caller, form)
+    request = release_flow.file_request(store(), clock(), caller, form, workflow().execution_arn)
     try:
-        arn = workflow().start(
+        workflow().start(
             request.request_id,
             {
                 "request_id": request.request_id,
@@ -193,7 +193,7 @@ def file_request(
         # Kept on file either way: the request says why nothing happened next.
         release_flow.record_failure(store(), clock(), request.request_id, f"workflow not started: {error}")
         raise
-    return ReleaseView.of(release_flow.note_execution(store(), request.request_id, arn))
+    return ReleaseView.of(request)
 
 
 def list_requests(status: Status | None = None) -> list[ReleaseSummary]:

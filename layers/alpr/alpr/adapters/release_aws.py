@@ -69,14 +69,24 @@ class TaskGone(RuntimeError):
     """The execution no longer waits for this token (it timed out or moved on)."""
 
 
+def _execution_name(request_id: str) -> str:
+    return f"release-{request_id}"
+
+
 class StepFunctionsWorkflow:
     def __init__(self, state_machine_arn: str, sfn: Callable[[], Any]) -> None:
         self.state_machine_arn = state_machine_arn
         self._sfn = sfn
 
+    def execution_arn(self, request_id: str) -> str:
+        """The ARN the request's execution has: its name is derived from the request id."""
+        return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:', 1)}:{_execution_name(request_id)}"
+
     def start(self, request_id: str, payload: dict[str, Any]) -> str:
         arn: str = self._sfn().start_execution(
-            stateMachineArn=self.state_machine_arn, name=f"release-{request_id}", input=json.dumps(payload)
+            stateMachineArn=self.state_machine_arn,
+            name=_execution_name(request_id),
+            input=json.dumps(payload),
         )["executionArn"]
         return arn
 

@@ -6,6 +6,7 @@ these; who calls which step is the state machine's business (statemachines/).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,26 +44,31 @@ def load(store: ReleaseStore, request_id: str) -> ReleaseRequest:
     return request
 
 
-def file_request(store: ReleaseStore, clock: Clock, caller: Caller, form: RequestForm) -> ReleaseRequest:
-    """Keep the written request on file (status `received`); the workflow checks it next."""
+def file_request(
+    store: ReleaseStore,
+    clock: Clock,
+    caller: Caller,
+    form: RequestForm,
+    execution_arn: Callable[[str], str] | None = None,
+) -> ReleaseRequest:
+    """Keep the written request on file (status `received`); the workflow checks it next.
+
+    The execution that will run it is named on the request from the start (`execution_arn`
+    maps a request id to it): a second write after the start would race the workflow's own."""
     now = clock.now()
+    request_id = new_ulid(clock)
     request = ReleaseRequest(
-        request_id=new_ulid(clock),
+        request_id=request_id,
         received_at=now,
         received_by=caller.username,
         form=form,
         status=Status.RECEIVED,
         history=[],
+        execution_arn=execution_arn(request_id) if execution_arn else None,
     )
     request.change(Status.RECEIVED, now, caller.username, note="written request filed")
     store.create(request)
     return request
-
-
-def note_execution(store: ReleaseStore, request_id: str, execution_arn: str) -> ReleaseRequest:
-    request = load(store, request_id)
-    request.execution_arn = execution_arn
-    return store.save(request)
 
 
 def validate(store: ReleaseStore, clock: Clock, request_id: str) -> Assessment:
