@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
@@ -29,8 +29,8 @@ from alpr.domain.errors import Forbidden, InvalidRequest, Unauthenticated
 from alpr.domain.personnel import PersonnelRecord, Status
 from alpr.models import Caller
 from alpr.names import Group
+from tests.unit.personnel_records import NOW, investigator
 
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 POLICY = AccessPolicy()
 GOOD = Purpose(
     category="homicide", case_number="26-001234", text="grey sedan seen leaving the shooting on Main St"
@@ -39,22 +39,6 @@ GOOD = Purpose(
 
 def headers(purpose: Purpose | None = GOOD) -> dict[str, str]:
     return {k.lower(): v for k, v in purpose.headers().items()} if purpose else {}
-
-
-def investigator(**changes: object) -> PersonnelRecord:
-    record = PersonnelRecord(
-        username="ivy",
-        full_name="Ivy Investigator",
-        job_title="Detective",
-        organisation="PD",
-        roles=[Group.INVESTIGATOR],
-        training_completed=date(2026, 6, 1),
-        approved_by="sam",
-        created_at=NOW - timedelta(days=10),
-        updated_at=NOW - timedelta(days=10),
-        last_active=NOW - timedelta(days=1),
-    )
-    return record.model_copy(update=changes)
 
 
 CALLER = Caller(username="ivy", groups=frozenset({"investigator"}))

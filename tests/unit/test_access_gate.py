@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,10 +16,8 @@ from alpr.adapters.personnel import MemoryPersonnelStore
 from alpr.api import resolver
 from alpr.api.access import note_access
 from alpr.domain.clock import FixedClock, SystemClock
-from alpr.domain.personnel import PersonnelRecord
-from alpr.names import Group
+from tests.unit.personnel_records import NOW, investigator
 
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 PURPOSE = {
     "X-Purpose-Category": "homicide",
     "X-Case-Number": "26-001234",
@@ -56,14 +54,7 @@ class FakeContext:
 @pytest.fixture
 def fakes(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[MemoryPersonnelStore, MemoryAccessLog]]:
     people = MemoryPersonnelStore(
-        PersonnelRecord(
-            username="ivy",
-            full_name="Ivy Investigator",
-            job_title="Detective",
-            organisation="PD",
-            roles=[Group.INVESTIGATOR],
-            training_completed=date(2026, 6, 1),
-            approved_by="sam",
+        investigator(
             created_at=NOW - timedelta(days=3),
             updated_at=NOW - timedelta(days=3),
             last_active=NOW - timedelta(days=2),
