@@ -230,9 +230,12 @@ class LocalApi:
     ) -> tuple[int, dict[str, str], bytes]:
         """Answer one request as API Gateway would, and write its line to the stage's access log."""
         request_id = str(uuid.uuid4())
-        route = next((r for r in self.routes if r.match(method, urlsplit(raw_path).path) is not None), None)
+        path = urlsplit(raw_path).path
+        route, parameters = next(
+            ((r, found) for r in self.routes if (found := r.match(method, path)) is not None), (None, None)
+        )
         status, out_headers, data = self._answer(
-            route, method, raw_path, headers, body, source_ip, request_id
+            route, parameters, method, raw_path, headers, body, source_ip, request_id
         )
         if self.access_log is not None:
             self.access_log.write(
@@ -241,7 +244,7 @@ class LocalApi:
                     "identity.sourceIp": source_ip,
                     "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
                     "httpMethod": method,
-                    "resourcePath": route.path if route else urlsplit(raw_path).path,
+                    "resourcePath": route.path if route else path,
                     "status": str(status),
                     "protocol": "HTTP/1.1",
                     "responseLength": str(len(data)),
@@ -252,6 +255,7 @@ class LocalApi:
     def _answer(
         self,
         route: Route | None,
+        parameters: dict[str, str] | None,
         method: str,
         raw_path: str,
         headers: dict[str, str],
@@ -260,7 +264,6 @@ class LocalApi:
         request_id: str,
     ) -> tuple[int, dict[str, str], bytes]:
         split = urlsplit(raw_path)
-        parameters = route.match(method, split.path) if route else None
         if route is None or parameters is None:
             return _json(
                 404 if method in ("GET", "HEAD") else 403, {"message": "Missing Authentication Token"}
