@@ -7,6 +7,10 @@ from torch import nn
 
 from alpr.recognition.decoder import N_CLASSES
 
+# Channels of the five convolution stages. (16, 32, 64, 96, 128) was the first model (195 k
+# parameters); the wider default reads 0/O, 8/B and W/N better for about 1.6x the inference time.
+WIDTHS = (24, 48, 96, 128, 192)
+
 
 def _block(c_in: int, c_out: int) -> list[nn.Module]:
     return [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
@@ -16,9 +20,9 @@ class PlateCRNN(nn.Module):
     """Convolutions down to a 1-pixel-high feature row, then 1-D convolutions along it (no RNN:
     plates are short, and convolutions export to small, fast ONNX graphs)."""
 
-    def __init__(self) -> None:
+    def __init__(self, widths: tuple[int, ...] = WIDTHS, temporal_layers: int = 2) -> None:
         super().__init__()
-        c = [16, 32, 64, 96, 128]
+        c = widths
         self.features = nn.Sequential(
             *_block(1, c[0]),
             nn.MaxPool2d(2),  # 16 x 64
@@ -33,12 +37,10 @@ class PlateCRNN(nn.Module):
             nn.BatchNorm2d(c[4]),
             nn.ReLU(inplace=True),
         )
-        self.head = nn.Sequential(
-            nn.Dropout(0.15),
-            nn.Conv1d(c[4], c[4], 3, padding=1),
-            nn.ReLU(inplace=True),
-            nn.Conv1d(c[4], N_CLASSES, 1),
-        )
+        temporal: list[nn.Module] = [nn.Dropout(0.15)]
+        for _ in range(temporal_layers):
+            temporal += [nn.Conv1d(c[4], c[4], 3, padding=1), nn.ReLU(inplace=True)]
+        self.head = nn.Sequential(*temporal, nn.Conv1d(c[4], N_CLASSES, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         f = self.features(x).squeeze(2)  # (N, C, T)
