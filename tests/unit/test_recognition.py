@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from alpr.recognition import Engine, ImageRejected, PlateReading, decode_image
+from alpr.recognition.detect import Candidate, refine
 from alpr.synth import render_scene
 
 
@@ -136,3 +137,25 @@ def test_every_rendered_state_design_is_read(engine: Engine) -> None:
             misses.append((state, text, readings[0].text if readings else None))
     # Then every one is read exactly
     assert misses == []
+
+
+def test_refine_finds_the_number_row_inside_a_rough_plate_guess() -> None:
+    """A plate-shaped blob gives only a rough box; the magnified second look finds the number
+    row inside it, in the image's own coordinates."""
+    data, (x, y, w, h) = render_scene("8JKP341", "CA", seed=6, width=640, height=360)
+    image = decode_image(data)
+    rough = Candidate((x, y, w, h), h / 2, 0.0, 7, 0.3, whole_plate=True)
+    rows = refine(image, [rough])
+    assert rows, "no row found inside the plate"
+    best = max(rows, key=lambda c: c.box[2])
+    bx, by, bw, bh = best.box
+    assert x - 2 <= bx and bx + bw <= x + w + 2 and y - 2 <= by and by + bh <= y + h + 2
+    assert bw > 0.6 * w
+    assert not best.whole_plate and best.char_height < h / 2
+
+
+def test_refine_leaves_large_rows_alone() -> None:
+    data, _ = render_scene("8JKP341", "CA", seed=5)
+    image = decode_image(data)
+    big = Candidate((100, 100, 300, 60), 60.0, 0.0, 7, 0.9)
+    assert refine(image, [big]) == []

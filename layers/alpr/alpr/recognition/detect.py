@@ -141,6 +141,50 @@ def find_candidates(image: np.ndarray, *, max_candidates: int = 8) -> list[Candi
     return kept + extra[: max(2, max_candidates // 2)]
 
 
+# Rows whose glyphs are shorter than this (in pixels), and plate-shaped blobs, are looked at again,
+# magnified: at that size an adaptive threshold merges glyphs with frames, logos and each other.
+REFINE_BELOW = 24.0
+REFINE_GLYPH_H = 32.0  # the glyph height the second look magnifies to
+MAX_REFINED = 6
+
+
+def refine(image: np.ndarray, cands: list[Candidate]) -> list[Candidate]:
+    """Second look at small rows and plate blobs: the region around each, magnified to a usable
+    glyph height, searched again for rows; the rows found (in `image` coordinates) that are not
+    already candidates. Real crops are read the same way in training (magnified first)."""
+    out: list[Candidate] = []
+    small = [c for c in cands if c.whole_plate or c.char_height < REFINE_BELOW][:MAX_REFINED]
+    for cand in small:
+        x, y, w, h = cand.box
+        ch = cand.char_height
+        x0, x1 = max(0, int(x - 0.8 * ch)), min(image.shape[1], int(x + w + 0.8 * ch))
+        y0, y1 = max(0, int(y - 1.0 * ch)), min(image.shape[0], int(y + h + 1.0 * ch))
+        # At least 1.5x: a blob's "glyph height" is a guess (half the blob) and may be too large.
+        factor = min(4.0, max(1.5, REFINE_GLYPH_H / max(ch, 1.0)))
+        if x1 - x0 < 8 or y1 - y0 < 8:
+            continue
+        region = cv2.resize(image[y0:y1, x0:x1], None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+        for sub in find_candidates(region, max_candidates=3):
+            if sub.whole_plate:
+                continue
+            bx, by, bw, bh = sub.box
+            found = Candidate(
+                (
+                    int(x0 + bx / factor),
+                    int(y0 + by / factor),
+                    max(1, round(bw / factor)),
+                    max(1, round(bh / factor)),
+                ),
+                sub.char_height / factor,
+                sub.angle_deg,
+                sub.n_chars,
+                sub.score,
+            )
+            if all(_iou(found.box, k.box) < 0.7 for k in [*cands, *out]):
+                out.append(found)
+    return out
+
+
 def _plate_blobs(stats: np.ndarray, min_h: int, image_h: int) -> list[Candidate]:
     """Light regions shaped like a plate's background (about 2:1, solid but for the glyphs);
     the number row is taken to be their middle band."""
