@@ -108,9 +108,10 @@ def find_candidates(image: np.ndarray, *, max_candidates: int = 8) -> list[Candi
     plates: list[Candidate] = []
     ink = None
     for block in (15, 31):
+        light = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, 9)
         for invert in (True, False):
-            mode = cv2.THRESH_BINARY_INV if invert else cv2.THRESH_BINARY
-            binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, mode, block, 9)
+            # The inverted threshold is exactly the complement (same local threshold): no second pass.
+            binary = cv2.bitwise_not(light) if invert else light
             if ink is None:
                 ink = binary  # dark marks on light ground, block 15
             stats = cv2.connectedComponentsWithStats(binary, connectivity=8)[2][1:]

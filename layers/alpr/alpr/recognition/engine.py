@@ -12,7 +12,7 @@ import numpy as np
 import onnxruntime as ort
 
 from alpr.recognition import decoder, ranker
-from alpr.recognition.detect import Candidate, crop_line, find_candidates
+from alpr.recognition.detect import Candidate, crop_line, find_candidates, refine
 from alpr.recognition.state import match_state
 
 DEFAULT_MODELS_DIR = pathlib.Path(__file__).resolve().parents[3] / "models"
@@ -27,8 +27,6 @@ LOW_CONFIDENCE = 0.6
 # Plates read with less confidence than this get a second opinion from the general recognizer
 # (chosen on the training split of the crops, never on the evaluation sets).
 SECOND_OPINION_BELOW = 0.6
-# Whether the two models' CTC likelihoods of every proposed string decide (else the surer model's).
-RESCORE = True
 RESCORE_WEIGHT = 0.7  # of plate-crnn's log-likelihood; the general recognizer has the rest
 
 
@@ -256,56 +254,17 @@ class Engine:
         raise FileNotFoundError(f"no recognizer model under {root} (looked for {', '.join(RECOGNIZERS)})")
 
     def _second_opinion(self, image: np.ndarray, cand: Candidate, reading: PlateReading) -> PlateReading:
-        """Re-read a low-confidence plate with the general recognizer; keep whichever reading its
-        own model is surer of, and offer both models' alternatives as candidates."""
+        """Re-read a plate read below SECOND_OPINION_BELOW with the general recognizer. Every string
+        either model proposes is scored by both models' CTC likelihood (all alignments), weighted
+        RESCORE_WEIGHT for plate-crnn, x the length prior; the best one wins."""
         if self._second is None or (
             reading.confidence >= SECOND_OPINION_BELOW and not reading.low_confidence
         ):
             return reading
-        second_probs = self._second.probabilities([self._second.line_image(image, cand)])[0]
-        options = decoder.decode(second_probs)
-        if not options or len(options[0].text) < decoder.MIN_PLATE_LEN:
-            return reading
-        if RESCORE:
-            return self._rescored(image, cand, reading, second_probs, options)
-        merged: dict[str, float] = dict(reading.candidates)
-        for o in options:
-            merged[o.text] = max(merged.get(o.text, 0.0), round(o.confidence, 4))
-        candidates = tuple(sorted(merged.items(), key=lambda kv: -kv[1]))[:8]
-        best = options[0]
-        if best.confidence * decoder.length_prior(
-            len(best.text)
-        ) <= reading.confidence * decoder.length_prior(len(reading.text)):
-            return dataclasses.replace(
-                reading, candidates=(reading.candidates[0], *[c for c in candidates if c[0] != reading.text])
-            )
-        return dataclasses.replace(
-            reading,
-            text=best.text,
-            confidence=round(best.confidence, 4),
-            char_confidences=tuple(round(c, 4) for c in best.char_confidences),
-            low_confidence=best.confidence < LOW_CONFIDENCE or min(best.char_confidences) < 0.5,
-            candidates=(
-                (best.text, round(best.confidence, 4)),
-                *[c for c in candidates if c[0] != best.text],
-            ),
-        )
-
-    def _rescored(
-        self,
-        image: np.ndarray,
-        cand: Candidate,
-        reading: PlateReading,
-        second_probs: np.ndarray,
-        second_options: list[decoder.Decoded],
-    ) -> PlateReading:
-        """Both models score every string either of them proposes (CTC likelihood, all
-        alignments); the string with the best mean log-likelihood x length prior wins."""
-        assert self._second is not None
-        own_probs = self._recognizer.probabilities([self._recognizer.line_image(image, cand)])[0]
-        own_options = decoder.decode(own_probs)
+        own = self._recognizer.probabilities([self._recognizer.line_image(image, cand)])[0]
+        second = self._second.probabilities([self._second.line_image(image, cand)])[0]
         proposals: dict[str, decoder.Decoded] = {}
-        for o in [*own_options, *second_options]:
+        for o in [*decoder.decode(own), *decoder.decode(second)]:
             if len(o.text) >= decoder.MIN_PLATE_LEN and (
                 o.text not in proposals or o.confidence > proposals[o.text].confidence
             ):
@@ -313,8 +272,8 @@ class Engine:
         if not proposals:
             return reading
         scores = {
-            t: RESCORE_WEIGHT * decoder.log_likelihood(own_probs, t)
-            + (1 - RESCORE_WEIGHT) * decoder.log_likelihood(second_probs, t)
+            t: RESCORE_WEIGHT * decoder.log_likelihood(own, t)
+            + (1 - RESCORE_WEIGHT) * decoder.log_likelihood(second, t)
             + float(np.log(decoder.length_prior(len(t))))
             for t in proposals
         }
@@ -361,6 +320,7 @@ class Engine:
             else cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         )
         cands = find_candidates(work, max_candidates=self._max_candidates)
+        cands += refine(work, cands)
         if not cands:
             return work, scale, []
         gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
@@ -418,9 +378,12 @@ class Engine:
                 continue
             if any(_overlaps(reading.box, o.box) for o in out):
                 continue
-            # The state and a second opinion are for the best plates only: each costs another pass.
-            if len(out) < 2:
+            # Each costs another pass of the general recognizer, so: a second opinion for the best
+            # plate only, and the state for it and for one more plate that reads with confidence
+            # (a low-confidence row there is mostly other text, and only ever a lead).
+            if not out:
                 reading = self._second_opinion(work, cand, reading)
+            if not out or (len(out) < 2 and not reading.low_confidence):
                 reading = dataclasses.replace(reading, state=self._state(work, cand))
             out.append(reading)
         return out
