@@ -55,9 +55,12 @@ bench-matching: $(STAMP)
 eval: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) bench/eval.py $(DATA)
 
+# The recognizer, then the ranker on the recognizer's own readings (its cached features are stale).
 train: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[train]'
-	$(PY) training/train.py
+	$(PY) training/train.py --threads $$(nproc)
+	rm -f training/work/ranker-groups.npz
+	$(PY) training/ranker.py
 
 deploy: synth
 	npx --yes aws-cdk@2 deploy --app cdk.out

@@ -159,3 +159,13 @@ def test_refine_leaves_large_rows_alone() -> None:
     image = decode_image(data)
     big = Candidate((100, 100, 300, 60), 60.0, 0.0, 7, 0.9)
     assert refine(image, [big]) == []
+
+
+def test_two_plates_in_one_frame_are_both_read_with_their_states(engine: Engine) -> None:
+    # Given two cars side by side in one frame (adjacent lanes)
+    left = decode_image(render_scene("7ABC123", "CA", seed=3)[0])
+    right = decode_image(render_scene("KXJ4821", "NY", seed=12)[0])
+    readings = engine.read(np.concatenate([left, right], axis=1))
+    # Then both plates are read, each with its own state (a confident second plate gets one too)
+    found = {(r.text, r.state) for r in readings[:2]}
+    assert found == {("7ABC123", "CA"), ("KXJ4821", "NY")}
