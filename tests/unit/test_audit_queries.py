@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from alpr.adapters.audit_duckdb import ACCESS_LOG_COLUMNS, AuditDatabase, column_type, window_days
+from alpr.cli import app
+from alpr.cli_audit import default_window
 from alpr.domain.access import AccessRecord
 from alpr.domain.audit import NAMED_QUERIES, SAMPLE_SIZE, named_query
 from alpr.domain.ids import derived_ulid
@@ -208,3 +212,36 @@ def test_a_window_is_every_day_from_first_to_last() -> None:
     assert len(days) == 7 and days[0] == DAY.date()
     with pytest.raises(ValueError, match="before it starts"):
         window_days(DAY.date(), DAY.date() - timedelta(days=1))
+
+
+# --- alpr audit list|query: what the auditor sees before any stack is involved --------------
+
+
+def test_the_list_names_every_query_with_its_parameters() -> None:
+    result = CliRunner().invoke(app, ["audit", "list"])
+    assert result.exit_code == 0
+    for query in NAMED_QUERIES:
+        assert query.name in result.output
+    assert "plate, from_day, to_day" in result.output
+
+
+def test_an_unknown_query_is_refused_with_the_known_names() -> None:
+    result = CliRunner().invoke(app, ["audit", "query", "everything"])
+    assert result.exit_code == 2
+    assert "no audit query 'everything'" in result.output and "plate-lookups" in result.output
+
+
+def test_plate_lookups_without_a_plate_is_refused() -> None:
+    result = CliRunner().invoke(app, ["audit", "query", "plate-lookups"])
+    assert result.exit_code == 2 and "needs --plate" in result.output
+
+
+def test_without_a_local_stack_the_query_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.alpr/local-<port>.json
+    result = CliRunner().invoke(app, ["audit", "query", "data-access", "--port", "8999"])
+    assert result.exit_code == 1
+    assert "alpr local up" in result.output
+
+
+def test_the_default_window_is_the_last_seven_days() -> None:
+    assert default_window(date(2026, 11, 29)) == (date(2026, 11, 23), date(2026, 11, 29))

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from alpr.cli_audit import app as audit_app
 from alpr.cli_hotlist import app as hotlist_app
 from alpr.cli_personnel import app as personnel_app
 from alpr.cli_purpose import CaseOption, PurposeOption, ReasonOption, ask_purpose
@@ -32,6 +33,7 @@ register_search_commands(search_app)  # pattern, canvass, read (issue 5)
 app.add_typer(personnel_app, name="personnel")
 app.add_typer(release_app, name="release")
 app.add_typer(hotlist_app, name="hotlist")
+app.add_typer(audit_app, name="audit")
 local_app.command("mail")(mail_command)
 
 # Piped output (make demo, CI logs) is as wide as a terminal would be, so tables do not fold.

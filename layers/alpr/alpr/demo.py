@@ -14,6 +14,7 @@ from rich.console import Console
 from alpr.cli import reads_table
 from alpr.client import AlprClient, ApiError, Capture
 from alpr.demo_access import DEMO_PURPOSE, show_access
+from alpr.demo_audit import show_audit
 from alpr.demo_hotlist import show_hotlists
 from alpr.demo_release import show_release
 from alpr.demo_search import show_searches
@@ -83,5 +84,6 @@ def run_demo(console: Console) -> None:
         show_searches(console, investigator)  # issue 5: partial plate, canvass, one read's links
         show_release(console, stack)  # issue 7: request → commander's email → approve → bundle verified
         show_hotlists(console, stack, investigator)  # issue 6: extract, partial plate, alert, disposition
+        show_audit(console, stack)  # the audit: named queries over today's access log (last: sees the tour)
 
     console.rule(f"[bold green]Demo finished in {time.monotonic() - started:.1f} s")

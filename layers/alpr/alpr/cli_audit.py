@@ -1,0 +1,161 @@
+"""`alpr audit list|query`: the audit plan's named queries, run by DuckDB over the local stack's
+access log (in the cloud the same queries are Athena named queries: docs/audit.md)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import sys
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+import boto3
+import typer
+from botocore.exceptions import EndpointConnectionError
+from rich.console import Console
+from rich.table import Table
+
+from alpr.adapters.audit_duckdb import AuditDatabase, AuditResult, S3AuditSource, window_days
+from alpr.domain.audit import NAMED_QUERIES, NamedQuery, named_query
+from alpr.domain.errors import InvalidRequest
+from alpr.domain.plates import plate_for_search
+from alpr.names import ACCESS_LOG_PREFIX, Output
+
+app = typer.Typer(help="The audit plan's named queries over the access log", no_args_is_help=True)
+console = Console(width=shutil.get_terminal_size((150, 40)).columns)
+
+REVIEW_DAYS = 7  # the supervisor's weekly review
+DAY_FORMATS = ["%Y-%m-%d"]
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+def default_window(today: date) -> tuple[date, date]:
+    """The last seven UTC days, today included."""
+    return today - timedelta(days=REVIEW_DAYS - 1), today
+
+
+def local_source(endpoint_url: str, bucket: str) -> S3AuditSource:
+    """The access log of a local stack (its moto server takes any credentials)."""
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    return S3AuditSource(bucket, lambda: client)
+
+
+def arguments(query: NamedQuery, first: date, last: date, plate: str | None) -> dict[str, str]:
+    """The query's parameters by name; BadParameter when one it needs is missing or not a plate."""
+    values = {"from_day": first.isoformat(), "to_day": last.isoformat()}
+    if "plate" in query.parameters:
+        if not plate:
+            raise typer.BadParameter(f"{query.name} needs --plate", param_hint="--plate")
+        try:
+            values["plate"] = plate_for_search(plate)
+        except InvalidRequest as error:
+            raise typer.BadParameter(str(error), param_hint="--plate") from None
+    return values
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def result_table(query: NamedQuery, result: AuditResult, title: str, limit: int | None = None) -> Table:
+    """One named query's answer as a table (its first `limit` rows when given)."""
+    rows = result.rows if limit is None else result.rows[:limit]
+    shown = f"{len(rows)} of {len(result.rows)}" if len(rows) < len(result.rows) else f"{len(rows)}"
+    table = Table(title=title, caption=f"{shown} row(s) · {query.name}: {query.description}")
+    for column in result.columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(value) for value in row))
+    return table
+
+
+def _print(query: NamedQuery, result: AuditResult, output: Format, title: str) -> None:
+    if output is Format.TABLE:
+        console.print(result_table(query, result, title))
+    elif output is Format.CSV:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(result.columns)
+        writer.writerows([[_cell(v) for v in row] for row in result.rows])
+    else:
+        rows = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+        print(json.dumps(rows, indent=2, default=str))
+
+
+@app.command("list")
+def list_queries() -> None:
+    """The named queries: name, parameters, what each is for."""
+    table = Table(title="Audit named queries (Athena in the cloud, DuckDB locally)")
+    for column in ("name", "parameters", "description"):
+        table.add_column(column, overflow="fold")
+    for query in NAMED_QUERIES:
+        table.add_row(query.name, ", ".join(query.parameters), query.description)
+    console.print(table)
+
+
+@app.command("query")
+def query_command(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="a named query (alpr audit list)")],
+    start: Annotated[
+        datetime | None,
+        typer.Option("--from", formats=DAY_FORMATS, help="first UTC day, YYYY-MM-DD (default: 6 days ago)"),
+    ] = None,
+    end: Annotated[
+        datetime | None,
+        typer.Option("--to", formats=DAY_FORMATS, help="last UTC day, YYYY-MM-DD (default: today)"),
+    ] = None,
+    plate: Annotated[str | None, typer.Option(help="the plate (plate-lookups)")] = None,
+    output: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.TABLE,
+    port: Annotated[int, typer.Option(help="a local stack on this port (alpr local up)")] = 8080,
+) -> None:
+    """Run one named query over the local stack's access log, for a window of UTC days."""
+    try:
+        query = named_query(name)
+    except KeyError as error:
+        raise typer.BadParameter(str(error.args[0]), param_hint="NAME") from None
+    first, last = default_window(datetime.now(UTC).date())
+    first, last = (start.date() if start else first), (end.date() if end else last)
+    try:
+        days = window_days(first, last)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--from/--to") from None
+    values = arguments(query, first, last, plate)
+
+    from alpr.local.stack import LocalState, state_file
+
+    try:
+        state = LocalState.load(state_file(port))
+    except FileNotFoundError as error:
+        console.print(f"[red]{error}[/] (or give the port of the running stack with --port)")
+        raise typer.Exit(1) from None
+    bucket = str(state.outputs[Output.ACCESS_LOG_BUCKET.value])
+    database = AuditDatabase()
+    try:
+        loaded = database.load(local_source(state.endpoint_url, bucket).records(first, last))
+    except EndpointConnectionError:
+        console.print(
+            f"[red]no local stack answers at {state.endpoint_url}: is `alpr local up --port {port}` running?[/]"
+        )
+        raise typer.Exit(1) from None
+    result = database.run(query, values)
+    title = (
+        f"{query.name}, {first} to {last}: {loaded} record(s) from {len(days)} partition(s) of "
+        f"s3://{bucket}/{ACCESS_LOG_PREFIX}"
+    )
+    _print(query, result, output, title)
