@@ -144,6 +144,10 @@ class Output(StrEnum):
     RELEASE_STATE_MACHINE = "ReleaseStateMachineArn"
     HOTLIST_BUCKET = "HotlistBucketName"
     ALERTS_TOPIC = "AlertsTopicArn"
+    AUDIT_WORKGROUP = "AuditWorkGroupName"
+    AUDIT_DATABASE = "AuditDatabaseName"
+    AUDITOR_POLICY = "AuditorPolicyArn"
+    AUDIT_TRAIL_BUCKET = "AuditTrailBucketName"
 
 
 # Release to other agencies (issue 7): the release bucket's key layout.
@@ -157,3 +161,7 @@ HOTLIST_SNAPSHOT_PREFIX = "snapshots/"  # snapshots/<SOURCE>/<version>.snapshot:
 HOTLIST_REPORT_PREFIX = "reports/"  # reports/<incoming key>.json: what became of each dropped file
 HOTLIST_SOURCES_PK = "sources"  # pk of the current-version pointers (sk = source)
 HOTLIST_LOCAL_PK = "source#LOCAL"  # pk of local entries (sk = entry#<entry_id>)
+
+# The audit (DESIGN.md, flow 7): the Athena workgroup the auditors query in and the CloudTrail trail.
+AUDIT_WORKGROUP = "alpr-audit"
+AUDIT_TRAIL = "alpr-audit"

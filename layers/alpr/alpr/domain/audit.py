@@ -120,3 +120,100 @@ def named_query(name: str) -> NamedQuery:
             return query
     known = ", ".join(q.name for q in NAMED_QUERIES)
     raise KeyError(f"no audit query {name!r} (known: {known})")
+
+
+# CloudTrail (CJIS: attempts to read, change or destroy audit logs; privileged actions; logons).
+# Athena only: the trail's table reads CloudTrail's gzip files through its own SerDe and input format,
+# and the local runtime has no trail (moto's CloudTrail records nothing), so DuckDB never runs these.
+# The table is partitioned by `region` and `"timestamp"` ('YYYY/MM/DD'); the day parameters are given
+# as 'YYYY-MM-DD' like the access-log queries and turned into the trail's form in the SQL. The bucket
+# parameters are the stack outputs AccessLogBucketName and AuditTrailBucketName.
+CLOUDTRAIL_TABLE = "cloudtrail"
+QUALIFIED_CLOUDTRAIL = f"{AUDIT_DATABASE}.{CLOUDTRAIL_TABLE}"
+_TRAIL_DAYS = "\"timestamp\" BETWEEN replace(?, '-', '/') AND replace(?, '-', '/')"
+_BUCKET = "json_extract_scalar(requestparameters, '$.bucketName')"
+# What changes or destroys a log object, its lock, or the bucket's protections.
+LOG_TAMPERING_EVENTS = (
+    "DeleteObject",
+    "DeleteObjects",
+    "PutObjectRetention",
+    "PutObjectLegalHold",
+    "PutBucketObjectLockConfiguration",
+    "PutBucketPolicy",
+    "DeleteBucketPolicy",
+    "PutBucketVersioning",
+    "PutBucketLifecycle",
+    "PutLifecycleConfiguration",
+    "PutBucketPublicAccessBlock",
+    "DeleteBucketPublicAccessBlock",
+    "PutBucketEncryption",
+    "DeleteBucketEncryption",
+    "PutBucketLogging",
+)
+_TAMPERING = ", ".join(f"'{e}'" for e in LOG_TAMPERING_EVENTS)
+TRAIL_TAMPERING_EVENTS = ("StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors")
+_TRAIL_TAMPERING = ", ".join(f"'{e}'" for e in TRAIL_TAMPERING_EVENTS)
+CATALOG_TAMPERING_EVENTS = ("DeleteTable", "UpdateTable", "DeleteDatabase", "UpdateDatabase")
+_CATALOG_TAMPERING = ", ".join(f"'{e}'" for e in CATALOG_TAMPERING_EVENTS)
+PRIVILEGED_SOURCES = (
+    "iam.amazonaws.com",
+    "kms.amazonaws.com",
+    "cognito-idp.amazonaws.com",
+    "cloudtrail.amazonaws.com",
+    "sso.amazonaws.com",
+)
+_PRIVILEGED = ", ".join(f"'{s}'" for s in PRIVILEGED_SOURCES)
+
+CLOUDTRAIL_QUERIES: tuple[NamedQuery, ...] = (
+    NamedQuery(
+        "audit-log-tampering",
+        "Attempts to change or destroy the audit logs between two UTC days, allowed or refused: object "
+        "deletes, retention and legal-hold changes, lock, policy, versioning, lifecycle and encryption "
+        "changes on the access-log and trail buckets; stopping or changing the trail; changing the "
+        "audit catalogue (CJIS audit events).",
+        ("from_day", "to_day", "access_log_bucket", "trail_bucket"),
+        f"""SELECT eventtime, useridentity.arn AS principal, sourceipaddress, eventsource, eventname,
+       {_BUCKET} AS bucket,
+       json_extract_scalar(requestparameters, '$.key') AS object_key,
+       errorcode, errormessage
+FROM {QUALIFIED_CLOUDTRAIL}
+WHERE {_TRAIL_DAYS}
+  AND ((eventsource = 's3.amazonaws.com' AND {_BUCKET} IN (?, ?)
+        AND (eventname IN ({_TAMPERING}) OR eventname LIKE 'DeleteBucket%'))
+    OR (eventsource = 'cloudtrail.amazonaws.com' AND eventname IN ({_TRAIL_TAMPERING}))
+    OR (eventsource = 'glue.amazonaws.com' AND eventname IN ({_CATALOG_TAMPERING})
+        AND json_extract_scalar(requestparameters, '$.databaseName') = '{AUDIT_DATABASE}'))
+ORDER BY eventtime""",
+    ),
+    NamedQuery(
+        "audit-log-reads",
+        "Who read the audit logs between two UTC days (objects of the access-log and trail buckets, "
+        "directly or through Athena), allowed or refused (CJIS: attempts to read audit logs).",
+        ("from_day", "to_day", "access_log_bucket", "trail_bucket"),
+        f"""SELECT eventtime, useridentity.arn AS principal, useridentity.invokedby AS via, sourceipaddress,
+       eventname, {_BUCKET} AS bucket,
+       json_extract_scalar(requestparameters, '$.key') AS object_key, errorcode
+FROM {QUALIFIED_CLOUDTRAIL}
+WHERE {_TRAIL_DAYS}
+  AND eventsource = 's3.amazonaws.com' AND eventname IN ('GetObject', 'GetObjectVersion')
+  AND {_BUCKET} IN (?, ?)
+ORDER BY eventtime""",
+    ),
+    NamedQuery(
+        "console-and-privileged",
+        "Console sign-ins (successful and failed) and privileged write events between two UTC days: "
+        "IAM, KMS, IAM Identity Center, CloudTrail and the Cognito user pool's administration "
+        "(CJIS: logons, permission changes, privileged actions).",
+        ("from_day", "to_day"),
+        f"""SELECT eventtime, useridentity.arn AS principal, useridentity.type AS principal_type,
+       sourceipaddress, eventsource, eventname, errorcode, errormessage,
+       json_extract_scalar(responseelements, '$.ConsoleLogin') AS console_login
+FROM {QUALIFIED_CLOUDTRAIL}
+WHERE {_TRAIL_DAYS}
+  AND ((eventsource = 'signin.amazonaws.com' AND eventname = 'ConsoleLogin')
+    OR (eventsource IN ({_PRIVILEGED}) AND readonly = 'false'
+        AND (eventsource <> 'cognito-idp.amazonaws.com'
+             OR eventname LIKE 'Admin%' OR eventname LIKE '%Group' OR eventname LIKE '%UserPool%')))
+ORDER BY eventtime""",
+    ),
+)
