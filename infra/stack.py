@@ -1,4 +1,4 @@
-"""The one stack: storage, ingest and recognition, sign-in, and the API."""
+"""The one stack: storage, ingest and recognition, sign-in, the API, release, hotlists and the audit."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from constructs import Construct
 from alpr import names
 from alpr.settings import Retention
 from infra.api import Api
+from infra.audit import Audit
 from infra.auth import Auth
 from infra.build_assets import Assets
 from infra.hotlists import Hotlists
@@ -62,6 +63,31 @@ class AlprStack(Stack):
             retention_days=retention.days,
             recognize=self.ingest.recognize,
             api_function=self.api.api_function,
+        )
+        storage = self.storage
+        self.audit = Audit(
+            self,
+            "Audit",
+            storage=storage,
+            retention_days=retention.days,
+            # Every bucket that holds personal data (images, plates, records, bundles) is on the trail.
+            personal_data_buckets=[
+                storage.uploads,
+                storage.quarantine,
+                storage.evidence,
+                storage.access_log,
+                self.release.bucket,
+                self.hotlists.bucket,
+            ],
+            tables=[
+                storage.reads,
+                storage.plates,
+                storage.plate_grams,
+                storage.hotlist,
+                storage.alerts,
+                storage.personnel,
+                storage.release_requests,
+            ],
         )
         self._acknowledge_bucket_notifications_handler()
 
