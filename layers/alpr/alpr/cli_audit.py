@@ -43,10 +43,12 @@ def default_window(today: date) -> tuple[date, date]:
 
 def local_source(endpoint_url: str, bucket: str) -> S3AuditSource:
     """The access log of a local stack (its moto server takes any credentials)."""
+    from alpr.local.stack import REGION
+
     client = boto3.client(
         "s3",
         endpoint_url=endpoint_url,
-        region_name="us-east-1",
+        region_name=REGION,
         aws_access_key_id="local",
         aws_secret_access_key="local",
     )
