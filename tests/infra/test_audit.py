@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from alpr import names
 from alpr.domain.access import AccessRecord
 from alpr.domain.audit import (
@@ -16,6 +18,7 @@ from alpr.domain.audit import (
     NAMED_QUERIES,
 )
 from alpr.names import Output
+from infra.audit import hive_type
 from tests.infra.conftest import Synth
 
 PERSONAL_DATA_BUCKETS = {
@@ -72,6 +75,12 @@ def test_the_access_log_table_has_exactly_the_fields_of_the_access_record(synth:
     assert columns["query"] == "string"  # the OpenX SerDe gives the nested object's JSON text
     assert columns["roles"] == columns["returned_ids"] == "array<string>"
     assert columns["returned_count"] == columns["status"] == "int"
+
+
+def test_a_field_of_a_kind_the_table_cannot_hold_fails_the_synth() -> None:
+    # Given a field type with no mapping / When it is mapped / Then it is refused, not guessed
+    with pytest.raises(TypeError, match="no Hive type"):
+        hive_type(float | None)
 
 
 def test_the_access_log_table_reads_json_lines_under_access_log_with_a_projected_day(synth: Synth) -> None:
