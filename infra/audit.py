@@ -481,8 +481,8 @@ class Audit(Construct):
                     resources=[results.arn_for_objects("*")],
                 ),
                 iam.PolicyStatement(
-                    sid="LocateAndListTheBuckets",
-                    actions=["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+                    sid="LocateAndListTheResults",
+                    actions=["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
                     resources=[results.bucket_arn],
                 ),
                 iam.PolicyStatement(
