@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from alpr.recognition import Engine, ImageRejected, PlateReading, decode_image
-from alpr.recognition.detect import Candidate, refine
+from alpr.recognition.detect import Candidate, find_candidates, refine
 from alpr.synth import render_scene
 
 
@@ -169,3 +169,35 @@ def test_two_plates_in_one_frame_are_both_read_with_their_states(engine: Engine)
     # Then both plates are read, each with its own state (a confident second plate gets one too)
     found = {(r.text, r.state) for r in readings[:2]}
     assert found == {("7ABC123", "CA"), ("KXJ4821", "NY")}
+
+
+def _split_number(left: str, right: str, gap: int) -> np.ndarray:
+    """A plate number in two halves `gap` pixels apart (a logo, a dash or a missed glyph between)."""
+    image = np.full((160, 640, 3), 235, np.uint8)
+    cv2.putText(image, left, (30, 115), cv2.FONT_HERSHEY_SIMPLEX, 3.2, (20, 20, 20), 9)
+    end = 30 + cv2.getTextSize(left, cv2.FONT_HERSHEY_SIMPLEX, 3.2, 9)[0][0]
+    cv2.putText(image, right, (end + gap, 115), cv2.FONT_HERSHEY_SIMPLEX, 3.2, (20, 20, 20), 9)
+    return image
+
+
+def _spans(cands: list[Candidate], x0: int, x1: int) -> bool:
+    return any(c.box[0] <= x0 + 10 and c.box[0] + c.box[2] >= x1 - 10 for c in cands)
+
+
+def test_a_two_glyph_half_joins_the_row_beside_it() -> None:
+    # Given "7K   PR4": the left half alone is too short to be a row
+    image = _split_number("7K", "PR4", gap=100)
+    ink = np.where((image < 128).all(axis=2))[1]
+    # Then one candidate spans the whole number
+    assert _spans(find_candidates(image), int(ink.min()), int(ink.max()))
+
+
+def test_three_tight_glyphs_are_a_row() -> None:
+    # Given "123   ABC" set bold and tight, as Mississippi prints it (three glyphs about 1.3
+    # glyph heights wide)
+    wide = _split_number("123", "ABC", gap=200)
+    image = cv2.resize(wide, (wide.shape[1] // 2, wide.shape[0]), interpolation=cv2.INTER_AREA)
+    ink = np.where((image < 128).all(axis=2))[1]
+    cands = find_candidates(image)
+    # Then the whole number is a candidate, not only one half
+    assert _spans(cands, int(ink.min()), int(ink.max()))

@@ -105,6 +105,7 @@ def find_candidates(image: np.ndarray, *, max_candidates: int = 8) -> list[Candi
     min_h = max(8, height // 120)
     max_h = max(min_h + 1, int(height * 0.8))  # a tight plate crop is mostly glyph
     found: list[Candidate] = []
+    pairs: list[Candidate] = []
     plates: list[Candidate] = []
     ink = None
     for block in (15, 31):
@@ -119,16 +120,24 @@ def find_candidates(image: np.ndarray, *, max_candidates: int = 8) -> list[Candi
                 plates.extend(_glyph_band(c, ink) for c in _plate_blobs(stats, min_h, height))
             comps = _components(stats, min_h, max_h)
             for group in _group(comps):
-                if len(group) < 3:
+                if len(group) < 2:
                     continue
                 group = _dedupe_nested(group)
                 single = int((group[:, 2] <= 1.2 * group[:, 3]).sum())
+                if len(group) == 2 and single == 2:
+                    pair = _candidate(group, min_width=0.6)
+                    if pair is not None:
+                        pairs.append(pair)
+                    continue
                 if not 3 <= len(group) <= 12 or single < 2:
                     continue
                 cand = _candidate(group)
                 if cand is not None:
                     found.append(cand)
-    found.extend(_merged_neighbours(found))
+    found.extend(_merged_neighbours(found, found))
+    # Two glyphs alone are no row, but they are the half of a plate whose number a logo, a dash
+    # or a missed glyph splits ("123 (logo) ABC" read as ABC alone): join them to a row beside them.
+    found.extend(_merged_neighbours(found, pairs) + _merged_neighbours(pairs, found))
     found.sort(key=lambda c: -c.score)
     kept: list[Candidate] = []
     for cand in found:
@@ -240,11 +249,12 @@ def aspect_score(aspect: float) -> float:
     return min(1.0, abs(aspect - 2.0) / 1.2)
 
 
-def _merged_neighbours(cands: list[Candidate]) -> list[Candidate]:
-    """Rows split by a space or dash ("ABC 123"): join two rows of one height on one line."""
+def _merged_neighbours(lefts: list[Candidate], rights: list[Candidate]) -> list[Candidate]:
+    """Rows split by a space or dash ("ABC 123"): join a row of `lefts` to a row of `rights` of one
+    height on one line just to its right."""
     merged = []
-    for a in cands:
-        for b in cands:
+    for a in lefts:
+        for b in rights:
             ax1 = a.box[0] + a.box[2]
             gap = b.box[0] - ax1
             h = max(a.char_height, b.char_height)
@@ -270,7 +280,7 @@ def _merged_neighbours(cands: list[Candidate]) -> list[Candidate]:
     return merged
 
 
-def _candidate(group: np.ndarray) -> Candidate | None:
+def _candidate(group: np.ndarray, min_width: float = 1.2) -> Candidate | None:
     x0 = group[:, 0].min()
     y0 = group[:, 1].min()
     x1 = (group[:, 0] + group[:, 2]).max()
@@ -278,7 +288,8 @@ def _candidate(group: np.ndarray) -> Candidate | None:
     heights = group[:, 3]
     med_h = float(np.sort(heights)[len(heights) // 2])
     width = x1 - x0
-    if width < 1.5 * med_h or width > 9 * med_h:
+    # Three bold glyphs set tight ("123" on Mississippi plates) span only about 1.3 glyph heights.
+    if width < min_width * med_h or width > 9 * med_h:
         return None
     cx = group[:, 0] + group[:, 2] / 2
     cy = group[:, 1] + group[:, 3] / 2
