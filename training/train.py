@@ -83,8 +83,10 @@ def vary(xb: torch.Tensor) -> torch.Tensor:
     sy = torch.empty(n).uniform_(0.9, 1.1)
     theta = torch.zeros(n, 2, 3)
     theta[:, 0, 0] = sx * torch.cos(angle)
-    theta[:, 0, 1] = -torch.sin(angle) * 0.25  # the line is 4x wider than high
-    theta[:, 1, 0] = torch.sin(angle) * 4.0 * 0.25
+    # A slight turn in the normalised coordinates of a line 4x wider than high: x moves per row as a
+    # true rotation's would, y a quarter as much per column (more a shear than a turn).
+    theta[:, 0, 1] = -torch.sin(angle) * 0.25
+    theta[:, 1, 0] = torch.sin(angle)
     theta[:, 1, 1] = sy * torch.cos(angle)
     theta[:, 0, 2] = torch.empty(n).uniform_(-0.04, 0.04)
     theta[:, 1, 2] = torch.empty(n).uniform_(-0.08, 0.08)
