@@ -490,6 +490,13 @@ class Audit(Construct):
                     actions=["s3:GetBucketLocation"],
                     resources=[access_log.bucket_arn, trail.bucket_arn],
                 ),
+                # `aws cloudtrail validate-logs`: the trail's description and the public keys that
+                # signed its digest files (the digests themselves are read above).
+                iam.PolicyStatement(
+                    sid="ValidateTheTrailsDigests",
+                    actions=["cloudtrail:DescribeTrails", "cloudtrail:ListPublicKeys"],
+                    resources=["*"],
+                ),
                 # The logs and the results are SSE-KMS with the data key: usable only through S3,
                 # and S3 only serves the objects above.
                 iam.PolicyStatement(
@@ -511,6 +518,12 @@ class Audit(Construct):
                 "<AuditTrailBucket.Arn>/AWSLogs/<AWS::AccountId>/*",
                 "Auditors read the trail's log and digest files, keyed by region and day under this "
                 "account's AWSLogs/ prefix; read only, the files are also under a COMPLIANCE lock.",
+            ),
+            (
+                "*",
+                "cloudtrail:ListPublicKeys is account-level and cloudtrail:DescribeTrails takes no "
+                "trail ARN: both read metadata only, and `aws cloudtrail validate-logs` needs them to "
+                "check the trail's signed digests.",
             ),
             (
                 "<AuditResultsBucket.Arn>/*",

@@ -241,6 +241,19 @@ def test_the_auditor_policy_is_scoped_to_the_workgroup_catalogue_and_key(synth: 
     assert all("*" not in a for s in statements for a in _as_list(s["Action"]))
 
 
+def test_auditors_may_validate_the_trails_signed_digests(synth: Synth) -> None:
+    # `aws cloudtrail validate-logs` reads the trail, the public keys and the digest files
+    statements = _auditor_statements(synth)
+    granted = {a for s in statements for a in _as_list(s["Action"])}
+    assert {"cloudtrail:DescribeTrails", "cloudtrail:ListPublicKeys", "s3:GetObject"} <= granted
+    trail_only = [s for s in statements if any(a.startswith("cloudtrail:") for a in _as_list(s["Action"]))]
+    assert all(
+        a in {"cloudtrail:DescribeTrails", "cloudtrail:ListPublicKeys"}
+        for s in trail_only
+        for a in _as_list(s["Action"])
+    )
+
+
 def test_the_stack_outputs_the_workgroup_database_and_auditor_policy(synth: Synth) -> None:
     outputs = synth.template.to_json()["Outputs"]
     assert outputs[Output.AUDIT_WORKGROUP.value]["Value"] == {"Ref": "AuditWorkGroup"}
