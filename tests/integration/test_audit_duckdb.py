@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from alpr.adapters.access_log import S3AccessLog, record_key
 from alpr.adapters.audit_duckdb import S3AuditSource, partition_prefix
 from alpr.domain.access import AccessRecord
 from alpr.domain.audit import named_query
 from alpr.domain.ids import derived_ulid
-from alpr.local.stack import free_port
+from tests.integration.moto_server import moto_server
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -32,13 +31,8 @@ def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[S3Client]:
     """A moto server on a free port and an S3 client on it."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name=REGION)
-    finally:
-        server.stop()
+    with moto_server() as endpoint:
+        yield boto3.client("s3", endpoint_url=endpoint, region_name=REGION)
 
 
 @pytest.fixture

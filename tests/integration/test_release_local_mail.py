@@ -8,13 +8,12 @@ from pathlib import Path
 
 import boto3
 import pytest
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from alpr.adapters.mail import SesMailer, local_mailbox
 from alpr.domain.release_mail import Email
 from alpr.local import moto_patches
 from alpr.local.deploy import zip_placeholder
-from alpr.local.stack import free_port
+from tests.integration.moto_server import moto_server
 
 REGION = "us-east-1"
 
@@ -23,15 +22,12 @@ REGION = "us-east-1"
 def endpoint(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "local")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "local")
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    moto_patches.install(tmp_path)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        moto_patches.uninstall()
-        server.stop()
+    with moto_server() as url:
+        moto_patches.install(tmp_path)
+        try:
+            yield url
+        finally:
+            moto_patches.uninstall()
 
 
 def test_a_sent_email_is_read_back_with_its_links_while_functions_exist(endpoint: str) -> None:

@@ -12,11 +12,10 @@ from pathlib import Path
 import boto3
 import pytest
 import requests
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from alpr.local import moto_patches
 from alpr.local.deploy import zip_placeholder
-from alpr.local.stack import free_port
+from tests.integration.moto_server import moto_server
 
 HANDLER = textwrap.dedent(
     """
@@ -57,15 +56,8 @@ def moto_endpoint():
     with pytest.MonkeyPatch.context() as env:
         env.setenv("AWS_ACCESS_KEY_ID", "local")
         env.setenv("AWS_SECRET_ACCESS_KEY", "local")
-        yield from _moto_server()
-
-
-def _moto_server():
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+        with moto_server() as url:
+            yield url
 
 
 @pytest.fixture
