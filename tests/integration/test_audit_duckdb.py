@@ -16,7 +16,7 @@ from alpr.adapters.access_log import S3AccessLog, record_key
 from alpr.adapters.audit_duckdb import S3AuditSource, partition_prefix
 from alpr.domain.access import AccessRecord
 from alpr.domain.audit import named_query
-from alpr.domain.ids import derived_ulid
+from tests.access_records import plate_search
 from tests.integration.moto_server import moto_server
 
 if TYPE_CHECKING:
@@ -44,29 +44,7 @@ def bucket(s3: S3Client) -> str:
 
 
 def record(at: datetime, username: str = "ivy", plate: str = "7ABC123", **fields: Any) -> AccessRecord:
-    values: dict[str, Any] = {
-        "event_id": derived_ulid(at, username, plate),
-        "time": at,
-        "username": username,
-        "full_name": "Ivy Investigator",
-        "organisation": "Concord PD",
-        "role": "investigator",
-        "roles": ["investigator"],
-        "action": "reads:search",
-        "method": "GET",
-        "route": "/v1/reads",
-        "query": {"plate": plate},
-        "returned_ids": ["01JREAD000000000000000000A"],
-        "returned_count": 1,
-        "purpose_category": "stolen-vehicle",
-        "case_number": "26-004512",
-        "purpose_text": "grey Honda Civic reported stolen from Alhambra Ave",
-        "outcome": "allowed",
-        "status": 200,
-        "source_ip": "198.51.100.24",
-        "request_id": str(uuid.uuid4()),
-    }
-    return AccessRecord.model_validate({**values, **fields})
+    return plate_search(at, key=f"{username}-{plate}", plate=plate, username=username, **fields)
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:

@@ -14,38 +14,15 @@ from alpr.cli import app
 from alpr.cli_audit import default_window
 from alpr.domain.access import AccessRecord
 from alpr.domain.audit import NAMED_QUERIES, SAMPLE_SIZE, named_query
-from alpr.domain.ids import derived_ulid
+from tests.access_records import plate_search
 
 DAY = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday of the week under review
 WEEK = {"from_day": "2026-11-23", "to_day": "2026-11-29", "plate": "7ABC123"}
 
 
 def record(n: int, at: datetime = DAY, **fields: Any) -> AccessRecord:
-    """An allowed plate search by ivy, unless `fields` say otherwise."""
-    time = at + timedelta(minutes=n)
-    values: dict[str, Any] = {
-        "event_id": derived_ulid(time, "audit-test", str(n)),
-        "time": time,
-        "username": "ivy",
-        "full_name": "Ivy Investigator",
-        "organisation": "Concord PD",
-        "role": "investigator",
-        "roles": ["investigator"],
-        "action": "reads:search",
-        "method": "GET",
-        "route": "/v1/reads",
-        "query": {"plate": "7ABC123", "from": "2026-11-01T00:00:00Z"},
-        "returned_ids": ["01JREAD000000000000000000A"],
-        "returned_count": 1,
-        "purpose_category": "stolen-vehicle",
-        "case_number": "26-004512",
-        "purpose_text": "grey Honda Civic reported stolen from Alhambra Ave",
-        "outcome": "allowed",
-        "status": 200,
-        "source_ip": "198.51.100.24",
-        "request_id": f"req-{n}",
-    }
-    return AccessRecord.model_validate({**values, **fields})
+    """An allowed plate search by ivy, n minutes after `at`, unless `fields` say otherwise."""
+    return plate_search(at + timedelta(minutes=n), key=str(n), **fields)
 
 
 def refused(n: int, **fields: Any) -> AccessRecord:
