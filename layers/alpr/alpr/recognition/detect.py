@@ -105,7 +105,7 @@ def find_candidates(image: np.ndarray, *, max_candidates: int = 8) -> list[Candi
     min_h = max(8, height // 120)
     max_h = max(min_h + 1, int(height * 0.8))  # a tight plate crop is mostly glyph
     found: list[Candidate] = []
-    pairs: list[Candidate] = []
+    pair_groups: list[np.ndarray] = []
     plates: list[Candidate] = []
     ink = None
     for block in (15, 31):
@@ -125,9 +125,7 @@ def find_candidates(image: np.ndarray, *, max_candidates: int = 8) -> list[Candi
                 group = _dedupe_nested(group)
                 single = int((group[:, 2] <= 1.2 * group[:, 3]).sum())
                 if len(group) == 2 and single == 2:
-                    pair = _candidate(group, min_width=0.6)
-                    if pair is not None:
-                        pairs.append(pair)
+                    pair_groups.append(group)
                     continue
                 if not 3 <= len(group) <= 12 or single < 2:
                     continue
@@ -137,6 +135,12 @@ def find_candidates(image: np.ndarray, *, max_candidates: int = 8) -> list[Candi
     found.extend(_merged_neighbours(found, found))
     # Two glyphs alone are no row, but they are the half of a plate whose number a logo, a dash
     # or a missed glyph splits ("123 (logo) ABC" read as ABC alone): join them to a row beside them.
+    # (Most pairs have no row beside them: they are tested before a candidate is made of them.)
+    pairs = [
+        pair
+        for group in pair_groups
+        if _beside_a_row(group, found) and (pair := _candidate(group, min_width=0.6)) is not None
+    ]
     found.extend(_merged_neighbours(found, pairs) + _merged_neighbours(pairs, found))
     found.sort(key=lambda c: -c.score)
     kept: list[Candidate] = []
@@ -249,18 +253,38 @@ def aspect_score(aspect: float) -> float:
     return min(1.0, abs(aspect - 2.0) / 1.2)
 
 
+Box = tuple[int, int, int, int]
+
+
+def _side_by_side(a: Box, a_height: float, b: Box, b_height: float) -> bool:
+    """Whether row b starts just right of row a, on the same line, with glyphs of about a's height."""
+    gap = b[0] - (a[0] + a[2])
+    h = max(a_height, b_height)
+    return (
+        0 < gap < 2.2 * h
+        and 0.8 <= a_height / b_height <= 1.25
+        and abs((a[1] + a[3] / 2) - (b[1] + b[3] / 2)) <= 0.3 * h
+    )
+
+
+def _beside_a_row(group: np.ndarray, rows: list[Candidate]) -> bool:
+    """Whether a group of glyphs could join one of `rows` (the box and height `_candidate` gives it)."""
+    x0, y0 = int(group[:, 0].min()), int(group[:, 1].min())
+    box = (x0, y0, int((group[:, 0] + group[:, 2]).max()) - x0, int((group[:, 1] + group[:, 3]).max()) - y0)
+    height = float(np.sort(group[:, 3])[len(group) // 2])
+    return any(
+        _side_by_side(r.box, r.char_height, box, height) or _side_by_side(box, height, r.box, r.char_height)
+        for r in rows
+    )
+
+
 def _merged_neighbours(lefts: list[Candidate], rights: list[Candidate]) -> list[Candidate]:
     """Rows split by a space or dash ("ABC 123"): join a row of `lefts` to a row of `rights` of one
     height on one line just to its right."""
     merged = []
     for a in lefts:
         for b in rights:
-            ax1 = a.box[0] + a.box[2]
-            gap = b.box[0] - ax1
-            h = max(a.char_height, b.char_height)
-            if not 0 < gap < 2.2 * h or not 0.8 <= a.char_height / b.char_height <= 1.25:
-                continue
-            if abs((a.box[1] + a.box[3] / 2) - (b.box[1] + b.box[3] / 2)) > 0.3 * h:
+            if not _side_by_side(a.box, a.char_height, b.box, b.char_height):
                 continue
             n = a.n_chars + b.n_chars
             if n > 9:
