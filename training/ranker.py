@@ -91,16 +91,6 @@ FONTS = (
 )
 
 
-def edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
-
-
 def _timestamp(py: random.Random) -> str:
     y, mo, d = py.randint(2005, 2026), py.randint(1, 12), py.randint(1, 28)
     hh, mm, ss = py.randint(0, 23), py.randint(0, 59), py.randint(0, 59)
