@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from alpr.recognition import Engine, ImageRejected, PlateReading, decode_image
-from alpr.recognition.detect import Candidate, find_candidates, refine
+from alpr.recognition.detect import REFINE_BELOW, Candidate, find_candidates, refine
 from alpr.synth import render_scene
 
 
@@ -155,9 +155,12 @@ def test_refine_finds_the_number_row_inside_a_rough_plate_guess() -> None:
 
 
 def test_refine_leaves_large_rows_alone() -> None:
-    data, _ = render_scene("8JKP341", "CA", seed=5)
+    # Given a candidate with glyphs taller than REFINE_BELOW around a plate whose number row a
+    # magnified search would find (it does when the threshold is raised)
+    data, (x, y, w, h) = render_scene("8JKP341", "CA", seed=5, width=1600, height=900)
     image = decode_image(data)
-    big = Candidate((100, 100, 300, 60), 60.0, 0.0, 7, 0.9)
+    big = Candidate((x, y, w, h), REFINE_BELOW + 2, 0.0, 7, 0.9)
+    # Then it is not looked at again: large rows were found at full resolution already
     assert refine(image, [big]) == []
 
 
