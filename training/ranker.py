@@ -235,13 +235,13 @@ def groups(
         _, _, scored = engine.candidates(img)
         if not scored:
             continue
-        labels = np.array([best.text == truth for _, _, _, best, _, _ in scored], np.float32)
+        labels = np.array([row.best.text == truth for row in scored], np.float32)
         if labels.sum() == 0:
             continue
-        feats = np.stack([f for *_, f in scored])
-        heur = np.log(np.maximum([r for r, *_ in scored], 1e-9))
+        feats = np.stack([row.features for row in scored])
+        heur = np.log(np.maximum([row.rank for row in scored], 1e-9))
         # The heuristic also rejected rows below 0.05; keep that as it stands in read().
-        legible = np.array([r >= 0.05 for r, *_ in scored])
+        legible = np.array([row.rank >= 0.05 for row in scored])
         out.append((feats[legible], labels[legible], heur[legible]))
     return [g for g in out if len(g[1]) and g[1].sum() > 0]
 

@@ -8,6 +8,7 @@ from alpr.recognition.decoder import (
     ALPHABET,
     BLANK,
     N_CLASSES,
+    combine,
     decode,
     length_prior,
     plate_prior,
@@ -106,3 +107,33 @@ def test_log_likelihood_sums_over_alignments() -> None:
     assert np.exp(log_likelihood(probs, "ABC")) > 0.9
     assert log_likelihood(probs, "ABC") > log_likelihood(probs, "A8C") + 5
     assert log_likelihood(probs, "ABC") > log_likelihood(probs, "AB") + 5
+
+
+def test_combine_lets_a_sure_second_reader_overrule_a_narrowly_wrong_first() -> None:
+    # Given a first reader torn between 8 and B (8 slightly ahead) and a second sure of B
+    own = _probs([*_word("7A"), {"8": 0.52, "B": 0.46}, {"-": 1.0}, *_word("C123")])
+    second = _probs(_word("7ABC123"))
+    # When combined with equal weight
+    ranked = combine(own, second, 0.5)
+    # Then B wins, and the first reader's 8 stays among the alternatives
+    assert ranked[0].text == "7ABC123"
+    assert "7A8C123" in [o.text for o in ranked]
+
+
+def test_combine_keeps_the_first_reader_when_the_second_is_unsure() -> None:
+    # Given a first reader sure of 8 and a second slightly preferring B
+    own = _probs(_word("7A8C123"))
+    second = _probs([*_word("7A"), {"B": 0.5, "8": 0.45}, {"-": 1.0}, *_word("C123")])
+    # Then the first reader's 8 stands
+    assert combine(own, second, 0.5)[0].text == "7A8C123"
+
+
+def test_combine_weighs_the_readers() -> None:
+    # Given two readers that each prefer their own letter by the same margin
+    own = _probs([*_word("7A"), {"8": 0.7, "B": 0.25}, {"-": 1.0}, *_word("C123")])
+    second = _probs([*_word("7A"), {"B": 0.7, "8": 0.25}, {"-": 1.0}, *_word("C123")])
+    # Then the weight decides, and a reading of nothing proposes nothing
+    assert combine(own, second, 0.7)[0].text == "7A8C123"
+    assert combine(own, second, 0.3)[0].text == "7ABC123"
+    nothing = _probs([{"-": 1.0}] * 6)
+    assert combine(nothing, nothing, 0.5) == []

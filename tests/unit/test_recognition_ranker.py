@@ -18,9 +18,9 @@ def test_engine_loads_the_ranker_with_matching_features(engine: Engine) -> None:
     assert "plate-ranker" in engine.model_version
     _work, _scale, scored = engine.candidates(decode_image(render_scene("7ABC123", "CA", seed=3)[0]))
     assert scored
-    for _rank, learned, _cand, _best, _options, feats in scored:
-        assert feats.shape == (len(FEATURES),)
-        assert np.isfinite(feats).all() and np.isfinite(learned)
+    for row in scored:
+        assert row.features.shape == (len(FEATURES),)
+        assert np.isfinite(row.features).all() and np.isfinite(row.learned)
 
 
 def test_plate_outranks_a_camera_timestamp(engine: Engine) -> None:

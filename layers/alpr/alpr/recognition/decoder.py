@@ -154,3 +154,23 @@ def log_likelihood(probs: np.ndarray, text: str) -> float:
         prev2 = np.where(skip, np.concatenate(([-np.inf, -np.inf], alpha[:-2])), -np.inf)
         alpha = np.logaddexp(np.logaddexp(alpha, prev1), prev2) + logp[t]
     return float(np.logaddexp(alpha[-1], alpha[-2]))
+
+
+def combine(own: np.ndarray, second: np.ndarray, own_weight: float) -> list[Decoded]:
+    """Two recognizers' readings of one row, combined: every string either proposes is scored by
+    both models' CTC likelihood (`log_likelihood`), own_weight x the first's + the rest x the
+    second's in log space, x the length prior; best first. Each keeps the probabilities of the model
+    that proposed it (the surer one when both did)."""
+    proposals: dict[str, Decoded] = {}
+    for option in [*decode(own), *decode(second)]:
+        if len(option.text) >= MIN_PLATE_LEN and (
+            option.text not in proposals or option.confidence > proposals[option.text].confidence
+        ):
+            proposals[option.text] = option
+    scores = {
+        text: own_weight * log_likelihood(own, text)
+        + (1 - own_weight) * log_likelihood(second, text)
+        + float(np.log(length_prior(len(text))))
+        for text in proposals
+    }
+    return [proposals[text] for text in sorted(scores, key=lambda t: -scores[t])]

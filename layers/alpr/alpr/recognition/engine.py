@@ -6,6 +6,7 @@ import dataclasses
 import json
 import pathlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -24,10 +25,11 @@ TEXT_READER = "ppocrv6-rec-small"
 RANKER = "plate-ranker"
 MAX_SIDE = 1600  # larger photos are downscaled before the candidate search
 LOW_CONFIDENCE = 0.6
-# Plates read with less confidence than this get a second opinion from the general recognizer
-# (chosen on the training split of the crops, never on the evaluation sets).
-SECOND_OPINION_BELOW = 0.6
-RESCORE_WEIGHT = 0.7  # of plate-crnn's log-likelihood; the general recognizer has the rest
+# Of plate-crnn's log-likelihood when the general recognizer gives its second opinion on the best
+# plate; the general recognizer has the rest. Chosen, with giving that opinion on every plate, on
+# real crops neither model trained on (training/splits/us-crops-tune.txt): plate-crnn is
+# overconfident on photographs unlike its training lines.
+RESCORE_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,18 @@ class PlateReading:
     low_confidence: bool
     candidates: tuple[tuple[str, float], ...]
     crop: np.ndarray
+
+
+class ScoredRow(NamedTuple):
+    """A candidate row with its reading, before the engine chooses among the rows."""
+
+    rank: float  # heuristic: probability x plate prior x row shape x banner penalty
+    learned: float  # the ranker's score (the heuristic's log when no ranker is installed)
+    cand: Candidate
+    best: decoder.Decoded
+    options: list[decoder.Decoded]
+    features: np.ndarray
+    probs: np.ndarray  # the recognizer's per-timestep probabilities over BLANK + ALPHABET
 
 
 def _session(path: pathlib.Path, threads: int) -> ort.InferenceSession:
@@ -253,39 +267,23 @@ class Engine:
                 return cls(_Recognizer(root / name, threads), reader, general, plate_ranker=chooser)
         raise FileNotFoundError(f"no recognizer model under {root} (looked for {', '.join(RECOGNIZERS)})")
 
-    def _second_opinion(self, image: np.ndarray, cand: Candidate, reading: PlateReading) -> PlateReading:
-        """Re-read a plate read below SECOND_OPINION_BELOW with the general recognizer. Every string
-        either model proposes is scored by both models' CTC likelihood (all alignments), weighted
-        RESCORE_WEIGHT for plate-crnn, x the length prior; the best one wins."""
-        if self._second is None or (
-            reading.confidence >= SECOND_OPINION_BELOW and not reading.low_confidence
-        ):
+    def _second_opinion(self, image: np.ndarray, row: ScoredRow, reading: PlateReading) -> PlateReading:
+        """Re-read a plate with the general recognizer; the two readings are combined by
+        `decoder.combine`."""
+        if self._second is None:
             return reading
-        own = self._recognizer.probabilities([self._recognizer.line_image(image, cand)])[0]
-        second = self._second.probabilities([self._second.line_image(image, cand)])[0]
-        proposals: dict[str, decoder.Decoded] = {}
-        for o in [*decoder.decode(own), *decoder.decode(second)]:
-            if len(o.text) >= decoder.MIN_PLATE_LEN and (
-                o.text not in proposals or o.confidence > proposals[o.text].confidence
-            ):
-                proposals[o.text] = o
-        if not proposals:
+        second = self._second.probabilities([self._second.line_image(image, row.cand)])[0]
+        ranked = decoder.combine(row.probs, second, RESCORE_WEIGHT)
+        if not ranked:
             return reading
-        scores = {
-            t: RESCORE_WEIGHT * decoder.log_likelihood(own, t)
-            + (1 - RESCORE_WEIGHT) * decoder.log_likelihood(second, t)
-            + float(np.log(decoder.length_prior(len(t))))
-            for t in proposals
-        }
-        ranked = sorted(scores, key=lambda t: -scores[t])
-        best = proposals[ranked[0]]
+        best = ranked[0]
         return dataclasses.replace(
             reading,
             text=best.text,
             confidence=round(best.confidence, 4),
             char_confidences=tuple(round(c, 4) for c in best.char_confidences),
             low_confidence=best.confidence < LOW_CONFIDENCE or min(best.char_confidences) < 0.5,
-            candidates=tuple((t, round(proposals[t].confidence, 4)) for t in ranked[:8]),
+            candidates=tuple((o.text, round(o.confidence, 4)) for o in ranked[:8]),
         )
 
     def _state(self, image: np.ndarray, cand: Candidate) -> str | None:
@@ -299,16 +297,10 @@ class Engine:
                 return found[0][0]
         return None
 
-    def candidates(
-        self, image: np.ndarray
-    ) -> tuple[
-        np.ndarray,
-        float,
-        list[tuple[float, float, Candidate, decoder.Decoded, list[decoder.Decoded], np.ndarray]],
-    ]:
+    def candidates(self, image: np.ndarray) -> tuple[np.ndarray, float, list[ScoredRow]]:
         """Every legible candidate row of a BGR image with its reading, before choosing: the working
-        image, its scale, and (heuristic rank, learned score, candidate, best reading, all readings,
-        features) per row. `read` chooses among these; `training/ranker.py` learns from them."""
+        image, its scale, and a ScoredRow per row. `read` chooses among these; `training/ranker.py`
+        learns from them."""
         if image.ndim == 2:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         if image.ndim != 3 or image.shape[0] < 16 or image.shape[1] < 16:
@@ -339,7 +331,7 @@ class Engine:
             learned = (
                 self._ranker.score(feats) if self._ranker is not None else float(np.log(max(rank, 1e-9)))
             )
-            out.append((rank, learned, cand, best, options, feats))
+            out.append(ScoredRow(rank, learned, cand, best, options, feats, probs))
         return work, scale, out
 
     def read(self, image: np.ndarray) -> list[PlateReading]:
@@ -347,17 +339,16 @@ class Engine:
         if image.ndim == 2:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         work, scale, scored = self.candidates(image)
-        readings: list[tuple[float, float, Candidate, PlateReading]] = []
-        for rank, learned, cand, best, options, _feats in scored:
-            x, y, w, h = _plate_box(cand, work.shape)
+        readings: list[tuple[ScoredRow, PlateReading]] = []
+        for row in scored:
+            best = row.best
+            x, y, w, h = _plate_box(row.cand, work.shape)
             box = (int(x / scale), int(y / scale), int(w / scale), int(h / scale))
             crop = image[box[1] : box[1] + box[3], box[0] : box[0] + box[2]].copy()
             low = best.confidence < LOW_CONFIDENCE or min(best.char_confidences) < 0.5
             readings.append(
                 (
-                    learned,
-                    rank,
-                    cand,
+                    row,
                     PlateReading(
                         text=best.text,
                         confidence=round(best.confidence, 4),
@@ -365,16 +356,16 @@ class Engine:
                         box=box,
                         state=None,
                         low_confidence=low,
-                        candidates=tuple((o.text, round(o.confidence, 4)) for o in options),
+                        candidates=tuple((o.text, round(o.confidence, 4)) for o in row.options),
                         crop=crop,
                     ),
                 )
             )
         # The learned score orders the candidates; the heuristic rank still rejects illegible ones.
-        readings.sort(key=lambda r: -r[0])
+        readings.sort(key=lambda r: -r[0].learned)
         out: list[PlateReading] = []
-        for _learned, rank, cand, reading in readings:
-            if rank < 0.05:
+        for row, reading in readings:
+            if row.rank < 0.05:
                 continue
             if any(_overlaps(reading.box, o.box) for o in out):
                 continue
@@ -382,9 +373,9 @@ class Engine:
             # plate only, and the state for it and for one more plate that reads with confidence
             # (a low-confidence row there is mostly other text, and only ever a lead).
             if not out:
-                reading = self._second_opinion(work, cand, reading)
+                reading = self._second_opinion(work, row, reading)
             if not out or (len(out) < 2 and not reading.low_confidence):
-                reading = dataclasses.replace(reading, state=self._state(work, cand))
+                reading = dataclasses.replace(reading, state=self._state(work, row.cand))
             out.append(reading)
         return out
 
