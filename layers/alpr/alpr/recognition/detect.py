@@ -9,6 +9,7 @@ candidate. The recognizer, not this module, decides which candidate is a plate.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -85,17 +86,19 @@ def _group(comps: np.ndarray) -> list[np.ndarray]:
 
 
 def _dedupe_nested(group: np.ndarray) -> np.ndarray:
-    """Drop blobs that sit inside another blob of the group (holes of 0, 8, B...)."""
-    keep = []
-    for i, (x, y, w, h, _) in enumerate(group):
-        inside = False
-        for j, (x2, y2, w2, h2, _) in enumerate(group):
-            if i != j and x >= x2 and y >= y2 and x + w <= x2 + w2 and y + h <= y2 + h2 and w2 * h2 > w * h:
-                inside = True
-                break
-        if not inside:
-            keep.append(i)
-    return group[keep]
+    """Drop blobs that sit inside another, larger blob of the group (holes of 0, 8, B...)."""
+    x, y = group[:, 0], group[:, 1]
+    x1, y1 = x + group[:, 2], y + group[:, 3]
+    area = group[:, 2] * group[:, 3]
+    # inside[i, j]: blob i lies within blob j, which is larger (so never i itself).
+    inside = (
+        (x[:, None] >= x[None, :])
+        & (y[:, None] >= y[None, :])
+        & (x1[:, None] <= x1[None, :])
+        & (y1[:, None] <= y1[None, :])
+        & (area[None, :] > area[:, None])
+    )
+    return group[~inside.any(axis=1)]
 
 
 def find_candidates(image: np.ndarray, *, max_candidates: int = 8) -> list[Candidate]:
@@ -136,10 +139,11 @@ def find_candidates(image: np.ndarray, *, max_candidates: int = 8) -> list[Candi
     # Two glyphs alone are no row, but they are the half of a plate whose number a logo, a dash
     # or a missed glyph splits ("123 (logo) ABC" read as ABC alone): join them to a row beside them.
     # (Most pairs have no row beside them: they are tested before a candidate is made of them.)
+    rows = np.array([(*c.box, c.char_height) for c in found], np.float64).reshape(-1, 5)
     pairs = [
         pair
         for group in pair_groups
-        if _beside_a_row(group, found) and (pair := _candidate(group, min_width=0.6)) is not None
+        if _beside_a_row(group, rows) and (pair := _candidate(group, min_width=0.6)) is not None
     ]
     found.extend(_merged_neighbours(found, pairs) + _merged_neighbours(pairs, found))
     found.sort(key=lambda c: -c.score)
@@ -267,15 +271,25 @@ def _side_by_side(a: Box, a_height: float, b: Box, b_height: float) -> bool:
     )
 
 
-def _beside_a_row(group: np.ndarray, rows: list[Candidate]) -> bool:
-    """Whether a group of glyphs could join one of `rows` (the box and height `_candidate` gives it)."""
-    x0, y0 = int(group[:, 0].min()), int(group[:, 1].min())
-    box = (x0, y0, int((group[:, 0] + group[:, 2]).max()) - x0, int((group[:, 1] + group[:, 3]).max()) - y0)
+def _beside_a_row(group: np.ndarray, rows: np.ndarray) -> bool:
+    """Whether a group of glyphs could join a row (the box and height `_candidate` gives it);
+    `rows` is (n, 5): x, y, w, h, glyph height. `_side_by_side` either way round, for all rows."""
+    if not len(rows):
+        return False
+    x0, y0 = float(group[:, 0].min()), float(group[:, 1].min())
+    w = float((group[:, 0] + group[:, 2]).max()) - x0
+    h = float((group[:, 1] + group[:, 3]).max()) - y0
     height = float(np.sort(group[:, 3])[len(group) // 2])
-    return any(
-        _side_by_side(r.box, r.char_height, box, height) or _side_by_side(box, height, r.box, r.char_height)
-        for r in rows
+    rx, ry, rw, rh, rheight = rows.T
+    tallest = np.maximum(rheight, height)
+    same_line = np.abs((ry + rh / 2) - (y0 + h / 2)) <= 0.3 * tallest
+    ratio = rheight / height
+    row_then_group = x0 - (rx + rw)
+    group_then_row = rx - (x0 + w)
+    beside = ((row_then_group > 0) & (row_then_group < 2.2 * tallest) & (ratio >= 0.8) & (ratio <= 1.25)) | (
+        (group_then_row > 0) & (group_then_row < 2.2 * tallest) & (ratio >= 0.8) & (ratio <= 1.25)
     )
+    return bool((beside & same_line).any())
 
 
 def _merged_neighbours(lefts: list[Candidate], rights: list[Candidate]) -> list[Candidate]:
@@ -305,32 +319,39 @@ def _merged_neighbours(lefts: list[Candidate], rights: list[Candidate]) -> list[
 
 
 def _candidate(group: np.ndarray, min_width: float = 1.2) -> Candidate | None:
-    x0 = group[:, 0].min()
-    y0 = group[:, 1].min()
-    x1 = (group[:, 0] + group[:, 2]).max()
-    y1 = (group[:, 1] + group[:, 3]).max()
-    heights = group[:, 3]
-    med_h = float(np.sort(heights)[len(heights) // 2])
+    # Plain Python floats: groups are a few glyphs, and numpy's per-call cost dominates at that size.
+    xs, ys, ws, hs = (group[:, k].tolist() for k in range(4))
+    x0, y0 = min(xs), min(ys)
+    x1 = max(x + w for x, w in zip(xs, ws, strict=True))
+    y1 = max(y + h for y, h in zip(ys, hs, strict=True))
+    med_h = float(sorted(hs)[len(hs) // 2])
     width = x1 - x0
     # Three bold glyphs set tight ("123" on Mississippi plates) span only about 1.3 glyph heights.
     if width < min_width * med_h or width > 9 * med_h:
         return None
-    cx = group[:, 0] + group[:, 2] / 2
-    cy = group[:, 1] + group[:, 3] / 2
+    n_glyphs = len(xs)
+    cx = [x + w / 2 for x, w in zip(xs, ws, strict=True)]
+    cy = [y + h / 2 for y, h in zip(ys, hs, strict=True)]
     # Least-squares line through the glyph centres, in closed form.
-    dx = cx - cx.mean()
-    var = float((dx * dx).sum())
-    slope = float((dx * (cy - cy.mean())).sum()) / var if var > 0 else 0.0
-    angle = float(np.degrees(np.arctan(slope)))
+    mean_x, mean_y = sum(cx) / n_glyphs, sum(cy) / n_glyphs
+    dx = [v - mean_x for v in cx]
+    var = sum(d * d for d in dx)
+    slope = sum(d * (v - mean_y) for d, v in zip(dx, cy, strict=True)) / var if var > 0 else 0.0
+    angle = math.degrees(math.atan(slope))
     if abs(angle) > 25:
         return None
     # A wide blob is several touching glyphs: count it as such.
-    n = int(sum(max(1, round(w / (0.62 * med_h))) for w in group[:, 2].tolist()))
+    n = sum(max(1, round(w / (0.62 * med_h))) for w in ws)
     count_score = 1.0 if 5 <= n <= 8 else (0.7 if n in (4, 9) else 0.4)
-    height_cv = float(heights.std() / max(med_h, 1))
-    residual = float((cy - cy.mean() - slope * dx).std()) / max(med_h, 1)
+    height_cv = _std(hs) / max(med_h, 1)
+    residual = _std([v - mean_y - slope * d for v, d in zip(cy, dx, strict=True)]) / max(med_h, 1)
     score = count_score * max(0.0, 1 - 2 * height_cv) * max(0.0, 1 - 3 * residual)
     return Candidate((int(x0), int(y0), int(width), int(y1 - y0)), med_h, angle, n, score)
+
+
+def _std(values: list[float]) -> float:
+    mean = sum(values) / len(values)
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
 
 
 def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
