@@ -182,10 +182,14 @@ def _paste(img: np.ndarray, crop: np.ndarray, box: tuple[int, int, int, int]) ->
     img[y : y + h, x : x + w] = cv2.resize(crop, (w, h), interpolation=cv2.INTER_AREA)
 
 
-def scenes(n: int, seed: int) -> list[tuple[np.ndarray, str]]:
+def scenes(
+    n: int, seed: int, crops: str = "us-crops-train.txt", real_share: float = 0.5
+) -> list[tuple[np.ndarray, str]]:
+    """Rendered cars with distractors; in real_share of them a real plate photograph from the
+    crops split `crops` replaces the rendered plate."""
     py = random.Random(seed)
     root = BENCH / "openalpr-us-crops"
-    train = sorted(split("us-crops-train.txt"))
+    train = sorted(split(crops))
     labels = {
         r["image"]: normalise_plate(r["plate"]) for r in csv.DictReader((root / "ground_truth.csv").open())
     }
@@ -197,7 +201,7 @@ def scenes(n: int, seed: int) -> list[tuple[np.ndarray, str]]:
         height = int(width * py.choice([0.5625, 0.75]))
         raw, box = render_scene(text, py.choice(states), seed=seed * 1000 + i, width=width, height=height)
         img = decode_image(raw).copy()
-        if py.random() < 0.5:  # a real plate photograph of the training split instead
+        if py.random() < real_share:  # a real plate photograph instead
             name = py.choice(train)
             crop = cv2.imread(str(root / "images" / name), cv2.IMREAD_COLOR)
             if crop is not None:

@@ -1,12 +1,15 @@
 """Write rendered scenes with distractors as an evaluation folder for `make eval DATA=DIR`.
 
     .venv/bin/python training/scenes.py DIR [--n 200] [--seed 4242]
+    .venv/bin/python training/scenes.py DIR --crops us-crops-tune.txt --real-share 1
 
 The scenes are those the ranker trains on (`training/ranker.py`: rendered cars, half with a real
 plate crop of the crops TRAINING split pasted in, timestamps, signs and dealer text around), from a
 seed the ranker never used. They are the development set for engine changes, so the evaluation
-sets are measured once per change, not tuned on. The plate box is not recorded (0,0,1,1): the
-evaluation scores text only.
+sets are measured once per change, not tuned on. With `--crops us-crops-tune.txt --real-share 1`
+every scene carries a real plate that neither plate-crnn nor the ranker ever saw: the fairer
+development set for reading and choosing (the training split's crops are read surer than a new
+plate would be). The plate box is not recorded (0,0,1,1): the evaluation scores text only.
 """
 
 from __future__ import annotations
@@ -28,13 +31,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out")
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--seed", type=int, default=4242)
+    parser.add_argument(
+        "--crops",
+        default="us-crops-train.txt",
+        help="the crops split whose photographs are pasted in (us-crops-tune.txt: plates no model saw)",
+    )
+    parser.add_argument("--real-share", type=float, default=0.5, help="share of scenes with a real plate")
     args = parser.parse_args(argv)
     if args.seed == SEED:
         parser.error("that is the ranker's training seed")
+    if args.crops == "us-crops-test.txt":
+        parser.error("the test split is for reporting only, never for development")
     out = pathlib.Path(args.out)
     (out / "images").mkdir(parents=True, exist_ok=True)
     rows = ["image,x,y,w,h,plate"]
-    for i, (image, text) in enumerate(scenes(args.n, args.seed)):
+    for i, (image, text) in enumerate(scenes(args.n, args.seed, args.crops, args.real_share)):
         name = f"s{i:03d}.jpg"
         cv2.imwrite(str(out / "images" / name), image, [cv2.IMWRITE_JPEG_QUALITY, 88])
         rows.append(f"{name},0,0,1,1,{text}")
