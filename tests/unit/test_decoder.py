@@ -11,6 +11,8 @@ from alpr.recognition.decoder import (
     combine,
     decode,
     length_prior,
+    log_likelihood,
+    log_likelihoods,
     plate_prior,
 )
 
@@ -137,3 +139,30 @@ def test_combine_weighs_the_readers() -> None:
     assert combine(own, second, 0.3)[0].text == "7ABC123"
     nothing = _probs([{"-": 1.0}] * 6)
     assert combine(nothing, nothing, 0.5) == []
+
+
+def _every_path(probs: np.ndarray, text: str) -> float:
+    """P(text) by brute force: every path of classes over the timesteps that collapses to text."""
+    import itertools
+
+    total = 0.0
+    for path in itertools.product(range(N_CLASSES), repeat=probs.shape[0]):
+        out, prev = [], BLANK
+        for k in path:
+            if k not in (prev, BLANK):
+                out.append(ALPHABET[k - 1])
+            prev = k
+        if "".join(out) == text:
+            total += float(np.prod([probs[t, k] for t, k in enumerate(path)]))
+    return float(np.log(total))
+
+
+def test_log_likelihoods_equal_the_sum_over_every_path() -> None:
+    # Given random probabilities over three timesteps
+    probs = np.random.default_rng(0).dirichlet(np.ones(N_CLASSES), size=3)
+    texts = ["AB", "AA", "7", "ABC"]
+    # Then the batched forward pass equals brute force (a repeat needs a blank between: AA)
+    batched = log_likelihoods(probs, texts)
+    for text, value in zip(texts, batched, strict=True):
+        assert value == pytest.approx(_every_path(probs, text), rel=1e-9)
+        assert log_likelihood(probs, text) == pytest.approx(value, rel=1e-12)

@@ -137,23 +137,37 @@ def decode(probs: np.ndarray, *, n_candidates: int = 5, max_alternatives: int = 
 def log_likelihood(probs: np.ndarray, text: str) -> float:
     """log P(text | probs) under CTC: the sum over every alignment of the text (forward algorithm),
     so two recognizers can score the same strings, not only their own best paths."""
-    labels = [ALPHABET.index(ch) + 1 for ch in text]
-    if not labels:
-        return float(np.log(max(float(np.prod(probs[:, BLANK])), 1e-30)))
-    ext = [BLANK]
-    for k in labels:
-        ext += [k, BLANK]
-    s = len(ext)
-    logp = np.log(np.maximum(probs[:, ext], 1e-12))
-    alpha = np.full(s, -np.inf)
-    alpha[0] = logp[0, 0]
-    alpha[1] = logp[0, 1]
-    skip = np.array([i >= 2 and ext[i] != BLANK and ext[i] != ext[i - 2] for i in range(s)])
+    return float(log_likelihoods(probs, [text])[0])
+
+
+def log_likelihoods(probs: np.ndarray, texts: list[str]) -> np.ndarray:
+    """`log_likelihood` of each text, all in one pass over the timesteps."""
+    # Each text as CTC states: blank, first character, blank, second character, ..., blank.
+    states = [[BLANK, *(s for ch in text for s in (ALPHABET.index(ch) + 1, BLANK))] for text in texts]
+    lengths = np.array([len(st) for st in states])
+    width = int(lengths.max())
+    ext = np.zeros((len(texts), width), np.int64)
+    for i, st in enumerate(states):
+        ext[i, : len(st)] = st
+    valid = np.arange(width)[None, :] < lengths[:, None]
+    logp = np.log(np.maximum(probs, 1e-12))[:, ext]  # (T, texts, states)
+    logp[:, ~valid] = -np.inf  # padding: never reached
+    # A character may follow the one two states back directly (skipping the blank) unless they repeat.
+    shifted = np.concatenate([np.full((len(texts), 2), -1), ext[:, :-2]], axis=1)
+    skip = (ext != BLANK) & (ext != shifted)
+    alpha = np.full((len(texts), width), -np.inf)
+    alpha[:, :2] = logp[0, :, :2]
     for t in range(1, probs.shape[0]):
-        prev1 = np.concatenate(([-np.inf], alpha[:-1]))
-        prev2 = np.where(skip, np.concatenate(([-np.inf, -np.inf], alpha[:-2])), -np.inf)
+        prev1 = np.concatenate([np.full((len(texts), 1), -np.inf), alpha[:, :-1]], axis=1)
+        prev2 = np.where(
+            skip, np.concatenate([np.full((len(texts), 2), -np.inf), alpha[:, :-2]], axis=1), -np.inf
+        )
         alpha = np.logaddexp(np.logaddexp(alpha, prev1), prev2) + logp[t]
-    return float(np.logaddexp(alpha[-1], alpha[-2]))
+    rows = np.arange(len(texts))
+    last = alpha[rows, lengths - 1]
+    # A path may end on the last character or on the blank after it (an empty text: the blank only).
+    before = np.where(lengths > 1, alpha[rows, np.maximum(lengths - 2, 0)], -np.inf)
+    return np.asarray(np.logaddexp(last, before))
 
 
 def combine(own: np.ndarray, second: np.ndarray, own_weight: float) -> list[Decoded]:
@@ -167,10 +181,12 @@ def combine(own: np.ndarray, second: np.ndarray, own_weight: float) -> list[Deco
             option.text not in proposals or option.confidence > proposals[option.text].confidence
         ):
             proposals[option.text] = option
-    scores = {
-        text: own_weight * log_likelihood(own, text)
-        + (1 - own_weight) * log_likelihood(second, text)
-        + float(np.log(length_prior(len(text))))
-        for text in proposals
-    }
-    return [proposals[text] for text in sorted(scores, key=lambda t: -scores[t])]
+    if not proposals:
+        return []
+    texts = list(proposals)
+    scores = (
+        own_weight * log_likelihoods(own, texts)
+        + (1 - own_weight) * log_likelihoods(second, texts)
+        + np.log([length_prior(len(t)) for t in texts])
+    )
+    return [proposals[texts[i]] for i in np.argsort(-scores, kind="stable")]
