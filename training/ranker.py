@@ -10,7 +10,8 @@ reading and `alpr.recognition.ranker.features`) in
 - the crops of `training/splits/us-crops-train.txt` (the number row against state names, slogans).
 A candidate is a positive when its reading is the plate's text. The score is linear over the
 standardised features, fitted with a softmax over each image's candidates (so it learns to choose,
-not to classify) and L2 weight decay. Never `openalpr-us-dev`, never `us-crops-test.txt`.
+not to classify) and L2 weight decay. Never `openalpr-us-dev`, never the held-out
+`us-crops-tune.txt` and `us-crops-test.txt`.
 """
 
 from __future__ import annotations
@@ -359,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
             "rendered-scenes": "alpr.synth.render_scene, half with a us-crops-train crop pasted over the plate, "
             "with synthetic timestamps, signs and dealer text (training/ranker.py, seed 20261130)",
             "us-crops-train": "openalpr/benchmarks seg_and_ocr (AGPL-3.0), training/splits/us-crops-train.txt",
-            "never_used": "openalpr-us-dev (end-to-end evaluation set) and training/splits/us-crops-test.txt",
+            "never_used": "openalpr-us-dev (end-to-end evaluation set) and the held-out crops, "
+            "training/splits/us-crops-tune.txt and us-crops-test.txt",
         },
         "training": {"decay": chosen, "seed": SEED, "seconds": round(time.time() - t0)},
     }

@@ -4,8 +4,8 @@
 
 Data: rendered plates (alpr.synth), the training split of openalpr-us-crops
 (training/splits/us-crops-train.txt) and openalpr-br-crops; never openalpr-us-dev, never the
-held-out split training/splits/us-crops-test.txt. Seeds are fixed, so a run is repeatable up to
-floating-point nondeterminism.
+held-out splits training/splits/us-crops-tune.txt and us-crops-test.txt. Seeds are fixed, so a
+run is repeatable up to floating-point nondeterminism.
 """
 
 from __future__ import annotations
@@ -237,7 +237,8 @@ def export(
             "synthetic": "alpr.synth.render_plate, augmented (training/dataset.py)",
             "us-crops-train": "openalpr/benchmarks seg_and_ocr (AGPL-3.0), images listed in training/splits/us-crops-train.txt",
             "br-crops": "openalpr/train-detector br (AGPL-3.0)",
-            "never_used": "openalpr-us-dev (end-to-end evaluation set) and training/splits/us-crops-test.txt",
+            "never_used": "openalpr-us-dev (end-to-end evaluation set) and the held-out crops, "
+            "training/splits/us-crops-tune.txt and us-crops-test.txt",
         },
         "training": {"epochs": epochs, "seed": SEED, "threads": args.threads, "seconds": round(seconds)},
     }
