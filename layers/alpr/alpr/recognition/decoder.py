@@ -172,7 +172,7 @@ def log_likelihoods(probs: np.ndarray, texts: list[str]) -> np.ndarray:
 
 def combine(own: np.ndarray, second: np.ndarray, own_weight: float) -> list[Decoded]:
     """Two recognizers' readings of one row, combined: every string either proposes is scored by
-    both models' CTC likelihood (`log_likelihood`), own_weight x the first's + the rest x the
+    both models' CTC likelihood (`log_likelihoods`), own_weight x the first's + the rest x the
     second's in log space, x the length prior; best first. Each keeps the probabilities of the model
     that proposed it (the surer one when both did)."""
     proposals: dict[str, Decoded] = {}

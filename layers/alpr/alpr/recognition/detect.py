@@ -350,6 +350,7 @@ def _candidate(group: np.ndarray, min_width: float = 1.2) -> Candidate | None:
 
 
 def _std(values: list[float]) -> float:
+    """The population standard deviation (as numpy's std)."""
     mean = sum(values) / len(values)
     return math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
 
