@@ -71,3 +71,20 @@ def synth(assets: Assets, tmp_path_factory: pytest.TempPathFactory) -> Synth:
 def synth_730(assets: Assets, tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """The stack with `-c retention_days=730`, as the CLI passes it (a string)."""
     return _synth(assets, tmp_path_factory.mktemp("cdk.out-730"), context={"retention_days": "730"})
+
+
+# The stack's DynamoDB tables (logical-ID prefixes), for the tests that check each one.
+TABLES = (
+    "ReadsTable",
+    "PlatesTable",
+    "PlateGramsTable",
+    "HotlistTable",
+    "AlertsTable",
+    "PersonnelTable",
+    "ReleaseRequestsTable",
+)
+
+
+def as_list(value: Any) -> list[Any]:
+    """An IAM statement's Action or Resource as a list (CloudFormation allows a single string)."""
+    return value if isinstance(value, list) else [value]

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from alpr import names
-from tests.infra.conftest import Synth
+from tests.infra.conftest import Synth, as_list
 
 # What would let a role read, rewrite, unlock or delete the access log (or its lock).
 FORBIDDEN_ON_THE_LOG = (
@@ -21,10 +21,6 @@ FORBIDDEN_ON_THE_LOG = (
     "s3:PutBucketPolicy",
     "s3:DeleteBucket",
 )
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def _statements_on_the_log(synth: Synth) -> list[tuple[str, dict[str, Any]]]:
@@ -45,11 +41,11 @@ def test_functions_may_only_append_to_the_access_log(synth: Synth) -> None:
     statements = _statements_on_the_log(synth)
     assert statements, "the api function must be able to write the access log"
     for policy_id, statement in statements:
-        actions = set(_as_list(statement["Action"]))
+        actions = set(as_list(statement["Action"]))
         assert actions == {"s3:PutObject"}, (policy_id, actions)
         assert statement["Effect"] == "Allow"
         # CDK merges statements with the same actions: look at the access log's resources only.
-        on_log = [r for r in _as_list(statement["Resource"]) if "AccessLogBucket" in json.dumps(r)]
+        on_log = [r for r in as_list(statement["Resource"]) if "AccessLogBucket" in json.dumps(r)]
         for resource in on_log:
             bucket, suffix = resource["Fn::Join"][1]
             assert bucket == {"Fn::GetAtt": ["AccessLogBucket", "Arn"]}
@@ -58,7 +54,7 @@ def test_functions_may_only_append_to_the_access_log(synth: Synth) -> None:
 
 def test_no_role_may_read_unlock_or_delete_the_access_log(synth: Synth) -> None:
     for policy_id, statement in _statements_on_the_log(synth):
-        actions = set(_as_list(statement["Action"]))
+        actions = set(as_list(statement["Action"]))
         assert not any(a in actions or a.endswith("*") for a in FORBIDDEN_ON_THE_LOG), (policy_id, actions)
 
 
@@ -76,9 +72,9 @@ def test_the_api_and_uploads_roles_write_the_log_and_read_the_registry(synth: Sy
             for s in p["Properties"]["PolicyDocument"]["Statement"]
         ]
         on_log = [s for s in statements if "AccessLogBucket" in json.dumps(s["Resource"])]
-        assert [set(_as_list(s["Action"])) for s in on_log] == [{"s3:PutObject"}], function
+        assert [set(as_list(s["Action"])) for s in on_log] == [{"s3:PutObject"}], function
         on_personnel = set().union(
-            *(set(_as_list(s["Action"])) for s in statements if "PersonnelTable" in json.dumps(s["Resource"]))
+            *(set(as_list(s["Action"])) for s in statements if "PersonnelTable" in json.dumps(s["Resource"]))
         )
         assert table_actions <= on_personnel, function
     uploads = [
@@ -91,7 +87,7 @@ def test_the_api_and_uploads_roles_write_the_log_and_read_the_registry(synth: Sy
     assert not any(
         a.startswith(("dynamodb:Put", "dynamodb:Update", "dynamodb:Delete"))
         for s in uploads
-        for a in _as_list(s["Action"])
+        for a in as_list(s["Action"])
     )
 
 

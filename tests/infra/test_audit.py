@@ -19,7 +19,7 @@ from alpr.domain.audit import (
 )
 from alpr.names import Output
 from infra.audit import hive_type
-from tests.infra.conftest import Synth
+from tests.infra.conftest import TABLES, Synth, as_list
 
 PERSONAL_DATA_BUCKETS = {
     "UploadsBucket",
@@ -30,19 +30,6 @@ PERSONAL_DATA_BUCKETS = {
     "HotlistBucket",
     "AuditResultsBucket",
 }
-ALPR_TABLES = {
-    "ReadsTable",
-    "PlatesTable",
-    "PlateGramsTable",
-    "HotlistTable",
-    "AlertsTable",
-    "PersonnelTable",
-    "ReleaseRequestsTable",
-}
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def _glue_table(synth: Synth, name: str) -> dict[str, Any]:
@@ -188,7 +175,7 @@ def test_the_trail_records_data_events_of_every_personal_data_bucket_and_table(s
         if s["resources.type"]["Equals"] == ["AWS::DynamoDB::Table"]
         for arn in s["resources.ARN"]["Equals"]
     }
-    assert tables == ALPR_TABLES
+    assert tables == set(TABLES)
     # Its own files: reads and tampering, but not CloudTrail's deliveries (which would loop).
     (own,) = [s for s in data if "eventName" in s]
     assert own["eventName"]["NotEquals"] == ["PutObject"]
@@ -208,7 +195,7 @@ def test_the_trail_bucket_is_locked_and_only_cloudtrail_of_this_trail_writes_it(
         if p["Properties"]["Bucket"] == {"Ref": "AuditTrailBucket"}
     ]
     allows = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
-    assert {a for s in allows for a in _as_list(s["Action"])} == {"s3:GetBucketAcl", "s3:PutObject"}
+    assert {a for s in allows for a in as_list(s["Action"])} == {"s3:GetBucketAcl", "s3:PutObject"}
     for statement in allows:
         assert statement["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
         assert "trail/alpr-audit" in json.dumps(statement["Condition"]["StringEquals"]["aws:SourceArn"])
@@ -219,38 +206,38 @@ def test_the_auditor_policy_may_not_change_or_delete_the_logs(synth: Synth) -> N
         resources = json.dumps(statement["Resource"])
         if "AccessLogBucket" not in resources and "AuditTrailBucket" not in resources:
             continue
-        actions = set(_as_list(statement["Action"]))
+        actions = set(as_list(statement["Action"]))
         assert actions <= {"s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"}, actions
         assert not any(a.startswith(("s3:Put", "s3:Delete")) or a.endswith("*") for a in actions)
 
 
 def test_the_auditor_policy_is_scoped_to_the_workgroup_catalogue_and_key(synth: Synth) -> None:
     statements = _auditor_statements(synth)
-    athena = [s for s in statements if any(a.startswith("athena:") for a in _as_list(s["Action"]))]
+    athena = [s for s in statements if any(a.startswith("athena:") for a in as_list(s["Action"]))]
     assert all(f"workgroup/{names.AUDIT_WORKGROUP}" in json.dumps(s["Resource"]) for s in athena)
-    glue = [s for s in statements if any(a.startswith("glue:") for a in _as_list(s["Action"]))]
+    glue = [s for s in statements if any(a.startswith("glue:") for a in as_list(s["Action"]))]
     assert all(
         f"{AUDIT_DATABASE}" in json.dumps(r) or ":catalog" in json.dumps(r)
         for s in glue
         for r in s["Resource"]
     )
-    kms = [s for s in statements if any(a.startswith("kms:") for a in _as_list(s["Action"]))]
+    kms = [s for s in statements if any(a.startswith("kms:") for a in as_list(s["Action"]))]
     (key,) = kms
     assert key["Resource"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
     assert "kms:ViaService" in key["Condition"]["StringEquals"]
-    assert all("*" not in a for s in statements for a in _as_list(s["Action"]))
+    assert all("*" not in a for s in statements for a in as_list(s["Action"]))
 
 
 def test_auditors_may_validate_the_trails_signed_digests(synth: Synth) -> None:
     # `aws cloudtrail validate-logs` reads the trail, the public keys and the digest files
     statements = _auditor_statements(synth)
-    granted = {a for s in statements for a in _as_list(s["Action"])}
+    granted = {a for s in statements for a in as_list(s["Action"])}
     assert {"cloudtrail:DescribeTrails", "cloudtrail:ListPublicKeys", "s3:GetObject"} <= granted
-    trail_only = [s for s in statements if any(a.startswith("cloudtrail:") for a in _as_list(s["Action"]))]
+    trail_only = [s for s in statements if any(a.startswith("cloudtrail:") for a in as_list(s["Action"]))]
     assert all(
         a in {"cloudtrail:DescribeTrails", "cloudtrail:ListPublicKeys"}
         for s in trail_only
-        for a in _as_list(s["Action"])
+        for a in as_list(s["Action"])
     )
 
 

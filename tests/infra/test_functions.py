@@ -6,7 +6,7 @@ from typing import Any
 
 from alpr import names
 from alpr.names import Env, Function
-from tests.infra.conftest import Synth
+from tests.infra.conftest import Synth, as_list
 
 # Actions AWS accepts only on Resource "*" (no resource-level permissions).
 RESOURCELESS_ACTIONS = frozenset(
@@ -31,10 +31,6 @@ def _statements_of_role(synth: Synth, role_ref: dict[str, Any]) -> list[dict[str
         if role_ref in policy["Properties"]["Roles"]:
             statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
     return statements
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def _own_functions(synth: Synth) -> dict[str, str]:
@@ -81,9 +77,9 @@ def test_roles_have_no_wildcard_actions_and_wildcard_resources_only_where_aws_re
         statements = _statements_of_role(synth, role)
         assert statements, logical_id
         for statement in statements:
-            actions = _as_list(statement["Action"])
+            actions = as_list(statement["Action"])
             assert not [a for a in actions if "*" in a], f"{logical_id}: {actions}"
-            if "*" in _as_list(statement["Resource"]):
+            if "*" in as_list(statement["Resource"]):
                 assert set(actions) <= RESOURCELESS_ACTIONS, f"{logical_id}: {statement}"
 
 
@@ -200,8 +196,8 @@ def _s3_grants(synth: Synth, function: str) -> dict[str, set[str]]:
     role = {"Ref": synth.props(function)["Role"]["Fn::GetAtt"][0]}
     grants: dict[str, set[str]] = {}
     for statement in _statements_of_role(synth, role):
-        actions = {a for a in _as_list(statement["Action"]) if a.startswith("s3:")}
-        for resource in _as_list(statement["Resource"]) if actions else ():
+        actions = {a for a in as_list(statement["Action"]) if a.startswith("s3:")}
+        for resource in as_list(statement["Resource"]) if actions else ():
             bucket_arn, suffix = resource["Fn::Join"][1]
             grants.setdefault(bucket_arn["Fn::GetAtt"][0] + suffix, set()).update(actions)
     return grants

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from alpr.names import Env, Function
-from tests.infra.conftest import Synth
+from tests.infra.conftest import Synth, as_list
 
 ROOT = Path(__file__).resolve().parents[2]
 RELEASE_FUNCTIONS = {
@@ -16,10 +16,6 @@ RELEASE_FUNCTIONS = {
     "ReleaseNotifyFunction": Function.RELEASE_NOTIFY,
     "ReleaseFulfilFunction": Function.RELEASE_FULFIL,
 }
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def _statements(synth: Synth, function: str) -> list[dict[str, Any]]:
@@ -33,7 +29,7 @@ def _statements(synth: Synth, function: str) -> list[dict[str, Any]]:
 
 
 def _actions(synth: Synth, function: str) -> set[str]:
-    return {action for s in _statements(synth, function) for action in _as_list(s["Action"])}
+    return {action for s in _statements(synth, function) for action in as_list(s["Action"])}
 
 
 def _env(synth: Synth, function: str) -> dict[str, Any]:
@@ -76,9 +72,9 @@ def test_the_state_machine_may_invoke_exactly_its_three_functions(synth: Synth) 
         for policy in synth.of_type("AWS::IAM::Policy").values()
         if machine_role in policy["Properties"]["Roles"]
         for s in policy["Properties"]["PolicyDocument"]["Statement"]
-        if "lambda:InvokeFunction" in _as_list(s["Action"])
+        if "lambda:InvokeFunction" in as_list(s["Action"])
     ]
-    resources = [r for s in invoke for r in _as_list(s["Resource"])]
+    resources = [r for s in invoke for r in as_list(s["Resource"])]
     assert sorted(r["Fn::GetAtt"][0] for r in resources) == sorted(RELEASE_FUNCTIONS)
 
 
@@ -122,9 +118,7 @@ def test_the_link_key_is_a_generated_secret_encrypted_with_the_data_key(synth: S
 
 def test_only_notify_sends_mail_and_only_from_the_release_identity(synth: Synth) -> None:
     assert synth.props("ReleaseMailIdentity")["EmailIdentity"] == "alpr-release@example.gov"
-    send = [
-        s for s in _statements(synth, "ReleaseNotifyFunction") if "ses:SendEmail" in _as_list(s["Action"])
-    ]
+    send = [s for s in _statements(synth, "ReleaseNotifyFunction") if "ses:SendEmail" in as_list(s["Action"])]
     (statement,) = send
     assert "identity/alpr-release@example.gov" in json.dumps(statement["Resource"])
     for function in ("ApiFunction", "ReleaseRecordFunction", "ReleaseFulfilFunction"):

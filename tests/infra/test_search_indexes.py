@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alpr import names
 from alpr.names import Env
-from tests.infra.conftest import Synth
-from tests.infra.test_functions import _as_list, _statements_of_role
+from tests.infra.conftest import Synth, as_list
+from tests.infra.test_functions import _statements_of_role
 
 
 def test_reads_table_has_both_canvass_indexes_keyed_by_cell_day_and_time(synth: Synth) -> None:
@@ -25,8 +25,8 @@ def test_api_may_query_the_fine_canvass_index(synth: Synth) -> None:
     resources = [
         resource
         for statement in _statements_of_role(synth, role)
-        if "dynamodb:Query" in _as_list(statement["Action"])
-        for resource in _as_list(statement["Resource"])
+        if "dynamodb:Query" in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
     ]
     assert any(f"/index/{names.READS_BY_CELL7_DAY_INDEX}" in str(resource) for resource in resources)
 
@@ -46,7 +46,7 @@ def test_plate_grams_table_is_written_by_recognize_and_read_by_the_api(synth: Sy
             action
             for statement in _statements_of_role(synth, role)
             if "PlateGramsTable" in str(statement["Resource"])
-            for action in _as_list(statement["Action"])
+            for action in as_list(statement["Action"])
         }
         assert "dynamodb:BatchGetItem" in actions
         assert ("dynamodb:UpdateItem" in actions) is writes

@@ -7,19 +7,10 @@ from typing import Any
 from aws_cdk.assertions import Match
 
 from alpr import names
-from tests.infra.conftest import Synth
+from tests.infra.conftest import TABLES, Synth
 
 CORE_BUCKETS = ("UploadsBucket", "QuarantineBucket", "EvidenceBucket", "AccessLogBucket")
 SERVER_ACCESS_LOGS = "ServerAccessLogsBucket"
-TABLES = (
-    "ReadsTable",
-    "PlatesTable",
-    "PlateGramsTable",
-    "HotlistTable",
-    "AlertsTable",
-    "PersonnelTable",
-    "ReleaseRequestsTable",
-)
 
 
 def _key_schema(props: dict[str, Any]) -> list[tuple[str, str]]:
