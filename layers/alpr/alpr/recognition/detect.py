@@ -139,7 +139,7 @@ def find_candidates(image: np.ndarray, *, max_candidates: int = 8) -> list[Candi
     # Two glyphs alone are no row, but they are the half of a plate whose number a logo, a dash
     # or a missed glyph splits ("123 (logo) ABC" read as ABC alone): join them to a row beside them.
     # (Most pairs have no row beside them: they are tested before a candidate is made of them.)
-    rows = np.array([(*c.box, c.char_height) for c in found], np.float64).reshape(-1, 5)
+    rows = _rows(found)
     pairs = [
         pair
         for group in pair_groups
@@ -257,64 +257,60 @@ def aspect_score(aspect: float) -> float:
     return min(1.0, abs(aspect - 2.0) / 1.2)
 
 
-Box = tuple[int, int, int, int]
+def _rows(cands: list[Candidate]) -> np.ndarray:
+    """Candidates as an (n, 5) array: x, y, w, h, glyph height."""
+    return np.array([(*c.box, c.char_height) for c in cands], np.float64).reshape(-1, 5)
 
 
-def _side_by_side(a: Box, a_height: float, b: Box, b_height: float) -> bool:
-    """Whether row b starts just right of row a, on the same line, with glyphs of about a's height."""
-    gap = b[0] - (a[0] + a[2])
-    h = max(a_height, b_height)
-    return (
-        0 < gap < 2.2 * h
-        and 0.8 <= a_height / b_height <= 1.25
-        and abs((a[1] + a[3] / 2) - (b[1] + b[3] / 2)) <= 0.3 * h
+def _side_by_side(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Whether each right row starts just right of its left row, on the same line, with glyphs of
+    about its height. Rows as in `_rows`; the two arrays broadcast against each other."""
+    gap = right[..., 0] - (left[..., 0] + left[..., 2])
+    h = np.maximum(left[..., 4], right[..., 4])
+    ratio = left[..., 4] / right[..., 4]
+    centre_left = left[..., 1] + left[..., 3] / 2
+    centre_right = right[..., 1] + right[..., 3] / 2
+    return np.asarray(
+        (gap > 0)
+        & (gap < 2.2 * h)
+        & (ratio >= 0.8)
+        & (ratio <= 1.25)
+        & (np.abs(centre_left - centre_right) <= 0.3 * h)
     )
 
 
 def _beside_a_row(group: np.ndarray, rows: np.ndarray) -> bool:
-    """Whether a group of glyphs could join a row (the box and height `_candidate` gives it);
-    `rows` is (n, 5): x, y, w, h, glyph height. `_side_by_side` either way round, for all rows."""
-    if not len(rows):
-        return False
+    """Whether a group of glyphs (as the row `_candidate` would make of it) could join one of
+    `rows` (from `_rows`), on either side."""
     x0, y0 = float(group[:, 0].min()), float(group[:, 1].min())
     w = float((group[:, 0] + group[:, 2]).max()) - x0
     h = float((group[:, 1] + group[:, 3]).max()) - y0
-    height = float(np.sort(group[:, 3])[len(group) // 2])
-    rx, ry, rw, rh, rheight = rows.T
-    tallest = np.maximum(rheight, height)
-    same_line = np.abs((ry + rh / 2) - (y0 + h / 2)) <= 0.3 * tallest
-    ratio = rheight / height
-    row_then_group = x0 - (rx + rw)
-    group_then_row = rx - (x0 + w)
-    beside = ((row_then_group > 0) & (row_then_group < 2.2 * tallest) & (ratio >= 0.8) & (ratio <= 1.25)) | (
-        (group_then_row > 0) & (group_then_row < 2.2 * tallest) & (ratio >= 0.8) & (ratio <= 1.25)
-    )
-    return bool((beside & same_line).any())
+    row = np.array([x0, y0, w, h, float(np.sort(group[:, 3])[len(group) // 2])])
+    return bool((_side_by_side(rows, row) | _side_by_side(row, rows)).any())
 
 
 def _merged_neighbours(lefts: list[Candidate], rights: list[Candidate]) -> list[Candidate]:
     """Rows split by a space or dash ("ABC 123"): join a row of `lefts` to a row of `rights` of one
     height on one line just to its right."""
     merged = []
-    for a in lefts:
-        for b in rights:
-            if not _side_by_side(a.box, a.char_height, b.box, b.char_height):
-                continue
-            n = a.n_chars + b.n_chars
-            if n > 9:
-                continue
-            x0, y0 = a.box[0], min(a.box[1], b.box[1])
-            x1, y1 = b.box[0] + b.box[2], max(a.box[1] + a.box[3], b.box[1] + b.box[3])
-            score = min(a.score, b.score) * (1.0 if 5 <= n <= 8 else 0.6)
-            merged.append(
-                Candidate(
-                    (x0, y0, x1 - x0, y1 - y0),
-                    (a.char_height + b.char_height) / 2,
-                    (a.angle_deg + b.angle_deg) / 2,
-                    n,
-                    score,
-                )
+    beside = _side_by_side(_rows(lefts)[:, None, :], _rows(rights)[None, :, :])
+    for i, j in zip(*np.nonzero(beside), strict=True):
+        a, b = lefts[i], rights[j]
+        n = a.n_chars + b.n_chars
+        if n > 9:
+            continue
+        x0, y0 = a.box[0], min(a.box[1], b.box[1])
+        x1, y1 = b.box[0] + b.box[2], max(a.box[1] + a.box[3], b.box[1] + b.box[3])
+        score = min(a.score, b.score) * (1.0 if 5 <= n <= 8 else 0.6)
+        merged.append(
+            Candidate(
+                (x0, y0, x1 - x0, y1 - y0),
+                (a.char_height + b.char_height) / 2,
+                (a.angle_deg + b.angle_deg) / 2,
+                n,
+                score,
             )
+        )
     return merged
 
 
