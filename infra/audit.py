@@ -140,6 +140,17 @@ def _query_description(query: NamedQuery) -> str:
     return f"{query.description} Parameters, in order: {parameters}."
 
 
+def _daily_projection(column: str, date_format: str, start: str) -> dict[str, str]:
+    """Athena partition projection of a date column, one partition per day from start to now."""
+    return {
+        f"projection.{column}.type": "date",
+        f"projection.{column}.format": date_format,
+        f"projection.{column}.range": f"{start},NOW",
+        f"projection.{column}.interval": "1",
+        f"projection.{column}.interval.unit": "DAYS",
+    }
+
+
 class Audit(Construct):
     def __init__(
         self,
@@ -212,11 +223,7 @@ class Audit(Construct):
             partitions=(("dt", "string"),),
             location=log,
             projection={
-                "projection.dt.type": "date",
-                "projection.dt.format": "yyyy-MM-dd",
-                "projection.dt.range": f"{PROJECTION_START},NOW",
-                "projection.dt.interval": "1",
-                "projection.dt.interval.unit": "DAYS",
+                **_daily_projection("dt", "yyyy-MM-dd", PROJECTION_START),
                 "storage.location.template": f"{log}dt=${{dt}}/",
             },
             serde=JSON_SERDE,
@@ -233,11 +240,7 @@ class Audit(Construct):
             projection={
                 "projection.region.type": "enum",
                 "projection.region.values": regions,
-                "projection.timestamp.type": "date",
-                "projection.timestamp.format": "yyyy/MM/dd",
-                "projection.timestamp.range": f"{PROJECTION_START.replace('-', '/')},NOW",
-                "projection.timestamp.interval": "1",
-                "projection.timestamp.interval.unit": "DAYS",
+                **_daily_projection("timestamp", "yyyy/MM/dd", PROJECTION_START.replace("-", "/")),
                 "storage.location.template": f"{trail}${{region}}/${{timestamp}}",
             },
             serde=CLOUDTRAIL_SERDE,
