@@ -153,14 +153,17 @@ def _distractors(img: np.ndarray, plate: tuple[int, int, int, int], py: random.R
         x = py.randint(2, max(3, w // 2))
         bar = py.choice([None, None, dark, (0, 0, 0)])
         _put(img, _timestamp(py), (x, y), py, size, py.choice([light, yellow, light]), bar)
-    for _ in range(py.randint(0, 3)):  # signs and stickers anywhere
+    for _ in range(py.randint(0, 3)):  # signs and stickers anywhere, but not over the plate
         size = py.randint(max(8, h // 70), max(10, h // 12))
         x, y = py.randint(0, max(1, w - 4 * size)), py.randint(size + 4, h - 4)
-        if abs(y - (py0 + ph / 2)) < ph and abs(x - (px + pw / 2)) < pw:
+        text = _random_text(py)
+        # Hershey glyphs are at most about one height wide; the sign's padding is a third of one.
+        right, top = x + (len(text) + 1) * size, y - 2 * size
+        if x < px + pw and right > px and top < py0 + ph and y + size > py0:
             continue
         bg = py.choice([None, light, (py.randint(0, 255), py.randint(0, 255), py.randint(0, 255))])
         fg = dark if bg == light or (bg is None and py.random() < 0.5) else light
-        _put(img, _random_text(py), (x, y), py, size, fg, bg)
+        _put(img, text, (x, y), py, size, fg, bg)
     if py.random() < 0.4:  # dealer frame text or a badge just below or above the plate
         size = max(6, int(ph * py.uniform(0.12, 0.3)))
         below = py.random() < 0.6
@@ -184,10 +187,17 @@ def _paste(img: np.ndarray, crop: np.ndarray, box: tuple[int, int, int, int]) ->
 
 
 def scenes(
-    n: int, seed: int, crops: str = "us-crops-train.txt", real_share: float = 0.5
-) -> list[tuple[np.ndarray, str]]:
+    n: int,
+    seed: int,
+    crops: str = "us-crops-train.txt",
+    real_share: float = 0.5,
+    far_share: float = 0.0,
+) -> list[tuple[np.ndarray, str, tuple[int, int, int, int]]]:
     """Rendered cars with distractors; in real_share of them a real plate photograph from the
-    crops split `crops` replaces the rendered plate."""
+    crops split `crops` replaces the rendered plate. In far_share of them the car is two to three
+    times further away (`render_scene`'s distance), as in street photos, where the plate is a few
+    percent of the frame and everything larger around it is some other text. Each scene comes with
+    its plate's text and box (x, y, w, h)."""
     py = random.Random(seed)
     root = BENCH / "openalpr-us-crops"
     train = sorted(split(crops))
@@ -200,8 +210,12 @@ def scenes(
         text = random_plate_text(py)
         width = py.choice([640, 800, 1024, 1280, 1600])
         height = int(width * py.choice([0.5625, 0.75]))
-        raw, box = render_scene(text, py.choice(states), seed=seed * 1000 + i, width=width, height=height)
+        distance = py.uniform(2.0, 3.0) if py.random() < far_share else 1.0
+        raw, box = render_scene(
+            text, py.choice(states), seed=seed * 1000 + i, width=width, height=height, distance=distance
+        )
         img = decode_image(raw).copy()
+        plate_box = box
         if py.random() < real_share:  # a real plate photograph instead
             name = py.choice(train)
             crop = cv2.imread(str(root / "images" / name), cv2.IMREAD_COLOR)
@@ -209,12 +223,13 @@ def scenes(
                 x, y, w, h = box
                 cw = int(w * 0.85)
                 chh = int(cw * crop.shape[0] / crop.shape[1])
-                _paste(img, crop, (x + (w - cw) // 2, y + (h - chh) // 2, cw, min(chh, img.shape[0] - y)))
+                plate_box = (x + (w - cw) // 2, y + (h - chh) // 2, cw, min(chh, img.shape[0] - y))
+                _paste(img, crop, plate_box)
                 text = labels[name]
         _distractors(img, box, py)
         if py.random() < 0.5:
             img = cv2.GaussianBlur(img, (3, 3), 0)
-        out.append((img, text))
+        out.append((img, text, plate_box))
     return out
 
 
@@ -279,6 +294,9 @@ def accuracy(test: list[tuple[np.ndarray, np.ndarray, np.ndarray]], score) -> fl
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenes", type=int, default=700)
+    parser.add_argument(
+        "--far-share", type=float, default=0.75, help="share of scenes with the car at street distance"
+    )
     parser.add_argument("--decay", type=float, default=None, help="default: chosen on held-out fifths")
     parser.add_argument("--out", default=str(OUT))
     parser.add_argument("--cache", default=str(REPO / "training" / "work" / "ranker-groups.npz"))
@@ -292,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         z = np.load(cache, allow_pickle=True)
         synth, real = list(z["synth"]), list(z["real"])
     else:
-        synth = groups(engine, scenes(args.scenes, SEED))
+        synth = groups(engine, [(im, t) for im, t, _ in scenes(args.scenes, SEED, far_share=args.far_share)])
         print(f"scenes: {len(synth)} groups ({time.time() - t0:.0f} s)", flush=True)
         real = groups(engine, crops_train())
         print(f"crops-train: {len(real)} groups ({time.time() - t0:.0f} s)", flush=True)
@@ -358,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         "training_data": {
             "groups": {"rendered-scenes": len(synth), "us-crops-train": len(real)},
             "rendered-scenes": "alpr.synth.render_scene, half with a us-crops-train crop pasted over the plate, "
+            f"{args.far_share:.0%} with the car at street distance (plates 60-130 px wide), "
             "with synthetic timestamps, signs and dealer text (training/ranker.py, seed 20261130)",
             "us-crops-train": "openalpr/benchmarks seg_and_ocr (AGPL-3.0), training/splits/us-crops-train.txt",
             "never_used": "openalpr-us-dev (end-to-end evaluation set) and the held-out crops, "

@@ -9,7 +9,9 @@ seed the ranker never used. They are the development set for engine changes, so 
 sets are measured once per change, not tuned on. With `--crops us-crops-tune.txt --real-share 1`
 every scene carries a real plate that neither plate-crnn nor the ranker ever saw: the fairer
 development set for reading and choosing (the training split's crops are read surer than a new
-plate would be). The plate box is not recorded (0,0,1,1): the evaluation scores text only.
+plate would be). With `--far-share 1` every car is as far away as in a street photo (plates 60-130
+px wide): the development set for small plates. The plate's box is recorded as the end-to-end
+format's x,y,w,h.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         help="the crops split whose photographs are pasted in (us-crops-tune.txt: plates no model saw)",
     )
     parser.add_argument("--real-share", type=float, default=0.5, help="share of scenes with a real plate")
+    parser.add_argument(
+        "--far-share", type=float, default=0.0, help="share of scenes with the car 2-3 times further away"
+    )
     args = parser.parse_args(argv)
     if args.seed == SEED:
         parser.error("that is the ranker's training seed")
@@ -45,10 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     out = pathlib.Path(args.out)
     (out / "images").mkdir(parents=True, exist_ok=True)
     rows = ["image,x,y,w,h,plate"]
-    for i, (image, text) in enumerate(scenes(args.n, args.seed, args.crops, args.real_share)):
+    made = scenes(args.n, args.seed, args.crops, args.real_share, args.far_share)
+    for i, (image, text, (x, y, w, h)) in enumerate(made):
         name = f"s{i:03d}.jpg"
         cv2.imwrite(str(out / "images" / name), image, [cv2.IMWRITE_JPEG_QUALITY, 88])
-        rows.append(f"{name},0,0,1,1,{text}")
+        rows.append(f"{name},{x},{y},{w},{h},{text}")
     (out / "ground_truth.csv").write_text("\n".join(rows) + "\n")
     print(f"{args.n} scenes in {out}")
     return 0

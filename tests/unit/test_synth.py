@@ -22,6 +22,14 @@ def test_scene_is_a_decodable_jpeg_with_the_plate_inside() -> None:
     assert 1.4 < w / h < 2.8
 
 
+def test_a_far_car_carries_a_smaller_plate_but_never_under_60_px() -> None:
+    near = [render_scene("KXJ4821", "NY", seed=seed)[1] for seed in range(8)]
+    far = [render_scene("KXJ4821", "NY", seed=seed, distance=3.0)[1] for seed in range(8)]
+    assert max(w for _, _, w, _ in far) < min(w for _, _, w, _ in near)
+    # The box is the warped plate's extent: a slight turn can make it a pixel or two narrower.
+    assert min(w for _, _, w, _ in far) >= 58
+
+
 def test_plate_has_the_plate_shape_and_ink_where_the_number_is() -> None:
     plate = render_plate("8XYZ091", "TX", rng=np.random.default_rng(0))
     assert plate.shape == (PLATE_H, PLATE_W, 3)

@@ -121,9 +121,10 @@ def render_plate(text: str, state: str = "CA", *, rng: np.random.Generator) -> n
 
 
 def _car_background(
-    rng: np.random.Generator, width: int, height: int
+    rng: np.random.Generator, width: int, height: int, distance: float = 1.0
 ) -> tuple[np.ndarray, tuple[int, int, int, int]]:
-    """A street with the back of a car; returns the image and the bumper area where a plate goes."""
+    """A street with the back of a car (smaller by `distance`); returns the image and the bumper
+    area where a plate goes."""
     top = np.array(rng.integers(120, 230, size=3), np.float32)
     bottom = np.array(rng.integers(40, 120, size=3), np.float32)
     t = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
@@ -137,8 +138,8 @@ def _car_background(
         col = tuple(int(c) for c in rng.integers(0, 255, size=3))
         cv2.rectangle(img, (x, y), (x + w, y + h), col, -1 if rng.random() < 0.6 else 3)
     # The car: body, rear window, lights, bumper.
-    cw = int(width * rng.uniform(0.45, 0.7))
-    ch = int(height * rng.uniform(0.5, 0.7))
+    cw = int(width * rng.uniform(0.45, 0.7) / distance)
+    ch = int(height * rng.uniform(0.5, 0.7) / distance)
     cx = int(rng.integers(int(width * 0.05), max(int(width * 0.05) + 1, width - cw - int(width * 0.05))))
     cy = int(height - ch - rng.integers(0, max(1, height // 10)))
     body = tuple(int(c) for c in rng.integers(20, 235, size=3))
@@ -156,16 +157,24 @@ def _car_background(
 
 
 def render_scene(
-    text: str, state: str = "CA", *, seed: int = 0, width: int = 1280, height: int = 720
+    text: str,
+    state: str = "CA",
+    *,
+    seed: int = 0,
+    width: int = 1280,
+    height: int = 720,
+    distance: float = 1.0,
 ) -> tuple[bytes, tuple[int, int, int, int]]:
     """A JPEG of a car carrying the plate, and the plate's box (x, y, w, h) in that image.
 
-    Background, plate size, angle, lighting, blur and noise all follow from the seed.
+    Background, plate size, angle, lighting, blur and noise all follow from the seed. At distance 1
+    the car fills half the frame or more and the plate is at least 90 px wide; at distance 2-3 the
+    car is as far as in a patrol car's street photo (plates 60-130 px wide in 1280 px; never under 60).
     """
     rng = np.random.default_rng(seed)
-    scene, (centre_x, centre_y, car_w, _) = _car_background(rng, width, height)
+    scene, (centre_x, centre_y, car_w, _) = _car_background(rng, width, height, distance)
     plate = render_plate(text, state, rng=rng)
-    pw = int(np.clip(car_w * rng.uniform(0.22, 0.3), 90, width * 0.4))
+    pw = int(np.clip(car_w * rng.uniform(0.22, 0.3), max(60.0, 90 / distance), width * 0.4))
     ph = pw // 2
     # A mild perspective: the plate seen a little from the side and from above.
     yaw = rng.uniform(-0.12, 0.12)
