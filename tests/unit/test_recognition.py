@@ -5,7 +5,14 @@ import numpy as np
 import pytest
 
 from alpr.recognition import Engine, ImageRejected, PlateReading, decode_image
-from alpr.recognition.detect import REFINE_BELOW, Candidate, find_candidates, refine
+from alpr.recognition.detect import (
+    REFINE_BELOW,
+    Candidate,
+    edge_regions,
+    find_candidates,
+    refine,
+    second_look,
+)
 from alpr.synth import render_scene
 
 
@@ -162,6 +169,39 @@ def test_refine_leaves_large_rows_alone() -> None:
     big = Candidate((x, y, w, h), REFINE_BELOW + 2, 0.0, 7, 0.9)
     # Then it is not looked at again: large rows were found at full resolution already
     assert refine(image, [big]) == []
+
+
+def _centre_inside(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
+    cx, cy = inner[0] + inner[2] / 2, inner[1] + inner[3] / 2
+    return outer[0] <= cx <= outer[0] + outer[2] and outer[1] <= cy <= outer[1] + outer[3]
+
+
+def test_edge_regions_find_a_far_plate_that_no_glyph_row_finds() -> None:
+    # Given a car as far away as in a street photo, whose plate the glyph-row search misses
+    data, box = render_scene("7ABC123", "CA", seed=1, distance=2.5)
+    image = decode_image(data)
+    rows = find_candidates(image, max_candidates=10)
+    rows += refine(image, rows)
+    assert not any(_centre_inside(c.box, box) for c in rows)
+    # Then a band of dense vertical edges marks it, and the magnified second look finds its row
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    regions = edge_regions(gray)
+    assert any(_centre_inside(r.box, box) for r in regions)
+    assert all(r.whole_plate for r in regions)
+    found = second_look(image, gray, rows)
+    assert any(_centre_inside(c.box, box) and not c.whole_plate for c in found)
+    # And nothing it adds repeats a row already found
+    assert not any(c.box == r.box for c in found for r in rows)
+
+
+def test_edge_regions_of_a_flat_image_are_none() -> None:
+    assert edge_regions(np.full((360, 640), 128, np.uint8)) == []
+
+
+def test_engine_reads_a_far_plate(engine: Engine) -> None:
+    data, _ = render_scene("7ABC123", "CA", seed=1, distance=2.5)
+    readings = engine.read(decode_image(data))
+    assert readings and readings[0].text == "7ABC123"
 
 
 def test_two_plates_in_one_frame_are_both_read_with_their_states(engine: Engine) -> None:

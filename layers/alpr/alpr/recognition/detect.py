@@ -203,6 +203,48 @@ def refine(image: np.ndarray, cands: list[Candidate]) -> list[Candidate]:
     return out
 
 
+# Dense vertical edges: the number of a small plate, whose glyphs an adaptive threshold fuses with
+# the frame, still shows as a short band of strokes.
+EDGE_MAX_REGIONS = 4
+EDGE_GLYPH_SHARE = 0.3  # the glyph height guessed from the band's height: magnify about 4x
+
+
+def edge_regions(gray: np.ndarray, max_regions: int = EDGE_MAX_REGIONS) -> list[Candidate]:
+    """Small bands of dense vertical edges (a plate 28-320 px wide), densest first, as plate-blob
+    candidates for `refine`: classical plate localisation (Sobel, closing, plate-shaped boxes)."""
+    edges = cv2.convertScaleAbs(cv2.Sobel(gray, cv2.CV_16S, 1, 0, ksize=3))
+    counts = cv2.calcHist([edges], [0], None, [256], [0, 256]).ravel().cumsum()
+    top8 = int(np.searchsorted(counts, 0.92 * counts[-1]))  # np.percentile sorts: 10x slower
+    strong = cv2.threshold(edges, max(39, top8 - 1), 255, cv2.THRESH_BINARY)[1]
+    strong = cv2.morphologyEx(strong, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (13, 3)))
+    strong = cv2.morphologyEx(strong, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 3)))
+    # Outer contours: five times faster here than connected components with their statistics.
+    contours = cv2.findContours(strong, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]
+    scored = []
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        if not (8 <= h <= 60 and 28 <= w <= 320 and 1.8 <= w / h <= 7.0):
+            continue
+        if cv2.countNonZero(strong[y : y + h, x : x + w]) < 0.45 * w * h:
+            continue
+        density = float(edges[y : y + h, x : x + w].mean())
+        scored.append((density, Candidate((x, y, w, h), EDGE_GLYPH_SHARE * h, 0.0, 6, 0.3, whole_plate=True)))
+    scored.sort(key=lambda t: -t[0])
+    return [cand for _, cand in scored[:max_regions]]
+
+
+def second_look(image: np.ndarray, gray: np.ndarray, cands: list[Candidate]) -> list[Candidate]:
+    """Rows found by `refine` in the `edge_regions` that no candidate lies in yet (small plates whose
+    glyphs the thresholds fused with the frame), none of them a copy of a candidate."""
+    seeds = [e for e in edge_regions(gray) if not any(_centre_in(c.box, e.box) for c in cands)]
+    return [r for r in refine(image, seeds) if all(_iou(r.box, c.box) < 0.7 for c in cands)]
+
+
+def _centre_in(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
+    cx, cy = inner[0] + inner[2] / 2, inner[1] + inner[3] / 2
+    return outer[0] <= cx <= outer[0] + outer[2] and outer[1] <= cy <= outer[1] + outer[3]
+
+
 def _plate_blobs(stats: np.ndarray, min_h: int, image_h: int) -> list[Candidate]:
     """Light regions shaped like a plate's background (about 2:1, solid but for the glyphs);
     the number row is taken to be their middle band."""
