@@ -97,6 +97,13 @@ def test_plate_prior_prefers_mixed_serials_to_timestamps_and_words() -> None:
     assert plate_prior("AB1") < plate_prior("AB1234")
 
 
+def test_plate_prior_doubts_rows_of_thin_strokes() -> None:
+    # A grille or fence reads as four or more 1s and Is in a row; three in a plate are fine
+    assert plate_prior("H11111") < 0.3 * plate_prior("H12345")
+    assert plate_prior("IIII1II") < plate_prior("NOTICE")
+    assert plate_prior("4141119") == plate_prior("4141129")
+
+
 def test_log_likelihood_sums_over_alignments() -> None:
     import numpy as np
 
