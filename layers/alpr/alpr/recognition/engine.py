@@ -41,7 +41,7 @@ BELOW_BAND_MIN_GLYPH_H = 24.0
 # The second look at dense vertical edges (`detect.second_look`) is skipped when a row already
 # reads with confidence and a learned score of at least this: on street-distance scenes of the
 # tuning half's plates (training/scenes.py --far-share 1) it then ran on 59 % of the images and on
-# 34 % of the nearer ones (dev: 30 %), at the same accuracy as always running it (as down to 1.0).
+# 34 % of the nearer ones (dev: 30 %), as accurate as always running it (so were 3.0 and 1.0).
 EDGE_LOOK_BELOW = 2.0
 
 
