@@ -209,9 +209,10 @@ EDGE_MAX_REGIONS = 4
 EDGE_GLYPH_SHARE = 0.3  # the glyph height guessed from the band's height: magnify about 4x
 
 
-def edge_regions(gray: np.ndarray, max_regions: int = EDGE_MAX_REGIONS) -> list[Candidate]:
-    """Small bands of dense vertical edges (a plate 28-320 px wide), densest first, as plate-blob
-    candidates for `refine`: classical plate localisation (Sobel, closing, plate-shaped boxes)."""
+def edge_regions(gray: np.ndarray) -> list[Candidate]:
+    """Up to EDGE_MAX_REGIONS small bands of dense vertical edges (a plate 28-320 px wide), densest
+    first, as plate-blob candidates for `refine`: classical plate localisation (Sobel, closing,
+    plate-shaped boxes)."""
     edges = cv2.convertScaleAbs(cv2.Sobel(gray, cv2.CV_16S, 1, 0, ksize=3))
     counts = cv2.calcHist([edges], [0], None, [256], [0, 256]).ravel().cumsum()
     top8 = int(np.searchsorted(counts, 0.92 * counts[-1]))  # np.percentile sorts: 10x slower
@@ -230,7 +231,7 @@ def edge_regions(gray: np.ndarray, max_regions: int = EDGE_MAX_REGIONS) -> list[
         density = float(edges[y : y + h, x : x + w].mean())
         scored.append((density, Candidate((x, y, w, h), EDGE_GLYPH_SHARE * h, 0.0, 6, 0.3, whole_plate=True)))
     scored.sort(key=lambda t: -t[0])
-    return [cand for _, cand in scored[:max_regions]]
+    return [cand for _, cand in scored[:EDGE_MAX_REGIONS]]
 
 
 def second_look(image: np.ndarray, gray: np.ndarray, cands: list[Candidate]) -> list[Candidate]:

@@ -328,6 +328,8 @@ class Engine:
         cands += refine(work, cands)
         gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
         out = self._scored(work, gray, cands, cands)
+        # Without a ranker (training/ranker.py learning one) every image gets the second look, so
+        # the ranker learns from all the rows it can bring.
         sure = self._ranker is not None and any(
             row.learned >= EDGE_LOOK_BELOW and row.best.confidence >= LOW_CONFIDENCE for row in out
         )
