@@ -11,15 +11,15 @@ from __future__ import annotations
 import csv
 import pathlib
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from alpr.recognition import ALPHABET, normalise_plate
-from alpr.recognition.detect import Candidate, crop_line, find_candidates
-from alpr.recognition.engine import line_tensor
+from alpr.recognition.detect import Candidate, crop_line, find_candidates, refine, second_look
+from alpr.recognition.engine import MAX_SIDE, line_tensor
 from alpr.synth import known_styles, render_plate
 
 HEIGHT, WIDTH = 32, 128
@@ -156,6 +156,41 @@ def real_crops(dataset: str, names: set[str] | None, copies: int, seed: int, gra
             sample = to_sample(src, label, rng, gray)
             if sample is not None:
                 yield sample
+
+
+def street_lines(
+    scenes: Iterable[tuple[np.ndarray, str, tuple[int, int, int, int]]], seed: int, gray: bool
+) -> Iterator[Sample]:
+    """The number row of plates seen from street distance, found as the engine finds it at run time
+    (downscaled frame, row finder, magnified second looks around small rows and dense edges): the
+    few-pixel glyphs of street photos, which a crop upscaled to 100 px never shows. Each scene comes
+    with its plate's text and box (`training.ranker.scenes`)."""
+    rng = np.random.default_rng(seed)
+    for image, label, (px, py, pw, ph) in scenes:
+        scale = min(1.0, MAX_SIDE / max(image.shape[:2]))
+        if scale < 1.0:
+            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        cands = find_candidates(image, max_candidates=10)
+        cands += refine(image, cands)
+        cands += second_look(image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cands)
+        left, top, right, bottom = px * scale, py * scale, (px + pw) * scale, (py + ph) * scale
+        # A row that misses part of the number would teach the model to read glyphs it cannot see:
+        # it must count about as many glyphs as the label and span most of the plate's width.
+        on_plate = [
+            c
+            for c in cands
+            if not c.whole_plate
+            and len(label) - 1 <= c.n_chars <= len(label) + 2
+            and min(right, c.box[0] + c.box[2]) - max(left, c.box[0]) >= 0.6 * (right - left)
+            and top <= c.box[1] + c.box[3] / 2 <= bottom
+        ]
+        if not on_plate:
+            continue
+        row = max(on_plate, key=lambda c: c.char_height)
+        if rng.random() < 0.7:
+            row = jitter(row, rng)
+        line = crop_line(image, row, HEIGHT, WIDTH, margin=MARGIN)
+        yield Sample(line_tensor(line, WIDTH, gray, 0.5, 0.5), label)
 
 
 def split(name: str) -> set[str]:

@@ -24,6 +24,7 @@ import pathlib
 import random
 import sys
 import time
+from collections.abc import Iterator
 
 import cv2
 import numpy as np
@@ -192,7 +193,7 @@ def scenes(
     crops: str = "us-crops-train.txt",
     real_share: float = 0.5,
     far_share: float = 0.0,
-) -> list[tuple[np.ndarray, str, tuple[int, int, int, int]]]:
+) -> Iterator[tuple[np.ndarray, str, tuple[int, int, int, int]]]:
     """Rendered cars with distractors; in real_share of them a real plate photograph from the
     crops split `crops` replaces the rendered plate. In far_share of them the car is two to three
     times further away (`render_scene`'s distance), as in street photos, where the plate is a few
@@ -205,7 +206,6 @@ def scenes(
         r["image"]: normalise_plate(r["plate"]) for r in csv.DictReader((root / "ground_truth.csv").open())
     }
     states = list(known_styles())
-    out = []
     for i in range(n):
         text = random_plate_text(py)
         width = py.choice([640, 800, 1024, 1280, 1600])
@@ -229,8 +229,7 @@ def scenes(
         _distractors(img, box, py)
         if py.random() < 0.5:
             img = cv2.GaussianBlur(img, (3, 3), 0)
-        out.append((img, text, plate_box))
-    return out
+        yield img, text, plate_box
 
 
 def crops_train() -> list[tuple[np.ndarray, str]]:

@@ -3,9 +3,10 @@
     .venv/bin/python training/train.py [--epochs N] [--synthetic N] [--threads 1]
 
 Data: rendered plates (alpr.synth), the training split of openalpr-us-crops
-(training/splits/us-crops-train.txt) and openalpr-br-crops; never openalpr-us-dev, never the
-held-out splits training/splits/us-crops-tune.txt and us-crops-test.txt. Seeds are fixed, so a
-run is repeatable up to floating-point nondeterminism.
+(training/splits/us-crops-train.txt), the same crops pasted into scenes at street distance and cut
+out by the engine's detection, and openalpr-br-crops; never openalpr-us-dev, never the held-out
+splits training/splits/us-crops-tune.txt and us-crops-test.txt. Seeds are fixed, so a run is
+repeatable up to floating-point nondeterminism; `--seed` varies the initialisation and batch order.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ if __package__ in (None, ""):  # run as `python training/train.py`: make the rep
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from alpr.recognition.decoder import ALPHABET
-from training.dataset import HEIGHT, MARGIN, WIDTH, Sample, real_crops, split, synthetic
+from training.dataset import HEIGHT, MARGIN, WIDTH, real_crops, split, street_lines, synthetic
 from training.model import PlateCRNN
+from training.ranker import scenes
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 WORK = REPO / "training" / "work"
@@ -37,33 +39,40 @@ SEED = 20261129
 
 
 def build_data(
-    n_synthetic: int, us_copies: int, br_copies: int
+    n_synthetic: int, us_copies: int, br_copies: int, n_street: int
 ) -> tuple[np.ndarray, list[str], dict[str, int]]:
-    cache = WORK / f"data-{n_synthetic}-{us_copies}-{br_copies}.npz"
-    if cache.exists():
-        z = np.load(cache)
-        return z["x"], list(z["y"]), json.loads(str(z["counts"]))
-    samples: list[Sample] = []
-    counts: dict[str, int] = {}
-    t0 = time.time()
-    parts = [
-        ("synthetic", synthetic(n_synthetic, SEED, gray=True)),
-        (
-            "us-crops-train",
-            real_crops("openalpr-us-crops", split("us-crops-train.txt"), us_copies, SEED, True),
+    """Every training line, each part cached in training/work/ on its own (rendering and cutting
+    them takes minutes, a part's cache survives a change to another part's size)."""
+    parts = {
+        f"synthetic-{n_synthetic}": lambda: synthetic(n_synthetic, SEED, gray=True),
+        f"us-crops-train-{us_copies}": lambda: real_crops(
+            "openalpr-us-crops", split("us-crops-train.txt"), us_copies, SEED, True
         ),
-        ("br-crops", real_crops("openalpr-br-crops", None, br_copies, SEED + 1, True)),
-    ]
-    for name, gen in parts:
-        before = len(samples)
-        samples.extend(gen)
-        counts[name] = len(samples) - before
-        print(f"{name}: {counts[name]} lines ({time.time() - t0:.0f} s)", flush=True)
-    x = np.stack([s.image for s in samples]).astype(np.float16)
-    y = [s.label for s in samples]
-    WORK.mkdir(parents=True, exist_ok=True)
-    np.savez(cache, x=x, y=np.array(y), counts=json.dumps(counts))
-    return x, y, counts
+        f"br-crops-{br_copies}": lambda: real_crops("openalpr-br-crops", None, br_copies, SEED + 1, True),
+        # Scenes from a seed of their own: the ranker's (SEED + 1) and the development scenes' differ.
+        f"street-{n_street}": lambda: street_lines(
+            scenes(n_street, SEED + 2, "us-crops-train.txt", real_share=1.0, far_share=1.0), SEED + 2, True
+        ),
+    }
+    xs: list[np.ndarray] = []
+    y: list[str] = []
+    counts: dict[str, int] = {}
+    for key, make in parts.items():
+        name = key.rsplit("-", 1)[0]
+        cache = WORK / f"lines-{key}.npz"
+        if not cache.exists():
+            t0 = time.time()
+            samples = list(make())
+            # A part may be empty (--street 0, or --us-copies 0 --br-copies 0 for synthetic only).
+            x = np.stack([s.image for s in samples]) if samples else np.zeros((0, 1, HEIGHT, WIDTH))
+            WORK.mkdir(parents=True, exist_ok=True)
+            np.savez(cache, x=x.astype(np.float16), y=np.array([s.label for s in samples]))
+            print(f"{name}: {len(samples)} lines ({time.time() - t0:.0f} s)", flush=True)
+        z = np.load(cache)
+        xs.append(z["x"])
+        y.extend(str(label) for label in z["y"])
+        counts[name] = len(z["y"])
+    return np.concatenate(xs), y, counts
 
 
 def encode(labels: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -123,6 +132,10 @@ def main() -> None:
     parser.add_argument("--synthetic", type=int, default=10000)
     parser.add_argument("--us-copies", type=int, default=8)
     parser.add_argument("--br-copies", type=int, default=2)
+    parser.add_argument(
+        "--street", type=int, default=3000, help="street-distance scenes with a training-split crop pasted in"
+    )
+    parser.add_argument("--seed", type=int, default=SEED, help="the model's initialisation and batch order")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--lr", type=float, default=2e-3)
@@ -130,11 +143,11 @@ def main() -> None:
     parser.add_argument("--out", default=str(OUT), help="where the ONNX model and manifest go")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    torch.manual_seed(SEED)
-    random.seed(SEED)
-    np.random.seed(SEED)
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
 
-    x_all, y_all, counts = build_data(args.synthetic, args.us_copies, args.br_copies)
+    x_all, y_all, counts = build_data(args.synthetic, args.us_copies, args.br_copies, args.street)
     n = len(y_all)
     order = np.random.permutation(n)
     n_val = min(1000, n // 20)
@@ -237,10 +250,12 @@ def export(
             "synthetic": "alpr.synth.render_plate, augmented (training/dataset.py)",
             "us-crops-train": "openalpr/benchmarks seg_and_ocr (AGPL-3.0), images listed in training/splits/us-crops-train.txt",
             "br-crops": "openalpr/train-detector br (AGPL-3.0)",
+            "street": "the same training-split crops pasted into rendered scenes at street distance "
+            "(training/ranker.py scenes, seed 20261131), their row found by the engine's own detection",
             "never_used": "openalpr-us-dev (end-to-end evaluation set) and the held-out crops, "
             "training/splits/us-crops-tune.txt and us-crops-test.txt",
         },
-        "training": {"epochs": epochs, "seed": SEED, "threads": args.threads, "seconds": round(seconds)},
+        "training": {"epochs": epochs, "seed": args.seed, "threads": args.threads, "seconds": round(seconds)},
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"exported {path} ({path.stat().st_size} bytes) sha256 {digest}", flush=True)
