@@ -39,10 +39,11 @@ STATE_MIN_GLYPH_H = 16.0
 # such plates are common, it found none and cost ~28 ms each.
 BELOW_BAND_MIN_GLYPH_H = 24.0
 # The second look at dense vertical edges (`detect.second_look`) is skipped when a row already
-# reads with confidence and a learned score of at least this: on street-distance scenes of the
-# tuning half's plates (training/scenes.py --far-share 1) it then ran on 59 % of the images and on
-# 34 % of the nearer ones (dev: 30 %), as accurate as always running it (so were 3.0 and 1.0).
-EDGE_LOOK_BELOW = 2.0
+# reads with confidence and a learned score of at least this. It goes with the ranker's scale: with
+# plate-ranker-0286f3c8 it runs on 53 % of the street-distance scenes of the tuning half's plates
+# (training/scenes.py --far-share 1), 27 % of the nearer ones and 10 % of the tuning half, as
+# accurate as 2.0 (91 %, 72 %, 31 %) and 0.5 on all three.
+EDGE_LOOK_BELOW = 1.0
 
 
 @dataclass(frozen=True)
