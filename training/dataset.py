@@ -19,7 +19,7 @@ import numpy as np
 
 from alpr.recognition import ALPHABET, normalise_plate
 from alpr.recognition.detect import Candidate, crop_line, find_candidates, refine, second_look
-from alpr.recognition.engine import MAX_SIDE, line_tensor
+from alpr.recognition.engine import line_tensor, working_copy
 from alpr.synth import known_styles, render_plate
 
 HEIGHT, WIDTH = 32, 128
@@ -167,9 +167,7 @@ def street_lines(
     with its plate's text and box (`training.ranker.scenes`)."""
     rng = np.random.default_rng(seed)
     for image, label, (px, py, pw, ph) in scenes:
-        scale = min(1.0, MAX_SIDE / max(image.shape[:2]))
-        if scale < 1.0:
-            image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        image, scale = working_copy(image)
         cands = find_candidates(image, max_candidates=10)
         cands += refine(image, cands)
         cands += second_look(image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cands)

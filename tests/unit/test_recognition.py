@@ -8,6 +8,7 @@ from alpr.recognition import Engine, ImageRejected, PlateReading, decode_image
 from alpr.recognition.detect import (
     REFINE_BELOW,
     Candidate,
+    centre_in,
     edge_regions,
     find_candidates,
     refine,
@@ -171,25 +172,20 @@ def test_refine_leaves_large_rows_alone() -> None:
     assert refine(image, [big]) == []
 
 
-def _centre_inside(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
-    cx, cy = inner[0] + inner[2] / 2, inner[1] + inner[3] / 2
-    return outer[0] <= cx <= outer[0] + outer[2] and outer[1] <= cy <= outer[1] + outer[3]
-
-
 def test_edge_regions_find_a_far_plate_that_no_glyph_row_finds() -> None:
     # Given a car as far away as in a street photo, whose plate the glyph-row search misses
     data, box = render_scene("7ABC123", "CA", seed=1, distance=2.5)
     image = decode_image(data)
     rows = find_candidates(image, max_candidates=10)
     rows += refine(image, rows)
-    assert not any(_centre_inside(c.box, box) for c in rows)
+    assert not any(centre_in(c.box, box) for c in rows)
     # Then a band of dense vertical edges marks it, and the magnified second look finds its row
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     regions = edge_regions(gray)
-    assert any(_centre_inside(r.box, box) for r in regions)
+    assert any(centre_in(r.box, box) for r in regions)
     assert all(r.whole_plate for r in regions)
     found = second_look(image, gray, rows)
-    assert any(_centre_inside(c.box, box) and not c.whole_plate for c in found)
+    assert any(centre_in(c.box, box) and not c.whole_plate for c in found)
     # And nothing it adds repeats a row already found
     assert not any(c.box == r.box for c in found for r in rows)
 

@@ -237,11 +237,12 @@ def edge_regions(gray: np.ndarray) -> list[Candidate]:
 def second_look(image: np.ndarray, gray: np.ndarray, cands: list[Candidate]) -> list[Candidate]:
     """Rows found by `refine` in the `edge_regions` that no candidate lies in yet (small plates whose
     glyphs the thresholds fused with the frame), none of them a copy of a candidate."""
-    seeds = [e for e in edge_regions(gray) if not any(_centre_in(c.box, e.box) for c in cands)]
+    seeds = [e for e in edge_regions(gray) if not any(centre_in(c.box, e.box) for c in cands)]
     return [r for r in refine(image, seeds) if all(_iou(r.box, c.box) < 0.7 for c in cands)]
 
 
-def _centre_in(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
+def centre_in(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
+    """Whether the centre of box `inner` lies in box `outer` (both x, y, w, h)."""
     cx, cy = inner[0] + inner[2] / 2, inner[1] + inner[3] / 2
     return outer[0] <= cx <= outer[0] + outer[2] and outer[1] <= cy <= outer[1] + outer[3]
 

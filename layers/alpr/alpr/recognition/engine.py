@@ -215,6 +215,14 @@ def _banner_factor(cand: Candidate, cands: list[Candidate]) -> float:
     return 1.0 if ratio > 0.85 else ratio**2
 
 
+def working_copy(image: np.ndarray) -> tuple[np.ndarray, float]:
+    """The image the candidate search works on (downscaled to MAX_SIDE at most) and its scale."""
+    scale = min(1.0, MAX_SIDE / max(image.shape[:2]))
+    if scale == 1.0:
+        return image, scale
+    return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
+
+
 def line_tensor(line: np.ndarray, width: int, gray: bool, mean: float, std: float) -> np.ndarray:
     """A BGR line image as a normalised (C, H, width) float tensor, right-padded by repeating its
     last column (training uses this same function, so the model sees what it saw in training)."""
@@ -319,12 +327,7 @@ class Engine:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         if image.ndim != 3 or image.shape[0] < 16 or image.shape[1] < 16:
             return image, 1.0, []
-        scale = min(1.0, MAX_SIDE / max(image.shape[:2]))
-        work = (
-            image
-            if scale == 1.0
-            else cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        )
+        work, scale = working_copy(image)
         cands = find_candidates(work, max_candidates=self._max_candidates)
         cands += refine(work, cands)
         gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
