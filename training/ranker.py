@@ -301,8 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", default=str(REPO / "training" / "work" / "ranker-groups.npz"))
     args = parser.parse_args(argv)
     cv2.setNumThreads(1)
-    engine = Engine.load()
-    engine._ranker = None  # learn from the features alone, never from a previous ranker
+    engine = Engine.load(ranked=False)  # learn from the features alone, never from a previous ranker
     t0 = time.time()
     cache = pathlib.Path(args.cache)
     if cache.is_file():

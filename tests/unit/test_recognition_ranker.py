@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 from alpr.recognition import Engine, decode_image
-from alpr.recognition.ranker import FEATURES
+from alpr.recognition.decoder import N_CLASSES, Decoded
+from alpr.recognition.detect import Candidate
+from alpr.recognition.ranker import FEATURES, features
 from alpr.synth import render_scene
 
 
@@ -38,3 +40,27 @@ def test_plate_outranks_a_camera_timestamp(engine: Engine) -> None:
     )
     readings = engine.read(img)
     assert readings and readings[0].text == "KXJ4821"
+
+
+def test_engine_without_the_ranker_for_training_a_new_one() -> None:
+    # training/ranker.py loads the engine this way, so a change of FEATURES cannot trip over the
+    # installed ranker's weights.
+    assert "plate-ranker" not in Engine.load(threads=1, ranked=False).model_version
+
+
+def test_band_texture_is_a_log_so_a_faint_row_cannot_dominate_the_score() -> None:
+    # A flat, faint row between two heavily textured bands: the raw ratio of their spreads is about
+    # 18, far beyond anything the ranker trained on; its log stays near the training range.
+    gray = np.full((60, 200), 128, np.uint8)
+    noise = np.random.default_rng(0).integers(0, 256, (60, 200), dtype=np.uint8)
+    gray[:22], gray[38:] = noise[:22], noise[38:]
+    cand = Candidate((20, 25, 160, 10), 10.0, 0.0, 6, 0.9)
+    best = Decoded("ABC123", 0.9, (0.9,) * 6)
+    probs = np.full((32, N_CLASSES), 1.0 / N_CLASSES, np.float32)
+    image = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+    texture = features(cand, best, probs, 1.0, image, gray)[FEATURES.index("log_band_texture")]
+    assert 2.5 < texture < 3.5
+
+    flat = np.full((60, 200), 128, np.uint8)
+    floor = features(cand, best, probs, 1.0, cv2.cvtColor(flat, cv2.COLOR_GRAY2BGR), flat)
+    assert floor[FEATURES.index("log_band_texture")] == pytest.approx(np.log(0.05))

@@ -40,9 +40,9 @@ STATE_MIN_GLYPH_H = 16.0
 BELOW_BAND_MIN_GLYPH_H = 24.0
 # The second look at dense vertical edges (`detect.second_look`) is skipped when a row already
 # reads with confidence and a learned score of at least this. It goes with the ranker's scale: with
-# plate-ranker-0286f3c8 it runs on 53 % of the street-distance scenes of the tuning half's plates
-# (training/scenes.py --far-share 1), 27 % of the nearer ones and 10 % of the tuning half, as
-# accurate as 2.0 (91 %, 72 %, 31 %) and 0.5 on all three.
+# plate-ranker-8d91a05a it runs on 34 % of the street-distance scenes of the tuning half's plates
+# (training/scenes.py --far-share 1), 19 % of the nearer ones and 9 % of the tuning half, as
+# accurate as 2.0 (68 %, 34 %, 16 %) and 0.5 on all three.
 EDGE_LOOK_BELOW = 1.0
 
 
@@ -267,10 +267,11 @@ class Engine:
         self.model_version = f"{recognizer.version}{words}{ranked}+cc-rows-3"
 
     @classmethod
-    def load(cls, models_dir: pathlib.Path | None = None, threads: int = 1) -> Engine:
+    def load(cls, models_dir: pathlib.Path | None = None, threads: int = 1, ranked: bool = True) -> Engine:
         """Load the best plate recognizer under models_dir (default: the repository's layers/models),
         and the general text recognizer when it is there: it reads state names and gives a second
-        opinion on low-confidence plates."""
+        opinion on low-confidence plates. ranked=False leaves the learned ranker out (training a new
+        one, whose features may differ from the installed one's)."""
         root = models_dir or DEFAULT_MODELS_DIR
         general = (
             _Recognizer(root / TEXT_READER, threads)
@@ -284,7 +285,7 @@ class Engine:
                     return cls(general, reader)
                 # The learned candidate score goes with the recognizer it was trained on.
                 chooser = None
-                if name == "plate-crnn" and (root / RANKER / "manifest.json").is_file():
+                if ranked and name == "plate-crnn" and (root / RANKER / "manifest.json").is_file():
                     chooser = ranker.Ranker(root / RANKER)
                 return cls(_Recognizer(root / name, threads), reader, general, plate_ranker=chooser)
         raise FileNotFoundError(f"no recognizer model under {root} (looked for {', '.join(RECOGNIZERS)})")
