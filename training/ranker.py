@@ -299,9 +299,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--decay", type=float, default=None, help="default: chosen on held-out fifths")
     parser.add_argument("--out", default=str(OUT))
     parser.add_argument("--cache", default=str(REPO / "training" / "work" / "ranker-groups.npz"))
+    parser.add_argument(
+        "--models", default=None, help="the models folder whose plate-crnn reads the rows (default: layers/models)"
+    )
     args = parser.parse_args(argv)
     cv2.setNumThreads(1)
-    engine = Engine.load(ranked=False)  # learn from the features alone, never from a previous ranker
+    # Learn from the features alone, never from a previous ranker.
+    engine = Engine.load(pathlib.Path(args.models) if args.models else None, ranked=False)
     t0 = time.time()
     cache = pathlib.Path(args.cache)
     if cache.is_file():
@@ -370,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         "licence": "Apache-2.0 (the weights; see training_data for the data's terms)",
         "input": {"features": list(FEATURES), "size": len(FEATURES)},
         "output": "a logit per candidate row; the highest is taken as the plate",
-        "trained_with": "plate-crnn readings (layers/models/plate-crnn)",
+        "trained_with": f"the readings of {engine.model_version}",
         "training_data": {
             "groups": {"rendered-scenes": len(synth), "us-crops-train": len(real)},
             "rendered-scenes": "alpr.synth.render_scene, half with a us-crops-train crop pasted over the plate, "
