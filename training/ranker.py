@@ -300,7 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(OUT))
     parser.add_argument("--cache", default=str(REPO / "training" / "work" / "ranker-groups.npz"))
     parser.add_argument(
-        "--models", default=None, help="the models folder whose plate-crnn reads the rows (default: layers/models)"
+        "--models",
+        default=None,
+        help="the models folder whose plate-crnn reads the rows (default: layers/models)",
     )
     args = parser.parse_args(argv)
     cv2.setNumThreads(1)
