@@ -82,7 +82,7 @@ def features(
             abs(cand.n_chars - len(best.text)) / 4.0,
             row_std / 64.0,
             # A log: the ratio is unbounded (a textured band over a faint row reaches 3.6 on a real
-            # photo, beyond the training scenes' 99.9th percentile of 2.2), and a linear score
+            # photo, beyond the training rows' 99.9th percentile of 2.2), and a linear score
             # would follow it that far.
             np.log(max(band_std / max(row_std, 4.0), 0.05)),
             (band_mean - row_mean) / 128.0,
