@@ -110,6 +110,15 @@ def test_the_commander_approves_once_and_the_history_keeps_every_step():
         release_flow.decide(store, clock, opened.deny, COMMANDER)  # the other link of the pair
 
 
+def test_a_link_of_a_request_closed_for_no_decision_is_refused_as_expired():
+    # Even before the link's own expiry time: the workflow's timer closed the request first.
+    store, clock = InMemoryReleaseStore(), FixedClock(NOW)
+    opened = _awaiting(store, clock)
+    release_flow.expire(store, clock, opened.request.request_id)
+    with pytest.raises(LinkRefused, match="expired: nobody decided"):
+        release_flow.decide(store, clock, opened.approve, COMMANDER)
+
+
 def test_someone_who_is_not_a_commander_cannot_decide():
     store, clock = InMemoryReleaseStore(), FixedClock(NOW)
     opened = _awaiting(store, clock)

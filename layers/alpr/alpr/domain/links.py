@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from alpr.domain.errors import Forbidden
-from alpr.domain.release import Decision, LinkRound, ReleaseRequest
+from alpr.domain.release import Decision, LinkRound, ReleaseRequest, Status
 
 VERSION = "v1"
 _DECISIONS: tuple[Decision, ...] = ("approve", "deny")
@@ -96,6 +96,10 @@ def check_current(request: ReleaseRequest, link: DecisionLink) -> LinkRound:
         raise LinkRefused(
             "this decision link is no longer valid: newer links were sent, or it was never sent"
         )
+    # A round that timed out closes the request before its links' whole-second expiry may pass:
+    # the person clicking is told the time ran out, not that someone decided.
+    if request.status is Status.NO_DECISION:
+        raise LinkRefused("this decision link has expired: nobody decided in the time allowed")
     if current.used or request.decision is not None:
         raise LinkRefused("this decision link was already used: the request has been decided")
     return current
