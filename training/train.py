@@ -251,7 +251,7 @@ def export(
             "us-crops-train": "openalpr/benchmarks seg_and_ocr (AGPL-3.0), images listed in training/splits/us-crops-train.txt",
             "br-crops": "openalpr/train-detector br (AGPL-3.0)",
             "street": "the same training-split crops pasted into rendered scenes at street distance "
-            "(training/ranker.py scenes, seed 20261131), their row found by the engine's own detection",
+            f"(training/ranker.py scenes, seed {SEED + 2}), their row found by the engine's own detection",
             "never_used": "openalpr-us-dev (end-to-end evaluation set) and the held-out crops, "
             "training/splits/us-crops-tune.txt and us-crops-test.txt",
         },
