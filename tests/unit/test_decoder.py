@@ -14,6 +14,7 @@ from alpr.recognition.decoder import (
     log_likelihood,
     log_likelihoods,
     plate_prior,
+    serial_pattern,
 )
 
 
@@ -139,13 +140,31 @@ def test_combine_keeps_the_first_reader_when_the_second_is_unsure() -> None:
 
 def test_combine_weighs_the_readers() -> None:
     # Given two readers that each prefer their own letter by the same margin
-    own = _probs([*_word("7A"), {"8": 0.7, "B": 0.25}, {"-": 1.0}, *_word("C123")])
-    second = _probs([*_word("7A"), {"B": 0.7, "8": 0.25}, {"-": 1.0}, *_word("C123")])
+    # (neither reading fits a US serial format, so no format bonus tips the balance)
+    own = _probs([*_word("7A"), {"8": 0.7, "B": 0.25}, {"-": 1.0}, *_word("C1")])
+    second = _probs([*_word("7A"), {"B": 0.7, "8": 0.25}, {"-": 1.0}, *_word("C1")])
     # Then the weight decides, and a reading of nothing proposes nothing
-    assert combine(own, second, 0.7)[0].text == "7A8C123"
-    assert combine(own, second, 0.3)[0].text == "7ABC123"
+    assert combine(own, second, 0.7)[0].text == "7A8C1"
+    assert combine(own, second, 0.3)[0].text == "7ABC1"
     nothing = _probs([{"-": 1.0}] * 6)
     assert combine(nothing, nothing, 0.5) == []
+
+
+def test_serial_pattern_marks_letters_and_digits() -> None:
+    assert serial_pattern("7ABC123") == "9AAA999"
+    assert serial_pattern("DK0H7Z") == "AA9A9A"
+
+
+def test_combine_prefers_a_reading_that_fits_a_state_format_when_the_readers_hesitate() -> None:
+    # Given two readers that both lean to O over 0 in the third place of a Missouri-style serial
+    # (AA9A9A: DK0H7Z fits it, DKOH7Z fits no US format)
+    leaning = _probs([*_word("DK"), {"O": 0.55, "0": 0.4}, {"-": 1.0}, *_word("H7Z")])
+    # Then the format decides for the digit, and the letter stays the alternative
+    ranked = combine(leaning, leaning, 0.5)
+    assert [o.text for o in ranked[:2]] == ["DK0H7Z", "DKOH7Z"]
+    # But when both are sure of the letter, the letter stands (a vanity plate fits no format)
+    sure = _probs([*_word("DK"), {"O": 0.9, "0": 0.05}, {"-": 1.0}, *_word("H7Z")])
+    assert combine(sure, sure, 0.5)[0].text == "DKOH7Z"
 
 
 def _every_path(probs: np.ndarray, text: str) -> float:
