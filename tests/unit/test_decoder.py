@@ -167,6 +167,18 @@ def test_combine_prefers_a_reading_that_fits_a_state_format_when_the_readers_hes
     assert combine(sure, sure, 0.5)[0].text == "DKOH7Z"
 
 
+def test_combine_leaves_zero_or_o_to_the_plate_reader() -> None:
+    # Given plate-crnn leaning to 0 and the general reader sure of O (it spells English words), in
+    # a string that fits no serial format either way
+    own = _probs([*_word("ABCD"), {"0": 0.6, "O": 0.35}])
+    second = _probs([*_word("ABCD"), {"O": 0.95, "0": 0.03}])
+    # Then the plate reader decides, both spellings stay proposed, and any other glyph still counts
+    ranked = combine(own, second, 0.5)
+    assert [o.text for o in ranked[:2]] == ["ABCD0", "ABCDO"]
+    own_q = _probs([*_word("ABCD"), {"Q": 0.6, "O": 0.35}])
+    assert combine(own_q, second, 0.5)[0].text == "ABCDO"
+
+
 def _every_path(probs: np.ndarray, text: str) -> float:
     """P(text) by brute force: every path of classes over the timesteps that collapses to text."""
     import itertools

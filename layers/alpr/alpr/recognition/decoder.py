@@ -52,6 +52,10 @@ US_SERIAL_FORMATS = {
     "AA999": "RI",
     "9A9999": "NE WV",
 }
+# The second reader in `combine` (PP-OCR, a general text recognizer) picks between 0 and O by
+# English spelling (`CONNMAN`, `AGOR6T`), while many states print the two alike: its likelihood
+# counts them as one glyph, so that plate-crnn, trained on plates, tells them apart.
+SECOND_READER_SAME = (("0", "O"),)
 # Log-odds added in `combine` to a reading that fits a US serial format. Chosen with dev in view
 # (docs/recognition.md, step 20): at 1, dev gained 3 plates and lost none, and the development sets
 # lost 2 of 525 and gained 1; 2 lost more there, 0.5 gained nothing on dev.
@@ -215,12 +219,26 @@ def log_likelihoods(probs: np.ndarray, texts: list[str]) -> np.ndarray:
     return np.asarray(np.logaddexp(last, before))
 
 
+def _fold(
+    probs: np.ndarray, texts: list[str], same: tuple[tuple[str, str], ...]
+) -> tuple[np.ndarray, list[str]]:
+    """Probabilities and texts with each pair (kept, folded) made one class: the folded symbol's
+    probability moves to the kept one, and the texts spell it as the kept one."""
+    probs = probs.copy()
+    for kept, folded in same:
+        k, f = ALPHABET.index(kept) + 1, ALPHABET.index(folded) + 1
+        probs[:, k] += probs[:, f]
+        probs[:, f] = 0.0
+        texts = [t.replace(folded, kept) for t in texts]
+    return probs, texts
+
+
 def combine(own: np.ndarray, second: np.ndarray, own_weight: float) -> list[Decoded]:
     """Two recognizers' readings of one row, combined: every string either proposes is scored by
     both models' CTC likelihood (`log_likelihoods`), own_weight x the first's + the rest x the
-    second's in log space, x the length prior, x e^FORMAT_BONUS when the string fits a US serial
-    format; best first. Each keeps the probabilities of the model
-    that proposed it (the surer one when both did)."""
+    second's in log space (the second's 0 and O counted as one glyph, SECOND_READER_SAME), x the
+    length prior, x e^FORMAT_BONUS when the string fits a US serial format; best first. Each keeps
+    the probabilities of the model that proposed it (the surer one when both did)."""
     proposals: dict[str, Decoded] = {}
     for option in [*decode(own), *decode(second)]:
         if len(option.text) >= MIN_PLATE_LEN and (
@@ -230,9 +248,10 @@ def combine(own: np.ndarray, second: np.ndarray, own_weight: float) -> list[Deco
     if not proposals:
         return []
     texts = list(proposals)
+    folded, folded_texts = _fold(second, texts, SECOND_READER_SAME)
     scores = (
         own_weight * log_likelihoods(own, texts)
-        + (1 - own_weight) * log_likelihoods(second, texts)
+        + (1 - own_weight) * log_likelihoods(folded, folded_texts)
         + np.log([length_prior(len(t)) for t in texts])
         + FORMAT_BONUS * np.array([serial_pattern(t) in US_SERIAL_FORMATS for t in texts])
     )
