@@ -172,9 +172,10 @@ def test_combine_leaves_zero_or_o_to_the_plate_reader() -> None:
     # a string that fits no serial format either way
     own = _probs([*_word("ABCD"), {"0": 0.6, "O": 0.35}])
     second = _probs([*_word("ABCD"), {"O": 0.95, "0": 0.03}])
-    # Then the plate reader decides, both spellings stay proposed, and any other glyph still counts
+    # Then the plate reader decides, and both spellings stay proposed
     ranked = combine(own, second, 0.5)
     assert [o.text for o in ranked[:2]] == ["ABCD0", "ABCDO"]
+    # And against a glyph outside the pair (Q), the general reader's sure O still counts
     own_q = _probs([*_word("ABCD"), {"Q": 0.6, "O": 0.35}])
     assert combine(own_q, second, 0.5)[0].text == "ABCDO"
 
