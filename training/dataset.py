@@ -28,7 +28,9 @@ MAX_LABEL = 10
 BENCH = pathlib.Path(__file__).resolve().parents[2] / "shared" / "bench"
 SPLITS = pathlib.Path(__file__).resolve().parent / "splits"
 
-# Serial formats seen on US plates (A letter, 9 digit); the rest are random alphanumerics.
+# Serial formats seen on US plates (A letter, 9 digit); the rest are random alphanumerics. The
+# committed plate-crnn learnt from these; drawing from the fuller alpr.recognition.decoder
+# US_SERIAL_FORMATS instead was tried and lost dev plates (docs/recognition.md).
 FORMATS = (
     "9AAA999",
     "AAA9999",
