@@ -29,8 +29,9 @@ BENCH = pathlib.Path(__file__).resolve().parents[2] / "shared" / "bench"
 SPLITS = pathlib.Path(__file__).resolve().parent / "splits"
 
 # Serial formats seen on US plates (A letter, 9 digit); the rest are random alphanumerics. The
-# committed plate-crnn learnt from these; drawing from the fuller alpr.recognition.decoder
-# US_SERIAL_FORMATS instead was tried and lost dev plates (docs/recognition.md).
+# committed plate-crnn learnt from these. Drawing from the fuller alpr.recognition.decoder
+# US_SERIAL_FORMATS instead (with space or dash separators and a Missouri design) was tried and
+# lost dev plates (docs/recognition.md).
 FORMATS = (
     "9AAA999",
     "AAA9999",
