@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from alpr.recognition import Engine, ImageRejected, PlateReading, decode_image
+from alpr.recognition import Engine, ImageRejected, decode_image, decoder
 from alpr.recognition.detect import (
     REFINE_BELOW,
     Candidate,
@@ -81,9 +81,11 @@ def test_grayscale_array_is_accepted(engine: Engine) -> None:
     assert [r.text for r in engine.read(gray)][:1] == ["7ABC123"]
 
 
-def test_model_version_names_the_model(engine: Engine) -> None:
-    assert engine.model_version
-    assert isinstance(PlateReading, type)
+def test_model_version_names_the_models_and_the_decoding_rules(engine: Engine) -> None:
+    # Stored with every read and release bundle: it must change when the recognizer or the rules
+    # that choose between its readings change.
+    assert engine.model_version.startswith("plate-crnn-")
+    assert engine.model_version.endswith(f"+{decoder.DECODING_VERSION}")
 
 
 def _jpeg(shape: tuple[int, int]) -> bytes:

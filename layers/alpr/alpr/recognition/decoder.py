@@ -60,6 +60,9 @@ SECOND_READER_SAME = (("0", "O"),)
 # (docs/recognition.md, step 20): at 1, dev gained 3 plates and lost none, and the development sets
 # lost 2 of 525 and gained 1; 2 lost more there, 0.5 gained nothing on dev.
 FORMAT_BONUS = 1.0
+# Names how `combine` chooses between readings, so that a read records the rules it was made with
+# (Engine.model_version). Change it with any of the three settings above.
+DECODING_VERSION = "us-formats-1+same-0O"
 
 
 @dataclass(frozen=True)

@@ -264,7 +264,7 @@ class Engine:
         self._ranker = plate_ranker
         words = f"+{text_reader.version}" if text_reader else ""
         ranked = f"+{plate_ranker.version}" if plate_ranker else ""
-        self.model_version = f"{recognizer.version}{words}{ranked}+cc-rows-3"
+        self.model_version = f"{recognizer.version}{words}{ranked}+cc-rows-3+{decoder.DECODING_VERSION}"
 
     @classmethod
     def load(cls, models_dir: pathlib.Path | None = None, threads: int = 1, ranked: bool = True) -> Engine:
