@@ -1,20 +1,25 @@
 """The recognition engine on rendered scenes, and its handling of bad input."""
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
 
 from alpr.recognition import Engine, ImageRejected, decode_image, decoder
 from alpr.recognition.detect import (
+    MAX_REFINED,
     REFINE_BELOW,
+    WIDENED_PITCH,
     Candidate,
     centre_in,
+    crop_line,
     edge_regions,
     find_candidates,
     refine,
     second_look,
 )
-from alpr.synth import render_scene
+from alpr.synth import render_plate, render_scene
 
 
 @pytest.fixture(scope="module")
@@ -190,6 +195,54 @@ def test_edge_regions_find_a_far_plate_that_no_glyph_row_finds() -> None:
     assert any(centre_in(c.box, box) and not c.whole_plate for c in found)
     # And nothing it adds repeats a row already found
     assert not any(c.box == r.box for c in found for r in rows)
+
+
+def test_edge_regions_take_a_small_framed_plate_whole() -> None:
+    # Given a small plate in a dark frame that its glyphs nearly touch: the band of dense edges is
+    # the whole plate with its frame, about 1.7:1 (narrower than a row of glyphs)
+    plate = cv2.resize(render_plate("SL7C6S", "FL", rng=np.random.default_rng(1)), (56, 38))
+    cv2.rectangle(plate, (0, 0), (55, 37), (40, 40, 40), 3)
+    image = np.full((360, 640, 3), 150, np.uint8)
+    image[160:198, 300:356] = plate
+    # Then it is one of the regions the second look searches
+    regions = edge_regions(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+    assert any(centre_in(r.box, (300, 160, 56, 38)) for r in regions)
+
+
+def test_refine_looks_at_plate_blobs_after_many_small_rows() -> None:
+    # Given more small rows than refine looks at, and after them (where find_candidates puts them)
+    # a plate-shaped blob around a number row
+    data, (x, y, w, h) = render_scene("8JKP341", "CA", seed=6, width=640, height=360)
+    image = decode_image(data)
+    small_rows = [Candidate((10, 10 + 20 * i, 40, 10), 10.0, 0.0, 4, 0.5) for i in range(MAX_REFINED + 1)]
+    blob = Candidate((x, y, w, h), h / 2, 0.0, 7, 0.3, whole_plate=True)
+    # Then the blob is looked at too, and the number row inside it found
+    rows = refine(image, [*small_rows, blob])
+    assert any(centre_in(r.box, (x, y, w, h)) and r.box[2] > 0.6 * w for r in rows)
+
+
+@pytest.mark.parametrize(("text", "state", "seed"), [*PLATES[:2], ("CWM3083", "TX", 1), ("6MMD595", "FL", 5)])
+def test_condensed_plate_fonts_are_read(engine: Engine, text: str, state: str, seed: int) -> None:
+    # Given a plate whose glyphs are squeezed to 40 % of their width (Texas prints a narrow font)
+    plate = render_plate(text, state, rng=np.random.default_rng(seed))
+    plate = cv2.resize(plate, None, fx=0.2, fy=0.5, interpolation=cv2.INTER_AREA)
+    image = np.full((360, 640, 3), 120, np.uint8)
+    image[100 : 100 + plate.shape[0], 200 : 200 + plate.shape[1]] = plate
+    # Then it is read exactly (the row is widened before reading, MIN_GLYPH_PITCH)
+    readings = engine.read(image)
+    assert readings and readings[0].text == text
+
+
+def test_crop_line_widens_only_condensed_rows() -> None:
+    image = np.full((100, 300, 3), 200, np.uint8)
+    row = Candidate((50, 40, 140, 20), 20.0, 0.0, 7, 0.9)  # a glyph height of box per glyph
+    width = crop_line(image, row, 32, 400).shape[1]
+    # 20 glyphs in the same box (0.35 glyph heights each) are widened to WIDENED_PITCH
+    condensed = dataclasses.replace(row, n_chars=20)
+    assert crop_line(image, condensed, 32, 400).shape[1] == pytest.approx(width * WIDENED_PITCH / 0.35, abs=2)
+    # A plate blob's glyph count is only a guess: it is never widened
+    blob = dataclasses.replace(condensed, whole_plate=True)
+    assert crop_line(image, blob, 32, 400).shape[1] == width
 
 
 def test_edge_regions_of_a_flat_image_are_none() -> None:

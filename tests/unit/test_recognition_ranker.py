@@ -7,6 +7,7 @@ import pytest
 from alpr.recognition import Engine, decode_image
 from alpr.recognition.decoder import N_CLASSES, Decoded
 from alpr.recognition.detect import Candidate
+from alpr.recognition.engine import ScoredRow, plate_found
 from alpr.recognition.ranker import FEATURES, features
 from alpr.synth import render_scene
 
@@ -64,3 +65,27 @@ def test_band_texture_is_a_log_so_a_faint_row_cannot_dominate_the_score() -> Non
     flat = np.full((60, 200), 128, np.uint8)
     floor = features(cand, best, probs, 1.0, cv2.cvtColor(flat, cv2.COLOR_GRAY2BGR), flat)
     assert floor[FEATURES.index("log_band_texture")] == pytest.approx(np.log(0.05))
+
+
+def _row(text: str, learned: float, confidence: float) -> ScoredRow:
+    reading = Decoded(text, confidence, (confidence,) * len(text))
+    cand = Candidate((0, 0, 70, 20), 20.0, 0.0, len(text), 0.9)
+    return ScoredRow(
+        0.5, learned, cand, reading, [reading], np.zeros(len(FEATURES)), np.zeros((32, N_CLASSES))
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "found"),
+    [
+        ([_row("5RIN962", 2.0, 0.99)], True),
+        # A confident bus number or sign word: the plate may still be missing, so look further
+        ([_row("29906", 2.0, 0.99)], False),
+        ([_row("NOTICE", 2.0, 0.99)], False),
+        ([_row("5RIN962", 2.0, 0.3)], False),
+        ([_row("5RIN962", -1.0, 0.99)], False),
+        ([_row("29906", 2.0, 0.99), _row("5RIN962", 1.5, 0.9)], True),
+    ],
+)
+def test_the_engine_looks_further_until_a_row_reads_like_a_plate(rows: list[ScoredRow], found: bool) -> None:
+    assert plate_found(rows) is found

@@ -79,6 +79,11 @@ def serial_pattern(text: str) -> str:
     return "".join("9" if ch.isdigit() else "A" for ch in text)
 
 
+def fits_serial_format(text: str) -> bool:
+    """Whether a string fits one of the states' standard serial formats (US_SERIAL_FORMATS)."""
+    return serial_pattern(text) in US_SERIAL_FORMATS
+
+
 def plate_prior(text: str) -> float:
     """How plate-like a string is before looking at the image: its length, and whether it mixes
     letters and digits as nearly all US serials do (all-digit strings are mostly timestamps and
@@ -256,6 +261,6 @@ def combine(own: np.ndarray, second: np.ndarray, own_weight: float) -> list[Deco
         own_weight * log_likelihoods(own, texts)
         + (1 - own_weight) * log_likelihoods(folded, folded_texts)
         + np.log([length_prior(len(t)) for t in texts])
-        + FORMAT_BONUS * np.array([serial_pattern(t) in US_SERIAL_FORMATS for t in texts])
+        + FORMAT_BONUS * np.array([fits_serial_format(t) for t in texts])
     )
     return [proposals[texts[i]] for i in np.argsort(-scores, kind="stable")]

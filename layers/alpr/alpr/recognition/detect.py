@@ -163,16 +163,19 @@ def find_candidates(image: np.ndarray, *, max_candidates: int = 8) -> list[Candi
 # magnified: at that size an adaptive threshold merges glyphs with frames, logos and each other.
 REFINE_BELOW = 24.0
 REFINE_GLYPH_H = 32.0  # the glyph height the second look magnifies to
-MAX_REFINED = 6
+MAX_REFINED = 6  # small rows
+MAX_REFINED_BLOBS = 2  # plate blobs, besides the rows: they come last in the candidates
 
 
-def refine(image: np.ndarray, cands: list[Candidate]) -> list[Candidate]:
-    """Second look at small rows and plate blobs: the region around each, magnified to a usable
-    glyph height, searched again for rows; the rows found (in `image` coordinates) that are not
-    already candidates. Real crops are read the same way in training (magnified first)."""
+def refine(image: np.ndarray, cands: list[Candidate], max_blobs: int = MAX_REFINED_BLOBS) -> list[Candidate]:
+    """Second look at small rows and plate blobs (the first MAX_REFINED rows and max_blobs blobs):
+    the region around each, magnified to a usable glyph height, searched again for rows; the rows
+    found (in `image` coordinates) that are not already candidates. Real crops are read the same
+    way in training (magnified first)."""
     out: list[Candidate] = []
-    small = [c for c in cands if c.whole_plate or c.char_height < REFINE_BELOW][:MAX_REFINED]
-    for cand in small:
+    small = [c for c in cands if not c.whole_plate and c.char_height < REFINE_BELOW][:MAX_REFINED]
+    blobs = [c for c in cands if c.whole_plate][:max_blobs]
+    for cand in small + blobs:
         x, y, w, h = cand.box
         ch = cand.char_height
         x0, x1 = max(0, int(x - 0.8 * ch)), min(image.shape[1], int(x + w + 0.8 * ch))
@@ -224,7 +227,9 @@ def edge_regions(gray: np.ndarray) -> list[Candidate]:
     scored = []
     for contour in contours:
         x, y, w, h = cv2.boundingRect(contour)
-        if not (8 <= h <= 60 and 28 <= w <= 320 and 1.8 <= w / h <= 7.0):
+        # From 1.5:1: the band of a small plate's edges may be the whole plate with its frame (2:1,
+        # less when seen from the side).
+        if not (8 <= h <= 60 and 28 <= w <= 320 and 1.5 <= w / h <= 7.0):
             continue
         if cv2.countNonZero(strong[y : y + h, x : x + w]) < 0.45 * w * h:
             continue
@@ -238,7 +243,8 @@ def second_look(image: np.ndarray, gray: np.ndarray, cands: list[Candidate]) -> 
     """Rows found by `refine` in the `edge_regions` that no candidate lies in yet (small plates whose
     glyphs the thresholds fused with the frame), none of them a copy of a candidate."""
     seeds = [e for e in edge_regions(gray) if not any(centre_in(c.box, e.box) for c in cands)]
-    return [r for r in refine(image, seeds) if all(_iou(r.box, c.box) < 0.7 for c in cands)]
+    found = refine(image, seeds, max_blobs=EDGE_MAX_REGIONS)
+    return [r for r in found if all(_iou(r.box, c.box) < 0.7 for c in cands)]
 
 
 def centre_in(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
@@ -404,17 +410,27 @@ def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
     return inter / union if union else 0.0
 
 
+# Condensed plate fonts (Texas, for one) fit a glyph into a third of its height; the recognizer
+# learned glyphs about half as wide as high and misreads them squeezed (3083 as UR), so a row whose
+# box width per glyph is under MIN_GLYPH_PITCH glyph heights is widened to WIDENED_PITCH.
+MIN_GLYPH_PITCH = 0.45
+WIDENED_PITCH = 0.52
+
+
 def crop_line(
     image: np.ndarray, cand: Candidate, out_h: int, out_w: int, margin: float = 0.35, side_margin: float = 0.6
 ) -> np.ndarray:
-    """The candidate's text line, deskewed, with a margin, resized to (out_h, out_w) keeping aspect."""
+    """The candidate's text line, deskewed, with a margin, resized to (out_h, out_w) keeping aspect
+    (condensed rows widened, up to out_w)."""
     x, y, w, h = cand.box
+    pitch = w / max(cand.n_chars, 1) / max(cand.char_height, 1.0)
+    widen = WIDENED_PITCH / pitch if not cand.whole_plate and pitch < MIN_GLYPH_PITCH else 1.0
     cx, cy = x + w / 2, y + h / 2
     half_w = w / 2 + side_margin * cand.char_height
     half_h = cand.char_height / 2 + margin * cand.char_height
     rot = cv2.getRotationMatrix2D((cx, cy), cand.angle_deg, 1.0)
     scale = out_h / (2 * half_h)
-    target_w = min(out_w, max(8, round(2 * half_w * scale)))
+    target_w = min(out_w, max(8, round(2 * half_w * scale * widen)))
     scale_w = target_w / (2 * half_w)
     # Compose: rotate around the centre, then map the box to the output rectangle.
     affine = np.array(

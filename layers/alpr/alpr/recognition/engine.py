@@ -39,10 +39,11 @@ STATE_MIN_GLYPH_H = 16.0
 # such plates are common, it found none and cost ~28 ms each.
 BELOW_BAND_MIN_GLYPH_H = 24.0
 # The second look at dense vertical edges (`detect.second_look`) is skipped when a row already
-# reads with confidence and a learned score of at least this. It goes with the ranker's scale: with
-# plate-ranker-8d91a05a it runs on 34 % of the street-distance scenes of the tuning half's plates
-# (training/scenes.py --far-share 1), 19 % of the nearer ones and 9 % of the tuning half, as
-# accurate as 2.0 (68 %, 34 %, 16 %) and 0.5 on all three.
+# reads like a plate: with confidence, a learned score of at least this, and a serial format
+# (`plate_found`). It goes with the ranker's scale: with plate-ranker-8d91a05a, 2.0 and 0.5 were as
+# accurate. Since the format joined the test (step 22) it runs on 46 % of the street-distance
+# scenes of the tuning half's plates (training/scenes.py --far-share 1), 38 % of the nearer ones,
+# 39 % of the tuning half and 24 % of dev (34, 18, 9 and 14 % before).
 EDGE_LOOK_BELOW = 1.0
 
 
@@ -70,6 +71,18 @@ class ScoredRow(NamedTuple):
     options: list[decoder.Decoded]
     features: np.ndarray
     probs: np.ndarray  # the recognizer's per-timestep probabilities over BLANK + ALPHABET
+
+
+def plate_found(rows: list[ScoredRow]) -> bool:
+    """Whether some row already reads like a plate (so the engine need not look further): ranked
+    as one, read with confidence, and fitting a serial format. A confident bus number or word on a
+    sign does not rule out a plate still missing."""
+    return any(
+        row.learned >= EDGE_LOOK_BELOW
+        and row.best.confidence >= LOW_CONFIDENCE
+        and decoder.fits_serial_format(row.best.text)
+        for row in rows
+    )
 
 
 def _session(path: pathlib.Path, threads: int) -> ort.InferenceSession:
@@ -264,7 +277,7 @@ class Engine:
         self._ranker = plate_ranker
         words = f"+{text_reader.version}" if text_reader else ""
         ranked = f"+{plate_ranker.version}" if plate_ranker else ""
-        self.model_version = f"{recognizer.version}{words}{ranked}+cc-rows-3+{decoder.DECODING_VERSION}"
+        self.model_version = f"{recognizer.version}{words}{ranked}+cc-rows-4+{decoder.DECODING_VERSION}"
 
     @classmethod
     def load(cls, models_dir: pathlib.Path | None = None, threads: int = 1, ranked: bool = True) -> Engine:
@@ -335,10 +348,7 @@ class Engine:
         out = self._scored(work, gray, cands, cands)
         # Without a ranker (training/ranker.py learning one) every image gets the second look, so
         # the ranker learns from all the rows it can bring.
-        sure = self._ranker is not None and any(
-            row.learned >= EDGE_LOOK_BELOW and row.best.confidence >= LOW_CONFIDENCE for row in out
-        )
-        if not sure:
+        if self._ranker is None or not plate_found(out):
             # No row reads like a plate yet: look again where vertical strokes are dense (small plates
             # whose glyphs the thresholds fused with the frame).
             extra = second_look(work, gray, cands)
