@@ -1,4 +1,5 @@
-"""The one stack: storage, ingest and recognition, sign-in, the API, release, hotlists and the audit."""
+"""The one stack: storage, ingest and recognition, sign-in, the API, release, hotlists, the audit and
+where the alarms go."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from infra.hotlists import Hotlists
 from infra.ingest import Ingest
 from infra.layers import Layers
 from infra.nag import acknowledge
+from infra.operations import Operations
 from infra.release import Release
 from infra.storage import Storage
 
@@ -88,6 +90,12 @@ class AlprStack(Stack):
                 storage.personnel,
                 storage.release_requests,
             ],
+        )
+        self.operations = Operations(
+            self,
+            "Operations",
+            alarms=[self.ingest.dead_letter_alarm, self.hotlists.stale_alarm],
+            release_state_machine=self.release.state_machine,
         )
         self._acknowledge_bucket_notifications_handler()
 

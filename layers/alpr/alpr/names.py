@@ -148,6 +148,7 @@ class Output(StrEnum):
     AUDIT_DATABASE = "AuditDatabaseName"
     AUDITOR_POLICY = "AuditorPolicyArn"
     AUDIT_TRAIL_BUCKET = "AuditTrailBucketName"
+    OPS_ALARM_TOPIC = "OpsAlarmTopicArn"
 
 
 # Release to other agencies (issue 7): the release bucket's key layout.
