@@ -80,6 +80,21 @@ class Api(Construct):
             reason="Signs short-lived GET links to the images of the reads a search returns; "
             "keys are per upload, so the permission is on the raw/ prefix.",
         )
+        fn.read_objects(
+            storage.uploads,
+            Env.UPLOADS_BUCKET,
+            prefix=names.CROPS_PREFIX,
+            reason="Signs short-lived GET links to the plate crops of the reads a search returns; "
+            "crops are per read (crops/<read_id>.jpg), so the permission is on the crops/ prefix.",
+        )
+        for prefix in (names.RAW_PREFIX, names.CROPS_PREFIX):
+            fn.hold_objects(
+                storage.uploads,
+                Env.UPLOADS_BUCKET,
+                prefix=prefix,
+                reason=f"Places and lifts legal holds on the images of held reads under {prefix}; "
+                "keys are per upload or read, so the permission is on the prefix.",
+            )
         fn.write_objects(
             storage.access_log,
             Env.ACCESS_LOG_BUCKET,

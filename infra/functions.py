@@ -149,6 +149,10 @@ class AlprFunction(Construct):
         """PutObject under `prefix` of the bucket; `reason` explains the object wildcard to reviewers."""
         self._objects(bucket, env, ("s3:PutObject",), KEY_ENCRYPT, prefix, reason)
 
+    def hold_objects(self, bucket: s3.Bucket, env: Env, *, prefix: str, reason: str) -> None:
+        """Place and lift S3 Object Lock legal holds under `prefix` (no key use: the object stays as is)."""
+        self._objects(bucket, env, ("s3:PutObjectLegalHold", "s3:GetObjectLegalHold"), (), prefix, reason)
+
     def delete_objects(self, bucket: s3.Bucket, env: Env, *, prefix: str, reason: str) -> None:
         """DeleteObject under `prefix` (a new delete marker: versions stay until the lifecycle)."""
         self._objects(bucket, env, ("s3:DeleteObject",), (), prefix, reason)

@@ -6,6 +6,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from alpr.api import alerts as alerts_api
 from alpr.api import health, reads, resolver
+from alpr.api import holds as holds_api
 from alpr.api import hotlist as hotlist_api
 from alpr.api import personnel as personnel_api
 from alpr.api import release as release_api
@@ -26,6 +27,7 @@ app = resolver(
     release_api.router,
     hotlist_api.router,
     alerts_api.router,
+    holds_api.router,
 )
 
 

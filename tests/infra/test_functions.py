@@ -221,3 +221,14 @@ def test_uploads_function_may_only_put_raw_objects(synth: Synth) -> None:
         f"UploadsBucket/{names.RAW_PREFIX}*": {"s3:PutObject"},
         f"AccessLogBucket/{names.ACCESS_LOG_PREFIX}*": {"s3:PutObject"},
     }
+
+
+def test_api_may_read_and_hold_the_images_and_crops_of_reads_and_append_access_records(synth: Synth) -> None:
+    # Short-lived image and crop links (search_service.image_links), legal holds on both
+    # (holds_service.object_holds), the access log; the release steps' grants are their own.
+    grants = _s3_grants(synth, "ApiFunction")
+    hold = {"s3:PutObjectLegalHold", "s3:GetObjectLegalHold"}
+    read = {"s3:GetObject", "s3:GetObjectVersion"}
+    assert grants[f"UploadsBucket/{names.RAW_PREFIX}*"] == read | hold
+    assert grants[f"UploadsBucket/{names.CROPS_PREFIX}*"] == read | hold
+    assert grants[f"AccessLogBucket/{names.ACCESS_LOG_PREFIX}*"] == {"s3:PutObject"}

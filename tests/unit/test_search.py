@@ -272,8 +272,9 @@ def test_canvass_pages_and_empty_results() -> None:
 
 
 class Links:
-    def presign_get(self, bucket: str, key: str, expires_in: int) -> str:
-        return f"https://{bucket}.s3/{key}?X-Amz-Expires={expires_in}"
+    def presign_get(self, bucket: str, key: str, expires_in: int, version_id: str | None = None) -> str:
+        version = f"&versionId={version_id}" if version_id else ""
+        return f"https://{bucket}.s3/{key}?X-Amz-Expires={expires_in}{version}"
 
 
 def test_read_detail_links_image_and_crop() -> None:

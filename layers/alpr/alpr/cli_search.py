@@ -1,4 +1,5 @@
-"""`alpr search pattern|canvass|read`: the investigator searches beyond one plate, as tables.
+"""`alpr search pattern|canvass|read|hold`: the investigator searches beyond one plate, as tables,
+and legal holds on reads.
 
 Registered on the `search` sub-app of `alpr.cli` (next to `alpr search plate`).
 """
@@ -6,6 +7,7 @@ Registered on the `search` sub-app of `alpr.cli` (next to `alpr search plate`).
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +16,15 @@ from rich.console import Console
 
 from alpr.cli_purpose import CaseOption, PurposeOption, ReasonOption, ask_purpose
 from alpr.client import AlprClient
-from alpr.search_client import as_geojson, canvass_circle, canvass_polygon, get_read, search_pattern
+from alpr.search_client import (
+    as_geojson,
+    canvass_circle,
+    canvass_polygon,
+    get_read,
+    hold_read,
+    release_hold,
+    search_pattern,
+)
 
 Api = Annotated[str, typer.Option(help="API base URL")]
 Token = Annotated[str, typer.Option(envvar="ALPR_TOKEN", help="Bearer token")]
@@ -112,3 +122,26 @@ def register(search_app: typer.Typer) -> None:
         console.print(f"image: {detail['image_url']}")
         console.print(f"crop:  {detail.get('crop_url') or 'none stored'}")
         console.print(f"links expire at {detail['urls_expire_at']}")
+
+    @search_app.command("hold")
+    def hold(
+        read_id: str,
+        release: Annotated[bool, typer.Option("--release", help="release the case's hold instead")] = False,
+        api: Api = DEFAULT_API,
+        token: Token = "",
+        purpose: PurposeOption = None,
+        case: CaseOption = None,
+        reason: ReasonOption = None,
+    ) -> None:
+        """Hold a read for the case (kept past its retention, image and crop locked), or release it."""
+        from alpr.cli import console
+
+        client = _client(api, token, purpose, case, reason)
+        state = release_hold(client, read_id) if release else hold_read(client, read_id)
+        cases = ", ".join(h["case_number"] for h in state["legal_holds"]) or "none"
+        console.print(f"read {read_id}: held for case(s) {cases}")
+        if state["expires_at"] is None:
+            console.print("kept until every hold is released (no expiry; image and crop under legal hold)")
+        else:
+            expires = datetime.fromtimestamp(state["expires_at"], UTC).isoformat()
+            console.print(f"back on its retention schedule: expires {expires}")

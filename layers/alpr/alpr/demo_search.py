@@ -1,4 +1,5 @@
-"""`make demo` step for the investigator searches: a partial plate, a canvass, one read's links."""
+"""`make demo` step for the investigator searches: a partial plate, a canvass, one read's links,
+and a legal hold on that read."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from alpr.client import AlprClient, ApiError
-from alpr.search_client import as_geojson, canvass_circle, get_read, search_pattern
+from alpr.search_client import as_geojson, canvass_circle, get_read, hold_read, release_hold, search_pattern
 
 # The demo's incident: a shooting near the first two sightings of the demo's unit (Concord).
 INCIDENT = (38.01870, -122.13370)
@@ -55,3 +56,19 @@ def show_searches(console: Console, investigator: AlprClient) -> None:
             f"{detail['urls_expire_at']}: image {'yes' if detail['image_url'] else 'no'}, "
             f"crop {'yes' if detail.get('crop_url') else 'not stored'}"
         )
+        show_hold(console, investigator, detail["read_id"])
+
+
+def show_hold(console: Console, investigator: AlprClient, read_id: str) -> None:
+    """The case holds the read past its retention, then lets it go."""
+    held = hold_read(investigator, read_id)
+    cases = ", ".join(h["case_number"] for h in held["legal_holds"])
+    console.print(
+        f"POST /v1/reads/{read_id}/hold: held for case {cases}; expires_at {held['expires_at']} "
+        "(no TTL), image and crop under S3 Object Lock legal hold"
+    )
+    released = release_hold(investigator, read_id)
+    console.print(
+        f"DELETE …/hold: released; back on its retention schedule (expires_at {released['expires_at']}), "
+        f"{len(released['hold_history'])} events in its hold history"
+    )

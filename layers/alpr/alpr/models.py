@@ -93,6 +93,28 @@ class Capture(BaseModel):
     heading: Heading | None = None
 
 
+class LegalHold(BaseModel):
+    """A case's hold on a read: while any is on it, the read and its images are kept past their
+    retention (no TTL, S3 Object Lock legal hold)."""
+
+    case_number: str
+    category: str = Field(description="the purpose category the hold was placed under")
+    reason: str
+    placed_by: str
+    organisation: str
+    placed_at: UtcDatetime
+
+
+class HoldEvent(BaseModel):
+    """One placing or release of a hold, kept with the read (chain of custody)."""
+
+    action: Literal["placed", "released"]
+    case_number: str
+    reason: str
+    by: str
+    at: UtcDatetime
+
+
 class Read(BaseModel):
     """One plate read from one image: the record kept in the Reads table."""
 
@@ -123,9 +145,17 @@ class Read(BaseModel):
     box: BoundingBox
     model_version: str
     expires_at: int | None = Field(
-        description="epoch seconds (DynamoDB TTL): capture + retention; null while a legal hold keeps the read"
+        default=None,
+        description="epoch seconds (DynamoDB TTL): capture + retention; null while a legal hold keeps the read",
     )
     ingested_at: UtcDatetime
+    legal_holds: list[LegalHold] = Field(default_factory=list, description="the cases holding the read")
+    hold_history: list[HoldEvent] = Field(default_factory=list, description="every hold placed and released")
+    held_versions: dict[str, str] = Field(
+        default_factory=dict,
+        description="object key -> the version under legal hold while the read is held (the bucket's "
+        "lifecycle may put a delete marker over a held image; the locked version stays readable)",
+    )
 
 
 class ReadResult(Read):

@@ -117,3 +117,15 @@ def as_geojson(result: dict[str, Any]) -> dict[str, Any]:
         for read in result.get("items", [])
     ]
     return {"type": "FeatureCollection", "features": [area_feature, *reads]}
+
+
+def hold_read(client: AlprClient, read_id: str) -> dict[str, Any]:
+    """Hold a read for the client's purpose's case: no TTL, its image and crop locked."""
+    state: dict[str, Any] = client.call("POST", f"/v1/reads/{read_id}/hold")
+    return state
+
+
+def release_hold(client: AlprClient, read_id: str) -> dict[str, Any]:
+    """Release the hold of the client's purpose's case; the last one restores the retention."""
+    state: dict[str, Any] = client.call("DELETE", f"/v1/reads/{read_id}/hold")
+    return state

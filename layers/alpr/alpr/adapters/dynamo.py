@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from alpr.domain.plate_grams import grams_of
 from alpr.domain.reads import PageKey
 from alpr.domain.search import PlateSighting
-from alpr.models import Read, iso_utc
+from alpr.models import HoldEvent, LegalHold, Read, iso_utc
 from alpr.names import (
     PLATE,
     PLATE_GRAM,
@@ -267,6 +267,46 @@ class DynamoReadStore:
             {"#plate": PLATE, "#count": "count"},
         )
         return [_sighting(item) for item in items if "first_seen" in item]
+
+    def save_holds(
+        self,
+        read: Read,
+        holds: list[LegalHold],
+        history: list[HoldEvent],
+        expires: int | None,
+        versions: dict[str, str],
+    ) -> bool:
+        """A read's legal holds, their history, its expiry (REMOVEd while held: no TTL) and the
+        object versions under legal hold, written only if the history is still as `read` has it:
+        each change appends one event."""
+        values: dict[str, Any] = {
+            ":holds": [h.model_dump(mode="json") for h in holds],
+            ":history": [e.model_dump(mode="json") for e in history],
+            ":versions": versions,
+            ":seen": len(read.hold_history),
+        }
+        update = "SET legal_holds = :holds, hold_history = :history, held_versions = :versions"
+        if expires is None:
+            update += " REMOVE expires_at"
+        else:
+            update += ", expires_at = :expires"
+            values[":expires"] = expires
+        # Reads stored before holds existed have no hold_history attribute at all.
+        never_held = "attribute_not_exists(hold_history) OR " if not read.hold_history else ""
+        unchanged = f"attribute_exists(read_id) AND ({never_held}size(hold_history) = :seen)"
+        try:
+            self._client().update_item(
+                TableName=self.reads_table,
+                Key=to_item({READ_ID: read.read_id}),
+                UpdateExpression=update,
+                ConditionExpression=unchanged,
+                ExpressionAttributeValues=to_item(values),
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        return True
 
     def get_read(self, read_id: str) -> Read | None:
         """One read by id, or None."""

@@ -1,4 +1,4 @@
-"""Short-lived GET links to stored images (the API never streams an image itself)."""
+"""Stored images: short-lived GET links (the API never streams an image itself) and legal holds."""
 
 from __future__ import annotations
 
@@ -13,8 +13,27 @@ class S3Links:
     def __init__(self, client: Callable[[], S3Client]) -> None:
         self._client = client
 
-    def presign_get(self, bucket: str, key: str, expires_in: int) -> str:
-        """A presigned GET URL for one object, valid for `expires_in` seconds."""
-        return self._client().generate_presigned_url(
-            "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_in
+    def presign_get(self, bucket: str, key: str, expires_in: int, version_id: str | None = None) -> str:
+        """A presigned GET URL for one object (a given version of it), valid for `expires_in` seconds."""
+        params = {"Bucket": bucket, "Key": key} | ({"VersionId": version_id} if version_id else {})
+        return self._client().generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)
+
+
+class S3ObjectHolds:
+    """S3 Object Lock legal holds on one version of an object (the bucket has Object Lock)."""
+
+    def __init__(self, client: Callable[[], S3Client]) -> None:
+        self._client = client
+
+    def lock(self, bucket: str, key: str) -> str:
+        """Put the current version under legal hold; returns its version id."""
+        version: str = self._client().head_object(Bucket=bucket, Key=key)["VersionId"]
+        self._client().put_object_legal_hold(
+            Bucket=bucket, Key=key, VersionId=version, LegalHold={"Status": "ON"}
+        )
+        return version
+
+    def unlock(self, bucket: str, key: str, version_id: str) -> None:
+        self._client().put_object_legal_hold(
+            Bucket=bucket, Key=key, VersionId=version_id, LegalHold={"Status": "OFF"}
         )

@@ -8,13 +8,14 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from pydantic import ValidationError
 
-from alpr.domain.errors import DomainError, Forbidden, InvalidRequest, NotFound, Unauthenticated
+from alpr.domain.errors import Conflict, DomainError, Forbidden, InvalidRequest, NotFound, Unauthenticated
 
 STATUS: dict[type[DomainError], HTTPStatus] = {
     InvalidRequest: HTTPStatus.BAD_REQUEST,
     Unauthenticated: HTTPStatus.UNAUTHORIZED,
     Forbidden: HTTPStatus.FORBIDDEN,
     NotFound: HTTPStatus.NOT_FOUND,
+    Conflict: HTTPStatus.CONFLICT,
 }
 
 logger = Logger(child=True)

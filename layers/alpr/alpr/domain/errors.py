@@ -30,6 +30,10 @@ class NotFound(DomainError):
     """Nothing there (404)."""
 
 
+class Conflict(DomainError):
+    """Someone else changed the record at the same moment, more than once: try again (409)."""
+
+
 class UploadRejected(DomainError):
     """An uploaded object breaks the upload policy or is not an image: it goes to quarantine.
 

@@ -74,8 +74,8 @@ class SearchStore(Protocol):
 
 
 class ImageLinks(Protocol):
-    def presign_get(self, bucket: str, key: str, expires_in: int) -> str:
-        """A GET URL for one object, valid for `expires_in` seconds."""
+    def presign_get(self, bucket: str, key: str, expires_in: int, version_id: str | None = None) -> str:
+        """A GET URL for one object (a given version of it), valid for `expires_in` seconds."""
         ...
 
 
@@ -355,8 +355,14 @@ def read_detail(
     seconds = limits.image_url_seconds
     return ReadDetail(
         **read.model_dump(),
-        image_url=links.presign_get(read.image_bucket, read.image_key, seconds),
-        crop_url=links.presign_get(read.image_bucket, read.crop_key, seconds) if read.crop_key else None,
+        image_url=links.presign_get(
+            read.image_bucket, read.image_key, seconds, read.held_versions.get(read.image_key)
+        ),
+        crop_url=links.presign_get(
+            read.image_bucket, read.crop_key, seconds, read.held_versions.get(read.crop_key)
+        )
+        if read.crop_key
+        else None,
         urls_expire_at=now + timedelta(seconds=seconds),
         disclaimer=READ_DISCLAIMER,
     )

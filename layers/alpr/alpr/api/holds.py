@@ -1,0 +1,52 @@
+"""/v1/reads/{read_id}/hold: legal holds. The case, category and reason are the request's purpose
+(the X-Purpose-* and X-Case-Number headers every data route requires)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from alpr import holds_service
+from alpr.api import AUTHENTICATED
+from alpr.api.access import note_access
+from alpr.api.gate import Grant, current_grant
+from alpr.domain.access import Purpose
+from alpr.domain.errors import Unauthenticated
+from alpr.domain.holds import HoldState
+
+router = Router()
+
+ReadId = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-Z]+$")]
+
+
+def _grant() -> tuple[Grant, Purpose]:
+    grant = current_grant()
+    if grant is None or grant.purpose is None:  # the gate always sets both on these routes
+        raise Unauthenticated("authentication required")
+    return grant, grant.purpose
+
+
+@router.post(
+    "/v1/reads/<read_id>/hold",
+    summary="Keep a read, its image and crop past their retention for the purpose's case",
+    security=AUTHENTICATED,
+)
+def place_hold(read_id: ReadId) -> HoldState:
+    grant, purpose = _grant()
+    state = holds_service.hold(grant.caller, grant.person, purpose, read_id)
+    note_access(query={"hold": "place", "read_id": read_id}, returned_ids=[read_id])
+    return state
+
+
+@router.delete(
+    "/v1/reads/<read_id>/hold",
+    summary="Release the purpose's case's hold; the last one restores the retention schedule",
+    security=AUTHENTICATED,
+)
+def release_hold(read_id: ReadId) -> HoldState:
+    grant, purpose = _grant()
+    state = holds_service.release(grant.caller, purpose, read_id)
+    note_access(query={"hold": "release", "read_id": read_id}, returned_ids=[read_id])
+    return state

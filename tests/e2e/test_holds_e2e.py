@@ -1,0 +1,64 @@
+"""A legal hold over HTTP on the local stack: the read loses its TTL, its image and crop are locked
+in S3, and releasing the hold puts both back on the retention schedule."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from alpr.client import AlprClient, ApiError, Capture
+from alpr.domain.access import Purpose
+from alpr.names import TTL_ATTRIBUTE, Env
+from alpr.search_client import get_read, hold_read, release_hold
+from alpr.synth import render_scene
+from tests.e2e.test_walking_skeleton import unique_plate
+
+pytestmark = pytest.mark.e2e
+
+TRIAL = Purpose(
+    category="homicide",
+    case_number="26-000917",
+    text="vehicle seen leaving the homicide on Pine St, kept for the preliminary hearing",
+)
+
+
+def test_a_hold_keeps_the_read_and_locks_its_image_until_released(stack, unit, investigator, aws):
+    plate = unique_plate()
+    image, _ = render_scene(plate, "CA", seed=11)
+    unit.upload(image, Capture(captured_at=datetime.now(UTC) - timedelta(minutes=3), lat=38.0, lon=-122.1))
+    (read,) = investigator.wait_for_plate(plate, count=1, timeout_s=60)
+    detective = investigator.with_purpose(TRIAL)
+    table = stack.deployment.shared_environment()[Env.READS_TABLE.value]
+    dynamodb, s3 = aws("dynamodb"), aws("s3")
+
+    def stored() -> dict:
+        return dynamodb.get_item(TableName=table, Key={"read_id": {"S": read["read_id"]}})["Item"]
+
+    def locks() -> set[str]:
+        return {
+            s3.get_object_legal_hold(Bucket=read["image_bucket"], Key=key)["LegalHold"]["Status"]
+            for key in (read["image_key"], read["crop_key"])
+        }
+
+    # When the detective holds it for the case
+    state = hold_read(detective, read["read_id"])
+    # Then the read has no TTL and its image and crop are under legal hold
+    assert [h["case_number"] for h in state["legal_holds"]] == [TRIAL.case_number]
+    assert TTL_ATTRIBUTE not in stored()
+    assert locks() == {"ON"}
+    assert get_read(detective, read["read_id"])["legal_holds"][0]["reason"] == TRIAL.text
+    # And another case cannot release it
+    with pytest.raises(ApiError) as refused:
+        release_hold(investigator, read["read_id"])
+    assert refused.value.status == 404
+    # When the case releases it, the read is back on its schedule and the objects unlocked
+    state = release_hold(detective, read["read_id"])
+    assert state["legal_holds"] == [] and state["expires_at"] == read["expires_at"]
+    assert int(stored()[TTL_ATTRIBUTE]["N"]) == read["expires_at"]
+    assert locks() == {"OFF"}
+
+
+def test_an_auditor_cannot_hold_a_read(stack):
+    auditor = AlprClient(stack.api_url, stack.token("auditor"), purpose=TRIAL)
+    with pytest.raises(ApiError) as refused:
+        hold_read(auditor, "01KB2Z8G3M4N5P6Q7R8S9T0V1W")
+    assert refused.value.status == 403
