@@ -4,9 +4,10 @@ A hold removes the read's TTL (`expires_at`) and puts an S3 Object Lock legal ho
 version of its image and crop, so neither the TTL sweep nor the bucket's lifecycle can destroy
 them; it records the case, purpose category, reason, who and when. The locked versions are kept
 with the read (`held_versions`): past the retention the lifecycle puts a delete marker over the
-key, and the read's links then point at the locked version. Several cases may hold one read. Releasing the last
-hold restores the schedule (capture + retention), which may already be past: the read then goes
-with the next sweep. Every placing and release stays with the read (`hold_history`).
+key, and the read's links then point at the locked version. Several cases may hold one read.
+Releasing the last hold restores the schedule (capture + retention), which may already be past:
+the read then goes with the next sweep. Every placing and release stays with the read
+(`hold_history`).
 
 Order, so that a failure halfway errs on keeping: placing locks the objects before the TTL is
 removed; releasing restores the TTL before the objects are unlocked.
