@@ -87,6 +87,20 @@ class Api(Construct):
             reason="Signs short-lived GET links to the plate crops of the reads a search returns; "
             "crops are per read (crops/<read_id>.jpg), so the permission is on the crops/ prefix.",
         )
+        # Evidence export: the bundle's objects are written under legal hold and read back
+        # through a short-lived link to its zip.
+        exports = names.EVIDENCE_EXPORTS_PREFIX
+        evidence_reason = (
+            "Writes evidence bundles as new objects under exports/<export id>/, each under legal hold"
+        )
+        fn.write_objects(storage.evidence, Env.EVIDENCE_BUCKET, prefix=exports, reason=evidence_reason)
+        fn.hold_objects(storage.evidence, Env.EVIDENCE_BUCKET, prefix=exports, reason=evidence_reason)
+        fn.read_objects(
+            storage.evidence,
+            Env.EVIDENCE_BUCKET,
+            prefix=exports,
+            reason="Signs the short-lived link to an evidence bundle's zip under exports/<export id>/.",
+        )
         for prefix in (names.RAW_PREFIX, names.CROPS_PREFIX):
             fn.hold_objects(
                 storage.uploads,

@@ -62,3 +62,28 @@ def test_an_auditor_cannot_hold_a_read(stack):
     with pytest.raises(ApiError) as refused:
         hold_read(auditor, "01KB2Z8G3M4N5P6Q7R8S9T0V1W")
     assert refused.value.status == 403
+
+
+def test_reads_booked_into_evidence_can_be_fetched_and_verified(stack, unit, investigator, aws):
+    import io
+    import zipfile
+
+    import requests
+
+    from alpr.domain.release_bundle import verify_bundle
+    from alpr.search_client import export_evidence
+
+    plate = unique_plate()
+    image, _ = render_scene(plate, "CA", seed=12)
+    unit.upload(image, Capture(captured_at=datetime.now(UTC) - timedelta(minutes=2), lat=38.0, lon=-122.1))
+    (read,) = investigator.wait_for_plate(plate, count=1, timeout_s=60)
+    receipt = export_evidence(investigator.with_purpose(TRIAL), [read["read_id"]])
+    assert receipt["read_ids"] == [read["read_id"]] and receipt["case_number"] == TRIAL.case_number
+    archive = requests.get(receipt["bundle_url"], timeout=30).content
+    with zipfile.ZipFile(io.BytesIO(archive)) as bundle:
+        files = {name: bundle.read(name) for name in bundle.namelist()}
+    assert verify_bundle(files) == []
+    assert files[f"images/{read['read_id']}.jpg"] == image
+    s3 = aws("s3")
+    held = s3.get_object_legal_hold(Bucket=receipt["bucket"], Key=receipt["prefix"] + "bundle.zip")
+    assert held["LegalHold"]["Status"] == "ON"

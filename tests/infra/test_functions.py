@@ -223,7 +223,7 @@ def test_uploads_function_may_only_put_raw_objects(synth: Synth) -> None:
     }
 
 
-def test_api_may_read_and_hold_the_images_and_crops_of_reads_and_append_access_records(synth: Synth) -> None:
+def test_api_may_read_and_hold_images_write_evidence_and_append_access_records(synth: Synth) -> None:
     # Short-lived image and crop links (search_service.image_links), legal holds on both
     # (holds_service.object_holds), the access log; the release steps' grants are their own.
     grants = _s3_grants(synth, "ApiFunction")
@@ -232,3 +232,5 @@ def test_api_may_read_and_hold_the_images_and_crops_of_reads_and_append_access_r
     assert grants[f"UploadsBucket/{names.RAW_PREFIX}*"] == read | hold
     assert grants[f"UploadsBucket/{names.CROPS_PREFIX}*"] == read | hold
     assert grants[f"AccessLogBucket/{names.ACCESS_LOG_PREFIX}*"] == {"s3:PutObject"}
+    # Evidence export: bundles written under legal hold, read back through a link
+    assert grants[f"EvidenceBucket/{names.EVIDENCE_EXPORTS_PREFIX}*"] == {"s3:PutObject"} | read | hold

@@ -1,5 +1,5 @@
-"""`alpr search pattern|canvass|read|hold`: the investigator searches beyond one plate, as tables,
-and legal holds on reads.
+"""`alpr search pattern|canvass|read|hold|export`: the investigator searches beyond one plate, as
+tables, legal holds on reads and evidence export.
 
 Registered on the `search` sub-app of `alpr.cli` (next to `alpr search plate`).
 """
@@ -20,6 +20,7 @@ from alpr.search_client import (
     as_geojson,
     canvass_circle,
     canvass_polygon,
+    export_evidence,
     get_read,
     hold_read,
     release_hold,
@@ -145,3 +146,22 @@ def register(search_app: typer.Typer) -> None:
         else:
             expires = datetime.fromtimestamp(state["expires_at"], UTC).isoformat()
             console.print(f"back on its retention schedule: expires {expires}")
+
+    @search_app.command("export")
+    def export(
+        read_ids: Annotated[list[str], typer.Argument(metavar="READ_ID...", help="the reads to book")],
+        api: Api = DEFAULT_API,
+        token: Token = "",
+        purpose: PurposeOption = None,
+        case: CaseOption = None,
+        reason: ReasonOption = None,
+    ) -> None:
+        """Book reads into evidence for the case: data, images, custody record and manifest, under legal hold."""
+        from alpr.cli import console
+
+        receipt = export_evidence(_client(api, token, purpose, case, reason), read_ids)
+        console.print(
+            f"export {receipt['export_id']} for case {receipt['case_number']}: {len(receipt['read_ids'])} "
+            f"read(s), {len(receipt['files'])} files in s3://{receipt['bucket']}/{receipt['prefix']}"
+        )
+        console.print(f"zip (link valid until {receipt['link_expires_at']}): {receipt['bundle_url']}")

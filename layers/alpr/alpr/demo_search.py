@@ -1,5 +1,5 @@
 """`make demo` step for the investigator searches: a partial plate, a canvass, one read's links,
-and a legal hold on that read."""
+a legal hold on that read, and its export into evidence."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ from pathlib import Path
 from rich.console import Console
 
 from alpr.client import AlprClient, ApiError
-from alpr.search_client import as_geojson, canvass_circle, get_read, hold_read, release_hold, search_pattern
+from alpr.search_client import (
+    as_geojson,
+    canvass_circle,
+    export_evidence,
+    get_read,
+    hold_read,
+    release_hold,
+    search_pattern,
+)
 
 # The demo's incident: a shooting near the first two sightings of the demo's unit (Concord).
 INCIDENT = (38.01870, -122.13370)
@@ -66,6 +74,11 @@ def show_hold(console: Console, investigator: AlprClient, read_id: str) -> None:
     console.print(
         f"POST /v1/reads/{read_id}/hold: held for case {cases}; expires_at {held['expires_at']} "
         "(no TTL), image and crop under S3 Object Lock legal hold"
+    )
+    receipt = export_evidence(investigator, [read_id])
+    console.print(
+        f"POST /v1/exports: booked into evidence as {receipt['prefix']} ({len(receipt['files'])} files: "
+        "reads.json, reads.csv, the image, custody.json, manifest.json; every object under legal hold)"
     )
     released = release_hold(investigator, read_id)
     console.print(

@@ -95,6 +95,7 @@ TTL_ATTRIBUTE = "expires_at"
 
 # S3 key layout.
 RAW_PREFIX = "raw/"
+EVIDENCE_EXPORTS_PREFIX = "exports/"  # exports/<export id>/...: reads booked into evidence, with custody
 QUARANTINE_PREFIX = "quarantine/"
 ACCESS_LOG_PREFIX = "access-log/"
 

@@ -39,7 +39,7 @@ from alpr.domain.release import (
     StaleRequest,
     Status,
 )
-from alpr.domain.release_bundle import build_bundle, check_bundle_size, in_scope
+from alpr.domain.release_bundle import build_bundle, check_bundle_size, content_type, in_scope
 from alpr.domain.release_mail import Email, decision_email, requester_email
 from alpr.models import Caller, iso_utc
 from alpr.names import RELEASE_BUNDLES_PREFIX, RELEASE_LETTERS_PREFIX, Env
@@ -359,9 +359,7 @@ def fulfil(request_id: str, access_log: AccessLog) -> dict[str, Any]:
         files = build_bundle(request, reads.values(), images)
         prefix = f"{RELEASE_BUNDLES_PREFIX}{request_id}/"
         list(
-            pool.map(
-                lambda file: bucket().put(prefix + file.path, file.data, _content_type(file.path)), files
-            )
+            pool.map(lambda file: bucket().put(prefix + file.path, file.data, content_type(file.path)), files)
         )
     archive = io.BytesIO()
     # Images are JPEG/PNG already: stored, not deflated again.
@@ -381,10 +379,3 @@ def fulfil(request_id: str, access_log: AccessLog) -> dict[str, Any]:
     access_log.write(release_flow.disclosure_record(request, manifest, new_ulid(clock()), now))
     saved = release_flow.record_fulfilment(store(), clock(), request_id, manifest)
     return {"status": saved.status.value, "reads": len(reads), "files": len(files), "at": iso_utc(now)}
-
-
-def _content_type(path: str) -> str:
-    for suffix, kind in ((".json", "application/json"), (".csv", "text/csv"), (".png", "image/png")):
-        if path.endswith(suffix):
-            return kind
-    return "image/jpeg"

@@ -129,3 +129,9 @@ def release_hold(client: AlprClient, read_id: str) -> dict[str, Any]:
     """Release the hold of the client's purpose's case; the last one restores the retention."""
     state: dict[str, Any] = client.call("DELETE", f"/v1/reads/{read_id}/hold")
     return state
+
+
+def export_evidence(client: AlprClient, read_ids: list[str]) -> dict[str, Any]:
+    """Book reads into evidence for the client's purpose's case; the receipt with a link to the zip."""
+    receipt: dict[str, Any] = client.call("POST", "/v1/exports", json={"read_ids": read_ids})
+    return receipt

@@ -1,4 +1,5 @@
-"""Stored images: short-lived GET links (the API never streams an image itself) and legal holds."""
+"""Stored images: short-lived GET links (the API never streams an image itself), legal holds, and
+the evidence bucket's bundles."""
 
 from __future__ import annotations
 
@@ -37,3 +38,27 @@ class S3ObjectHolds:
         self._client().put_object_legal_hold(
             Bucket=bucket, Key=key, VersionId=version_id, LegalHold={"Status": "OFF"}
         )
+
+
+class EvidenceBucket:
+    """Objects written under S3 Object Lock legal hold, read back through short-lived links."""
+
+    def __init__(self, bucket: str, client: Callable[[], S3Client]) -> None:
+        self.bucket = bucket
+        self._client = client
+
+    def put_held(self, key: str, data: bytes, content_type: str) -> None:
+        self._client().put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=data,
+            ContentType=content_type,
+            ObjectLockLegalHoldStatus="ON",
+            ChecksumAlgorithm="SHA256",  # S3 wants a checksum on writes with Object Lock settings
+        )
+
+    def link(self, key: str, expires_in: int) -> str:
+        url: str = self._client().generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in
+        )
+        return url

@@ -1,19 +1,21 @@
-"""/v1/reads/{read_id}/hold: legal holds. The case, category and reason are the request's purpose
-(the X-Purpose-* and X-Case-Number headers every data route requires)."""
+"""/v1/reads/{read_id}/hold (legal holds) and /v1/exports (evidence export). The case, category and
+reason are the request's purpose (the X-Purpose-* and X-Case-Number headers every data route
+requires)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from alpr import holds_service
+from alpr import evidence_service, holds_service
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.gate import Grant, current_grant
 from alpr.domain.access import Purpose
 from alpr.domain.errors import Unauthenticated
+from alpr.domain.evidence import ExportReceipt, ExportRequest
 from alpr.domain.holds import HoldState
 
 router = Router()
@@ -50,3 +52,15 @@ def release_hold(read_id: ReadId) -> HoldState:
     state = holds_service.release(grant.caller, purpose, read_id)
     note_access(query={"hold": "release", "read_id": read_id}, returned_ids=[read_id])
     return state
+
+
+@router.post(
+    "/v1/exports",
+    summary="Book reads into evidence for the purpose's case: data, images, custody record, manifest",
+    security=AUTHENTICATED,
+)
+def export_evidence(request: Annotated[ExportRequest, Body()]) -> ExportReceipt:
+    grant, purpose = _grant()
+    receipt = evidence_service.export(grant.caller, grant.person, purpose, request.read_ids)
+    note_access(query={"export": receipt.export_id}, returned_ids=receipt.read_ids)
+    return receipt

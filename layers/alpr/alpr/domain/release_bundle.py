@@ -60,6 +60,14 @@ def image_path(read: Read) -> str:
     return f"images/{read.read_id}.{extension}"
 
 
+def content_type(path: str) -> str:
+    """The MIME type a bundle file is stored with."""
+    for suffix, kind in ((".json", "application/json"), (".csv", "text/csv"), (".png", "image/png")):
+        if path.endswith(suffix):
+            return kind
+    return "image/jpeg"
+
+
 @dataclass(frozen=True)
 class BundleFile:
     path: str
@@ -94,10 +102,9 @@ def _csv(reads: list[Read]) -> bytes:
     return out.getvalue().encode()
 
 
-def build_bundle(
-    request: ReleaseRequest, reads: Iterable[Read], images: Mapping[str, bytes]
-) -> list[BundleFile]:
-    """The bundle's files, the manifest last; `images` maps a read's image key to its bytes."""
+def read_files(reads: Iterable[Read], images: Mapping[str, bytes]) -> list[BundleFile]:
+    """The reads as JSON and CSV, oldest first, and their images (`images` maps a read's image key
+    to its bytes; a missing image is left out and the manifest shows it)."""
     ordered = sorted(reads, key=lambda r: (r.captured_at, r.read_id))
     exported = [
         {
@@ -115,6 +122,27 @@ def build_bundle(
         }
         for r in ordered
     ]
+    files = [
+        BundleFile("reads.json", json.dumps(exported, indent=2).encode()),
+        BundleFile("reads.csv", _csv(ordered)),
+    ]
+    for read in ordered:
+        data = images.get(read.image_key)
+        if data is not None:
+            files.append(BundleFile(image_path(read), data))
+    return files
+
+
+def with_manifest(files: list[BundleFile], header: Mapping[str, str]) -> list[BundleFile]:
+    """The files and, last, the manifest: `header` (the bundle's id) and each file's SHA-256."""
+    manifest = {**header, "files": [f.entry().model_dump() for f in files]}
+    return [*files, BundleFile(MANIFEST, json.dumps(manifest, indent=2).encode())]
+
+
+def build_bundle(
+    request: ReleaseRequest, reads: Iterable[Read], images: Mapping[str, bytes]
+) -> list[BundleFile]:
+    """The bundle's files, the manifest last; `images` maps a read's image key to its bytes."""
     decision = request.decision
     cover = {
         "request_id": request.request_id,
@@ -129,18 +157,8 @@ def build_bundle(
         "notice": "ALPR reads are not identifications; confirm through CLETS before any enforcement action. "
         "Released under Civil Code § 1798.90.55(b) to a California public agency; do not share further.",
     }
-    files = [
-        BundleFile("request.json", json.dumps(cover, indent=2).encode()),
-        BundleFile("reads.json", json.dumps(exported, indent=2).encode()),
-        BundleFile("reads.csv", _csv(ordered)),
-    ]
-    for read in ordered:
-        data = images.get(read.image_key)
-        if data is not None:
-            files.append(BundleFile(image_path(read), data))
-    manifest = {"request_id": request.request_id, "files": [f.entry().model_dump() for f in files]}
-    files.append(BundleFile(MANIFEST, json.dumps(manifest, indent=2).encode()))
-    return files
+    files = [BundleFile("request.json", json.dumps(cover, indent=2).encode()), *read_files(reads, images)]
+    return with_manifest(files, {"request_id": request.request_id})
 
 
 def verify_bundle(files: Mapping[str, bytes]) -> list[str]:

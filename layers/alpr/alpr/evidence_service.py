@@ -1,0 +1,80 @@
+"""Wiring of evidence export: the reads from the Reads table, their images from the uploads bucket,
+the bundle into the evidence bucket under legal hold."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from alpr import service
+from alpr.adapters import aws
+from alpr.adapters.release_aws import image_bytes
+from alpr.adapters.s3_links import EvidenceBucket
+from alpr.domain.access import Purpose
+from alpr.domain.errors import NotFound
+from alpr.domain.evidence import ExportReceipt, build_evidence
+from alpr.domain.ids import new_ulid
+from alpr.domain.personnel import PersonnelRecord
+from alpr.domain.release_bundle import content_type
+from alpr.domain.retention import is_expired
+from alpr.models import Caller, Read
+from alpr.names import EVIDENCE_EXPORTS_PREFIX
+from alpr.settings import settings
+
+BUNDLE_LINK_SECONDS = 3600
+IO_THREADS = 8  # S3 round trips dominate: fetch and store a few objects at a time
+
+
+def evidence_bucket() -> EvidenceBucket:
+    return EvidenceBucket(settings().buckets.evidence, aws.s3)
+
+
+def export(
+    caller: Caller, person: PersonnelRecord | None, purpose: Purpose, read_ids: list[str]
+) -> ExportReceipt:
+    """Book the reads into evidence for the purpose's case. NotFound, and nothing written, when any
+    read is absent or past its retention."""
+    clock = service.clock()
+    now = clock.now()
+    wanted = list(dict.fromkeys(read_ids))
+    found = {read_id: service.read_store().get_read(read_id) for read_id in wanted}
+    reads: list[Read] = [r for r in found.values() if r is not None and not is_expired(r.expires_at, now)]
+    if len(reads) < len(wanted):
+        missing = sorted(set(wanted) - {r.read_id for r in reads})
+        raise NotFound(f"no read(s) {', '.join(missing)}: nothing was exported")
+    export_id = new_ulid(clock)
+    prefix = f"{EVIDENCE_EXPORTS_PREFIX}{export_id}/"
+    bucket = evidence_bucket()
+    with ThreadPoolExecutor(max_workers=IO_THREADS) as pool:
+        fetched = pool.map(lambda r: (r.image_key, image_bytes(aws.s3, r.image_bucket, r.image_key)), reads)
+        images = {key: data for key, data in fetched if data is not None}
+        files = build_evidence(
+            export_id,
+            reads,
+            images,
+            case_number=purpose.case_number,
+            category=purpose.category,
+            reason=purpose.text,
+            by=caller.username,
+            organisation=person.organisation if person else "",
+            now=now,
+        )
+        list(pool.map(lambda f: bucket.put_held(prefix + f.path, f.data, content_type(f.path)), files))
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as bundle_zip:  # images are compressed already
+        for file in files:
+            bundle_zip.writestr(file.path, file.data)
+    bucket.put_held(prefix + "bundle.zip", archive.getvalue(), "application/zip")
+    return ExportReceipt(
+        export_id=export_id,
+        case_number=purpose.case_number,
+        bucket=bucket.bucket,
+        prefix=prefix,
+        read_ids=sorted(r.read_id for r in reads),
+        files=[f.entry() for f in files],
+        bundle_url=bucket.link(prefix + "bundle.zip", BUNDLE_LINK_SECONDS),
+        link_expires_at=now + timedelta(seconds=BUNDLE_LINK_SECONDS),
+        created_at=now,
+    )

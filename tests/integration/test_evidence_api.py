@@ -1,0 +1,102 @@
+"""POST /v1/exports through the api handler, on moto: reads booked into the evidence bucket under
+legal hold, with a manifest that verifies and a chain-of-custody record."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+import zipfile
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from alpr import service
+from alpr.domain.release_bundle import verify_bundle
+from alpr.models import Read
+from alpr.names import EVIDENCE_EXPORTS_PREFIX, Env
+from tests.integration.conftest import REGION, FakeContext, Stack, access_records, load_event, load_handler
+from tests.unit.test_search import a_read
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+IMAGE = b"\xff\xd8 the image of the read"
+
+
+@pytest.fixture
+def evidence(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The evidence bucket as the template makes it: Object Lock enabled, holds per object."""
+    bucket = f"alpr-evidence-{uuid.uuid4().hex[:8]}"
+    stack.s3.create_bucket(
+        Bucket=bucket,
+        CreateBucketConfiguration={"LocationConstraint": REGION},
+        ObjectLockEnabledForBucket=True,
+    )
+    monkeypatch.setenv(Env.EVIDENCE_BUCKET, bucket)
+    service.reset()
+    return bucket
+
+
+def stored(stack: Stack, plate: str, days_ago: int, *, expired: bool = False) -> Read:
+    read = a_read(plate, NOW - timedelta(days=days_ago), expired=expired).model_copy(
+        update={"image_bucket": stack.uploads_bucket}
+    )
+    stack.s3.put_object(Bucket=stack.uploads_bucket, Key=read.image_key, Body=IMAGE)
+    assert service.read_store().put_read(read)
+    return read
+
+
+def export(context: FakeContext, read_ids: list[str]) -> tuple[int, dict[str, Any]]:
+    event = load_event("api/export_evidence.json")
+    event["body"] = json.dumps({"read_ids": read_ids})
+    response = load_handler("api").lambda_handler(event, context)
+    return response["statusCode"], json.loads(response["body"])
+
+
+def test_reads_are_booked_into_evidence_under_legal_hold_with_custody_and_manifest(
+    stack: Stack, evidence: str, context: FakeContext
+) -> None:
+    first, second = stored(stack, "7ABC123", 3), stored(stack, "8XYZ456", 1)
+    status, receipt = export(context, [second.read_id, first.read_id])
+    assert status == 200, receipt
+    assert receipt["case_number"] == "26-004512"
+    assert receipt["read_ids"] == sorted([first.read_id, second.read_id])
+    prefix = receipt["prefix"]
+    assert prefix.startswith(EVIDENCE_EXPORTS_PREFIX)
+    keys = {o["Key"] for o in stack.s3.list_objects_v2(Bucket=evidence, Prefix=prefix)["Contents"]}
+    files = {
+        key.removeprefix(prefix): stack.s3.get_object(Bucket=evidence, Key=key)["Body"].read() for key in keys
+    }
+    # Every file is listed with its SHA-256, the images among them, and the zip carries the same
+    archive = files.pop("bundle.zip")
+    assert verify_bundle(files) == []
+    assert files[f"images/{first.read_id}.jpg"] == IMAGE
+    with zipfile.ZipFile(io.BytesIO(archive)) as bundle:
+        assert verify_bundle({name: bundle.read(name) for name in bundle.namelist()}) == []
+    # The custody record says who booked what, when, why, for which case
+    custody = json.loads(files["custody.json"])
+    assert custody["exported_by"] == "investigator"
+    assert custody["case_number"] == "26-004512" and custody["purpose_category"] == "stolen-vehicle"
+    assert [s["read_id"] for s in custody["sources"]] == [first.read_id, second.read_id]
+    # Every object is under legal hold, and the link fetches the zip
+    for key in keys:
+        assert stack.s3.get_object_legal_hold(Bucket=evidence, Key=key)["LegalHold"]["Status"] == "ON"
+    assert requests.get(receipt["bundle_url"], timeout=10).content == archive
+    # And the export is on the access log with the reads it disclosed
+    (record,) = [r for r in access_records(stack) if r.get("query", {}).get("export") == receipt["export_id"]]
+    assert sorted(record["returned_ids"]) == receipt["read_ids"]
+
+
+def test_an_export_naming_a_read_past_retention_writes_nothing(
+    stack: Stack, evidence: str, context: FakeContext
+) -> None:
+    current, expired = stored(stack, "7ABC123", 3), stored(stack, "5KLM902", 400, expired=True)
+    status, body = export(context, [current.read_id, expired.read_id])
+    assert status == 404
+    assert expired.read_id in body["message"] and current.read_id not in body["message"]
+    assert "Contents" not in stack.s3.list_objects_v2(Bucket=evidence)
+
+
+def test_an_export_needs_at_least_one_read(stack: Stack, evidence: str, context: FakeContext) -> None:
+    assert export(context, [])[0] == 422
