@@ -217,6 +217,14 @@ class Api(Construct):
                 "is up, no data.",
             )
         v1 = self.rest_api.root.add_resource("v1")
+        policy = v1.add_resource("policy").add_method("GET", api_integration, request_validator=validator)
+        for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
+            acknowledge(
+                policy,
+                rule,
+                "GET /v1/policy is the usage and privacy policy the law requires to be public "
+                "(Civil Code § 1798.90.51(b)); it returns only the policy text, no data.",
+            )
         v1.add_resource("uploads").add_method(
             "POST",
             apigw.LambdaIntegration(self.uploads_function.function),

@@ -9,6 +9,7 @@ from alpr.api import health, reads, resolver
 from alpr.api import holds as holds_api
 from alpr.api import hotlist as hotlist_api
 from alpr.api import personnel as personnel_api
+from alpr.api import public as public_api
 from alpr.api import release as release_api
 from alpr.api import search as search_api
 from alpr.names import METRICS_NAMESPACE
@@ -28,6 +29,7 @@ app = resolver(
     hotlist_api.router,
     alerts_api.router,
     holds_api.router,
+    public_api.router,
 )
 
 

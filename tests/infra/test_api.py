@@ -65,20 +65,30 @@ def test_app_client_signs_in_with_password_and_refreshes(synth: Synth) -> None:
 
 def test_routes_reach_the_right_functions(synth: Synth) -> None:
     methods = _methods(synth)
-    assert set(methods) == {("GET", "/health"), ("POST", "/v1/uploads"), ("ANY", "/v1/{proxy+}")}
+    assert set(methods) == {
+        ("GET", "/health"),
+        ("GET", "/v1/policy"),
+        ("POST", "/v1/uploads"),
+        ("ANY", "/v1/{proxy+}"),
+    }
     assert _integrated_function(methods[("GET", "/health")]) == "ApiFunction"
+    assert _integrated_function(methods[("GET", "/v1/policy")]) == "ApiFunction"
     assert _integrated_function(methods[("POST", "/v1/uploads")]) == "UploadsFunction"
     assert _integrated_function(methods[("ANY", "/v1/{proxy+}")]) == "ApiFunction"
     assert all(m["Integration"]["Type"] == "AWS_PROXY" for m in methods.values())
 
 
-def test_every_method_but_health_needs_a_cognito_token(synth: Synth) -> None:
+# Public by design: the liveness probe, and the usage and privacy policy the law requires to be posted.
+PUBLIC_METHODS = {("GET", "/health"), ("GET", "/v1/policy")}
+
+
+def test_every_method_but_health_and_the_policy_needs_a_cognito_token(synth: Synth) -> None:
     (authorizer_id,) = synth.of_type("AWS::ApiGateway::Authorizer")
     authorizer = synth.props(authorizer_id)
     assert authorizer["Type"] == "COGNITO_USER_POOLS"
     assert authorizer["ProviderARNs"] == [{"Fn::GetAtt": ["UserPool", "Arn"]}]
     for (verb, path), method in _methods(synth).items():
-        if (verb, path) == ("GET", "/health"):
+        if (verb, path) in PUBLIC_METHODS:
             assert method["AuthorizationType"] == "NONE"
         else:
             assert method["AuthorizationType"] == "COGNITO_USER_POOLS", path

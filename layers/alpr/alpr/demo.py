@@ -50,6 +50,11 @@ def run_demo(console: Console) -> None:
         )
         anonymous = AlprClient(stack.api_url)
         console.print(f"GET /health → {anonymous.health()}")
+        policy = anonymous.call("GET", "/v1/policy")
+        console.print(
+            f"GET /v1/policy (public, no token) → the usage and privacy policy in {len(policy['sections'])} "
+            f"sections: {', '.join(s['title'] for s in policy['sections'])}"
+        )
 
         step(console, "A vehicle unit uploads rendered plate images through presigned POSTs")
         unit = AlprClient(stack.api_url, stack.token("unit-01"))

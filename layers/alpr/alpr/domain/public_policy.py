@@ -1,0 +1,128 @@
+"""The usage and privacy policy the public reads (`GET /v1/policy`), written from the settings the
+system enforces, so the posted policy and the software cannot disagree.
+
+Civil Code § 1798.90.51(b) (and .53(b); policy 439.3.1(g)) asks for a posted policy stating the
+authorized purposes, who may access and their training, how the system is monitored, sharing,
+the custodian, accuracy and the correction of errors, and retention and destruction. Each section
+below answers one of those, with the figures the gate, retention and release rules apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pydantic import BaseModel
+
+from alpr.domain.access import ROLE_ACTIONS, AccessPolicy
+from alpr.names import Group
+
+# Policy 439.3: the custodian of the system and its data.
+CUSTODIAN = "Administrative Services Division Commander"
+# Who each role is in the department's words (the job titles § 1798.90.51(b)(2) asks for).
+ROLE_TITLES: dict[Group, str] = {
+    Group.INVESTIGATOR: "sworn officers and detectives",
+    Group.SUPERVISOR: "sergeants and supervisors",
+    Group.COMMANDER: "the Administrative Services Division Commander and designee",
+    Group.AUDITOR: "auditors",
+    Group.ADMINISTRATOR: "the system administrator (accounts only, no ALPR data)",
+    Group.RECORDS: "records staff (filing release requests only)",
+    Group.UNIT: "vehicle-mounted and fixed cameras (upload only)",
+}
+
+
+class PolicySection(BaseModel):
+    title: str
+    statute: str
+    text: str
+
+
+class PublicPolicy(BaseModel):
+    """The ALPR usage and privacy policy, section by section."""
+
+    title: str
+    sections: list[PolicySection]
+
+
+def _listed(items: Iterable[str]) -> str:
+    return ", ".join(items)
+
+
+def usage_and_privacy_policy(
+    *, retention_days: int, access: AccessPolicy, refused_hotlist_categories: Iterable[str]
+) -> PublicPolicy:
+    """The policy as the system is configured now."""
+    purpose = access.purpose
+    standing = access.standing
+    roles = "; ".join(
+        f"{ROLE_TITLES[group]} ({group.value}): {_listed(sorted(a.value for a in ROLE_ACTIONS[group]))}"
+        for group in Group
+    )
+    refused = sorted(refused_hotlist_categories)
+    sections = [
+        PolicySection(
+            title="Authorized purposes",
+            statute="Civil Code § 1798.90.51(b)(1); policy 439.3, 439.4",
+            text="ALPR data is collected and used only for official law-enforcement purposes: identifying "
+            "stolen or wanted vehicles, stolen plates and missing persons, and investigating crimes. Every "
+            f"search states one of these categories: {_listed(purpose.categories)}, with a case or incident "
+            f"number (format {purpose.case_number_example}) and words of explanation; vague reasons are "
+            "refused."
+            + (
+                f" Hotlist categories California law forbids acting on are refused: {_listed(refused)}."
+                if refused
+                else ""
+            ),
+        ),
+        PolicySection(
+            title="Who may access the system, and their training",
+            statute="Civil Code § 1798.90.51(b)(2); policy 439.3.1(a)-(b), 439.8",
+            text=f"Access by role: {roles}. No one uses the system without department-approved training "
+            f"on record; training must be refreshed every {standing.refresher_days} days, and an account "
+            f"unused for {standing.inactivity_days} days is suspended until a supervisor reactivates it. "
+            "Accounts of members who leave are deactivated at once.",
+        ),
+        PolicySection(
+            title="Monitoring, security and audits",
+            statute="Civil Code § 1798.90.51(b)(3), § 1798.90.52; policy 439.6",
+            text="Every access is recorded before any data is returned: who, their organization, when, "
+            "the plate or other data used to query, and the purpose and case; if the record cannot be "
+            "written, no data is returned. The access log is append-only (write once, kept for the "
+            f"retention period of {retention_days} days) and audited on a regular basis with written "
+            "queries; administrative and data events are also recorded by AWS CloudTrail. Data is "
+            "encrypted at rest and in transit, and every sign-in requires a password and a second factor.",
+        ),
+        PolicySection(
+            title="Sharing",
+            statute="Civil Code § 1798.90.51(b)(4), § 1798.90.55(b); policy 439.7",
+            text="ALPR data is never sold. It is shared only with California public law-enforcement or "
+            "prosecutorial agencies, on a written request naming the agency, the person requesting and "
+            "the intended purpose, approved by the Commander or designee; the request, the decision and "
+            "exactly what was released are kept on file. Requests from other agencies go through the "
+            "Records Maintenance and Release Policy.",
+        ),
+        PolicySection(
+            title="Custodian",
+            statute="Civil Code § 1798.90.51(b)(5); policy 439.3",
+            text=f"The {CUSTODIAN} is responsible for the system, its data, its retention and access.",
+        ),
+        PolicySection(
+            title="Accuracy and correcting errors",
+            statute="Civil Code § 1798.90.51(b)(6); policy 439.4(f)",
+            text="A read is not an identification. Each read keeps its image, the confidence of every "
+            "character and the version of the software that made it; uncertain reads are marked and never "
+            "count as an exact hotlist hit. A hit is confirmed through CLETS before any enforcement action, "
+            "and every alert is closed with its outcome (confirmed, wrong state, misread, dismissed), so "
+            "misreads are recorded and measured. Hotlists carry their source and age, and stale lists are "
+            "flagged.",
+        ),
+        PolicySection(
+            title="Retention and destruction",
+            statute="Civil Code § 1798.90.51(b)(7); Gov. Code § 34090.6; policy 439.5",
+            text=f"Reads and their images are kept {retention_days} days from capture and then destroyed "
+            "automatically. Data that is or may become evidence is kept under a legal hold for its case, "
+            "or exported and booked into evidence, until the hold is released.",
+        ),
+    ]
+    return PublicPolicy(
+        title="Automated License Plate Reader (ALPR) usage and privacy policy", sections=sections
+    )

@@ -1,0 +1,48 @@
+"""The posted usage and privacy policy is written from the settings the system enforces."""
+
+from __future__ import annotations
+
+from alpr.domain.access import AccessPolicy, PurposeRules
+from alpr.domain.personnel import StandingPolicy
+from alpr.domain.public_policy import usage_and_privacy_policy
+
+# What Civil Code § 1798.90.51(b) asks the posted policy to state, one section each.
+REQUIRED = (
+    "Authorized purposes",
+    "Who may access the system, and their training",
+    "Monitoring, security and audits",
+    "Sharing",
+    "Custodian",
+    "Accuracy and correcting errors",
+    "Retention and destruction",
+)
+
+
+def _text(policy: object, title: str) -> str:
+    (section,) = [s for s in policy.sections if s.title == title]  # type: ignore[attr-defined]
+    return section.text
+
+
+def test_every_section_the_law_asks_for_is_there_with_its_statute() -> None:
+    policy = usage_and_privacy_policy(
+        retention_days=365, access=AccessPolicy(), refused_hotlist_categories=[]
+    )
+    assert tuple(s.title for s in policy.sections) == REQUIRED
+    assert all("1798.90.5" in s.statute for s in policy.sections)
+
+
+def test_the_figures_are_the_configured_ones() -> None:
+    access = AccessPolicy(
+        purpose=PurposeRules(categories=("homicide", "stolen-vehicle")),
+        standing=StandingPolicy(inactivity_days=60, refresher_days=365),
+    )
+    policy = usage_and_privacy_policy(
+        retention_days=730, access=access, refused_hotlist_categories=["immigration_violator"]
+    )
+    assert "kept 730 days from capture" in _text(policy, "Retention and destruction")
+    purposes = _text(policy, "Authorized purposes")
+    assert "homicide, stolen-vehicle" in purposes and "immigration_violator" in purposes
+    training = _text(policy, "Who may access the system, and their training")
+    assert "every 365 days" in training and "unused for 60 days" in training
+    # Every role is named with what it may do
+    assert "auditors (auditor): audit:query, personnel:read, release:read" in training
