@@ -1,14 +1,20 @@
-"""A legal hold over HTTP on the local stack: the read loses its TTL, its image and crop are locked
-in S3, and releasing the hold puts both back on the retention schedule."""
+"""Legal holds and evidence export over HTTP on the local stack: a held read loses its TTL and its
+image and crop are locked until released; an export can be fetched and verified; the CLI does both."""
 
+import io
+import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
+from typer.testing import CliRunner
 
+from alpr.cli import app
 from alpr.client import AlprClient, ApiError, Capture
 from alpr.domain.access import Purpose
+from alpr.domain.release_bundle import verify_bundle
 from alpr.names import TTL_ATTRIBUTE, Env
-from alpr.search_client import get_read, hold_read, release_hold
+from alpr.search_client import export_evidence, get_read, hold_read, release_hold
 from alpr.synth import render_scene
 from tests.e2e.test_walking_skeleton import unique_plate
 
@@ -65,14 +71,6 @@ def test_an_auditor_cannot_hold_a_read(stack):
 
 
 def test_reads_booked_into_evidence_can_be_fetched_and_verified(stack, unit, investigator, aws):
-    import io
-    import zipfile
-
-    import requests
-
-    from alpr.domain.release_bundle import verify_bundle
-    from alpr.search_client import export_evidence
-
     plate = unique_plate()
     image, _ = render_scene(plate, "CA", seed=12)
     unit.upload(image, Capture(captured_at=datetime.now(UTC) - timedelta(minutes=2), lat=38.0, lon=-122.1))
@@ -87,3 +85,22 @@ def test_reads_booked_into_evidence_can_be_fetched_and_verified(stack, unit, inv
     s3 = aws("s3")
     held = s3.get_object_legal_hold(Bucket=receipt["bucket"], Key=receipt["prefix"] + "bundle.zip")
     assert held["LegalHold"]["Status"] == "ON"
+
+
+def test_the_cli_holds_exports_and_releases_a_read(stack, unit, investigator):
+    plate = unique_plate()
+    image, _ = render_scene(plate, "CA", seed=13)
+    unit.upload(image, Capture(captured_at=datetime.now(UTC) - timedelta(minutes=1), lat=38.0, lon=-122.1))
+    (read,) = investigator.wait_for_plate(plate, count=1, timeout_s=60)
+    stated = ["--api", stack.api_url, "--token", stack.token("investigator"), "--purpose", TRIAL.category]
+    stated += ["--case", TRIAL.case_number, "--reason", TRIAL.text]
+    runner = CliRunner()
+    held = runner.invoke(app, ["search", "hold", read["read_id"], *stated])
+    assert held.exit_code == 0, held.output
+    assert f"held for case(s) {TRIAL.case_number}" in held.output
+    exported = runner.invoke(app, ["search", "export", read["read_id"], *stated])
+    assert exported.exit_code == 0, exported.output
+    assert f"for case {TRIAL.case_number}: 1 read(s)" in exported.output
+    released = runner.invoke(app, ["search", "hold", read["read_id"], "--release", *stated])
+    assert released.exit_code == 0, released.output
+    assert "back on its retention schedule" in released.output
