@@ -73,6 +73,8 @@ class Api(Construct):
         fn.read_write_table(storage.alerts, Env.ALERTS_TABLE, indexes=[names.ALERTS_BY_STATUS_INDEX])
         fn.read_write_table(storage.personnel, Env.PERSONNEL_TABLE)
         fn.read_write_table(storage.release_requests, Env.RELEASE_REQUESTS_TABLE)
+        for counted in (storage.reads, storage.alerts):  # GET /v1/transparency
+            fn.count_items(counted)
         fn.read_objects(
             storage.uploads,
             Env.UPLOADS_BUCKET,
@@ -217,14 +219,16 @@ class Api(Construct):
                 "is up, no data.",
             )
         v1 = self.rest_api.root.add_resource("v1")
-        policy = v1.add_resource("policy").add_method("GET", api_integration, request_validator=validator)
-        for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
-            acknowledge(
-                policy,
-                rule,
-                "GET /v1/policy is the usage and privacy policy the law requires to be public "
-                "(Civil Code § 1798.90.51(b)); it returns only the policy text, no data.",
-            )
+        public = {
+            "policy": "GET /v1/policy is the usage and privacy policy the law requires to be public "
+            "(Civil Code § 1798.90.51(b)); it returns only the policy text, no data.",
+            "transparency": "GET /v1/transparency gives the public aggregate figures (counts of reads, "
+            "alerts and release requests by outcome); no plate, person or case.",
+        }
+        for path, reason in public.items():
+            method = v1.add_resource(path).add_method("GET", api_integration, request_validator=validator)
+            for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
+                acknowledge(method, rule, reason)
         v1.add_resource("uploads").add_method(
             "POST",
             apigw.LambdaIntegration(self.uploads_function.function),

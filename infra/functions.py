@@ -141,6 +141,12 @@ class AlprFunction(Construct):
         self._use_key(key_actions)
         self.set_env(env, table.table_name)
 
+    def count_items(self, table: dynamodb.Table) -> None:
+        """DescribeTable (its item count, for public figures): no item is read."""
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["dynamodb:DescribeTable"], resources=[table.table_arn])
+        )
+
     def read_objects(self, bucket: s3.Bucket, env: Env, *, prefix: str, reason: str) -> None:
         """GetObject under `prefix` of the bucket; `reason` explains the object wildcard to reviewers."""
         self._objects(bucket, env, ("s3:GetObject", "s3:GetObjectVersion"), KEY_DECRYPT, prefix, reason)

@@ -68,21 +68,24 @@ def test_routes_reach_the_right_functions(synth: Synth) -> None:
     assert set(methods) == {
         ("GET", "/health"),
         ("GET", "/v1/policy"),
+        ("GET", "/v1/transparency"),
         ("POST", "/v1/uploads"),
         ("ANY", "/v1/{proxy+}"),
     }
     assert _integrated_function(methods[("GET", "/health")]) == "ApiFunction"
     assert _integrated_function(methods[("GET", "/v1/policy")]) == "ApiFunction"
+    assert _integrated_function(methods[("GET", "/v1/transparency")]) == "ApiFunction"
     assert _integrated_function(methods[("POST", "/v1/uploads")]) == "UploadsFunction"
     assert _integrated_function(methods[("ANY", "/v1/{proxy+}")]) == "ApiFunction"
     assert all(m["Integration"]["Type"] == "AWS_PROXY" for m in methods.values())
 
 
-# Public by design: the liveness probe, and the usage and privacy policy the law requires to be posted.
-PUBLIC_METHODS = {("GET", "/health"), ("GET", "/v1/policy")}
+# Public by design: the liveness probe, the usage and privacy policy the law requires to be posted,
+# and the aggregate transparency figures.
+PUBLIC_METHODS = {("GET", "/health"), ("GET", "/v1/policy"), ("GET", "/v1/transparency")}
 
 
-def test_every_method_but_health_and_the_policy_needs_a_cognito_token(synth: Synth) -> None:
+def test_every_method_but_the_public_ones_needs_a_cognito_token(synth: Synth) -> None:
     (authorizer_id,) = synth.of_type("AWS::ApiGateway::Authorizer")
     authorizer = synth.props(authorizer_id)
     assert authorizer["Type"] == "COGNITO_USER_POOLS"

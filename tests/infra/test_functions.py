@@ -234,3 +234,11 @@ def test_api_may_read_and_hold_images_write_evidence_and_append_access_records(s
     assert grants[f"AccessLogBucket/{names.ACCESS_LOG_PREFIX}*"] == {"s3:PutObject"}
     # Evidence export: bundles written under legal hold, read back through a link
     assert grants[f"EvidenceBucket/{names.EVIDENCE_EXPORTS_PREFIX}*"] == {"s3:PutObject"} | read | hold
+
+
+def test_api_may_count_reads_and_alerts_for_the_public_figures_and_nothing_more(synth: Synth) -> None:
+    statements = _statements_of_role(synth, {"Ref": synth.props("ApiFunction")["Role"]["Fn::GetAtt"][0]})
+    described = [s for s in statements if "dynamodb:DescribeTable" in str(s["Action"])]
+    assert all(s["Action"] == "dynamodb:DescribeTable" for s in described)
+    tables = {r["Fn::GetAtt"][0] for s in described for r in as_list(s["Resource"])}
+    assert tables == {"ReadsTable", "AlertsTable"}

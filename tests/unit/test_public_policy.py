@@ -1,10 +1,14 @@
-"""The posted usage and privacy policy is written from the settings the system enforces."""
+"""The posted usage and privacy policy is written from the settings the system enforces; the
+transparency figures list every release outcome."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from alpr.domain.access import AccessPolicy, PurposeRules
 from alpr.domain.personnel import StandingPolicy
-from alpr.domain.public_policy import usage_and_privacy_policy
+from alpr.domain.public_policy import transparency_report, usage_and_privacy_policy
+from alpr.domain.release import Status
 
 # What Civil Code § 1798.90.51(b) asks the posted policy to state, one section each.
 REQUIRED = (
@@ -46,3 +50,17 @@ def test_the_figures_are_the_configured_ones() -> None:
     assert "every 365 days" in training and "unused for 60 days" in training
     # Every role is named with what it may do
     assert "auditors (auditor): audit:query, personnel:read, release:read" in training
+
+
+def test_transparency_lists_every_release_outcome_and_counts_them() -> None:
+    report = transparency_report(
+        now=datetime(2026, 11, 29, tzinfo=UTC),
+        retention_days=365,
+        reads=1200,
+        alerts=7,
+        requests=[Status.FULFILLED, Status.REFUSED, Status.FULFILLED],
+    )
+    assert report.release_requests["fulfilled"] == 2 and report.release_requests["refused"] == 1
+    assert set(report.release_requests) == {status.value for status in Status}
+    assert report.release_requests["denied"] == 0
+    assert (report.reads_stored, report.alerts_stored) == (1200, 7)

@@ -89,6 +89,13 @@ def run_demo(console: Console) -> None:
         show_searches(console, investigator)  # issue 5: partial plate, canvass, one read's links
         show_release(console, stack)  # issue 7: request → commander's email → approve → bundle verified
         show_hotlists(console, stack, investigator)  # issue 6: extract, partial plate, alert, disposition
+        figures = anonymous.call("GET", "/v1/transparency")
+        outcomes = {k: v for k, v in figures["release_requests"].items() if v}
+        console.print(
+            f"GET /v1/transparency (public, after the tour) → {figures['reads_stored']} reads and "
+            f"{figures['alerts_stored']} alerts kept, retention {figures['retention_days']} days; "
+            f"other agencies' requests by outcome: {outcomes}"
+        )
         show_audit(console, stack)  # the audit: named queries over today's access log (last: sees the tour)
 
     console.rule(f"[bold green]Demo finished in {time.monotonic() - started:.1f} s")

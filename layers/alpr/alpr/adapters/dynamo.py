@@ -70,6 +70,11 @@ def _is_condition_failure(error: ClientError) -> bool:
     return False
 
 
+def approximate_item_count(client: Callable[[], DynamoDBClient], table: str) -> int:
+    """A table's item count as DynamoDB keeps it (refreshed about every six hours): no scan."""
+    return int(client().describe_table(TableName=table)["Table"].get("ItemCount", 0))
+
+
 def _read_item(read: Read) -> dict[str, Any]:
     data = read.model_dump(mode="json")
     # An index key may be absent (a sparse index) but never NULL: DynamoDB refuses the write.

@@ -10,10 +10,13 @@ below answers one of those, with the figures the gate, retention and release rul
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from alpr.domain.access import ROLE_ACTIONS, AccessPolicy
+from alpr.domain.release import Status
+from alpr.models import UtcDatetime
 from alpr.names import Group
 
 # Policy 439.3: the custodian of the system and its data.
@@ -125,4 +128,39 @@ def usage_and_privacy_policy(
     ]
     return PublicPolicy(
         title="Automated License Plate Reader (ALPR) usage and privacy policy", sections=sections
+    )
+
+
+class TransparencyReport(BaseModel):
+    """Aggregate figures the public may see (`GET /v1/transparency`): how much is kept, how many
+    hotlist alerts, and what became of other agencies' requests for data. No plate, person or case."""
+
+    as_of: UtcDatetime
+    retention_days: int
+    reads_stored: int = Field(
+        description="reads kept now (DynamoDB's count, refreshed about every six hours)"
+    )
+    alerts_stored: int = Field(description="hotlist alerts kept now (same source)")
+    release_requests: dict[str, int] = Field(
+        description="requests from other agencies for ALPR data, by outcome (every status, zero included)"
+    )
+    note: str = (
+        "Reads and alerts are destroyed at the end of their retention unless a legal hold keeps them; "
+        "ALPR data is shared only with California public law-enforcement or prosecutorial agencies."
+    )
+
+
+def transparency_report(
+    *, now: datetime, retention_days: int, reads: int, alerts: int, requests: Iterable[Status]
+) -> TransparencyReport:
+    """The figures, with every release outcome listed (a zero says as much as a count)."""
+    counts = dict.fromkeys(Status, 0)
+    for status in requests:
+        counts[status] += 1
+    return TransparencyReport(
+        as_of=now,
+        retention_days=retention_days,
+        reads_stored=reads,
+        alerts_stored=alerts,
+        release_requests={status.value: count for status, count in counts.items()},
     )
