@@ -6,7 +6,7 @@ from __future__ import annotations
 from alpr import release_service, service
 from alpr.adapters import aws
 from alpr.adapters.dynamo import approximate_item_count
-from alpr.api.gate import access_policy
+from alpr.domain.access import AccessPolicy
 from alpr.domain.public_policy import (
     PublicPolicy,
     TransparencyReport,
@@ -17,10 +17,11 @@ from alpr.hotlist_service import hotlist_settings
 from alpr.settings import settings
 
 
-def policy() -> PublicPolicy:
+def policy(access: AccessPolicy) -> PublicPolicy:
+    """The policy for the gate's configuration `access` (the API's, read once at cold start)."""
     return usage_and_privacy_policy(
         retention_days=settings().retention.days,
-        access=access_policy(),
+        access=access,
         refused_hotlist_categories=hotlist_settings().refused,
     )
 

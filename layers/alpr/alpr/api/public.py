@@ -7,6 +7,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from alpr import public_service
+from alpr.api.gate import access_policy
 from alpr.domain.public_policy import PublicPolicy, TransparencyReport
 
 router = Router()
@@ -14,7 +15,7 @@ router = Router()
 
 @router.get("/v1/policy", summary="The ALPR usage and privacy policy (public)")
 def policy() -> PublicPolicy:
-    return public_service.policy()
+    return public_service.policy(access_policy())
 
 
 @router.get(
