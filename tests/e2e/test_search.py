@@ -98,3 +98,14 @@ def test_one_read_links_its_image_and_crop(investigator: AlprClient, sightings: 
     assert image.status_code == 200 and image.content[:2] == b"\xff\xd8"  # the uploaded JPEG
     crop = requests.get(detail["crop_url"], timeout=10)  # recognize stores it at crops/<read_id>.jpg
     assert crop.status_code == 200 and crop.content[:2] == b"\xff\xd8"
+
+
+def test_the_image_route_redirects_to_the_image_and_the_crop(
+    investigator: AlprClient, sightings: dict
+) -> None:
+    read = next(iter(sightings.values()))
+    detail = get_read(investigator, read["read_id"])
+    image = investigator.read_image(read["read_id"])
+    assert image == requests.get(detail["image_url"], timeout=10).content
+    crop = investigator.read_image(read["read_id"], crop=True)
+    assert crop == requests.get(detail["crop_url"], timeout=10).content and crop != image

@@ -11,7 +11,7 @@ import pytest
 
 from alpr import service
 from alpr.names import PLATE_GRAM, READS_BY_CELL7_DAY_INDEX, READS_CELL7_DAY_KEY, READS_TIME_KEY, Env
-from tests.integration.conftest import FakeContext, Stack, load_event, load_handler
+from tests.integration.conftest import FakeContext, Stack, access_records, load_event, load_handler
 from tests.unit.test_canvass import CENTRE, destination
 from tests.unit.test_search import a_read
 
@@ -195,6 +195,27 @@ def test_one_read_with_image_links(reads: Stack, context: FakeContext) -> None:
     assert detail["plate"] == "7ABC123"
     assert read.image_key in detail["image_url"] and "X-Amz-Expires=300" in detail["image_url"]
     assert detail["crop_url"] and "crops/" in detail["crop_url"]
+
+
+def test_the_image_route_redirects_to_a_short_lived_link_and_logs_it(
+    reads: Stack, context: FakeContext
+) -> None:
+    read = a_read("7ABC123", NOW - timedelta(hours=1))
+    store(read)
+    event = load_event("api/get_reads.json")
+    event["path"] = f"/v1/reads/{read.read_id}/image"
+    event["pathParameters"] = {"proxy": f"reads/{read.read_id}/image"}
+    event["resource"] = "/v1/{proxy+}"
+    handler = load_handler("api")
+    for query, key in ((None, read.image_key), ({"crop": "true"}, read.crop_key)):
+        event["queryStringParameters"] = query
+        event["multiValueQueryStringParameters"] = {k: [v] for k, v in (query or {}).items()} or None
+        response = handler.lambda_handler(event, context)
+        assert response["statusCode"] == 307, response["body"]
+        (location,) = response["multiValueHeaders"]["Location"]
+        assert key and key in location and "X-Amz-Expires=300" in location
+    logged = [r for r in access_records(reads) if r["route"].endswith("/image")]
+    assert [r["query"]["images"] for r in logged] == [[read.image_key], [read.crop_key]]
 
 
 def test_missing_or_expired_read_is_404(reads: Stack, context: FakeContext) -> None:

@@ -87,6 +87,19 @@ class AlprClient:
         result: dict[str, Any] = self.call("GET", "/health")
         return result
 
+    def read_image(self, read_id: str, crop: bool = False) -> bytes:
+        """A read's image (or plate crop), through the API's redirect to a short-lived link; the
+        redirect drops the token (another host or port), the link needs none."""
+        response = self.session.get(
+            f"{self.base_url}/v1/reads/{read_id}/image",
+            params={"crop": "true"} if crop else None,
+            headers=self._headers(),
+            timeout=self.timeout_s,
+        )
+        if not response.ok:
+            raise ApiError(response.status_code, response.text)
+        return response.content
+
     def upload(
         self, image: bytes, capture: Capture, content_type: str = "image/jpeg", upload_id: str | None = None
     ) -> str:

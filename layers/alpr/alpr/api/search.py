@@ -1,7 +1,8 @@
 """Investigator searches beyond one plate: partial plates, canvass (circle or polygon), one read.
 
 Routes (method, path) for the access gate:
-GET /v1/reads/search, GET /v1/reads/canvass, POST /v1/reads/canvass, GET /v1/reads/<read_id>.
+GET /v1/reads/search, GET /v1/reads/canvass, POST /v1/reads/canvass, GET /v1/reads/<read_id>,
+GET /v1/reads/<read_id>/image.
 Each notes what it queried by and returned (`note_access`) for the access log.
 """
 
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.metrics import MetricUnit
@@ -23,7 +25,7 @@ from alpr.api.access import note_access
 from alpr.api.auth import current_caller
 from alpr.api.reads import EARLIEST, _instant
 from alpr.domain.canvass import Area, Circle, polygon_from_geojson
-from alpr.domain.errors import InvalidRequest
+from alpr.domain.errors import InvalidRequest, NotFound
 from alpr.domain.patterns import parse_pattern
 from alpr.domain.search import CanvassPage, PatternPage, ReadDetail
 from alpr.models import ReadResult, UtcDatetime, iso_utc
@@ -129,10 +131,31 @@ def canvass_polygon(request: Annotated[CanvassRequest, Body()]) -> CanvassPage:
     security=AUTHENTICATED,
 )
 def get_read(read_id: str) -> ReadDetail:
-    if not _READ_ID.match(read_id):
-        raise InvalidRequest(f"'{read_id}' is not a read id (a 26-character ULID)")
-    detail = search_service.one_read(current_caller(router), read_id)
+    detail = _one_read(read_id)
     images = [key for key in (detail.image_key, detail.crop_key) if key]
     note_access(query={"read_id": read_id, "images": images}, returned_ids=[detail.read_id])
     metrics.add_metric(name="ReadsReturned", unit=MetricUnit.Count, value=1)
     return detail
+
+
+def _one_read(read_id: str) -> ReadDetail:
+    if not _READ_ID.match(read_id):
+        raise InvalidRequest(f"'{read_id}' is not a read id (a 26-character ULID)")
+    return search_service.one_read(current_caller(router), read_id)
+
+
+@router.get(
+    "/v1/reads/<read_id>/image",
+    summary="The read's image, or its plate crop: a redirect to a short-lived link, each one logged",
+    security=AUTHENTICATED,
+)
+def get_read_image(
+    read_id: str,
+    crop: Annotated[bool, Query(description="the plate crop instead of the whole image")] = False,
+) -> Response[str]:
+    detail = _one_read(read_id)
+    key, url = (detail.crop_key, detail.crop_url) if crop else (detail.image_key, detail.image_url)
+    if not key or not url:
+        raise NotFound(f"read '{read_id}' has no plate crop stored")
+    note_access(query={"read_id": read_id, "images": [key]}, returned_ids=[read_id])
+    return Response(status_code=307, headers={"Location": url}, body="")
