@@ -3,21 +3,19 @@ the bundle into the evidence bucket under legal hold."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from alpr import service
 from alpr.adapters import aws
 from alpr.adapters.release_aws import image_bytes
-from alpr.adapters.s3_links import EvidenceBucket
+from alpr.adapters.s3_links import EvidenceBucket, S3Links
 from alpr.domain.access import Purpose
 from alpr.domain.errors import NotFound
 from alpr.domain.evidence import ExportReceipt, build_evidence
 from alpr.domain.ids import new_ulid
 from alpr.domain.personnel import PersonnelRecord
-from alpr.domain.release_bundle import content_type
+from alpr.domain.release_bundle import content_type, zip_bundle
 from alpr.domain.retention import is_expired
 from alpr.models import Caller, Read
 from alpr.names import EVIDENCE_EXPORTS_PREFIX
@@ -62,11 +60,7 @@ def export(
             now=now,
         )
         list(pool.map(lambda f: bucket.put_held(prefix + f.path, f.data, content_type(f.path)), files))
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as bundle_zip:  # images are compressed already
-        for file in files:
-            bundle_zip.writestr(file.path, file.data)
-    bucket.put_held(prefix + "bundle.zip", archive.getvalue(), "application/zip")
+    bucket.put_held(prefix + "bundle.zip", zip_bundle(files), "application/zip")
     return ExportReceipt(
         export_id=export_id,
         case_number=purpose.case_number,
@@ -74,7 +68,7 @@ def export(
         prefix=prefix,
         read_ids=sorted(r.read_id for r in reads),
         files=[f.entry() for f in files],
-        bundle_url=bucket.link(prefix + "bundle.zip", BUNDLE_LINK_SECONDS),
+        bundle_url=S3Links(aws.s3).presign_get(bucket.bucket, prefix + "bundle.zip", BUNDLE_LINK_SECONDS),
         link_expires_at=now + timedelta(seconds=BUNDLE_LINK_SECONDS),
         created_at=now,
     )

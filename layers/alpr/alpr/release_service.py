@@ -39,7 +39,7 @@ from alpr.domain.release import (
     StaleRequest,
     Status,
 )
-from alpr.domain.release_bundle import build_bundle, check_bundle_size, content_type, in_scope
+from alpr.domain.release_bundle import build_bundle, check_bundle_size, content_type, in_scope, zip_bundle
 from alpr.domain.release_mail import Email, decision_email, requester_email
 from alpr.models import Caller, iso_utc
 from alpr.names import RELEASE_BUNDLES_PREFIX, RELEASE_LETTERS_PREFIX, Env
@@ -335,9 +335,6 @@ def tell_requester(request_id: str) -> dict[str, Any]:
 
 def fulfil(request_id: str, access_log: AccessLog) -> dict[str, Any]:
     """Export exactly the data in scope as a bundle with a manifest, log it, keep the manifest on file."""
-    import io
-    import zipfile
-
     request = release_flow.load(store(), request_id)
     if request.status is Status.FULFILLED and request.manifest is not None:
         return {"status": request.status.value, "files": len(request.manifest.files)}
@@ -361,12 +358,7 @@ def fulfil(request_id: str, access_log: AccessLog) -> dict[str, Any]:
         list(
             pool.map(lambda file: bucket().put(prefix + file.path, file.data, content_type(file.path)), files)
         )
-    archive = io.BytesIO()
-    # Images are JPEG/PNG already: stored, not deflated again.
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as bundle_zip:
-        for file in files:
-            bundle_zip.writestr(file.path, file.data)
-    bucket().put(prefix + "bundle.zip", archive.getvalue(), "application/zip")
+    bucket().put(prefix + "bundle.zip", zip_bundle(files), "application/zip")
     manifest = Manifest(
         bucket=release_settings().bucket,
         prefix=prefix,

@@ -41,7 +41,7 @@ class S3ObjectHolds:
 
 
 class EvidenceBucket:
-    """Objects written under S3 Object Lock legal hold, read back through short-lived links."""
+    """Objects written under S3 Object Lock legal hold (read back through `S3Links`)."""
 
     def __init__(self, bucket: str, client: Callable[[], S3Client]) -> None:
         self.bucket = bucket
@@ -56,9 +56,3 @@ class EvidenceBucket:
             ObjectLockLegalHoldStatus="ON",
             ChecksumAlgorithm="SHA256",  # S3 wants a checksum on writes with Object Lock settings
         )
-
-    def link(self, key: str, expires_in: int) -> str:
-        url: str = self._client().generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in
-        )
-        return url

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -159,6 +160,15 @@ def build_bundle(
     }
     files = [BundleFile("request.json", json.dumps(cover, indent=2).encode()), *read_files(reads, images)]
     return with_manifest(files, {"request_id": request.request_id})
+
+
+def zip_bundle(files: Iterable[BundleFile]) -> bytes:
+    """The bundle as one zip; stored, not deflated (the images are JPEG/PNG already)."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as bundle_zip:
+        for file in files:
+            bundle_zip.writestr(file.path, file.data)
+    return archive.getvalue()
 
 
 def verify_bundle(files: Mapping[str, bytes]) -> list[str]:
