@@ -1,0 +1,226 @@
+"""The learned plate detector (issue 17): an anchor-free, CenterNet-style ONNX net on a letterboxed,
+downscaled frame, giving plate boxes with scores.
+
+The model's output is one tensor (1, 5, H/stride, W/stride): the plate-centre probability, the
+centre's sub-cell offset (x, y) and the box's log width and log height in cells. Decoding keeps the
+local maxima of the centre map above the score threshold, then a box-overlap NMS. The manifest
+(`layers/models/plate-detector/manifest.json`) names the input size, normalisation, stride, score
+threshold and crop margin, all chosen on development data (openimages `valid`), never on dev.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pathlib
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+DEFAULT_MODELS_DIR = pathlib.Path(__file__).resolve().parents[3] / "models"
+NAME = "plate-detector"
+PAD_VALUE = 114  # grey padding, as in training
+
+
+@dataclass(frozen=True)
+class Box:
+    """A detected plate in the original image's pixels (left, top, width, height) with its score."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    score: float
+
+    def xywh(self) -> tuple[int, int, int, int]:
+        return (round(self.x), round(self.y), round(self.w), round(self.h))
+
+
+@dataclass(frozen=True)
+class Letterbox:
+    """How an image was placed in the network's input: scaled by `scale`, then shifted by the pad."""
+
+    scale: float
+    pad_x: int
+    pad_y: int
+    width: int  # the input's size, a multiple of the network's stride
+    height: int
+
+    def to_image(self, x: np.ndarray | float, y: np.ndarray | float) -> tuple[Any, Any]:
+        """Input coordinates back to the original image's."""
+        return (x - self.pad_x) / self.scale, (y - self.pad_y) / self.scale
+
+    def to_input(self, x: np.ndarray | float, y: np.ndarray | float) -> tuple[Any, Any]:
+        return x * self.scale + self.pad_x, y * self.scale + self.pad_y
+
+
+def letterbox(image: np.ndarray, size: int, multiple: int = 32) -> tuple[np.ndarray, Letterbox]:
+    """Scale the image so its longer side is `size`, centred on a grey canvas whose sides are the
+    next multiples of `multiple` (a 1280x720 photo at 640 becomes 640x384, not a 640 square)."""
+    h, w = image.shape[:2]
+    scale = size / max(h, w)
+    nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+    cw, ch = math.ceil(nw / multiple) * multiple, math.ceil(nh / multiple) * multiple
+    pad_x, pad_y = (cw - nw) // 2, (ch - nh) // 2
+    canvas = np.full((ch, cw, 3), PAD_VALUE, dtype=np.uint8)
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    canvas[pad_y : pad_y + nh, pad_x : pad_x + nw] = cv2.resize(image, (nw, nh), interpolation=interp)
+    return canvas, Letterbox(scale, pad_x, pad_y, cw, ch)
+
+
+def to_tensor(canvas_bgr: np.ndarray, mean: float, std: float) -> np.ndarray:
+    """A BGR uint8 canvas as the network's (1, 3, H, W) RGB float input."""
+    rgb = canvas_bgr[:, :, ::-1].astype(np.float32) / 255.0
+    return ((rgb - mean) / std).transpose(2, 0, 1)[None].copy()
+
+
+def _max3x3(a: np.ndarray) -> np.ndarray:
+    p = np.pad(a, 1, mode="constant", constant_values=-np.inf)
+    h, w = a.shape
+    return np.max([p[dy : dy + h, dx : dx + w] for dy in range(3) for dx in range(3)], axis=0)
+
+
+def decode(output: np.ndarray, stride: int, threshold: float, max_boxes: int = 50) -> np.ndarray:
+    """Boxes (n, 5): x0, y0, x1, y1, score in input pixels, from one (5, h, w) output: the centre
+    map's 3x3 local maxima at or above `threshold`, best first, at most `max_boxes`."""
+    heat = output[0]
+    peaks = (heat >= threshold) & (heat >= _max3x3(heat))
+    ys, xs = np.nonzero(peaks)
+    scores = heat[ys, xs]
+    order = np.argsort(-scores, kind="stable")[:max_boxes]
+    ys, xs, scores = ys[order], xs[order], scores[order]
+    cx = (xs + output[1, ys, xs]) * stride
+    cy = (ys + output[2, ys, xs]) * stride
+    bw = np.exp(np.clip(output[3, ys, xs], -10, 10)) * stride
+    bh = np.exp(np.clip(output[4, ys, xs], -10, 10)) * stride
+    return np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2, scores], axis=1).astype(np.float32)
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise IoU of boxes given as x0, y0, x1, y1 (first four columns)."""
+    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
+    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
+    inter = ix * iy
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return np.asarray(inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9))
+
+
+def matches(pred: np.ndarray, truth: np.ndarray, iou: float = 0.5) -> int:
+    """How many predictions (x0, y0, x1, y1, best first) each find an unmatched true box with an
+    overlap of at least `iou`, matched greedily: the true positives of recall and precision."""
+    if len(pred) == 0 or len(truth) == 0:
+        return 0
+    overlaps = iou_matrix(pred, truth)
+    used = np.zeros(len(truth), bool)
+    found = 0
+    for row in overlaps:
+        cand = np.where(~used & (row >= iou))[0]
+        if len(cand):
+            used[cand[np.argmax(row[cand])]] = True
+            found += 1
+    return found
+
+
+def nms(boxes: np.ndarray, iou: float) -> np.ndarray:
+    """Keep the best of boxes (sorted best first) overlapping each other by more than `iou`."""
+    if len(boxes) == 0:
+        return boxes
+    overlaps = iou_matrix(boxes, boxes)
+    keep: list[int] = []
+    for i in range(len(boxes)):
+        if all(overlaps[i, k] <= iou for k in keep):
+            keep.append(i)
+    return boxes[keep]
+
+
+def margin_box(
+    box: Box | tuple[float, float, float, float], margin: float, shape: tuple[int, ...]
+) -> tuple[int, int, int, int]:
+    """The box grown by `margin` x its height on every side (a plate's edge characters are about as
+    far from its sides as its height), clipped at the image's edges: x0, y0, x1, y1, never empty."""
+    x, y, w, h = (box.x, box.y, box.w, box.h) if isinstance(box, Box) else box
+    pad = margin * h
+    height, width = shape[:2]
+    x0 = min(max(0, math.floor(x - pad)), width - 1)
+    y0 = min(max(0, math.floor(y - pad)), height - 1)
+    x1 = max(min(width, math.ceil(x + w + pad)), x0 + 1)
+    y1 = max(min(height, math.ceil(y + h + pad)), y0 + 1)
+    return x0, y0, x1, y1
+
+
+def crop_with_margin(
+    image: np.ndarray, box: Box | tuple[float, float, float, float], margin: float
+) -> np.ndarray:
+    """The plate's crop with a margin, clipped at the image's edges (a view, not a copy)."""
+    x0, y0, x1, y1 = margin_box(box, margin, image.shape)
+    return image[y0:y1, x0:x1]
+
+
+class PlateDetector:
+    """The ONNX plate detector and its manifest."""
+
+    def __init__(
+        self, model_dir: pathlib.Path, threads: int = 1, session: ort.InferenceSession | None = None
+    ):
+        self.manifest = json.loads((model_dir / "manifest.json").read_text())
+        if session is None:
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+            session = ort.InferenceSession(
+                str(model_dir / self.manifest["file"]), options, providers=["CPUExecutionProvider"]
+            )
+        self.session = session
+        self.input_name = session.get_inputs()[0].name
+        spec = self.manifest["input"]
+        self.size = int(spec["size"])
+        self.multiple = int(spec["multiple"])
+        self.mean = float(spec["mean"])
+        self.std = float(spec["std"])
+        self.stride = int(self.manifest["output"]["stride"])
+        self.threshold = float(self.manifest["score_threshold"])
+        self.nms_iou = float(self.manifest["nms_iou"])
+        self.margin = float(self.manifest["crop_margin"])
+        self.version = str(self.manifest["version"])
+
+    @classmethod
+    def load(cls, models_dir: pathlib.Path = DEFAULT_MODELS_DIR, threads: int = 1) -> PlateDetector:
+        return cls(models_dir / NAME, threads)
+
+    def raw(self, image_bgr: np.ndarray) -> tuple[np.ndarray, Letterbox]:
+        """The network's (5, h, w) output for an image, and the letterbox that placed it."""
+        canvas, lb = letterbox(image_bgr, self.size, self.multiple)
+        # The graph takes the uint8 canvas and normalises it itself (the manifest's mean and std).
+        out = self.session.run(None, {self.input_name: canvas[None]})[0]
+        return np.asarray(out[0]), lb
+
+    def detect(self, image_bgr: np.ndarray, threshold: float | None = None) -> list[Box]:
+        """Plate boxes in the image's pixels, best first, clipped to the image."""
+        out, lb = self.raw(image_bgr)
+        found = boxes_in_image(out, lb, self.stride, self.threshold if threshold is None else threshold)
+        found = nms(found, self.nms_iou)
+        return to_boxes(found, image_bgr.shape)
+
+
+def boxes_in_image(output: np.ndarray, lb: Letterbox, stride: int, threshold: float) -> np.ndarray:
+    """Decoded boxes (n, 5) mapped from the input back to the original image's pixels."""
+    found = decode(output, stride, threshold)
+    found[:, 0], found[:, 1] = lb.to_image(found[:, 0], found[:, 1])
+    found[:, 2], found[:, 3] = lb.to_image(found[:, 2], found[:, 3])
+    return found
+
+
+def to_boxes(found: np.ndarray, shape: tuple[int, ...]) -> list[Box]:
+    height, width = shape[:2]
+    out = []
+    for x0, y0, x1, y1, score in found.tolist():
+        x0, x1 = max(0.0, x0), min(float(width), x1)
+        y0, y1 = max(0.0, y0), min(float(height), y1)
+        if x1 > x0 and y1 > y0:
+            out.append(Box(x0, y0, x1 - x0, y1 - y0, score))
+    return out

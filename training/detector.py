@@ -1,0 +1,556 @@
+"""Train the learned plate detector (issue 17) from scratch on CPU, resumably; export it to ONNX.
+
+    .venv/bin/python training/detector.py [--epochs 40] [--resume] [--threads 1] [--seed 20261203]
+
+An anchor-free, CenterNet-style fully convolutional net (depthwise-separable backbone to stride 32,
+a top-down path back to stride 4; heads: plate-centre heatmap, sub-cell offset, log box size). It
+trains on random crops of the Open Images plate photographs' `train` split and of rendered scenes
+(training/ranker.py's `scenes`, half with a real plate of the crops' TRAINING split pasted in), and
+is validated at every epoch on the `valid` split, whole frames letterboxed as at run time. Every
+epoch writes training/work/detector-last.pt; a better validation recall (at the chosen threshold)
+exports layers/models/plate-detector/ (model.onnx, manifest.json) and
+training/checkpoints/plate-detector.pt (the checkpoint to resume from on a fresh machine).
+Never uses openalpr-us-dev nor the crops' tune/test splits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import pathlib
+import random
+import shutil
+import sys
+import time
+from collections import defaultdict
+
+import cv2
+import numpy as np
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "layers" / "alpr"))
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from alpr.recognition.plate_detector import (
+    PAD_VALUE,
+    boxes_in_image,
+    letterbox,
+    matches,
+    nms,
+    to_tensor,
+)
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+BENCH = ROOT.parent / "shared" / "bench"
+BOXES = BENCH / "openimages-plate-boxes"
+WORK = ROOT / "training" / "work"
+CHECKPOINT = ROOT / "training" / "checkpoints" / "plate-detector.pt"
+MODEL_DIR = ROOT / "layers" / "models" / "plate-detector"
+SCENES_CACHE = WORK / "detector-scenes.npz"
+SEED = 20261203
+SCENE_SEED = 20261204  # neither the ranker's (20261130) nor training/scenes.py's default (4242)
+N_SCENES = 800
+STRIDE = 4
+INPUT_SIZE = 640  # longer side at run time: the Open Images photos' own size, 1280x720 photos halved
+MULTIPLE = 32
+CROP = 384  # training crops (the net is fully convolutional)
+MEAN, STD = 0.5, 0.25
+NMS_IOU = 0.4
+THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 19)]
+cv2.setNumThreads(1)
+
+
+# ---- model -------------------------------------------------------------------------------------
+
+
+def conv_bn(cin: int, cout: int, k: int = 3, s: int = 1, groups: int = 1, act: bool = True) -> nn.Sequential:
+    layers: list[nn.Module] = [
+        nn.Conv2d(cin, cout, k, s, k // 2, groups=groups, bias=False),
+        nn.BatchNorm2d(cout),
+    ]
+    if act:
+        layers.append(nn.ReLU(inplace=True))
+    return nn.Sequential(*layers)
+
+
+class Separable(nn.Module):
+    """Depthwise 3x3 then pointwise 1x1; residual when the shape is kept."""
+
+    def __init__(self, cin: int, cout: int, stride: int = 1) -> None:
+        super().__init__()
+        self.dw = conv_bn(cin, cin, 3, stride, groups=cin)
+        self.pw = conv_bn(cin, cout, 1, act=stride != 1 or cin != cout)
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.pw(self.dw(x))
+        return F.relu(x + y) if self.residual else y
+
+
+class Detector(nn.Module):
+    """Output (N, 5, H/4, W/4): centre logit (sigmoid when exported), offset x, y, log w, log h."""
+
+    def __init__(self, width: int = 1) -> None:
+        super().__init__()
+        c = [16, 32, 64, 96, 128]
+        self.stem = conv_bn(3, c[0], 3, 2)  # /2
+        self.s4 = nn.Sequential(Separable(c[0], c[1], 2), Separable(c[1], c[1]))  # /4
+        self.s8 = nn.Sequential(Separable(c[1], c[2], 2), Separable(c[2], c[2]))  # /8
+        self.s16 = nn.Sequential(Separable(c[2], c[3], 2), Separable(c[3], c[3]), Separable(c[3], c[3]))
+        self.s32 = nn.Sequential(Separable(c[3], c[4], 2), Separable(c[4], c[4]))
+        n = 48
+        self.l32 = conv_bn(c[4], n, 1)
+        self.l16 = conv_bn(c[3], n, 1)
+        self.l8 = conv_bn(c[2], n, 1)
+        self.l4 = conv_bn(c[1], n, 1)
+        self.m16 = Separable(n, n)
+        self.m8 = Separable(n, n)
+        self.m4 = Separable(n, 32)
+        self.head = nn.Sequential(Separable(32, 32), nn.Conv2d(32, 5, 1))
+        with torch.no_grad():
+            self.head[-1].bias.zero_()
+            self.head[-1].bias[0] = -2.19  # a 10 % prior on the centre map: stable focal loss start
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        f4 = self.s4(self.stem(x))
+        f8 = self.s8(f4)
+        f16 = self.s16(f8)
+        f32 = self.s32(f16)
+        p = self.l32(f32)
+        p = self.m16(self.l16(f16) + F.interpolate(p, scale_factor=2.0, mode="nearest"))
+        p = self.m8(self.l8(f8) + F.interpolate(p, scale_factor=2.0, mode="nearest"))
+        p = self.m4(self.l4(f4) + F.interpolate(p, scale_factor=2.0, mode="nearest"))
+        return self.head(p)
+
+
+class Exported(nn.Module):
+    """The ONNX graph: the letterboxed BGR canvas as uint8 (1, H, W, 3) in, normalised inside (no
+    float copy in Python), the centre map as a probability out."""
+
+    def __init__(self, net: Detector) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 3, 1, 2).flip(1).float()
+        y = self.net((x / 255.0 - MEAN) / STD)
+        return torch.cat([torch.sigmoid(y[:, :1]), y[:, 1:]], dim=1)
+
+
+# ---- data --------------------------------------------------------------------------------------
+
+
+def load_openimages(split: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(image BGR, boxes (n, 4) x0 y0 x1 y1) for every photo of the split."""
+    rows: dict[str, list[list[float]]] = defaultdict(list)
+    for r in csv.DictReader((BOXES / "boxes.csv").open()):
+        if r["split"] == split:
+            x, y, w, h = (float(r[k]) for k in "xywh")
+            rows[r["image"]].append([x, y, x + w, y + h])
+    out = []
+    for name in sorted(rows):
+        img = cv2.imread(str(BOXES / "images" / name), cv2.IMREAD_COLOR)
+        if img is not None:
+            out.append((img, np.array(rows[name], dtype=np.float32)))
+    return out
+
+
+def load_scenes() -> list[tuple[np.ndarray, np.ndarray]]:
+    """Rendered scenes, longer side INPUT_SIZE as at run time, cached in training/work as JPEG."""
+    if not SCENES_CACHE.exists():
+        from training.ranker import scenes  # the renderer, only when the cache is missing
+
+        blobs, boxes = [], []
+        for image, _text, (x, y, w, h) in scenes(N_SCENES, SCENE_SEED, "us-crops-train.txt", 0.5, 0.5):
+            scale = INPUT_SIZE / max(image.shape[:2])
+            small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+            blobs.append(
+                np.frombuffer(cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 90])[1], np.uint8)
+            )
+            boxes.append([x * scale, y * scale, (x + w) * scale, (y + h) * scale])
+        WORK.mkdir(parents=True, exist_ok=True)
+        buf = io.BytesIO()
+        np.savez(buf, boxes=np.array(boxes, np.float32), **{f"i{i}": b for i, b in enumerate(blobs)})
+        SCENES_CACHE.write_bytes(buf.getvalue())
+    data = np.load(SCENES_CACHE)
+    boxes = data["boxes"]
+    return [(cv2.imdecode(data[f"i{i}"], cv2.IMREAD_COLOR), boxes[i : i + 1]) for i in range(len(boxes))]
+
+
+def augment(img: np.ndarray, boxes: np.ndarray, rng: random.Random) -> tuple[np.ndarray, np.ndarray]:
+    """A CROP x CROP training view: random scale, a crop near a plate (or anywhere), flip, colour,
+    blur, JPEG. Boxes whose centre leaves the crop are dropped."""
+    scale = math.exp(rng.uniform(math.log(0.5), math.log(1.8)))
+    img = cv2.resize(
+        img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    )
+    boxes = boxes * scale
+    h, w = img.shape[:2]
+    if len(boxes) and rng.random() < 0.7:
+        b = boxes[rng.randrange(len(boxes))]
+        cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+        x0 = int(cx - rng.uniform(0.1, 0.9) * CROP)
+        y0 = int(cy - rng.uniform(0.1, 0.9) * CROP)
+    else:
+        x0 = rng.randint(min(0, w - CROP), max(0, w - CROP))
+        y0 = rng.randint(min(0, h - CROP), max(0, h - CROP))
+    canvas = np.full((CROP, CROP, 3), PAD_VALUE, np.uint8)
+    sx0, sy0 = max(0, x0), max(0, y0)
+    sx1, sy1 = min(w, x0 + CROP), min(h, y0 + CROP)
+    if sx1 > sx0 and sy1 > sy0:
+        canvas[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = img[sy0:sy1, sx0:sx1]
+    boxes = boxes - np.array([x0, y0, x0, y0], np.float32)
+    if len(boxes):
+        cx, cy = (boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2
+        boxes = boxes[(cx >= 0) & (cx < CROP) & (cy >= 0) & (cy < CROP)]
+    if rng.random() < 0.5:
+        canvas = canvas[:, ::-1].copy()
+        boxes = boxes.copy()
+        boxes[:, [0, 2]] = CROP - boxes[:, [2, 0]]
+    canvas = colour(canvas, rng)
+    return canvas, boxes
+
+
+def colour(img: np.ndarray, rng: random.Random) -> np.ndarray:
+    if rng.random() < 0.8:
+        hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV).astype(np.int16)
+        hsv[..., 0] = (hsv[..., 0] + rng.randint(-8, 8)) % 180
+        hsv[..., 1] = np.clip(hsv[..., 1] * rng.uniform(0.6, 1.4), 0, 255)
+        img = cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2BGR)
+        img = cv2.convertScaleAbs(img, alpha=rng.uniform(0.6, 1.4), beta=rng.uniform(-30, 30))
+    if rng.random() < 0.1:
+        img = cv2.cvtColor(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    if rng.random() < 0.2:
+        k = rng.choice([3, 5])
+        img = cv2.GaussianBlur(img, (k, k), 0)
+    if rng.random() < 0.3:
+        _, enc = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(30, 90)])
+        img = cv2.imdecode(enc, cv2.IMREAD_COLOR)
+    return img
+
+
+def targets(boxes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Centre heatmap (1, s, s); regression targets (4, s, s): offset x, y, log w, log h in cells;
+    regression weights (2, s, s): offset at the centre cell only, size wherever the heatmap >= 0.5."""
+    s = size // STRIDE
+    heat = np.zeros((s, s), np.float32)
+    reg = np.zeros((4, s, s), np.float32)
+    wts = np.zeros((2, s, s), np.float32)
+    ys, xs = np.mgrid[0:s, 0:s].astype(np.float32)
+    # Larger boxes first, so a small plate's target wins where they overlap.
+    for b in sorted(boxes.tolist(), key=lambda b: -(b[2] - b[0]) * (b[3] - b[1])):
+        bw, bh = max(b[2] - b[0], 1.0) / STRIDE, max(b[3] - b[1], 1.0) / STRIDE
+        cx, cy = (b[0] + b[2]) / 2 / STRIDE, (b[1] + b[3]) / 2 / STRIDE
+        ix, iy = min(int(cx), s - 1), min(int(cy), s - 1)
+        sx, sy = max(bw / 6, 0.4), max(bh / 6, 0.4)
+        g = np.exp(-((xs - ix) ** 2) / (2 * sx * sx) - ((ys - iy) ** 2) / (2 * sy * sy))
+        heat = np.maximum(heat, g)
+        heat[iy, ix] = 1.0
+        area = g >= 0.5
+        reg[2][area], reg[3][area] = math.log(bw), math.log(bh)
+        wts[1][area] = g[area]
+        reg[0, iy, ix], reg[1, iy, ix] = cx - ix, cy - iy
+        wts[0, iy, ix] = 1.0
+    return heat[None], reg, wts
+
+
+def focal(logits: torch.Tensor, heat: torch.Tensor) -> torch.Tensor:
+    """CenterNet's penalty-reduced focal loss, per positive."""
+    p = torch.sigmoid(logits).clamp(1e-4, 1 - 1e-4)
+    pos = heat.eq(1).float()
+    pos_loss = -torch.log(p) * (1 - p) ** 2 * pos
+    neg_loss = -torch.log(1 - p) * p**2 * (1 - heat) ** 4 * (1 - pos)
+    return (pos_loss.sum() + neg_loss.sum()) / pos.sum().clamp(min=1.0)
+
+
+def loss_fn(
+    out: torch.Tensor, heat: torch.Tensor, reg: torch.Tensor, wts: torch.Tensor
+) -> tuple[torch.Tensor, ...]:
+    lh = focal(out[:, :1], heat)
+    off_w, size_w = wts[:, :1], wts[:, 1:2]
+    lo = (F.l1_loss(out[:, 1:3], reg[:, :2], reduction="none") * off_w).sum() / off_w.sum().clamp(min=1.0)
+    ls = (F.l1_loss(out[:, 3:5], reg[:, 2:4], reduction="none") * size_w).sum() / size_w.sum().clamp(min=1.0)
+    return lh + lo + ls, lh, lo, ls
+
+
+# ---- validation --------------------------------------------------------------------------------
+
+
+def validate(net: Detector, valid: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, dict[str, float]]:
+    """Recall and precision at IoU >= 0.5 on whole letterboxed frames, for every threshold."""
+    net.eval()
+    tp = dict.fromkeys(THRESHOLDS, 0)
+    npred = dict.fromkeys(THRESHOLDS, 0)
+    ngt = 0
+    with torch.no_grad():
+        for img, gt in valid:
+            canvas, lb = letterbox(img, INPUT_SIZE, MULTIPLE)
+            y = net(torch.from_numpy(to_tensor(canvas, MEAN, STD)))[0].numpy()
+            y[0] = 1 / (1 + np.exp(-y[0]))
+            found = nms(boxes_in_image(y, lb, STRIDE, THRESHOLDS[0]), NMS_IOU)
+            ngt += len(gt)
+            for t in THRESHOLDS:
+                kept = found[found[:, 4] >= t]
+                tp[t] += matches(kept, gt)
+                npred[t] += len(kept)
+    net.train()
+    return {
+        str(t): {"recall": tp[t] / max(ngt, 1), "precision": tp[t] / max(npred[t], 1), "predicted": npred[t]}
+        for t in THRESHOLDS
+    }
+
+
+def choose_threshold(curve: dict[str, dict[str, float]]) -> float:
+    """The highest recall at a precision of at least 0.5 (the reader and ranker drop what is not a
+    plate; a missed plate is lost for good), ties to the higher threshold."""
+    ok = [(v["recall"], float(t)) for t, v in curve.items() if v["precision"] >= 0.5]
+    if not ok:
+        return max(float(t) for t in curve)
+    best = max(r for r, _ in ok)
+    return max(t for r, t in ok if r == best)
+
+
+# ---- export ------------------------------------------------------------------------------------
+
+
+def export(net: Detector, state: dict, curve: dict, threshold: float, counts: dict[str, int]) -> None:
+    MODEL_DIR.mkdir(parents=True, exist_ok=True)
+    net.eval()
+    tmp = MODEL_DIR / "model.onnx.tmp"
+    torch.onnx.export(
+        Exported(net),
+        torch.zeros(1, 384, 640, 3, dtype=torch.uint8),
+        str(tmp),
+        input_names=["image"],
+        output_names=["maps"],
+        dynamic_axes={"image": {1: "height", 2: "width"}, "maps": {2: "rows", 3: "cols"}},
+        opset_version=17,
+        dynamo=False,
+    )
+    net.train()
+    tmp.replace(MODEL_DIR / "model.onnx")
+    digest = hashlib.sha256((MODEL_DIR / "model.onnx").read_bytes()).hexdigest()
+    at = curve[str(threshold)]
+    manifest = {
+        "name": "plate-detector",
+        "kind": "centernet",
+        "role": "detector",
+        "version": f"plate-detector-{digest[:8]}",
+        "file": "model.onnx",
+        "sha256": digest,
+        "source": "trained by this project from scratch: training/detector.py (make train-detector)",
+        "licence": "Apache-2.0 (the weights; see training_data for the data's terms and attribution)",
+        "input": {
+            "size": INPUT_SIZE,
+            "multiple": MULTIPLE,
+            "letterbox": "longer side scaled to size, centred on a grey (114) canvas padded to multiples",
+            "tensor": "uint8 (1, height, width, 3), BGR as OpenCV decodes",
+            "normalisation": "inside the graph: RGB, (value / 255 - mean) / std",
+            "mean": MEAN,
+            "std": STD,
+        },
+        "output": {
+            "name": "maps",
+            "stride": STRIDE,
+            "channels": [
+                "centre probability",
+                "offset x (cells)",
+                "offset y (cells)",
+                "log width (cells)",
+                "log height (cells)",
+            ],
+        },
+        "score_threshold": threshold,
+        "nms_iou": NMS_IOU,
+        "crop_margin": CROP_MARGIN,
+        "parameters": sum(p.numel() for p in net.parameters()),
+        "validation": {
+            "data": "openimages-plate-boxes valid split (351 photos, 486 plates), IoU >= 0.5",
+            "epoch": state["epoch"],
+            "recall_iou50": round(at["recall"], 4),
+            "precision_iou50": round(at["precision"], 4),
+        },
+        "training_data": {
+            "images": counts,
+            "openimages-plate-boxes": (
+                "train split: 'Google Licence Plates' export of Open Images photos (Roboflow Universe, "
+                "CC BY 4.0; the photos Open Images, CC BY 2.0), via github.com/unknowncz/LP_recognition "
+                "(LP_Detection). Attribution: Google Licence Plates dataset, Roboflow Universe, CC BY 4.0."
+            ),
+            "rendered-scenes": (
+                f"training/ranker.py scenes (alpr.synth.render_scene), seed {SCENE_SEED}, half at street "
+                "distance; half carry a real plate from openalpr/benchmarks seg_and_ocr (AGPL-3.0), images "
+                "listed in training/splits/us-crops-train.txt"
+            ),
+            "never_used": (
+                "openalpr-us-dev (end-to-end evaluation set), the openimages valid split (validation only), "
+                "and the held-out crops, training/splits/us-crops-tune.txt and us-crops-test.txt"
+            ),
+        },
+        "training": {
+            "epochs": state["epoch"],
+            "seed": state["seed"],
+            "threads": state["threads"],
+            "seconds": round(state["seconds"]),
+            "crop": CROP,
+        },
+    }
+    (MODEL_DIR / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+# Crop margin (x plate height, each side) for the reader: plate-crnn's own margin (its manifest),
+# until one is measured on the detector's boxes of the crops' tuning half.
+CROP_MARGIN = 0.2
+
+
+# ---- training ----------------------------------------------------------------------------------
+
+
+def lr_at(epoch: float, epochs: int, base: float = 2e-3) -> float:
+    """Linear warm-up over the first epoch, then cosine to 5 % of base (a function of the epoch
+    alone, so a resumed run follows the same schedule)."""
+    if epoch < 1:
+        return base * max(epoch, 0.05)
+    t = min(1.0, (epoch - 1) / max(epochs - 1, 1))
+    return base * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def save(
+    path: pathlib.Path, net: Detector, opt: torch.optim.Optimizer, state: dict, half: bool = False
+) -> None:
+    model = {k: (v.half() if half and v.is_floating_point() else v) for k, v in net.state_dict().items()}
+    payload = {"model": model, "state": state, "optimizer": opt.state_dict()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(payload, tmp)
+    tmp.replace(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--steps", type=int, default=0, help="batches per epoch (0: one pass; smoke runs)")
+    parser.add_argument(
+        "--valid-limit", type=int, default=0, help="validate on the first N photos (smoke runs)"
+    )
+    parser.add_argument("--scenes-per-epoch", type=int, default=400)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+
+    net = Detector()
+    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
+    state = {
+        "epoch": 0,
+        "seed": args.seed,
+        "threads": args.threads,
+        "seconds": 0.0,
+        "best": -1.0,
+        "history": [],
+    }
+    last = WORK / "detector-last.pt"
+    if args.resume:
+        source = last if last.exists() else CHECKPOINT if CHECKPOINT.exists() else None
+        if source is not None:
+            ck = torch.load(source, map_location="cpu", weights_only=False)
+            net.load_state_dict(
+                {k: v.float() if v.is_floating_point() else v for k, v in ck["model"].items()}
+            )
+            if "optimizer" in ck:
+                opt.load_state_dict(ck["optimizer"])
+            state = ck["state"]
+            print(f"resumed from {source} at epoch {state['epoch']}", flush=True)
+    print(f"parameters {sum(p.numel() for p in net.parameters())}", flush=True)
+
+    t0 = time.time()
+    train = load_openimages("train")
+    valid = load_openimages("valid")
+    if args.valid_limit:
+        valid = valid[: args.valid_limit]
+    scenes = load_scenes()
+    counts = {"openimages-train": len(train), "rendered-scenes": len(scenes)}
+    print(
+        f"data: {len(train)} train, {len(valid)} valid, {len(scenes)} scenes ({time.time() - t0:.0f} s)",
+        flush=True,
+    )
+
+    while state["epoch"] < args.epochs:
+        epoch = state["epoch"]
+        rng = random.Random(args.seed * 1000 + epoch)
+        torch.manual_seed(args.seed * 1000 + epoch)
+        order = [train[i] for i in range(len(train))] + rng.sample(
+            scenes, min(args.scenes_per_epoch, len(scenes))
+        )
+        rng.shuffle(order)
+        steps = len(order) // args.batch if not args.steps else args.steps
+        start = time.time()
+        sums = np.zeros(4)
+        for step in range(steps):
+            for group in opt.param_groups:
+                group["lr"] = lr_at(epoch + step / steps, args.epochs)
+            views = [
+                augment(img, boxes, rng) for img, boxes in order[step * args.batch : (step + 1) * args.batch]
+            ]
+            x = torch.from_numpy(np.concatenate([to_tensor(v, MEAN, STD) for v, _ in views]))
+            ts = [targets(b, CROP) for _, b in views]
+            heat, reg, wts = (torch.from_numpy(np.stack([t[k] for t in ts])) for k in range(3))
+            out = net(x)
+            total, lh, lo, ls = loss_fn(out, heat, reg, wts)
+            opt.zero_grad()
+            total.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
+            opt.step()
+            sums += [total.item(), lh.item(), lo.item(), ls.item()]
+            if step % 20 == 0:
+                print(
+                    f"epoch {epoch + 1} step {step}/{steps} loss {total.item():.3f} "
+                    f"(heat {lh.item():.3f} off {lo.item():.3f} size {ls.item():.3f}) "
+                    f"{(time.time() - start) / (step + 1):.2f} s/batch",
+                    flush=True,
+                )
+        train_s = time.time() - start
+        curve = validate(net, valid)
+        threshold = choose_threshold(curve)
+        at = curve[str(threshold)]
+        state["epoch"] = epoch + 1
+        state["seconds"] += time.time() - start
+        record = {
+            "epoch": epoch + 1,
+            "loss": round(sums[0] / steps, 4),
+            "train_s": round(train_s),
+            "valid_s": round(time.time() - start - train_s),
+            "threshold": threshold,
+            "recall": round(at["recall"], 4),
+            "precision": round(at["precision"], 4),
+            "recall_at_0.3": round(curve["0.3"]["recall"], 4),
+            "precision_at_0.3": round(curve["0.3"]["precision"], 4),
+        }
+        state["history"].append(record)
+        print("EPOCH " + json.dumps(record), flush=True)
+        improved = at["recall"] + 0.25 * at["precision"] > state["best"]
+        if improved:
+            state["best"] = at["recall"] + 0.25 * at["precision"]
+            export(net, state, curve, threshold, counts)
+            shutil.copyfile(MODEL_DIR / "manifest.json", WORK / "detector-best-manifest.json")
+            print(f"exported epoch {epoch + 1} to {MODEL_DIR}", flush=True)
+        save(last, net, opt, state)
+        save(CHECKPOINT, net, opt, state, half=True)  # small, committed: resumable on a fresh machine
+        (WORK / "detector-history.json").write_text(json.dumps(state["history"], indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
