@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DATA ?= ../shared/bench/openalpr-us-dev
 PORT ?= 8080
 
-.PHONY: demo test synth lint unit integration e2e infra eval train local deploy clean bench-search bench-matching
+.PHONY: demo test synth lint unit integration e2e infra eval train train-detector eval-detector local deploy clean bench-search bench-matching
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,12 +55,24 @@ bench-matching: $(STAMP)
 eval: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) bench/eval.py $(DATA)
 
-# The recognizer, then the ranker on the recognizer's own readings (its cached features are stale).
+# The recognizer, then the ranker on the recognizer's own readings (its cached features are stale),
+# then the plate detector, continued from its latest checkpoint.
 train: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[train]'
 	$(PY) training/train.py --threads $$(nproc)
 	rm -f training/work/ranker-groups.npz
 	$(PY) training/ranker.py
+	OMP_NUM_THREADS=1 $(PY) training/detector.py --resume --threads 1
+
+# The plate detector alone, resumed from training/work or the committed checkpoint (one thread).
+train-detector: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[train]'
+	OMP_NUM_THREADS=1 $(PY) training/detector.py --resume --threads 1
+
+# Detector recall and precision at IoU 0.5 and latency, one core; DATA with boxes.csv (its valid
+# split) or ground_truth.csv.
+eval-detector: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) bench/eval_detector.py $(if $(filter command line,$(origin DATA)),$(DATA),../shared/bench/openimages-plate-boxes)
 
 deploy: synth
 	npx --yes aws-cdk@2 deploy --app cdk.out

@@ -1,6 +1,6 @@
 """Train the learned plate detector (issue 17) from scratch on CPU, resumably; export it to ONNX.
 
-    .venv/bin/python training/detector.py [--epochs 40] [--resume] [--threads 1] [--seed 20261203]
+    .venv/bin/python training/detector.py [--epochs 36] [--resume] [--threads 1] [--seed 20261203]
 
 An anchor-free, CenterNet-style fully convolutional net (depthwise-separable backbone to stride 32,
 a top-down path back to stride 4; heads: plate-centre heatmap, sub-cell offset, log box size). It
@@ -437,7 +437,7 @@ def save(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--epochs", type=int, default=36)
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=SEED)
