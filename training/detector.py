@@ -44,7 +44,7 @@ from alpr.recognition.plate_detector import (
     PAD_VALUE,
     boxes_in_image,
     letterbox,
-    matches,
+    match_pairs,
     nms,
     to_tensor,
 )
@@ -285,28 +285,56 @@ def loss_fn(
 # ---- validation --------------------------------------------------------------------------------
 
 
-def validate(net: Detector, valid: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, dict[str, float]]:
-    """Recall and precision at IoU >= 0.5 on whole letterboxed frames, for every threshold."""
+WIDTHS = ((0, 16), (16, 32), (32, 64), (64, 10_000))  # plate width buckets (px in the 640 px photo)
+
+
+def validate(net: Detector, valid: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, dict]:
+    """Recall and precision at IoU >= 0.5 on whole letterboxed frames for every threshold, with the
+    recall by plate width and the margin (x box height, each side) that would have held each found
+    plate whole."""
     net.eval()
     tp = dict.fromkeys(THRESHOLDS, 0)
     npred = dict.fromkeys(THRESHOLDS, 0)
-    ngt = 0
+    need: dict[float, list[float]] = {t: [] for t in THRESHOLDS}
+    hit_w: dict[float, list[float]] = {t: [] for t in THRESHOLDS}
+    all_w: list[float] = []
     with torch.no_grad():
         for img, gt in valid:
             canvas, lb = letterbox(img, INPUT_SIZE, MULTIPLE)
             y = net(torch.from_numpy(to_tensor(canvas, MEAN, STD)))[0].numpy()
             y[0] = 1 / (1 + np.exp(-y[0]))
             found = nms(boxes_in_image(y, lb, STRIDE, THRESHOLDS[0]), NMS_IOU)
-            ngt += len(gt)
+            all_w.extend((gt[:, 2] - gt[:, 0]).tolist())
             for t in THRESHOLDS:
                 kept = found[found[:, 4] >= t]
-                tp[t] += matches(kept, gt)
+                pairs = match_pairs(kept, gt)
+                tp[t] += len(pairs)
                 npred[t] += len(kept)
+                for i, j in pairs:
+                    p, g = kept[i], gt[j]
+                    outside = max(0.0, p[0] - g[0], g[2] - p[2], p[1] - g[1], g[3] - p[3])
+                    need[t].append(float(outside / max(p[3] - p[1], 1.0)))
+                    hit_w[t].append(float(g[2] - g[0]))
     net.train()
-    return {
-        str(t): {"recall": tp[t] / max(ngt, 1), "precision": tp[t] / max(npred[t], 1), "predicted": npred[t]}
-        for t in THRESHOLDS
-    }
+    ngt = len(all_w)
+    widths = np.array(all_w)
+    curve = {}
+    for t in THRESHOLDS:
+        hits = np.array(hit_w[t])
+        by_width = {
+            f"{lo}-{hi}": round(
+                float(((hits >= lo) & (hits < hi)).sum() / max(((widths >= lo) & (widths < hi)).sum(), 1)), 4
+            )
+            for lo, hi in WIDTHS
+        }
+        curve[str(t)] = {
+            "recall": tp[t] / max(ngt, 1),
+            "precision": tp[t] / max(npred[t], 1),
+            "predicted": npred[t],
+            "recall_by_width": by_width,
+            "margin_p95": float(np.percentile(need[t], 95)) if need[t] else 0.0,
+        }
+    return curve
 
 
 def choose_threshold(curve: dict[str, dict[str, float]]) -> float:
@@ -371,7 +399,11 @@ def export(net: Detector, state: dict, curve: dict, threshold: float, counts: di
         },
         "score_threshold": threshold,
         "nms_iou": NMS_IOU,
-        "crop_margin": CROP_MARGIN,
+        "crop_margin": crop_margin(at),
+        "crop_margin_note": (
+            "x box height, each side: the 95th percentile of what the found plates of the valid split "
+            "needed to be held whole, rounded up to 0.05, at least plate-crnn's own 0.2"
+        ),
         "parameters": sum(p.numel() for p in net.parameters()),
         "validation": {
             "data": "openimages-plate-boxes valid split (351 photos, 486 plates), IoU >= 0.5",
@@ -387,13 +419,14 @@ def export(net: Detector, state: dict, curve: dict, threshold: float, counts: di
                 "(LP_Detection). Attribution: Google Licence Plates dataset, Roboflow Universe, CC BY 4.0."
             ),
             "rendered-scenes": (
-                f"training/ranker.py scenes (alpr.synth.render_scene), seed {SCENE_SEED}, half at street "
+                f"training/ranker.py scenes (the project's render_scene), seed {SCENE_SEED}, half at street "
                 "distance; half carry a real plate from openalpr/benchmarks seg_and_ocr (AGPL-3.0), images "
                 "listed in training/splits/us-crops-train.txt"
             ),
+            "validation_only": "openimages-plate-boxes valid split: epoch choice, score threshold, crop margin",
             "never_used": (
-                "openalpr-us-dev (end-to-end evaluation set), the openimages valid split (validation only), "
-                "and the held-out crops, training/splits/us-crops-tune.txt and us-crops-test.txt"
+                "openalpr-us-dev (end-to-end evaluation set) and the held-out crops, "
+                "training/splits/us-crops-tune.txt and us-crops-test.txt"
             ),
         },
         "training": {
@@ -407,9 +440,10 @@ def export(net: Detector, state: dict, curve: dict, threshold: float, counts: di
     (MODEL_DIR / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
-# Crop margin (x plate height, each side) for the reader: plate-crnn's own margin (its manifest),
-# until one is measured on the detector's boxes of the crops' tuning half.
-CROP_MARGIN = 0.2
+def crop_margin(at: dict) -> float:
+    """The margin (x box height, each side) that held 95 % of the found valid plates whole, rounded
+    up to 0.05; never under the 0.2 plate-crnn was trained with (its manifest)."""
+    return max(0.2, math.ceil(at["margin_p95"] * 20 - 1e-9) / 20)
 
 
 # ---- training ----------------------------------------------------------------------------------
@@ -447,6 +481,9 @@ def main(argv: list[str] | None = None) -> int:
         "--valid-limit", type=int, default=0, help="validate on the first N photos (smoke runs)"
     )
     parser.add_argument("--scenes-per-epoch", type=int, default=400)
+    parser.add_argument(
+        "--export", action="store_true", help="only re-validate and re-export training/work/detector-best.pt"
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
@@ -474,6 +511,15 @@ def main(argv: list[str] | None = None) -> int:
             state = ck["state"]
             print(f"resumed from {source} at epoch {state['epoch']}", flush=True)
     print(f"parameters {sum(p.numel() for p in net.parameters())}", flush=True)
+    if args.export:
+        ck = torch.load(WORK / "detector-best.pt", map_location="cpu", weights_only=False)
+        net.load_state_dict(ck["model"])
+        curve = validate(net, load_openimages("valid"))
+        threshold = choose_threshold(curve)
+        counts = {"openimages-train": len(load_openimages("train")), "rendered-scenes": N_SCENES}
+        export(net, ck["state"], curve, threshold, counts)
+        print(json.dumps({"threshold": threshold, **curve[str(threshold)]}), flush=True)
+        return 0
 
     t0 = time.time()
     train = load_openimages("train")
@@ -535,6 +581,8 @@ def main(argv: list[str] | None = None) -> int:
             "threshold": threshold,
             "recall": round(at["recall"], 4),
             "precision": round(at["precision"], 4),
+            "recall_by_width": at["recall_by_width"],
+            "crop_margin": crop_margin(at),
             "recall_at_0.3": round(curve["0.3"]["recall"], 4),
             "precision_at_0.3": round(curve["0.3"]["precision"], 4),
         }
@@ -544,6 +592,7 @@ def main(argv: list[str] | None = None) -> int:
         if improved:
             state["best"] = at["recall"] + 0.25 * at["precision"]
             export(net, state, curve, threshold, counts)
+            save(WORK / "detector-best.pt", net, opt, state)
             shutil.copyfile(MODEL_DIR / "manifest.json", WORK / "detector-best-manifest.json")
             print(f"exported epoch {epoch + 1} to {MODEL_DIR}", flush=True)
         save(last, net, opt, state)
