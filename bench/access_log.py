@@ -81,9 +81,9 @@ def main() -> None:
     with mock_aws():
         import boto3
 
-        from alpr import service
         from alpr.adapters.access_log import record_line
         from alpr.domain.access import AccessRecord
+        from alpr.services import uploads as service
         from tests.integration.conftest import (
             FakeContext,
             Stack,

@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/ingest.py [--images N] [--batch N]
 
-Renders N scenes (alpr.synth), stores each the way a unit's presigned POST leaves it, hands
+Renders N scenes (alpr.demo.synth), stores each the way a unit's presigned POST leaves it, hands
 them to functions/recognize/handler.py in SQS batches of --batch, then searches every plate
 through the search service (the seam the API's access gate wraps). Prints, as its last line,
 one JSON object: images, batch, reads, exact, engine_load_s, per_image_ms (median, p90),
@@ -59,10 +59,10 @@ def main() -> None:
     import boto3
     from moto import mock_aws
 
-    from alpr import service
+    from alpr.demo.synth import render_scene
+    from alpr.domain.models import Caller, Capture, PlateQuery
     from alpr.domain.uploads import capture_metadata
-    from alpr.models import Caller, Capture, PlateQuery
-    from alpr.synth import render_scene
+    from alpr.services import uploads as service
     from tests.integration.conftest import FakeContext, _create_reads_table, load_event, load_handler
 
     with mock_aws():

@@ -60,15 +60,16 @@ def main() -> int:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
-    from alpr import release_service, service
     from alpr.adapters.mail import parse_mail
     from alpr.domain.links import DecisionLink, sign, verify
+    from alpr.domain.models import BoundingBox, Caller, Read
     from alpr.domain.reads import cell_day, time_key
     from alpr.domain.release import RequestForm, Status
     from alpr.local import moto_patches
     from alpr.local.deploy import Deployer
     from alpr.local.template import Template, template_path
-    from alpr.models import BoundingBox, Caller, Read
+    from alpr.services import release as release_service
+    from alpr.services import uploads as service
 
     key = os.urandom(48)
     link = DecisionLink("01JDZ4YQ8M5W0000000000REQ1", "approve", int(time.time()) + 3600, "n0nce")

@@ -32,11 +32,11 @@ from alpr.domain import geohash
 from alpr.domain.canvass import Circle
 from alpr.domain.clock import FixedClock
 from alpr.domain.ids import derived_ulid
+from alpr.domain.models import BoundingBox, PlateQuery, Read, iso_utc, parse_iso_utc
 from alpr.domain.patterns import parse_pattern
 from alpr.domain.plate_grams import grams_of, pattern_grams
 from alpr.domain.reads import PageKey, search_by_plate
 from alpr.domain.search import PlateSighting, Query, QueryResult, one_by_one, search_canvass, search_pattern
-from alpr.models import BoundingBox, PlateQuery, Read, iso_utc, parse_iso_utc
 from alpr.names import (
     PLATE,
     READ_ID,

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from alpr.demo.synth import known_styles, render_plate
 from alpr.recognition import ALPHABET, normalise_plate
 from alpr.recognition.detect import Candidate, crop_line, find_candidates, refine, second_look
 from alpr.recognition.engine import line_tensor, working_copy
-from alpr.synth import known_styles, render_plate
 
 HEIGHT, WIDTH = 32, 128
 MARGIN = 0.2  # vertical margin around the glyph row, in glyph heights (also in the manifest)

@@ -4,7 +4,7 @@
 
 Data, all made here with fixed seeds: every candidate row the engine finds (with plate-crnn's
 reading and `alpr.recognition.ranker.features`) in
-- rendered scenes (`alpr.synth.render_scene`), half of them with a real plate crop of the crops
+- rendered scenes (`alpr.demo.synth.render_scene`), half of them with a real plate crop of the crops
   TRAINING split pasted over the rendered plate, all with synthetic non-plate text drawn in: camera
   timestamps and captions at the picture's edges, signs, dealer frames and badges near the plate;
 - the crops of `training/splits/us-crops-train.txt` (the number row against state names, slogans).
@@ -32,9 +32,9 @@ import numpy as np
 if __package__ in (None, ""):
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
+from alpr.demo.synth import known_styles, render_scene
 from alpr.recognition import Engine, decode_image, normalise_plate
 from alpr.recognition.ranker import FEATURES
-from alpr.synth import known_styles, render_scene
 from training.dataset import BENCH, random_plate_text, split
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -379,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         "trained_with": f"the readings of {engine.model_version}",
         "training_data": {
             "groups": {"rendered-scenes": len(synth), "us-crops-train": len(real)},
-            "rendered-scenes": "alpr.synth.render_scene, half with a us-crops-train crop pasted over the plate, "
+            "rendered-scenes": "alpr.demo.synth.render_scene, half with a us-crops-train crop pasted over the plate, "
             f"{args.far_share:.0%} with the car at street distance (plates 60-130 px wide), "
             "with synthetic timestamps, signs and dealer text (training/ranker.py, seed 20261130)",
             "us-crops-train": "openalpr/benchmarks seg_and_ocr (AGPL-3.0), training/splits/us-crops-train.txt",

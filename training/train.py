@@ -2,7 +2,7 @@
 
     .venv/bin/python training/train.py [--epochs N] [--synthetic N] [--threads 1]
 
-Data: rendered plates (alpr.synth), the training split of openalpr-us-crops
+Data: rendered plates (alpr.demo.synth), the training split of openalpr-us-crops
 (training/splits/us-crops-train.txt), the same crops pasted into scenes at street distance and cut
 out by the engine's detection, and openalpr-br-crops; never openalpr-us-dev, never the held-out
 splits training/splits/us-crops-tune.txt and us-crops-test.txt. Seeds are fixed, so a run is
@@ -247,7 +247,7 @@ def export(
         "parameters": params,
         "training_data": {
             "lines": counts,
-            "synthetic": "alpr.synth.render_plate, augmented (training/dataset.py)",
+            "synthetic": "alpr.demo.synth.render_plate, augmented (training/dataset.py)",
             "us-crops-train": "openalpr/benchmarks seg_and_ocr (AGPL-3.0), images listed in training/splits/us-crops-train.txt",
             "br-crops": "openalpr/train-detector br (AGPL-3.0)",
             "street": "the same training-split crops pasted into rendered scenes at street distance "

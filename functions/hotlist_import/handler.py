@@ -6,8 +6,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from alpr import hotlist_service
 from alpr.names import METRICS_NAMESPACE
+from alpr.services import hotlist as hotlist_service
 
 hotlist_service.hotlist_settings()  # invalid settings fail the cold start, not the first file
 logger = Logger()

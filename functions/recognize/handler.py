@@ -10,8 +10,9 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from alpr import hotlist_service, service
 from alpr.names import METRICS_NAMESPACE
+from alpr.services import hotlist as hotlist_service
+from alpr.services import uploads as service
 from alpr.settings import settings
 
 settings()  # invalid settings fail the cold start, not the first message

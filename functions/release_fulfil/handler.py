@@ -6,7 +6,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from alpr import release_service
+from alpr.services import release as release_service
 from alpr.settings import settings
 
 settings()

@@ -9,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from alpr import release_service
+from alpr.services import release as release_service
 
 release_service.release_settings()  # invalid settings fail the cold start
 logger = Logger()

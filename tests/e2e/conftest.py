@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from alpr.client import AlprClient
+from alpr.client.http import AlprClient
 from alpr.domain.access import Purpose
 from alpr.local.stack import REGION, LocalStack
 

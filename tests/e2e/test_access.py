@@ -23,7 +23,7 @@ import jwt
 import pytest
 import requests
 
-from alpr.client import AlprClient, ApiError
+from alpr.client.http import AlprClient, ApiError
 from alpr.domain.access import Purpose, rule_for
 from alpr.local.stack import REGION, LocalStack
 from alpr.names import ACCESS_LOG_PREFIX, Output
@@ -214,7 +214,7 @@ def test_the_administrator_keeps_the_registry_with_a_supervisor_as_approver(stac
 def test_the_cli_states_a_purpose_and_refuses_without_one(stack: LocalStack) -> None:
     from typer.testing import CliRunner
 
-    from alpr.cli import app
+    from alpr.cli.main import app
 
     runner = CliRunner()
     token = stack.token("investigator")
@@ -237,7 +237,7 @@ def test_the_cli_states_a_purpose_and_refuses_without_one(stack: LocalStack) -> 
 def test_the_personnel_cli_lists_the_registry(stack: LocalStack) -> None:
     from typer.testing import CliRunner
 
-    from alpr.cli import app
+    from alpr.cli.main import app
 
     result = CliRunner().invoke(
         app,

@@ -7,8 +7,8 @@ import secrets
 
 from typer.testing import CliRunner
 
-from alpr.cli import app
-from alpr.client import AlprClient
+from alpr.cli.main import app
+from alpr.client.http import AlprClient
 from alpr.domain.access import Purpose
 from alpr.local.stack import LocalStack
 

@@ -9,13 +9,13 @@ import pytest
 import requests
 from typer.testing import CliRunner
 
-from alpr.cli import app
-from alpr.client import AlprClient, ApiError, Capture
+from alpr.cli.main import app
+from alpr.client.http import AlprClient, ApiError, Capture
+from alpr.client.search import export_evidence, get_read, hold_read, release_hold
+from alpr.demo.synth import render_scene
 from alpr.domain.access import Purpose
 from alpr.domain.release_bundle import verify_bundle
 from alpr.names import TTL_ATTRIBUTE, Env
-from alpr.search_client import export_evidence, get_read, hold_read, release_hold
-from alpr.synth import render_scene
 from tests.e2e.test_walking_skeleton import unique_plate
 
 pytestmark = pytest.mark.e2e

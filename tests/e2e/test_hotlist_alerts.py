@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alpr.cli_hotlist import import_file
-from alpr.client import ApiError, Capture
-from alpr.demo_hotlist import fresh_sample, wait_for_alert
+from alpr.cli.hotlist import import_file
+from alpr.client.http import ApiError, Capture
+from alpr.demo.hotlist import fresh_sample, wait_for_alert
+from alpr.demo.synth import render_scene
 from alpr.domain.alerts import CLETS_LINE
 from alpr.names import Output
-from alpr.synth import render_scene
 
 pytestmark = pytest.mark.e2e
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from alpr.client import Capture
-from alpr.synth import render_scene
+from alpr.client.http import Capture
+from alpr.demo.synth import render_scene
 from tests.e2e.test_walking_skeleton import unique_plate
 
 pytestmark = pytest.mark.e2e

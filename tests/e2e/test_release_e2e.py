@@ -18,8 +18,8 @@ import pytest
 import requests
 
 from alpr.adapters.mail import ReceivedMail, local_mailbox
-from alpr.cli_release import confirmation_page, decide, file_request
-from alpr.client import AlprClient, ApiError
+from alpr.cli.release import confirmation_page, decide, file_request
+from alpr.client.http import AlprClient, ApiError
 from alpr.domain.release_bundle import verify_bundle
 from alpr.local.stack import LocalStack
 from tests.integration.test_release_workflow import put_read
@@ -158,7 +158,7 @@ def test_the_confirmation_pages_form_denies_with_a_reason(stack: LocalStack):
 def test_the_cli_files_a_request_lists_it_and_shows_the_commanders_mail(stack: LocalStack):
     from typer.testing import CliRunner
 
-    from alpr.cli import app
+    from alpr.cli.main import app
 
     runner = CliRunner()
     port = ["--port", str(stack.port)]

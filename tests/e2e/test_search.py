@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from alpr.client import AlprClient, ApiError, Capture
-from alpr.search_client import as_geojson, canvass_circle, canvass_polygon, get_read, search_pattern
-from alpr.synth import render_scene
+from alpr.client.http import AlprClient, ApiError, Capture
+from alpr.client.search import as_geojson, canvass_circle, canvass_polygon, get_read, search_pattern
+from alpr.demo.synth import render_scene
 from tests.e2e.test_walking_skeleton import unique_plate
 
 pytestmark = pytest.mark.e2e

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from alpr.client import AlprClient, Capture, Outbox
+from alpr.client.http import AlprClient, Capture, Outbox
+from alpr.demo.synth import render_scene
 from alpr.local.stack import free_port
-from alpr.synth import render_scene
 
 pytestmark = pytest.mark.e2e
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from alpr.client import AlprClient, ApiError, Capture
+from alpr.client.http import AlprClient, ApiError, Capture
+from alpr.demo.synth import render_scene
 from alpr.names import Env
-from alpr.synth import render_scene
 
 pytestmark = pytest.mark.e2e
 

@@ -23,7 +23,6 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from alpr import service
 from alpr.local.personnel_seed import seed_personnel
 from alpr.local.stack import LOCAL_USERS
 from alpr.names import (
@@ -35,6 +34,7 @@ from alpr.names import (
     USERNAME,
     Env,
 )
+from alpr.services import uploads as service
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"

@@ -10,10 +10,10 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
-from alpr import service
 from alpr.domain.access import Purpose
 from alpr.domain.personnel import PersonnelRecord, Status
 from alpr.names import Group
+from alpr.services import uploads as service
 from tests.integration.conftest import FakeContext, load_event, load_handler
 
 GOOD_PURPOSE = Purpose(

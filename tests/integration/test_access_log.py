@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alpr import service
 from alpr.names import ACCESS_LOG_PREFIX, Env
+from alpr.services import uploads as service
 from tests.integration.conftest import Stack, access_records, load_event
 from tests.integration.gate_support import GOOD_PURPOSE, call, event
 from tests.integration.test_api_handler import a_read

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from alpr import service
+from alpr.domain.models import BoundingBox, Read
 from alpr.domain.reads import cell_day, time_key
 from alpr.domain.retention import expires_at
-from alpr.models import BoundingBox, Read
+from alpr.services import uploads as service
 from alpr.settings import Retention
 from tests.integration.conftest import FakeContext, Stack, load_event, load_handler
 

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 import requests
 
-from alpr import service
+from alpr.domain.models import Read
 from alpr.domain.release_bundle import verify_bundle
-from alpr.models import Read
 from alpr.names import EVIDENCE_EXPORTS_PREFIX, Env
+from alpr.services import uploads as service
 from tests.integration.conftest import REGION, FakeContext, Stack, access_records, load_event, load_handler
 from tests.unit.test_search import a_read
 

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from alpr import service
 from alpr.api import AUTHENTICATED, resolver
 from alpr.domain.clock import FixedClock
 from alpr.domain.personnel import Status
 from alpr.names import Env, Group
+from alpr.services import uploads as service
 from tests.integration.conftest import FakeContext, Stack, access_records
 from tests.integration.gate_support import GOOD_PURPOSE, call, event, handler, person
 from tests.integration.test_api_handler import a_read

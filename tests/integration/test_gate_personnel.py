@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from alpr import service
 from alpr.domain.clock import FixedClock
 from alpr.domain.personnel import Status
+from alpr.services import uploads as service
 from tests.integration.conftest import Stack, access_records
 from tests.integration.gate_support import GOOD_PURPOSE, call, event
 

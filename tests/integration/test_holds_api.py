@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from alpr import service
+from alpr.domain.models import Read
 from alpr.local.stack import TtlSweeper
-from alpr.models import Read
+from alpr.services import uploads as service
 from tests.integration.conftest import REGION, FakeContext, Stack, access_records, load_event, load_handler
 from tests.unit.test_search import a_read
 

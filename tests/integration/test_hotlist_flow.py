@@ -14,10 +14,9 @@ from typing import Any
 
 import pytest
 
-from alpr import hotlist_service, service
-from alpr.demo_hotlist import fresh_sample
+from alpr.demo.hotlist import fresh_sample
 from alpr.domain.alerts import CLETS_LINE
-from alpr.models import Read
+from alpr.domain.models import Read
 from alpr.names import (
     ALERT_CREATED_AT,
     ALERT_ID,
@@ -29,6 +28,8 @@ from alpr.names import (
     HOTLIST_SK,
     Env,
 )
+from alpr.services import hotlist as hotlist_service
+from alpr.services import uploads as service
 from tests.integration.conftest import REGION, FakeContext, Stack, load_event, load_handler
 from tests.integration.gate_support import GOOD_PURPOSE, call, event
 from tests.unit.test_search import a_read

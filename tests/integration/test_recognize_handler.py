@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from alpr.domain.models import Capture
 from alpr.domain.uploads import capture_metadata
-from alpr.models import Capture
 from alpr.names import QUARANTINE_PREFIX, QUARANTINE_REASON_METADATA, QUARANTINE_REASON_SUFFIX
 from alpr.settings import settings
 from tests.integration.conftest import FakeContext, Stack, load_event, load_handler
@@ -21,7 +21,7 @@ CAPTURED_AT = datetime(2026, 11, 28, 23, 59, 30, 250000, tzinfo=UTC)
 
 @cache
 def rendered_plate() -> bytes:
-    from alpr.synth import render_scene
+    from alpr.demo.synth import render_scene
 
     jpeg, _ = render_scene("7ABC123", "CA", seed=1)
     return jpeg
@@ -255,7 +255,7 @@ def test_two_plates_in_one_image_make_two_reads_with_their_own_crops(
     import cv2
     import numpy as np
 
-    from alpr.synth import render_scene
+    from alpr.demo.synth import render_scene
 
     left, _ = render_scene("7ABC123", "CA", seed=1)
     right, _ = render_scene("4XYZ987", "CA", seed=2)

@@ -28,15 +28,16 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from alpr import release_service, service
 from alpr.domain.links import LinkRefused
+from alpr.domain.models import BoundingBox, Caller, Read
 from alpr.domain.release import Status
 from alpr.domain.release_bundle import verify_bundle
 from alpr.local import moto_patches
 from alpr.local.deploy import Deployer
 from alpr.local.template import Template, template_path
-from alpr.models import BoundingBox, Caller, Read
 from alpr.names import ACCESS_LOG_PREFIX, Env
+from alpr.services import release as release_service
+from alpr.services import uploads as service
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"

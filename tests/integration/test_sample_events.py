@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from alpr.domain.models import Capture
 from alpr.domain.uploads import capture_metadata
-from alpr.models import Capture
 from alpr.names import QUARANTINE_PREFIX
 from tests.integration.conftest import REGION, FakeContext, Stack, load_event, load_handler
 

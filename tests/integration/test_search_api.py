@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from alpr import service
 from alpr.names import PLATE_GRAM, READS_BY_CELL7_DAY_INDEX, READS_CELL7_DAY_KEY, READS_TIME_KEY, Env
+from alpr.services import uploads as service
 from tests.integration.conftest import FakeContext, Stack, access_records, load_event, load_handler
 from tests.unit.test_canvass import CENTRE, destination
 from tests.unit.test_search import a_read

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from alpr.models import parse_iso_utc
+from alpr.domain.models import parse_iso_utc
 from alpr.names import UPLOAD_METADATA
 from alpr.settings import settings
 from tests.integration.conftest import FakeContext, Stack, load_event, load_handler

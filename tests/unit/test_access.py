@@ -26,8 +26,8 @@ from alpr.domain.access import (
     vague_text_reason,
 )
 from alpr.domain.errors import Forbidden, InvalidRequest, Unauthenticated
+from alpr.domain.models import Caller
 from alpr.domain.personnel import PersonnelRecord, Status
-from alpr.models import Caller
 from alpr.names import Group
 from tests.unit.personnel_records import NOW, investigator
 

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from alpr import service
 from alpr.adapters.access_log import MemoryAccessLog
 from alpr.adapters.personnel import MemoryPersonnelStore
 from alpr.api import resolver
 from alpr.api.access import note_access
 from alpr.domain.clock import FixedClock, SystemClock
+from alpr.services import uploads as service
 from tests.unit.personnel_records import NOW, investigator
 
 PURPOSE = {

@@ -21,7 +21,7 @@ from alpr.domain.alerts import (
 from alpr.domain.errors import InvalidRequest, NotFound
 from alpr.domain.hotlist import Category, HotlistEntry, ListVersion
 from alpr.domain.matching import CompiledList, Matcher
-from alpr.models import BoundingBox, Read
+from alpr.domain.models import BoundingBox, Read
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 MAX_AGE = timedelta(hours=24)

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from alpr.adapters.audit_duckdb import ACCESS_LOG_COLUMNS, AuditDatabase, column_type, window_days
-from alpr.cli import app
-from alpr.cli_audit import default_window
+from alpr.cli.audit import default_window
+from alpr.cli.main import app
 from alpr.domain.access import AccessRecord
 from alpr.domain.audit import NAMED_QUERIES, SAMPLE_SIZE, named_query
 from tests.access_records import plate_search

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from alpr.adapters.dynamo import from_item, to_item
 from alpr.domain.clock import FixedClock
+from alpr.domain.models import Capture, Read
 from alpr.domain.reads import reads_from_image
-from alpr.models import Capture, Read
 from alpr.settings import Retention
 
 # DynamoDB numbers span 1E-130 to 9.99E+125 in magnitude; ours (positions, confidences) sit well inside.

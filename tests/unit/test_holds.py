@@ -8,7 +8,7 @@ import pytest
 
 from alpr.domain.errors import Conflict
 from alpr.domain.holds import MAX_ATTEMPTS, place_hold
-from alpr.models import HoldEvent, LegalHold, Read
+from alpr.domain.models import HoldEvent, LegalHold, Read
 from tests.unit.test_search import a_read
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)

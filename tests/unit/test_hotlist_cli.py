@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from alpr.cli import app
+from alpr.cli.main import app
 
 
 def test_a_malformed_extract_is_refused_before_upload_with_its_line_numbers(tmp_path: Path) -> None:

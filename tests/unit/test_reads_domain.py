@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alpr.adapters.memory import MemoryReadStore
 from alpr.domain.clock import FixedClock
 from alpr.domain.errors import InvalidRequest
+from alpr.domain.models import Capture, PlateQuery, Read
 from alpr.domain.reads import (
     decode_page_token,
     encode_page_token,
@@ -19,8 +19,8 @@ from alpr.domain.reads import (
     search_by_plate,
     store_reads,
 )
-from alpr.models import Capture, PlateQuery, Read
 from alpr.settings import Retention
+from tests.fakes.memory import MemoryReadStore
 
 CAPTURED = datetime(2026, 11, 28, 23, 59, 30, 250000, tzinfo=UTC)
 NOW = datetime(2026, 11, 29, 0, 0, 5, tzinfo=UTC)

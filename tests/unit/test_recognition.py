@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from alpr.demo.synth import render_plate, render_scene
 from alpr.recognition import Engine, ImageRejected, decode_image, decoder
 from alpr.recognition.detect import (
     MAX_REFINED,
@@ -19,7 +20,6 @@ from alpr.recognition.detect import (
     refine,
     second_look,
 )
-from alpr.synth import render_plate, render_scene
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +141,7 @@ def test_garbage_after_jpeg_header_is_rejected() -> None:
 def test_every_rendered_state_design_is_read(engine: Engine) -> None:
     # Given one rendered scene per plate design the renderer knows (a plate next to taller car
     # parts once made the engine mistake the number for a state banner and drop it)
-    from alpr.synth import known_styles
+    from alpr.demo.synth import known_styles
 
     misses = []
     for seed, state in enumerate(known_styles()):

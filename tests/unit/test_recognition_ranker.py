@@ -4,12 +4,12 @@ import cv2
 import numpy as np
 import pytest
 
+from alpr.demo.synth import render_scene
 from alpr.recognition import Engine, decode_image
 from alpr.recognition.decoder import N_CLASSES, Decoded
 from alpr.recognition.detect import Candidate
 from alpr.recognition.engine import ScoredRow, plate_found
 from alpr.recognition.ranker import FEATURES, features
-from alpr.synth import render_scene
 
 
 @pytest.fixture(scope="module")

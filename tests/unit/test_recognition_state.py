@@ -2,9 +2,9 @@
 
 import pytest
 
+from alpr.demo.synth import render_scene
 from alpr.recognition import Engine, decode_image
 from alpr.recognition.state import STATE_WORDS, match_state
-from alpr.synth import render_scene
 
 
 @pytest.mark.parametrize(

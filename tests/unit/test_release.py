@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from alpr.adapters.release_memory import InMemoryReleaseStore
 from alpr.domain import release_flow
 from alpr.domain.clock import FixedClock
 from alpr.domain.errors import Forbidden, InvalidRequest
 from alpr.domain.links import LinkRefused
+from alpr.domain.models import BoundingBox, Caller, Read
 from alpr.domain.release import (
     RULE_PUBLIC_AGENCY,
     RULE_RECORDS_RELEASE,
@@ -23,7 +23,7 @@ from alpr.domain.release import (
 )
 from alpr.domain.release_bundle import build_bundle, in_scope, verify_bundle
 from alpr.domain.release_mail import decision_email, requester_email
-from alpr.models import BoundingBox, Caller, Read
+from tests.fakes.release_memory import InMemoryReleaseStore
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 STAFF = Caller(username="records", groups=frozenset({"records"}))

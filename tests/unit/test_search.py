@@ -5,11 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alpr.adapters.memory_search import MemorySearchStore
 from alpr.domain.canvass import Area, Circle, polygon_from_geojson
 from alpr.domain.clock import FixedClock
 from alpr.domain.errors import InvalidRequest, NotFound
 from alpr.domain.ids import derived_ulid
+from alpr.domain.models import BoundingBox, Read
 from alpr.domain.patterns import parse_pattern
 from alpr.domain.reads import FINE_CELL_PRECISION, cell_day, time_key
 from alpr.domain.search import (
@@ -23,8 +23,8 @@ from alpr.domain.search import (
     search_pattern,
     threads,
 )
-from alpr.models import BoundingBox, Read
 from alpr.settings import SearchLimits
+from tests.fakes.memory_search import MemorySearchStore
 from tests.unit.test_canvass import CENTRE, destination
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

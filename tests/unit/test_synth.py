@@ -2,8 +2,8 @@
 
 import numpy as np
 
+from alpr.demo.synth import PLATE_H, PLATE_W, known_styles, render_plate, render_scene
 from alpr.recognition import decode_image
-from alpr.synth import PLATE_H, PLATE_W, known_styles, render_plate, render_scene
 
 
 def test_scene_is_deterministic_per_seed() -> None:

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from alpr.domain.errors import Forbidden, InvalidRequest, UploadRejected
+from alpr.domain.models import Caller, Capture, UploadRequest
 from alpr.domain.uploads import (
     StoredUpload,
     capture_metadata,
@@ -19,7 +20,6 @@ from alpr.domain.uploads import (
     plan_upload,
     raw_key,
 )
-from alpr.models import Caller, Capture, UploadRequest
 
 NOW = datetime(2026, 11, 29, 0, 0, tzinfo=UTC)
 CAPTURED = datetime(2026, 11, 28, 23, 59, 30, 250000, tzinfo=UTC)

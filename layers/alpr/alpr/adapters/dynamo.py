@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from alpr.domain.models import HoldEvent, LegalHold, Read, iso_utc
 from alpr.domain.plate_grams import grams_of
 from alpr.domain.reads import PageKey
 from alpr.domain.search import PlateSighting
-from alpr.models import HoldEvent, LegalHold, Read, iso_utc
 from alpr.names import (
     PLATE,
     PLATE_GRAM,

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from alpr.adapters.dynamo import from_item, to_item
+from alpr.domain.models import iso_utc
 from alpr.domain.personnel import PersonnelRecord, Status
-from alpr.models import iso_utc
 from alpr.names import USERNAME
 
 if TYPE_CHECKING:

@@ -16,9 +16,9 @@ from botocore.exceptions import ClientError
 
 from alpr.adapters.dynamo import from_item, to_item
 from alpr.domain import geohash
+from alpr.domain.models import Read, iso_utc
 from alpr.domain.reads import CELL_PRECISION, ReadStore
 from alpr.domain.release import DataScope
-from alpr.models import Read, iso_utc
 from alpr.names import READS_BY_CELL_DAY_INDEX, READS_CELL_DAY_KEY, READS_TIME_KEY, RELEASE_DENIED_ERROR
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from alpr.domain.errors import InvalidRequest
+from alpr.domain.models import iso_utc
 from alpr.domain.release import ReleaseRequest, StaleRequest, Status
-from alpr.models import iso_utc
 from alpr.names import REQUEST_ID
 
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from alpr.domain.models import QuarantineRecord, UploadTicket
 from alpr.domain.uploads import StoredUpload, UploadPlan
-from alpr.models import QuarantineRecord, UploadTicket
 from alpr.names import QUARANTINE_PREFIX, QUARANTINE_REASON_METADATA, QUARANTINE_REASON_SUFFIX
 
 if TYPE_CHECKING:

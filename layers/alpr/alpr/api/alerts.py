@@ -10,12 +10,12 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from alpr import hotlist_service
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.gate import current_grant
 from alpr.domain.alerts import Alert, AlertPage, AlertStatus, DispositionRequest
 from alpr.domain.errors import InvalidRequest, NotFound, Unauthenticated
+from alpr.services import hotlist as hotlist_service
 
 router = Router()
 

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from alpr.domain.callers import caller_from_claims
-from alpr.models import Caller
+from alpr.domain.models import Caller
 
 
 def current_caller(router: Router) -> Caller:

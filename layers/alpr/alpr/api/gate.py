@@ -28,7 +28,6 @@ from aws_lambda_powertools.event_handler.openapi.models import Operation, Parame
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import ValidationError
 
-from alpr import service
 from alpr.api.access import begin_access, current_access
 from alpr.api.errors import STATUS, error_response
 from alpr.domain.access import (
@@ -53,6 +52,7 @@ from alpr.domain.access import (
 from alpr.domain.callers import caller_from_claims
 from alpr.domain.errors import DomainError, Unauthenticated
 from alpr.domain.ids import new_ulid
+from alpr.domain.models import Caller
 from alpr.domain.personnel import (
     DEFAULT_INACTIVITY_DAYS,
     DEFAULT_REFRESHER_DAYS,
@@ -60,8 +60,8 @@ from alpr.domain.personnel import (
     StandingPolicy,
     Status,
 )
-from alpr.models import Caller
 from alpr.names import Env
+from alpr.services import uploads as service
 
 logger = Logger(child=True)
 Next = Callable[[APIGatewayRestResolver], Response]

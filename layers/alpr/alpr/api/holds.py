@@ -9,7 +9,6 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from alpr import evidence_service, holds_service
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.gate import Grant, current_grant
@@ -17,6 +16,8 @@ from alpr.domain.access import Purpose
 from alpr.domain.errors import Unauthenticated
 from alpr.domain.evidence import ExportReceipt, ExportRequest
 from alpr.domain.holds import HoldState
+from alpr.services import evidence as evidence_service
+from alpr.services import holds as holds_service
 
 router = Router()
 

@@ -12,14 +12,14 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel
 
-from alpr import hotlist_service
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.gate import current_grant
 from alpr.domain.errors import NotFound, Unauthenticated
 from alpr.domain.hotlist import HotlistEntry, LocalEntryRequest
-from alpr.hotlist_service import EntryCreated
-from alpr.models import Caller
+from alpr.domain.models import Caller
+from alpr.services import hotlist as hotlist_service
+from alpr.services.hotlist import EntryCreated
 
 router = Router()
 

@@ -11,7 +11,6 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from alpr import service
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.gate import access_policy, current_grant
@@ -25,6 +24,7 @@ from alpr.domain.personnel import (
     record_training,
     save_person,
 )
+from alpr.services import uploads as service
 
 router = Router()
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from alpr import public_service
 from alpr.api.gate import access_policy
 from alpr.domain.public_policy import PublicPolicy, TransparencyReport
+from alpr.services import public as public_service
 
 router = Router()
 

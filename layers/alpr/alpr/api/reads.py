@@ -10,13 +10,13 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.metrics import MetricUnit
 
-from alpr import service
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.auth import current_caller
 from alpr.domain.errors import InvalidRequest
+from alpr.domain.models import PlateQuery, ReadPage, parse_iso_utc
 from alpr.domain.plates import plate_for_search
-from alpr.models import PlateQuery, ReadPage, parse_iso_utc
+from alpr.services import uploads as service
 
 router = Router()
 metrics = Metrics()  # shares the handler's metric set; flushed by its @log_metrics

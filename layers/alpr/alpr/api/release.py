@@ -20,14 +20,14 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, Field
 
-from alpr import release_service
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.auth import current_caller
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.links import LinkRefused
+from alpr.domain.models import iso_utc
 from alpr.domain.release import ReleaseSummary, ReleaseView, RequestForm, Status
-from alpr.models import iso_utc
+from alpr.services import release as release_service
 
 router = Router()
 

@@ -19,16 +19,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field
 
-from alpr import search_service, service
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.auth import current_caller
 from alpr.api.reads import EARLIEST, _instant
 from alpr.domain.canvass import Area, Circle, polygon_from_geojson
 from alpr.domain.errors import InvalidRequest, NotFound
+from alpr.domain.models import ReadResult, UtcDatetime, iso_utc
 from alpr.domain.patterns import parse_pattern
 from alpr.domain.search import CanvassPage, PatternPage, ReadDetail
-from alpr.models import ReadResult, UtcDatetime, iso_utc
+from alpr.services import search as search_service
+from alpr.services import uploads as service
 
 router = Router()
 metrics = Metrics()  # shares the handler's metric set; flushed by its @log_metrics

@@ -9,10 +9,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
-from alpr import service
 from alpr.api import AUTHENTICATED
 from alpr.api.auth import current_caller
-from alpr.models import UploadRequest, UploadTicket
+from alpr.domain.models import UploadRequest, UploadTicket
+from alpr.services import uploads as service
 
 router = Router()
 metrics = Metrics()  # shares the handler's metric set; flushed by its @log_metrics

@@ -20,8 +20,8 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from alpr.domain.errors import DomainError, Forbidden, InvalidRequest, Unauthenticated
+from alpr.domain.models import Caller, UtcDatetime
 from alpr.domain.personnel import PersonnelRecord, StandingPolicy, Status, inactive_since, standing_refusal
-from alpr.models import Caller, UtcDatetime
 from alpr.names import Group
 
 

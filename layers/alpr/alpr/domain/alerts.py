@@ -19,7 +19,7 @@ from alpr.domain.errors import InvalidRequest, NotFound
 from alpr.domain.hotlist import Category
 from alpr.domain.ids import derived_ulid
 from alpr.domain.matching import Hit, MatchKind
-from alpr.models import Read, UtcDatetime
+from alpr.domain.models import Read, UtcDatetime
 
 CLETS_LINE: Final = "Confirm through CLETS before any enforcement action based solely on this alert"
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from alpr.domain.errors import Forbidden, Unauthenticated
-from alpr.models import Caller
+from alpr.domain.models import Caller
 
 
 def _groups(raw: Any) -> frozenset[str]:

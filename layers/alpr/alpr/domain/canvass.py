@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from alpr.domain import geohash
 from alpr.domain.errors import InvalidRequest
-from alpr.models import as_utc
+from alpr.domain.models import as_utc
 from alpr.names import (
     READS_BY_CELL7_DAY_INDEX,
     READS_BY_CELL_DAY_INDEX,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Protocol
 
-from alpr.models import as_utc, iso_utc, parse_iso_utc
+from alpr.domain.models import as_utc, iso_utc, parse_iso_utc
 
 __all__ = ["Clock", "FixedClock", "SystemClock", "as_utc", "iso_utc", "parse_iso_utc"]
 

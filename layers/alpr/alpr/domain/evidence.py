@@ -12,9 +12,9 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from alpr import __version__
+from alpr.domain.models import Read, UtcDatetime, iso_utc
 from alpr.domain.release import ManifestEntry
 from alpr.domain.release_bundle import BundleFile, image_path, read_files, with_manifest
-from alpr.models import Read, UtcDatetime, iso_utc
 
 CUSTODY = "custody.json"
 # One export is built in one API call (29 s at API Gateway): a case file, not a bulk extract.

@@ -21,8 +21,8 @@ from typing import Protocol
 from pydantic import BaseModel
 
 from alpr.domain.errors import Conflict, NotFound
+from alpr.domain.models import HoldEvent, LegalHold, Read, UtcDatetime
 from alpr.domain.retention import expires_at, is_expired
-from alpr.models import HoldEvent, LegalHold, Read, UtcDatetime
 from alpr.settings import Retention
 
 # A concurrent change to the same read's holds is re-read and applied again this many times.

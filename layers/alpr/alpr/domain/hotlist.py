@@ -21,9 +21,9 @@ from pydantic import BaseModel, Field
 from alpr.domain.clock import Clock
 from alpr.domain.errors import DomainError, InvalidRequest, NotFound
 from alpr.domain.ids import new_ulid
+from alpr.domain.models import UtcDatetime
 from alpr.domain.patterns import ANY, ONE, parse_pattern
 from alpr.domain.plates import is_plate, normalize_plate, plate_for_search
-from alpr.models import UtcDatetime
 
 LOCAL_SOURCE = "LOCAL"
 FILE_MAGIC = "ALPR-HOTLIST"

@@ -36,8 +36,8 @@ from typing import Any
 
 from alpr.domain.confusables import OCR_FOLD
 from alpr.domain.hotlist import HotlistEntry, HotlistStore, ListVersion
+from alpr.domain.models import iso_utc
 from alpr.domain.patterns import ANY, ONE
-from alpr.models import iso_utc
 
 MAGIC = b"ALPRHOT2"
 BLOCK = 32  # records per compressed block

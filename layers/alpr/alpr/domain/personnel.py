@@ -15,7 +15,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from alpr.domain.errors import Forbidden, InvalidRequest, NotFound
-from alpr.models import UtcDatetime
+from alpr.domain.models import UtcDatetime
 from alpr.names import Group
 
 DEFAULT_INACTIVITY_DAYS = 90  # State Auditor 2019-118: suspend after 90 days unused

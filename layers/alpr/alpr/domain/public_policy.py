@@ -15,8 +15,8 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from alpr.domain.access import ROLE_ACTIONS, AccessPolicy
+from alpr.domain.models import UtcDatetime
 from alpr.domain.release import Status
-from alpr.models import UtcDatetime
 from alpr.names import Group
 
 # Policy 439.3: the custodian of the system and its data.

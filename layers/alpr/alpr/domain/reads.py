@@ -13,9 +13,7 @@ from alpr.domain import geohash
 from alpr.domain.clock import Clock
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.ids import derived_ulid
-from alpr.domain.plates import is_plate, normalize_plate
-from alpr.domain.retention import expires_at, is_expired
-from alpr.models import (
+from alpr.domain.models import (
     BoundingBox,
     Capture,
     PlateQuery,
@@ -25,6 +23,8 @@ from alpr.models import (
     as_utc,
     iso_utc,
 )
+from alpr.domain.plates import is_plate, normalize_plate
+from alpr.domain.retention import expires_at, is_expired
 from alpr.names import CROPS_PREFIX, READS_TIME_KEY
 from alpr.settings import Retention
 

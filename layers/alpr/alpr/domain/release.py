@@ -17,8 +17,8 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from alpr.domain.errors import Forbidden, InvalidRequest
+from alpr.domain.models import Latitude, Longitude, UtcDatetime
 from alpr.domain.plates import plate_for_search
-from alpr.models import Latitude, Longitude, UtcDatetime
 from alpr.names import Group
 
 # The rules, as they are cited in the record.

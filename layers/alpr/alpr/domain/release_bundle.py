@@ -13,10 +13,10 @@ from datetime import datetime
 
 from alpr.domain import geohash
 from alpr.domain.errors import InvalidRequest
+from alpr.domain.models import Read, iso_utc
 from alpr.domain.plates import normalize_plate
 from alpr.domain.release import DataScope, ManifestEntry, ReleaseRequest
 from alpr.domain.retention import is_expired
-from alpr.models import Read, iso_utc
 
 MANIFEST = "manifest.json"
 # One bundle is built in one Lambda invocation (memory, 120 s): a scope beyond this is

@@ -15,6 +15,7 @@ from alpr.domain.clock import Clock
 from alpr.domain.errors import InvalidRequest, NotFound
 from alpr.domain.ids import new_ulid
 from alpr.domain.links import DecisionLink, check_current, new_nonce
+from alpr.domain.models import Caller
 from alpr.domain.release import (
     AWAITING,
     FINAL,
@@ -32,7 +33,6 @@ from alpr.domain.release import (
     require_awaiting,
     require_decider,
 )
-from alpr.models import Caller
 
 WORKFLOW = "workflow"
 

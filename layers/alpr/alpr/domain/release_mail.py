@@ -6,8 +6,8 @@ import html
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from alpr.domain.models import iso_utc
 from alpr.domain.release import ReleaseRequest, Round, Status
-from alpr.models import iso_utc
 
 
 @dataclass(frozen=True)

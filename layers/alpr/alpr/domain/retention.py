@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from alpr.models import as_utc
+from alpr.domain.models import as_utc
 from alpr.settings import Retention
 
 

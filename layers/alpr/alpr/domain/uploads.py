@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from pydantic import ValidationError
 
 from alpr.domain.errors import Forbidden, InvalidRequest, UploadRejected
-from alpr.models import Caller, Capture, UploadRequest, as_utc, iso_utc, parse_iso_utc
+from alpr.domain.models import Caller, Capture, UploadRequest, as_utc, iso_utc, parse_iso_utc
 from alpr.names import RAW_PREFIX, UPLOAD_EXPIRES_METADATA, UPLOAD_METADATA
 
 EXTENSIONS: dict[str, str] = {"image/jpeg": "jpg", "image/png": "png"}

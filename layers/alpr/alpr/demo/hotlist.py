@@ -11,11 +11,11 @@ from typing import Any
 
 from rich.console import Console
 
-from alpr.client import AlprClient, ApiError, Capture
+from alpr.client.http import AlprClient, ApiError, Capture
 from alpr.local.stack import LocalStack
 from alpr.names import Output
 
-SAMPLE = Path(__file__).resolve().parents[3] / "events" / "hotlist" / "ncic_sample.txt"
+SAMPLE = Path(__file__).resolve().parents[4] / "events" / "hotlist" / "ncic_sample.txt"
 STOLEN = ("6TRJ244", "CA")  # a stolen Honda on the sample extract
 PARTIAL = "8XY*"  # a witness's partial plate; the demo's unit read 8XYZ456 earlier
 
@@ -42,8 +42,8 @@ def wait_for_alert(client: AlprClient, plate: str, timeout_s: float = 60) -> dic
 
 
 def show_hotlists(console: Console, stack: LocalStack, investigator: AlprClient) -> None:
-    from alpr.cli_hotlist import alert_text, entry_request, import_file, print_report, sightings_table
-    from alpr.synth import render_scene
+    from alpr.cli.hotlist import alert_text, entry_request, import_file, print_report, sightings_table
+    from alpr.demo.synth import render_scene
 
     console.rule("[bold]Hotlists and alerts: an NCIC extract, a partial plate, a hit an officer can act on")
     bucket = str(stack.outputs()[Output.HOTLIST_BUCKET.value])

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from alpr.adapters.mail import ReceivedMail, local_mailbox
-from alpr.client import AlprClient, ApiError
+from alpr.client.http import AlprClient, ApiError
 
 app = typer.Typer(help="Releasing ALPR data to other agencies (policy 439.7)", no_args_is_help=True)
 console = Console(width=shutil.get_terminal_size((150, 40)).columns)
@@ -64,7 +64,7 @@ def confirmation_page(client: AlprClient, link_url: str) -> str:
 
 def decide(client: AlprClient, link_url: str, reason: str = "") -> dict[str, Any]:
     """POST the decision a link stands for; the request as decided."""
-    from alpr.release_service import token_of
+    from alpr.services.release import token_of
 
     path = link_url.split("?", 1)[0].split("/v1/", 1)[1]
     result: dict[str, Any] = client.call(

@@ -11,13 +11,13 @@ from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
 
-from alpr.cli import reads_table
-from alpr.client import AlprClient, ApiError, Capture
-from alpr.demo_access import DEMO_PURPOSE, show_access
-from alpr.demo_audit import show_audit
-from alpr.demo_hotlist import show_hotlists
-from alpr.demo_release import show_release
-from alpr.demo_search import show_searches
+from alpr.cli.main import reads_table
+from alpr.client.http import AlprClient, ApiError, Capture
+from alpr.demo.access import DEMO_PURPOSE, show_access
+from alpr.demo.audit import show_audit
+from alpr.demo.hotlist import show_hotlists
+from alpr.demo.release import show_release
+from alpr.demo.search import show_searches
 from alpr.local.stack import LocalStack
 
 # Rendered plates the demo's unit uploads: (plate, state, minutes ago, lat, lon).
@@ -34,7 +34,7 @@ def step(console: Console, title: str) -> None:
 
 
 def run_demo(console: Console) -> None:
-    from alpr.synth import render_scene
+    from alpr.demo.synth import render_scene
 
     # The tour prints what a user sees; the functions' own JSON logs stay for warnings and errors.
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")

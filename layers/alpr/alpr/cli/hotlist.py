@@ -16,11 +16,11 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from alpr.cli_purpose import CaseOption, PurposeOption, ReasonOption, ask_purpose
-from alpr.client import AlprClient
+from alpr.cli.options import CaseOption, PurposeOption, ReasonOption, ask_purpose
+from alpr.client.http import AlprClient
 from alpr.domain.hotlist import DEFAULT_REFUSED, HotlistFileRejected, parse_hotlist_file
-from alpr.hotlist_service import report_key
 from alpr.names import HOTLIST_INCOMING_PREFIX, Output
+from alpr.services.hotlist import report_key
 
 app = typer.Typer(help="Hotlists: import extracts, enter partial plates, work alerts", no_args_is_help=True)
 console = Console(width=shutil.get_terminal_size((150, 40)).columns)

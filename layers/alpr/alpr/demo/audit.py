@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from rich.console import Console
 
 from alpr.adapters.audit_duckdb import AuditResult
-from alpr.cli_audit import arguments, local_source, result_table
-from alpr.demo_access import DEMO_PURPOSE
+from alpr.cli.audit import arguments, local_source, result_table
+from alpr.demo.access import DEMO_PURPOSE
 from alpr.domain.audit import named_query
 from alpr.local.stack import LocalStack
 from alpr.names import Output

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from functools import cache
 
-from alpr import service
 from alpr.adapters import aws
 from alpr.adapters.s3_links import S3ObjectHolds
 from alpr.domain.access import Purpose
 from alpr.domain.holds import HoldState, place_hold, release_hold
+from alpr.domain.models import Caller
 from alpr.domain.personnel import PersonnelRecord
-from alpr.models import Caller
+from alpr.services import uploads as service
 from alpr.settings import settings
 
 

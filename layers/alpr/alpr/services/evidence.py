@@ -6,7 +6,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from alpr import service
 from alpr.adapters import aws
 from alpr.adapters.release_aws import image_bytes
 from alpr.adapters.s3_links import EvidenceBucket, S3Links
@@ -14,11 +13,12 @@ from alpr.domain.access import Purpose
 from alpr.domain.errors import NotFound
 from alpr.domain.evidence import ExportReceipt, build_evidence
 from alpr.domain.ids import new_ulid
+from alpr.domain.models import Caller, Read
 from alpr.domain.personnel import PersonnelRecord
 from alpr.domain.release_bundle import content_type, zip_bundle
 from alpr.domain.retention import is_expired
-from alpr.models import Caller, Read
 from alpr.names import EVIDENCE_EXPORTS_PREFIX
+from alpr.services import uploads as service
 from alpr.settings import settings
 
 BUNDLE_LINK_SECONDS = 3600

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from alpr.client import AlprClient, ApiError
-from alpr.search_client import (
+from alpr.client.http import AlprClient, ApiError
+from alpr.client.search import (
     as_geojson,
     canvass_circle,
     export_evidence,
@@ -27,7 +27,7 @@ CANVASS_RADIUS_M = 250.0
 
 def show_searches(console: Console, investigator: AlprClient) -> None:
     """Partial plate (with OCR equivalents), a refused broad pattern, a canvass and one read."""
-    from alpr.cli import reads_table
+    from alpr.cli.main import reads_table
 
     console.rule("[bold]Searches from indexes: a partial plate, a crime-scene canvass, one read")
     found = search_pattern(investigator, "7AB?12*")

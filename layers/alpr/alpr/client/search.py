@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from alpr.client import AlprClient
+from alpr.client.http import AlprClient
 
 
 def _iso(at: datetime | str | None) -> str | None:

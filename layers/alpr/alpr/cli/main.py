@@ -13,14 +13,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from alpr.cli_audit import app as audit_app
-from alpr.cli_hotlist import app as hotlist_app
-from alpr.cli_personnel import app as personnel_app
-from alpr.cli_purpose import CaseOption, PurposeOption, ReasonOption, ask_purpose
-from alpr.cli_release import app as release_app
-from alpr.cli_release import mail_command
-from alpr.cli_search import register as register_search_commands
-from alpr.client import AlprClient, Capture, Outbox
+from alpr.cli.audit import app as audit_app
+from alpr.cli.hotlist import app as hotlist_app
+from alpr.cli.options import CaseOption, PurposeOption, ReasonOption, ask_purpose
+from alpr.cli.personnel import app as personnel_app
+from alpr.cli.release import app as release_app
+from alpr.cli.release import mail_command
+from alpr.cli.search import register as register_search_commands
+from alpr.client.http import AlprClient, Capture, Outbox
 
 app = typer.Typer(help="ALPR back office", no_args_is_help=True, add_completion=False)
 local_app = typer.Typer(help="The whole system on this machine, no AWS account", no_args_is_help=True)
@@ -139,6 +139,6 @@ def search_plate(
 @app.command("demo")
 def demo() -> None:
     """Tour everything that works, on a fresh local stack, non-interactively."""
-    from alpr.demo import run_demo
+    from alpr.demo.tour import run_demo
 
     run_demo(console)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alpr.adapters.memory import MemoryReadStore
+from alpr.domain.models import Read
 from alpr.domain.plate_grams import grams_of
 from alpr.domain.reads import PageKey
 from alpr.domain.search import PlateSighting
-from alpr.models import Read
 from alpr.names import READ_ID, READS_TIME_KEY
+from tests.fakes.memory import MemoryReadStore
 
 
 class MemorySearchStore(MemoryReadStore):

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 from rich.console import Console
 
-from alpr.client import AlprClient, ApiError
+from alpr.client.http import AlprClient, ApiError
 from alpr.domain.access import Purpose
 from alpr.local.stack import REGION, LocalStack
 from alpr.names import ACCESS_LOG_PREFIX, Output

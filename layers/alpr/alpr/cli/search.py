@@ -1,7 +1,7 @@
 """`alpr search pattern|canvass|read|hold|export`: the investigator searches beyond one plate, as
 tables, legal holds on reads and evidence export.
 
-Registered on the `search` sub-app of `alpr.cli` (next to `alpr search plate`).
+Registered on the `search` sub-app of `alpr.cli.main` (next to `alpr search plate`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from alpr.cli_purpose import CaseOption, PurposeOption, ReasonOption, ask_purpose
-from alpr.client import AlprClient
-from alpr.search_client import (
+from alpr.cli.options import CaseOption, PurposeOption, ReasonOption, ask_purpose
+from alpr.client.http import AlprClient
+from alpr.client.search import (
     as_geojson,
     canvass_circle,
     canvass_polygon,
@@ -39,7 +39,7 @@ def _client(api: str, token: str, purpose: str | None, case: str | None, reason:
 
 
 def _show(reads: list[dict[str, Any]], title: str) -> Console:
-    from alpr.cli import console, reads_table
+    from alpr.cli.main import console, reads_table
 
     console.print(reads_table(reads, title))
     hits = [r for r in reads if r.get("hotlist_hits")]
@@ -135,7 +135,7 @@ def register(search_app: typer.Typer) -> None:
         reason: ReasonOption = None,
     ) -> None:
         """Hold a read for the case (kept past its retention, image and crop locked), or release it."""
-        from alpr.cli import console
+        from alpr.cli.main import console
 
         client = _client(api, token, purpose, case, reason)
         state = release_hold(client, read_id) if release else hold_read(client, read_id)
@@ -157,7 +157,7 @@ def register(search_app: typer.Typer) -> None:
         reason: ReasonOption = None,
     ) -> None:
         """Book reads into evidence for the case: data, images, custody record and manifest, under legal hold."""
-        from alpr.cli import console
+        from alpr.cli.main import console
 
         receipt = export_evidence(_client(api, token, purpose, case, reason), read_ids)
         console.print(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from alpr.domain.models import Read, iso_utc
 from alpr.domain.reads import PageKey
-from alpr.models import Read, iso_utc
 from alpr.names import READS_TIME_KEY
 
 

@@ -3,7 +3,6 @@ the transparency figures from table metadata and the register of release request
 
 from __future__ import annotations
 
-from alpr import release_service, service
 from alpr.adapters import aws
 from alpr.adapters.dynamo import approximate_item_count
 from alpr.domain.access import AccessPolicy
@@ -13,7 +12,9 @@ from alpr.domain.public_policy import (
     transparency_report,
     usage_and_privacy_policy,
 )
-from alpr.hotlist_service import hotlist_settings
+from alpr.services import release as release_service
+from alpr.services import uploads as service
+from alpr.services.hotlist import hotlist_settings
 from alpr.settings import settings
 
 

@@ -20,7 +20,6 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, Field, field_validator
 
-from alpr import service
 from alpr.adapters import aws
 from alpr.adapters.alerts import DynamoAlertStore, DynamoReadHits, SnsAlertNotifier
 from alpr.adapters.hotlist import DynamoHotlistStore
@@ -51,10 +50,11 @@ from alpr.domain.hotlist import (
 )
 from alpr.domain.ids import new_ulid
 from alpr.domain.matching import CompiledList, CurrentLists, Matcher, Refresh, SnapshotBuilder
+from alpr.domain.models import Caller, PlateQuery, Read, ReadResult, iso_utc
 from alpr.domain.reads import search_by_plate
 from alpr.domain.retention import is_expired
-from alpr.models import Caller, PlateQuery, Read, ReadResult, iso_utc
 from alpr.names import HOTLIST_INCOMING_PREFIX, HOTLIST_REPORT_PREFIX, Env
+from alpr.services import uploads as service
 from alpr.settings import settings
 
 logger = Logger(child=True)

@@ -10,10 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import cache
 
-from alpr import service
 from alpr.adapters import aws
 from alpr.adapters.s3_links import S3Links
 from alpr.domain.canvass import Area
+from alpr.domain.models import Caller
 from alpr.domain.patterns import PlatePattern
 from alpr.domain.search import (
     MAX_FANOUT,
@@ -25,7 +25,7 @@ from alpr.domain.search import (
     search_pattern,
     threads,
 )
-from alpr.models import Caller
+from alpr.services import uploads as service
 from alpr.settings import settings
 
 

@@ -16,12 +16,12 @@ from rich.console import Console
 from rich.table import Table
 
 from alpr.adapters.mail import ReceivedMail, local_mailbox
-from alpr.cli_release import confirmation_page, decide, file_request, history_table, print_mail
-from alpr.client import AlprClient
+from alpr.cli.release import confirmation_page, decide, file_request, history_table, print_mail
+from alpr.client.http import AlprClient
 from alpr.domain.release_bundle import verify_bundle
 from alpr.local.stack import LocalStack
 
-SAMPLE = Path(__file__).resolve().parents[3] / "events" / "release" / "request_form.json"
+SAMPLE = Path(__file__).resolve().parents[4] / "events" / "release" / "request_form.json"
 
 
 def _wait(what: str, probe: Any, timeout_s: float = 60.0) -> Any:

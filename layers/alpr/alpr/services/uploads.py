@@ -24,9 +24,17 @@ from alpr.adapters.s3 import S3Uploads
 from alpr.domain.callers import require_group
 from alpr.domain.clock import Clock, SystemClock
 from alpr.domain.errors import UploadRejected
+from alpr.domain.models import (
+    Caller,
+    PlateQuery,
+    QuarantineRecord,
+    Read,
+    ReadPage,
+    UploadRequest,
+    UploadTicket,
+)
 from alpr.domain.reads import crop_key_for, reads_from_image, search_by_plate, store_reads
 from alpr.domain.uploads import StoredUpload, check_upload, plan_upload
-from alpr.models import Caller, PlateQuery, QuarantineRecord, Read, ReadPage, UploadRequest, UploadTicket
 from alpr.names import Env, Group
 from alpr.settings import settings
 
@@ -92,7 +100,7 @@ def reset() -> None:
     personnel.cache_clear()
     access_log.cache_clear()
     set_clock(SystemClock())
-    from alpr import hotlist_service  # imports this module: imported late
+    from alpr.services import hotlist as hotlist_service  # imports this module: imported late
 
     hotlist_service.reset()
 
@@ -208,7 +216,7 @@ def recognize_upload(bucket: str, key: str) -> Recognition:
     reads = [_with_crop(read, crops.get((read.box.x, read.box.y, read.box.w, read.box.h))) for read in reads]
     stored = store_reads(read_store(), reads)
     # Every read is matched, stored now or before (a redelivery sends only alerts not yet sent).
-    from alpr import hotlist_service
+    from alpr.services import hotlist as hotlist_service
 
     alerts = hotlist_service.match_reads(reads)
     return Recognition(

@@ -17,7 +17,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from pydantic import BaseModel, Field
 
-from alpr import service
 from alpr.adapters import aws, release_aws
 from alpr.adapters.access_log import S3AccessLog
 from alpr.adapters.mail import SesMailer
@@ -28,6 +27,7 @@ from alpr.domain.clock import Clock
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.ids import new_ulid
 from alpr.domain.links import DecisionLink, LinkRefused, sign, verify
+from alpr.domain.models import Caller, iso_utc
 from alpr.domain.release import (
     Manifest,
     ReleaseRequest,
@@ -41,8 +41,8 @@ from alpr.domain.release import (
 )
 from alpr.domain.release_bundle import build_bundle, check_bundle_size, content_type, in_scope, zip_bundle
 from alpr.domain.release_mail import Email, decision_email, requester_email
-from alpr.models import Caller, iso_utc
 from alpr.names import RELEASE_BUNDLES_PREFIX, RELEASE_LETTERS_PREFIX, Env
+from alpr.services import uploads as service
 from alpr.settings import settings
 
 BUNDLE_IO_THREADS = 8

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from alpr.client import AlprClient, ApiError
+from alpr.client.http import AlprClient, ApiError
 
 app = typer.Typer(help="Accounts, roles, training and status (administrators)", no_args_is_help=True)
 console = Console(width=shutil.get_terminal_size((150, 40)).columns)

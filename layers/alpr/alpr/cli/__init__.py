@@ -1,0 +1,1 @@
+"""The `alpr` command: one module per command group, the shared options in `options`."""

@@ -1,0 +1,1 @@
+"""In-memory fakes of the domain's ports, for unit tests."""
