@@ -69,14 +69,17 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     n_boxes = n_pred = tp = 0
-    times = []
+    times: list[float] = []
+    # CPU time as well: on a shared machine the wall clock also counts other people's work.
+    cpu_times: list[float] = []
     for name in names:
         image = cv2.imread(str(data / "images" / name), cv2.IMREAD_COLOR)
         if image is None:
             raise SystemExit(f"cannot read {name}")
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         found = detector.detect(image, args.threshold)
         times.append((time.perf_counter() - start) * 1000)
+        cpu_times.append((time.process_time() - cpu) * 1000)
         gt = np.array(truth[name], dtype=np.float32)
         n_boxes += len(gt)
         n_pred += len(found)
@@ -89,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         "precision_iou50": round(tp / max(n_pred, 1), 4),
         "median_ms": round(statistics.median(times), 1) if times else 0.0,
         "p95_ms": round(float(np.percentile(times, 95)), 1) if times else 0.0,
+        "median_cpu_ms": round(statistics.median(cpu_times), 1) if cpu_times else 0.0,
         "detector": detector.version,
         "threshold": detector.threshold if args.threshold is None else args.threshold,
     }
