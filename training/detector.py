@@ -1,6 +1,6 @@
 """Train the learned plate detector (issue 17) from scratch on CPU, resumably; export it to ONNX.
 
-    .venv/bin/python training/detector.py [--epochs 36] [--resume] [--threads 1] [--seed 20261203]
+    .venv/bin/python training/detector.py [--epochs 40] [--resume] [--threads 1] [--seed 20261203]
 
 An anchor-free, CenterNet-style fully convolutional net (depthwise-separable backbone to stride 32,
 a top-down path back to stride 4; heads: plate-centre heatmap, sub-cell offset, log box size). It
@@ -62,7 +62,7 @@ N_SCENES = 800
 STRIDE = 4
 INPUT_SIZE = 640  # longer side at run time: the Open Images photos' own size, 1280x720 photos halved
 MULTIPLE = 32
-CROP = 384  # training crops (the net is fully convolutional)
+CROP = 320  # training crops (the net is fully convolutional; smaller crops, more steps per hour)
 MEAN, STD = 0.5, 0.25
 NMS_IOU = 0.4
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 19)]
@@ -264,12 +264,12 @@ def targets(boxes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.nd
 
 
 def focal(logits: torch.Tensor, heat: torch.Tensor) -> torch.Tensor:
-    """CenterNet's penalty-reduced focal loss, per positive."""
-    p = torch.sigmoid(logits).clamp(1e-4, 1 - 1e-4)
-    pos = heat.eq(1).float()
-    pos_loss = -torch.log(p) * (1 - p) ** 2 * pos
-    neg_loss = -torch.log(1 - p) * p**2 * (1 - heat) ** 4 * (1 - pos)
-    return (pos_loss.sum() + neg_loss.sum()) / pos.sum().clamp(min=1.0)
+    """Quality focal loss (GFL) towards the Gaussian targets, per plate. Every cell near a centre
+    pulls its score towards its target, not only the centre cell as in CenterNet's focal loss,
+    which after 3 epochs from scratch had not yet lifted any plate above the background."""
+    p = torch.sigmoid(logits)
+    bce = F.binary_cross_entropy_with_logits(logits, heat, reduction="none")
+    return (bce * (p - heat).abs().pow(2)).sum() / heat.eq(1).float().sum().clamp(min=1.0)
 
 
 def loss_fn(
@@ -449,7 +449,7 @@ def crop_margin(at: dict) -> float:
 # ---- training ----------------------------------------------------------------------------------
 
 
-def lr_at(epoch: float, epochs: int, base: float = 2e-3) -> float:
+def lr_at(epoch: float, epochs: int, base: float = 3e-3) -> float:
     """Linear warm-up over the first epoch, then cosine to 5 % of base (a function of the epoch
     alone, so a resumed run follows the same schedule)."""
     if epoch < 1:
@@ -471,11 +471,11 @@ def save(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=36)
+    parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--batch", type=int, default=12)
     parser.add_argument("--steps", type=int, default=0, help="batches per epoch (0: one pass; smoke runs)")
     parser.add_argument(
         "--valid-limit", type=int, default=0, help="validate on the first N photos (smoke runs)"
