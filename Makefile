@@ -7,13 +7,21 @@ STAMP := $(VENV)/.installed
 DATA ?= ../shared/bench/openalpr-us-dev
 PORT ?= 8080
 
-.PHONY: demo test synth lint unit integration e2e infra eval train train-detector eval-detector local deploy clean bench-search bench-matching
+.PHONY: demo test synth lint lock unit integration e2e infra eval train train-detector eval-detector local deploy clean bench-search bench-matching
 
-$(STAMP): pyproject.toml
+# The exact versions of requirements.lock, then the package itself (editable, no resolution).
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# After changing a dependency in pyproject.toml: resolve again for the Lambda runtime's platform.
+lock: $(STAMP)
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 synth: $(STAMP)
 	$(PY) infra/app.py
@@ -28,6 +36,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/alpr/alpr infra bench
+	$(VENV)/bin/lint-imports
 	# Every function's module is named handler: check them one at a time.
 	for handler in functions/*/handler.py; do $(VENV)/bin/mypy "$$handler" || exit 1; done
 

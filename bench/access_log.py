@@ -25,6 +25,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from alpr.services.container import container, use
+
 REPO = pathlib.Path(__file__).resolve().parents[1]
 REGION = "us-west-2"
 
@@ -83,7 +85,6 @@ def main() -> None:
 
         from alpr.adapters.access_log import record_line
         from alpr.domain.access import AccessRecord
-        from alpr.services import uploads as service
         from tests.integration.conftest import (
             FakeContext,
             Stack,
@@ -91,7 +92,7 @@ def main() -> None:
             create_access_resources,
         )
 
-        service.reset()
+        use(None)
         s3 = boto3.client("s3", region_name=REGION)
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         _create_reads_table(dynamodb, os.environ[Env.READS_TABLE])
@@ -122,10 +123,10 @@ def main() -> None:
         )
 
         def write() -> None:
-            service.access_log().write(record.model_copy(update={"event_id": str(uuid.uuid4())}))
+            container().access_log.write(record.model_copy(update={"event_id": str(uuid.uuid4())}))
 
         write_ms = _timed(write, args.requests)
-        personnel_ms = _timed(lambda: service.personnel().get("investigator"), args.requests)
+        personnel_ms = _timed(lambda: container().personnel.get("investigator"), args.requests)
 
         spec = importlib.util.spec_from_file_location("bench_api_handler", REPO / "functions/api/handler.py")
         assert spec and spec.loader

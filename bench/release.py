@@ -24,6 +24,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from alpr.services.container import container, use
+
 REPO = Path(__file__).resolve().parents[1]
 REGION = "us-east-1"
 
@@ -69,7 +71,6 @@ def main() -> int:
     from alpr.local.deploy import Deployer
     from alpr.local.template import Template, template_path
     from alpr.services import release as release_service
-    from alpr.services import uploads as service
 
     key = os.urandom(48)
     link = DecisionLink("01JDZ4YQ8M5W0000000000REQ1", "approve", int(time.time()) + 3600, "n0nce")
@@ -82,10 +83,9 @@ def main() -> int:
         moto_patches.install(REPO / "functions")
         deployment = Deployer(Template.load(template_path(REPO / "cdk.out")), None, REGION).deploy()  # type: ignore[arg-type]
         os.environ.update(deployment.shared_environment())
-        service.reset()
-        release_service.reset()
+        use(None)
         s3 = boto3.client("s3", region_name=REGION)
-        uploads = service.settings().buckets.uploads
+        uploads = container().granted("uploads_bucket")
         plate = "6BEN" + uuid.uuid4().hex[:3].upper()
         image = os.urandom(args.image_kb * 1024)
         when = datetime(2026, 11, 10, tzinfo=UTC)
@@ -93,7 +93,7 @@ def main() -> int:
             at = when + timedelta(minutes=index)
             read_id = f"01JD{uuid.uuid4().int % 10**22:022d}"
             s3.put_object(Bucket=uploads, Key=f"seeded/{read_id}.jpg", Body=image)
-            service.read_store().put_read(
+            container().read_store.put_read(
                 Read(
                     read_id=read_id,
                     plate=plate,
@@ -147,7 +147,9 @@ def main() -> int:
                 time.sleep(0.005)
             to_fulfilled.append((time.perf_counter() - t1) * 1000)
             # Let the execution finish (it still tells the requester) before the next run.
-            arn = release_service.store().get(filed.request_id).execution_arn  # type: ignore[union-attr]
+            stored = container().release_store.get(filed.request_id)
+            assert stored is not None and stored.execution_arn
+            arn = stored.execution_arn
             while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
                 time.sleep(0.01)
         moto_patches.uninstall()

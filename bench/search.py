@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from alpr.domain import geohash
-from alpr.domain.canvass import Circle
+from alpr.domain.canvass import Circle, SearchLimits
 from alpr.domain.clock import FixedClock
 from alpr.domain.ids import derived_ulid
 from alpr.domain.models import BoundingBox, PlateQuery, Read, iso_utc, parse_iso_utc
@@ -45,7 +45,6 @@ from alpr.names import (
     READS_BY_PLATE_INDEX,
     READS_TIME_KEY,
 )
-from alpr.settings import SearchLimits
 
 YEAR_START = datetime(2025, 1, 1, tzinfo=UTC)
 EPOCH_DAY = date(1970, 1, 1)

@@ -25,7 +25,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 from aws_cdk import App, Validations  # noqa: E402
 from cdk_nag import AwsSolutionsChecks  # noqa: E402
 
-from alpr.settings import MIN_RETENTION_DAYS  # noqa: E402
+from alpr.domain.retention import MIN_RETENTION_DAYS  # noqa: E402
 from infra.build_assets import AssetError, Assets, build  # noqa: E402
 from infra.stack import AlprStack  # noqa: E402
 

@@ -7,7 +7,7 @@ from aws_cdk import Stack, Tags
 from constructs import Construct
 
 from alpr import names
-from alpr.settings import Retention
+from alpr.domain.retention import Retention
 from infra.api import Api
 from infra.audit import Audit
 from infra.auth import Auth

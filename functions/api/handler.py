@@ -12,10 +12,11 @@ from alpr.api import personnel as personnel_api
 from alpr.api import public as public_api
 from alpr.api import release as release_api
 from alpr.api import search as search_api
+from alpr.config import ApiConfig
 from alpr.names import METRICS_NAMESPACE
-from alpr.settings import settings
+from alpr.services.container import configure
 
-settings()  # invalid settings fail the cold start, not the first request
+configure(ApiConfig())  # a missing or invalid setting fails the cold start, not the first request
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace=METRICS_NAMESPACE)

@@ -6,10 +6,12 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from alpr.config import HotlistImportConfig
 from alpr.names import METRICS_NAMESPACE
 from alpr.services import hotlist as hotlist_service
+from alpr.services.container import configure
 
-hotlist_service.hotlist_settings()  # invalid settings fail the cold start, not the first file
+configure(HotlistImportConfig())  # a missing or invalid setting fails the cold start, not the first file
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace=METRICS_NAMESPACE)

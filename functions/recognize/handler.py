@@ -10,12 +10,13 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from alpr.config import RecognizeConfig
 from alpr.names import METRICS_NAMESPACE
 from alpr.services import hotlist as hotlist_service
-from alpr.services import uploads as service
-from alpr.settings import settings
+from alpr.services import uploads
+from alpr.services.container import configure
 
-settings()  # invalid settings fail the cold start, not the first message
+configure(RecognizeConfig())  # a missing or invalid setting fails the cold start, not the first message
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
@@ -31,7 +32,7 @@ def record_handler(record: SQSRecord) -> None:
             continue
         bucket = notification["s3"]["bucket"]["name"]
         key = unquote_plus(notification["s3"]["object"]["key"])
-        result = service.recognize_upload(bucket, key)
+        result = uploads.recognize_upload(bucket, key)
         logger.info("upload handled", extra={"bucket": bucket, "key": key, **asdict(result)})
         metrics.add_metric(name=f"Uploads_{result.outcome}", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="ReadsStored", unit=MetricUnit.Count, value=result.stored)

@@ -6,11 +6,11 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from alpr.config import ReleaseFulfilConfig
 from alpr.services import release as release_service
-from alpr.settings import settings
+from alpr.services.container import configure, container
 
-settings()
-release_service.release_settings()  # invalid settings fail the cold start
+configure(ReleaseFulfilConfig())  # a missing or invalid setting fails the cold start
 logger = Logger()
 tracer = Tracer()
 
@@ -20,4 +20,4 @@ tracer = Tracer()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request_id = str(event["request_id"])
     logger.append_keys(release_request=request_id)
-    return release_service.fulfil(request_id, release_service.access_log())
+    return release_service.fulfil(request_id, container().access_log)

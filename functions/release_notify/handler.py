@@ -9,9 +9,11 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from alpr.config import ReleaseNotifyConfig
 from alpr.services import release as release_service
+from alpr.services.container import configure
 
-release_service.release_settings()  # invalid settings fail the cold start
+configure(ReleaseNotifyConfig())  # a missing or invalid setting fails the cold start
 logger = Logger()
 tracer = Tracer()
 

@@ -8,9 +8,11 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from alpr.config import ReleaseRecordConfig
 from alpr.services import release as release_service
+from alpr.services.container import configure
 
-release_service.release_settings()  # invalid settings fail the cold start
+configure(ReleaseRecordConfig())  # a missing or invalid setting fails the cold start
 logger = Logger()
 tracer = Tracer()
 

@@ -5,10 +5,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from alpr.api import resolver, uploads
+from alpr.config import UploadsConfig
 from alpr.names import METRICS_NAMESPACE
-from alpr.settings import settings
+from alpr.services.container import configure
 
-settings()  # invalid settings fail the cold start, not the first request
+configure(UploadsConfig())  # a missing or invalid setting fails the cold start, not the first request
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace=METRICS_NAMESPACE)

@@ -209,7 +209,7 @@ def test_recognize_may_read_and_move_raw_uploads_into_quarantine_only(synth: Syn
         f"UploadsBucket/{names.RAW_PREFIX}*": {"s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject"},
         f"QuarantineBucket/{names.QUARANTINE_PREFIX}*": {"s3:PutObject"},
         f"UploadsBucket/{names.CROPS_PREFIX}*": {"s3:PutObject"},  # S3Uploads.put_crop
-        # hotlist_service.current_lists: the compiled list versions
+        # the container's current_lists: the compiled list versions
         f"HotlistBucket/{names.HOTLIST_SNAPSHOT_PREFIX}*": {"s3:GetObject", "s3:GetObjectVersion"},
     }
 
@@ -224,8 +224,8 @@ def test_uploads_function_may_only_put_raw_objects(synth: Synth) -> None:
 
 
 def test_api_may_read_and_hold_images_write_evidence_and_append_access_records(synth: Synth) -> None:
-    # Short-lived image and crop links (search_service.image_links), legal holds on both
-    # (holds_service.object_holds), the access log; the release steps' grants are their own.
+    # Short-lived image and crop links (the container's image_links), legal holds on both
+    # (object_holds), the access log; the release steps' grants are their own.
     grants = _s3_grants(synth, "ApiFunction")
     hold = {"s3:PutObjectLegalHold", "s3:GetObjectLegalHold"}
     read = {"s3:GetObject", "s3:GetObjectVersion"}

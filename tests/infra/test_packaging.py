@@ -15,18 +15,28 @@ from pathlib import Path
 
 import pytest
 
+from alpr.names import Env
 from infra.build_assets import PROVIDED_BY_RUNTIME, Assets, _closure
+from tests.infra.conftest import Synth
 
-# Handler modules read settings at import; these stand in for the template's references.
-ENV = {
+BASE_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
-    "ALPR_READS_TABLE": "reads",
-    "ALPR_PLATES_TABLE": "plates",
-    "ALPR_UPLOADS_BUCKET": "uploads",
-    "ALPR_QUARANTINE_BUCKET": "quarantine",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_METRICS_NAMESPACE": "test",
 }
+
+
+def function_env(synth: Synth, function: str) -> dict[str, str]:
+    """The environment the template gives `function`, its references standing as placeholders: a
+    handler checks its config at import, so this proves the CDK grants what the handler needs."""
+    for resource in synth.of_type("AWS::Lambda::Function").values():
+        variables = resource["Properties"].get("Environment", {}).get("Variables", {})
+        if variables.get(Env.SERVICE.value) == function:
+            return {
+                **BASE_ENV,
+                **{k: v if isinstance(v, str) else f"resolved-{k.lower()}" for k, v in variables.items()},
+            }
+    raise AssertionError(f"no function {function} in the template")
 
 
 def _link_distributions(dists: Iterable[metadata.Distribution], site: Path) -> None:
@@ -40,10 +50,12 @@ def _link_distributions(dists: Iterable[metadata.Distribution], site: Path) -> N
                 link.symlink_to(root / top)
 
 
-def _import_in_isolation(paths: list[Path], statements: str) -> subprocess.CompletedProcess[str]:
+def _import_in_isolation(
+    paths: list[Path], statements: str, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     code = f"import sys; sys.path[:0] = {[str(p) for p in paths]!r}\n{statements}"
     return subprocess.run(
-        [sys.executable, "-I", "-S", "-c", code], env=ENV, capture_output=True, text=True, timeout=120
+        [sys.executable, "-I", "-S", "-c", code], env=env, capture_output=True, text=True, timeout=120
     )
 
 
@@ -55,16 +67,22 @@ def runtime_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site
 
 
-@pytest.mark.parametrize("function", ["api", "uploads"])
+@pytest.mark.parametrize(
+    "function", ["api", "uploads", "hotlist_import", "release_record", "release_notify", "release_fulfil"]
+)
 def test_zip_function_imports_from_its_code_and_the_alpr_layer(
-    function: str, assets: Assets, runtime_site: Path
+    function: str, assets: Assets, synth: Synth, runtime_site: Path
 ) -> None:
     paths = [assets.function_code(function), assets.alpr_layer / "python", runtime_site]
-    result = _import_in_isolation(paths, "import handler\nassert callable(handler.lambda_handler)")
+    result = _import_in_isolation(
+        paths, "import handler\nassert callable(handler.lambda_handler)", function_env(synth, function)
+    )
     assert result.returncode == 0, result.stderr[-3000:]
 
 
-def test_recognize_imports_from_its_image(assets: Assets, runtime_site: Path, tmp_path: Path) -> None:
+def test_recognize_imports_from_its_image(
+    assets: Assets, synth: Synth, runtime_site: Path, tmp_path: Path
+) -> None:
     # Given the image's packages: the closure of its requirements.txt
     context = assets.recognize_image
     requirements = [line.split("==")[0] for line in (context / "requirements.txt").read_text().split()]
@@ -74,12 +92,31 @@ def test_recognize_imports_from_its_image(assets: Assets, runtime_site: Path, tm
     result = _import_in_isolation(
         [context, image_site, runtime_site],
         "import handler\nassert callable(handler.lambda_handler)\nimport alpr.recognition, cv2, onnxruntime",
+        function_env(synth, "recognize"),
     )
     # Then nothing is missing
     assert result.returncode == 0, result.stderr[-3000:]
 
 
-def test_the_isolation_is_real_a_missing_layer_fails(assets: Assets, runtime_site: Path) -> None:
-    result = _import_in_isolation([assets.function_code("api"), runtime_site], "import handler")
+def test_the_isolation_is_real_a_missing_layer_fails(
+    assets: Assets, synth: Synth, runtime_site: Path
+) -> None:
+    result = _import_in_isolation(
+        [assets.function_code("api"), runtime_site], "import handler", function_env(synth, "api")
+    )
     assert result.returncode != 0
     assert "ModuleNotFoundError" in result.stderr
+
+
+def test_a_function_without_a_grant_fails_its_cold_start_naming_it(
+    assets: Assets, synth: Synth, runtime_site: Path
+) -> None:
+    # Given the api's environment less one table it must have been granted
+    env = function_env(synth, "api")
+    del env[Env.ALERTS_TABLE.value]
+    # When its handler is imported (the cold start)
+    paths = [assets.function_code("api"), assets.alpr_layer / "python", runtime_site]
+    result = _import_in_isolation(paths, "import handler", env)
+    # Then it fails there, naming the missing setting
+    assert result.returncode != 0
+    assert "alerts_table" in result.stderr and "Field required" in result.stderr

@@ -23,6 +23,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from alpr.config import Config
 from alpr.local.personnel_seed import seed_personnel
 from alpr.local.stack import LOCAL_USERS
 from alpr.names import (
@@ -34,7 +35,7 @@ from alpr.names import (
     USERNAME,
     Env,
 )
-from alpr.services import uploads as service
+from alpr.services.container import container, use
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
@@ -127,7 +128,7 @@ def create_access_resources(names: Stack) -> None:
             "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 365}},
         },
     )
-    seed_personnel(service.personnel(), LOCAL_USERS, datetime.now(UTC))
+    seed_personnel(container().personnel, LOCAL_USERS, datetime.now(UTC))
 
 
 def access_records(names: Stack) -> list[dict[str, Any]]:
@@ -147,6 +148,14 @@ def access_records(names: Stack) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines]
 
 
+def not_granted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every resource variable present but empty, as for a function granted none: a handler's cold
+    start then passes its config's check, and each test names the resources it really has."""
+    for name, field in Config.model_fields.items():
+        if field.annotation == (str | None):
+            monkeypatch.setenv(f"ALPR_{name.upper()}", "")
+
+
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     """Moto with the Reads and Plates tables and the uploads and quarantine buckets."""
@@ -164,6 +173,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     for name in Env:
         if name.value.startswith("ALPR_"):
             monkeypatch.delenv(name.value, raising=False)
+    not_granted(monkeypatch)
     for key, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -183,7 +193,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     with mock_aws():
-        service.reset()
+        use(None)
         names.s3 = boto3.client("s3", region_name=REGION)
         names.dynamodb = boto3.client("dynamodb", region_name=REGION)
         for bucket in (names.uploads_bucket, names.quarantine_bucket):
@@ -197,7 +207,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         )
         create_access_resources(names)
         yield names
-    service.reset()
+    use(None)
 
 
 @pytest.fixture

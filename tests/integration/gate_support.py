@@ -13,7 +13,7 @@ from typing import Any
 from alpr.domain.access import Purpose
 from alpr.domain.personnel import PersonnelRecord, Status
 from alpr.names import Group
-from alpr.services import uploads as service
+from alpr.services.container import container
 from tests.integration.conftest import FakeContext, load_event, load_handler
 
 GOOD_PURPOSE = Purpose(
@@ -121,5 +121,5 @@ def person(
         created_at=now,
         updated_at=now,
     )
-    service.personnel().put(record)
+    container().personnel.put(record)
     return record

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from alpr.names import ACCESS_LOG_PREFIX, Env
-from alpr.services import uploads as service
+from alpr.services.container import container, use
 from tests.integration.conftest import Stack, access_records, load_event
 from tests.integration.gate_support import GOOD_PURPOSE, call, event
 from tests.integration.test_api_handler import a_read
@@ -31,7 +31,7 @@ def _search() -> dict[str, object]:
 
 def test_an_allowed_search_is_recorded_field_by_field(stack: Stack) -> None:
     # Given one read of a plate
-    assert service.read_store().put_read(a_read(READ_ID, "7ABC123", NOW - timedelta(hours=1)))
+    assert container().read_store.put_read(a_read(READ_ID, "7ABC123", NOW - timedelta(hours=1)))
     request = _search()
     before = datetime.now(UTC)
 
@@ -83,11 +83,10 @@ def test_a_record_is_locked_by_the_buckets_default_retention(stack: Stack) -> No
 @pytest.fixture
 def broken_log(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Stack:
     """The access log's bucket is gone (a real S3 failure: NoSuchBucket), after data exists."""
-    assert service.read_store().put_read(a_read(READ_ID, "7ABC123", NOW - timedelta(hours=1)))
+    assert container().read_store.put_read(a_read(READ_ID, "7ABC123", NOW - timedelta(hours=1)))
     assert call("api", _search())[0] == 200  # with the log working, the read comes back
     monkeypatch.setenv(Env.ACCESS_LOG_BUCKET, "alpr-access-log-that-does-not-exist")
-    service.access_log.cache_clear()
-    service.settings.cache_clear()
+    use(None)
     return stack
 
 

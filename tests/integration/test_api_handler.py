@@ -10,9 +10,8 @@ import pytest
 
 from alpr.domain.models import BoundingBox, Read
 from alpr.domain.reads import cell_day, time_key
-from alpr.domain.retention import expires_at
-from alpr.services import uploads as service
-from alpr.settings import Retention
+from alpr.domain.retention import Retention, expires_at
+from alpr.services.container import container
 from tests.integration.conftest import FakeContext, Stack, load_event, load_handler
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -44,7 +43,7 @@ def a_read(read_id: str, plate: str, captured_at: datetime, *, expires: int | No
 
 def store(*reads: Read) -> None:
     for read in reads:
-        assert service.read_store().put_read(read)
+        assert container().read_store.put_read(read)
 
 
 def call(event: dict[str, Any], context: FakeContext) -> tuple[int, dict[str, Any]]:

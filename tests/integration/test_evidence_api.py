@@ -16,7 +16,7 @@ import requests
 from alpr.domain.models import Read
 from alpr.domain.release_bundle import verify_bundle
 from alpr.names import EVIDENCE_EXPORTS_PREFIX, Env
-from alpr.services import uploads as service
+from alpr.services.container import container, use
 from tests.integration.conftest import REGION, FakeContext, Stack, access_records, load_event, load_handler
 from tests.unit.test_search import a_read
 
@@ -34,7 +34,7 @@ def evidence(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> str:
         ObjectLockEnabledForBucket=True,
     )
     monkeypatch.setenv(Env.EVIDENCE_BUCKET, bucket)
-    service.reset()
+    use(None)
     return bucket
 
 
@@ -43,7 +43,7 @@ def stored(stack: Stack, plate: str, days_ago: int, *, expired: bool = False) ->
         update={"image_bucket": stack.uploads_bucket}
     )
     stack.s3.put_object(Bucket=stack.uploads_bucket, Key=read.image_key, Body=IMAGE)
-    assert service.read_store().put_read(read)
+    assert container().read_store.put_read(read)
     return read
 
 

@@ -12,7 +12,7 @@ from alpr.api import AUTHENTICATED, resolver
 from alpr.domain.clock import FixedClock
 from alpr.domain.personnel import Status
 from alpr.names import Env, Group
-from alpr.services import uploads as service
+from alpr.services.container import container, use
 from tests.integration.conftest import FakeContext, Stack, access_records
 from tests.integration.gate_support import GOOD_PURPOSE, call, event, handler, person
 from tests.integration.test_api_handler import a_read
@@ -68,31 +68,31 @@ def test_a_route_missing_from_the_access_table_is_refused_and_never_runs(stack: 
 def test_an_allowed_search_records_last_active(stack: Stack) -> None:
     # Given a trained investigator who never used the system
     person("ivy", [Group.INVESTIGATOR], NOW, trained=NOW.date() - timedelta(days=10))
-    service.set_clock(FixedClock(NOW))
+    container().clock = FixedClock(NOW)
 
     # When they search with a purpose
     status, _ = search("ivy", ["investigator"], purpose=GOOD_PURPOSE)
 
     # Then it is allowed and their last activity is now
     assert status == 200
-    record = service.personnel().get("ivy")
+    record = container().personnel.get("ivy")
     assert record is not None and record.last_active == NOW
 
 
 def test_an_account_unused_for_90_days_is_suspended_and_stays_suspended(stack: Stack) -> None:
     # Given an investigator who searched today
     person("ivy", [Group.INVESTIGATOR], NOW, trained=NOW.date() - timedelta(days=10))
-    service.set_clock(FixedClock(NOW))
+    container().clock = FixedClock(NOW)
     assert search("ivy", ["investigator"], purpose=GOOD_PURPOSE)[0] == 200
 
     # When they come back 91 days later
-    service.set_clock(FixedClock(NOW + timedelta(days=91)))
+    container().clock = FixedClock(NOW + timedelta(days=91))
     status, body = search("ivy", ["investigator"], purpose=GOOD_PURPOSE)
 
     # Then they are refused for inactivity, and the suspension is on their record
     assert status == 403
     assert "unused since" in str(body["message"])
-    record = service.personnel().get("ivy")
+    record = container().personnel.get("ivy")
     assert record is not None
     assert (record.status, record.updated_by) == (Status.SUSPENDED, "access-gate")
 
@@ -103,24 +103,24 @@ def test_an_account_unused_for_90_days_is_suspended_and_stays_suspended(stack: S
 
 def test_89_days_unused_is_still_active(stack: Stack) -> None:
     person("ivy", [Group.INVESTIGATOR], NOW, trained=NOW.date(), last_active=NOW)
-    service.set_clock(FixedClock(NOW + timedelta(days=89)))
+    container().clock = FixedClock(NOW + timedelta(days=89))
     assert search("ivy", ["investigator"], purpose=GOOD_PURPOSE)[0] == 200
 
 
 def test_training_lapses_when_the_refresher_is_due(stack: Stack) -> None:
     # Given training completed 729 days ago (the refresher is due every 730 days)
     person("ivy", [Group.INVESTIGATOR], NOW, trained=NOW.date() - timedelta(days=729), last_active=NOW)
-    service.set_clock(FixedClock(NOW))
+    container().clock = FixedClock(NOW)
     assert search("ivy", ["investigator"], purpose=GOOD_PURPOSE)[0] == 200
 
     # When two days pass
-    service.set_clock(FixedClock(NOW + timedelta(days=2)))
+    container().clock = FixedClock(NOW + timedelta(days=2))
     status, body = search("ivy", ["investigator"], purpose=GOOD_PURPOSE)
 
     # Then the search is refused for lapsed training, and the account is not suspended
     assert status == 403
     assert "expired" in str(body["message"])
-    record = service.personnel().get("ivy")
+    record = container().personnel.get("ivy")
     assert record is not None and record.status is Status.ACTIVE
 
 
@@ -171,7 +171,7 @@ def test_a_separated_unit_is_refused_and_logged(stack: Stack) -> None:
 
 def test_an_allowed_search_with_reads_returns_them(stack: Stack) -> None:
     # Given a read and the seeded investigator
-    assert service.read_store().put_read(
+    assert container().read_store.put_read(
         a_read("01JREAD000000000000000000A", "7ABC123", NOW - timedelta(hours=1))
     )
 
@@ -202,8 +202,7 @@ def test_without_the_personnel_registry_nothing_is_decided_503_and_logged(
 ) -> None:
     # Given the registry's table is gone (a real DynamoDB failure: ResourceNotFoundException)
     monkeypatch.setenv(Env.PERSONNEL_TABLE, "personnel-that-does-not-exist")
-    service.personnel.cache_clear()
-    service.settings.cache_clear()
+    use(None)
 
     # When the investigator searches
     status, body = search("investigator", ["investigator"], purpose=GOOD_PURPOSE)

@@ -7,7 +7,7 @@ from typing import Any
 
 from alpr.domain.clock import FixedClock
 from alpr.domain.personnel import Status
-from alpr.services import uploads as service
+from alpr.services.container import container
 from tests.integration.conftest import Stack, access_records
 from tests.integration.gate_support import GOOD_PURPOSE, call, event
 
@@ -58,7 +58,7 @@ def test_the_approver_must_be_a_supervisor(stack: Stack) -> None:
     status, body = as_admin("PUT", "/v1/personnel/dana", {**DANA, "approved_by": "investigator"})
     assert status == 400
     assert "not an active supervisor" in body["message"]
-    assert service.personnel().get("dana") is None
+    assert container().personnel.get("dana") is None
 
 
 def test_only_administrators_change_accounts_and_every_change_is_logged(stack: Stack) -> None:
@@ -84,10 +84,10 @@ def test_only_administrators_change_accounts_and_every_change_is_logged(stack: S
 def test_an_account_suspended_for_inactivity_is_reactivated_with_a_supervisors_approval(stack: Stack) -> None:
     # Given the seeded investigator comes back after 91 days and is suspended by the gate
     later = NOW + timedelta(days=91)
-    service.set_clock(FixedClock(later))
-    service.personnel().touch("admin", later)  # the administrator has been working meanwhile
+    container().clock = FixedClock(later)
+    container().personnel.touch("admin", later)  # the administrator has been working meanwhile
     assert search_as("investigator") == 403
-    record = service.personnel().get("investigator")
+    record = container().personnel.get("investigator")
     assert record is not None and record.status is Status.SUSPENDED
 
     # When an administrator reactivates the account without, then with, a supervisor's approval

@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from alpr.domain.models import Read
 from alpr.local.stack import TtlSweeper
-from alpr.services import uploads as service
+from alpr.services.container import container
 from tests.integration.conftest import REGION, FakeContext, Stack, access_records, load_event, load_handler
 from tests.unit.test_search import a_read
 
@@ -41,7 +41,7 @@ def read(stack: Stack, held_bucket: str) -> Iterator[Read]:
     for key in (stored.image_key, stored.crop_key):
         assert key is not None
         stack.s3.put_object(Bucket=held_bucket, Key=key, Body=b"\xff\xd8 jpeg bytes")
-    assert service.read_store().put_read(stored)
+    assert container().read_store.put_read(stored)
     yield stored
 
 
@@ -142,7 +142,7 @@ def test_a_read_past_its_retention_cannot_be_held(
     stack: Stack, held_bucket: str, context: FakeContext
 ) -> None:
     expired = a_read("8XYZ456", NOW - timedelta(days=400), expired=True)
-    assert service.read_store().put_read(expired.model_copy(update={"image_bucket": held_bucket}))
+    assert container().read_store.put_read(expired.model_copy(update={"image_bucket": held_bucket}))
     status, body = call(context, "POST", expired.read_id)
     assert status == 404
     assert body["message"] == f"no read '{expired.read_id}'"
@@ -154,7 +154,7 @@ def test_a_read_stored_before_holds_existed_can_be_held(
 ) -> None:
     # Given a read item without the hold attributes (written by an earlier version)
     older = a_read("5KLM902", NOW - timedelta(days=10)).model_copy(update={"image_bucket": held_bucket})
-    assert service.read_store().put_read(older)
+    assert container().read_store.put_read(older)
     stack.dynamodb.update_item(
         TableName=stack.reads_table,
         Key={"read_id": {"S": older.read_id}},

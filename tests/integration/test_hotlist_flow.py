@@ -29,7 +29,7 @@ from alpr.names import (
     Env,
 )
 from alpr.services import hotlist as hotlist_service
-from alpr.services import uploads as service
+from alpr.services.container import container, use
 from tests.integration.conftest import REGION, FakeContext, Stack, load_event, load_handler
 from tests.integration.gate_support import GOOD_PURPOSE, call, event
 from tests.unit.test_search import a_read
@@ -117,9 +117,9 @@ def hotlists(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hotlists
         Env.ALERTS_TOPIC: topic,
     }.items():
         monkeypatch.setenv(key, value)
-    service.reset()
+    use(None)
     yield names
-    service.reset()
+    use(None)
 
 
 def sample() -> bytes:
@@ -152,9 +152,9 @@ def test_the_sample_extract_imports_through_the_handler(hotlists: Hotlists) -> N
         {"immigration_violator": 1},
         1,
     )
-    (version,) = hotlist_service.hotlist_store().current_versions()
+    (version,) = container().hotlist_store.current_versions()
     assert version.version == report["version"] and version.entries == 8
-    assert version.snapshot_key and hotlist_service.hotlist_store().get_snapshot(version.snapshot_key)
+    assert version.snapshot_key and container().hotlist_store.get_snapshot(version.snapshot_key)
 
 
 def test_a_malformed_extract_is_rejected_whole_and_the_current_list_stays(hotlists: Hotlists) -> None:
@@ -167,13 +167,13 @@ def test_a_malformed_extract_is_rejected_whole_and_the_current_list_stays(hotlis
     assert latin1["outcome"] == "rejected" and latin1["errors"] == [
         "line 4: not UTF-8 text (save the file as UTF-8)"
     ]
-    (version,) = hotlist_service.hotlist_store().current_versions()
+    (version,) = container().hotlist_store.current_versions()
     assert version.version == first["version"]
 
 
 def stored(*reads: Read) -> None:
     for read in reads:
-        service.read_store().put_read(read)
+        container().read_store.put_read(read)
 
 
 def test_a_stored_read_on_a_list_becomes_an_alert_in_the_table_and_on_sns(hotlists: Hotlists) -> None:
@@ -185,7 +185,7 @@ def test_a_stored_read_on_a_list_becomes_an_alert_in_the_table_and_on_sns(hotlis
     hotlist_service.refresh_hotlists()
     (alert,) = hotlist_service.match_reads([read])
     # Then the alert is stored, open, and the officer's message went out with the CLETS line
-    kept = hotlist_service.alert_store().get_alert(alert.alert_id)
+    kept = container().alert_store.get_alert(alert.alert_id)
     assert kept is not None and kept.status.value == "open" and kept.notified
     assert (kept.plate_read, kept.plate_listed, kept.match.value, kept.source, kept.category.value) == (
         "6TRJ244",
@@ -198,7 +198,7 @@ def test_a_stored_read_on_a_list_becomes_an_alert_in_the_table_and_on_sns(hotlis
     assert message["Subject"].startswith("ALPR HIT 6TRJ244 (CA) stolen vehicle")
     assert CLETS_LINE in message["Message"] and "unit-07" in message["Message"]
     # And the read itself carries the hit (searches return it beside the read)
-    kept_read = service.read_store().get_read(read.read_id)
+    kept_read = container().read_store.get_read(read.read_id)
     assert kept_read is not None
     assert [(h["alert_id"], h["source"], h["match"]) for h in kept_read.hotlist_hits] == [
         (alert.alert_id, "NCIC", "exact")

@@ -13,7 +13,7 @@ import pytest
 from alpr.domain.models import Capture
 from alpr.domain.uploads import capture_metadata
 from alpr.names import QUARANTINE_PREFIX, QUARANTINE_REASON_METADATA, QUARANTINE_REASON_SUFFIX
-from alpr.settings import settings
+from alpr.services.container import container
 from tests.integration.conftest import FakeContext, Stack, load_event, load_handler
 
 CAPTURED_AT = datetime(2026, 11, 28, 23, 59, 30, 250000, tzinfo=UTC)
@@ -120,7 +120,7 @@ def test_rendered_plate_becomes_a_read_that_search_finds(stack: Stack, context: 
     assert set(read["box"]) == {"x", "y", "w", "h"}
     assert read["model_version"]
     assert int(read["expires_at"]) == int(
-        (CAPTURED_AT + timedelta(days=settings().retention.days)).timestamp()
+        (CAPTURED_AT + timedelta(days=container().config.retention.days)).timestamp()
     )
     for field in ("state", "low_confidence", "ingested_at", "read_id"):
         assert field in read
@@ -190,7 +190,7 @@ def test_policy_violation_is_quarantined(
 
 
 def test_too_large_upload_is_quarantined(stack: Stack, context: FakeContext) -> None:
-    key = put_upload(stack, b"\xff\xd8\xff" + bytes(settings().upload_max_bytes))
+    key = put_upload(stack, b"\xff\xd8\xff" + bytes(container().config.upload_max_bytes))
     assert recognize(sqs_event(stack, key), context) == []
     _, record = quarantined(stack, key)
     assert record["reason"] == "too-large"

@@ -37,7 +37,7 @@ from alpr.local.deploy import Deployer
 from alpr.local.template import Template, template_path
 from alpr.names import ACCESS_LOG_PREFIX, Env
 from alpr.services import release as release_service
-from alpr.services import uploads as service
+from alpr.services.container import container, use
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -78,13 +78,11 @@ def _deploy(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             for key, value in deployment.shared_environment().items():
                 monkeypatch.setenv(key, value)
             monkeypatch.setenv(Env.MODELS_DIR.value, str(ROOT / "layers" / "models"))
-            service.reset()
-            release_service.reset()
+            use(None)
             yield {"deployment": deployment, "s3": boto3.client("s3", region_name=REGION)}
         finally:
             moto_patches.uninstall()
-            service.reset()
-            release_service.reset()
+            use(None)
 
 
 def form(**changes: Any) -> dict[str, Any]:
@@ -98,12 +96,12 @@ def put_read(
     """A read as recognize stores it, with its image; returns its id."""
     from alpr.domain.reads import cell_day, time_key
 
-    uploads = service.settings().buckets.uploads
+    uploads = container().granted("uploads_bucket")
     read_id = f"01JD{uuid.uuid4().hex[:22].upper()}".translate(str.maketrans("ILOU", "1100"))
     # Not under raw/: the stack's S3 -> SQS -> recognize wiring would quarantine a fake image.
     key = f"seeded/unit-01/{when:%Y/%m/%d}/{read_id}.jpg"
     s3.put_object(Bucket=uploads, Key=key, Body=image)
-    service.read_store().put_read(
+    container().read_store.put_read(
         Read(
             read_id=read_id,
             plate=plate,
@@ -216,13 +214,13 @@ def test_approve_path_releases_exactly_the_reads_in_scope_verified_by_hash(deplo
     assert decided.status is Status.APPROVED
     # Then the workflow fulfils it: exactly the two reads in scope, hashes verified
     view = wait_for_status(filed.request_id, Status.FULFILLED)
-    assert execution_status(release_service.store().get(filed.request_id).execution_arn) == "SUCCEEDED"
+    assert execution_status(container().release_store.get(filed.request_id).execution_arn) == "SUCCEEDED"
     manifest = view.manifest
     assert manifest is not None and manifest.read_ids == kept
     s3 = deployed["s3"]
     files = {
         key.removeprefix(manifest.prefix): s3.get_object(Bucket=manifest.bucket, Key=key)["Body"].read()
-        for key in release_service.bucket().list(manifest.prefix)
+        for key in container().release_bucket.list(manifest.prefix)
         if not key.endswith("bundle.zip")
     }
     assert verify_bundle(files) == []
@@ -233,7 +231,7 @@ def test_approve_path_releases_exactly_the_reads_in_scope_verified_by_hash(deplo
     assert on_file.pop("manifest.json") == hashlib.sha256(files["manifest.json"]).hexdigest()
     assert on_file == {e["path"]: e["sha256"] for e in json.loads(files["manifest.json"])["files"]}
     # And the disclosure is in the access log, naming who received what under which request
-    log_bucket = service.settings().buckets.access_log
+    log_bucket = container().granted("access_log_bucket")
     records = [
         json.loads(s3.get_object(Bucket=log_bucket, Key=o["Key"])["Body"].read())
         for o in s3.list_objects_v2(Bucket=log_bucket, Prefix=ACCESS_LOG_PREFIX).get("Contents", [])
@@ -285,7 +283,7 @@ def test_a_failed_fulfilment_is_recorded_and_nothing_is_released(deployed):
     # Given a damaged item among the plate's reads (a read the bundle could not describe)
     plate = "5FAIL" + uuid.uuid4().hex[:3].upper()
     boto3.client("dynamodb", region_name=REGION).put_item(
-        TableName=service.settings().tables.reads,
+        TableName=container().granted("reads_table"),
         Item={
             "read_id": {"S": "01JDBAD0000000000000000000"},
             "plate": {"S": plate},
@@ -298,8 +296,8 @@ def test_a_failed_fulfilment_is_recorded_and_nothing_is_released(deployed):
     # Then the request says the workflow failed, and why; the execution fails; nothing is released
     view = wait_for_status(filed.request_id, Status.FAILED)
     assert "ValidationError" in view.history[-1].note
-    assert execution_status(release_service.store().get(filed.request_id).execution_arn) == "FAILED"
-    assert view.manifest is None and release_service.bucket().list(f"bundles/{filed.request_id}/") == []
+    assert execution_status(container().release_store.get(filed.request_id).execution_arn) == "FAILED"
+    assert view.manifest is None and container().release_bucket.list(f"bundles/{filed.request_id}/") == []
 
 
 def test_deny_path_records_the_reason_and_tells_the_requester(deployed):
@@ -308,9 +306,9 @@ def test_deny_path_records_the_reason_and_tells_the_requester(deployed):
     wait_for_status(filed.request_id, Status.AWAITING_COMMANDER)
     release_service.decide(links["DENY"], COMMANDER, "No connection to the case was shown")
     view = wait_for_status(filed.request_id, Status.DENIED)
-    assert execution_status(release_service.store().get(filed.request_id).execution_arn) == "SUCCEEDED"
+    assert execution_status(container().release_store.get(filed.request_id).execution_arn) == "SUCCEEDED"
     assert view.decision is not None and view.decision.reason == "No connection to the case was shown"
-    assert view.manifest is None and release_service.bucket().list(f"bundles/{filed.request_id}/") == []
+    assert view.manifest is None and container().release_bucket.list(f"bundles/{filed.request_id}/") == []
     told = text_of(wait_for_mail("areyes@", filed.request_id)[0])
     assert "denied" in told and "No connection to the case was shown" in told
 
@@ -339,10 +337,10 @@ def test_replayed_forged_and_unauthorised_decisions_are_refused(deployed):
 @pytest.fixture
 def two_second_decisions(deployed, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv(Env.RELEASE_DECISION_SECONDS.value, "2")
-    release_service.reset()
+    use(None)
     yield
     monkeypatch.undo()
-    release_service.reset()
+    use(None)
 
 
 def test_no_decision_escalates_to_the_designee_then_expires(deployed, two_second_decisions):
@@ -359,7 +357,7 @@ def test_no_decision_escalates_to_the_designee_then_expires(deployed, two_second
     # When the designee does not decide either, then the request closes as no_decision
     view = wait_for_status(filed.request_id, Status.NO_DECISION, timeout_s=15)
     assert view.rule is not None and "no approval" in view.rule
-    assert execution_status(release_service.store().get(filed.request_id).execution_arn) == "SUCCEEDED"
+    assert execution_status(container().release_store.get(filed.request_id).execution_arn) == "SUCCEEDED"
     assert [c.status for c in view.history][-3:] == [
         Status.AWAITING_COMMANDER,
         Status.AWAITING_DESIGNEE,
@@ -399,7 +397,7 @@ def test_the_workflow_refuses_or_routes_with_the_rule_cited_and_no_one_is_asked(
     filed = file(form(**changes))
     view = wait_for_status(filed.request_id, status)
     assert view.rule is not None and cited in view.rule
-    assert execution_status(release_service.store().get(filed.request_id).execution_arn) == "SUCCEEDED"
+    assert execution_status(container().release_store.get(filed.request_id).execution_arn) == "SUCCEEDED"
     told = text_of(wait_for_mail("areyes@", filed.request_id)[0])
     assert cited in told
     assert not [
@@ -425,7 +423,7 @@ def test_the_sample_events_go_through_their_handlers_as_they_are(deployed):
         history=[],
     )
     request.change(Status.RECEIVED, now, "records")
-    release_service.store().create(request)
+    container().release_store.create(request)
     record, notify, fulfil = (load_handler(f) for f in ("release_record", "release_notify", "release_fulfil"))
     context = FakeContext()
 
@@ -433,15 +431,15 @@ def test_the_sample_events_go_through_their_handlers_as_they_are(deployed):
     assert record.lambda_handler(validate, context)["outcome"] == "pending"
     asked = notify.lambda_handler(load_event("release_notify/ask_commander.json"), context)
     assert asked["sent_to"] == "commander@example.gov"
-    assert release_service.store().task_token(request_id) not in (None, b"")  # sealed, not plain
+    assert container().release_store.task_token(request_id) not in (None, b"")  # sealed, not plain
     links = links_in(wait_for_mail("commander@", request_id)[0])
     assert all(u.startswith(f"{request_id}.") for u in links.values())
     from alpr.domain.links import verify
 
     release_flow.decide(
-        release_service.store(),
-        service.clock(),
-        verify(links["APPROVE"], release_service.link_key()(), now),
+        container().release_store,
+        container().clock,
+        verify(links["APPROVE"], container().link_key(), now),
         COMMANDER,
     )
     assert fulfil.lambda_handler(load_event("release_fulfil/fulfil.json"), context)["status"] == "fulfilled"
@@ -449,7 +447,7 @@ def test_the_sample_events_go_through_their_handlers_as_they_are(deployed):
     assert told["status"] == "fulfilled"
     # Then a late expiry does not reopen a fulfilled request
     assert record.lambda_handler(load_event("release_record/expire.json"), context)["status"] == "fulfilled"
-    assert b"example" not in release_service.store().task_token(request_id)
+    assert b"example" not in container().release_store.task_token(request_id)
 
 
 def test_a_request_whose_workflow_cannot_start_stays_on_file_saying_why(deployed, monkeypatch):
@@ -457,7 +455,7 @@ def test_a_request_whose_workflow_cannot_start_stays_on_file_saying_why(deployed
     monkeypatch.setenv(
         Env.RELEASE_STATE_MACHINE.value, "arn:aws:states:us-east-1:123456789012:stateMachine:gone"
     )
-    release_service.reset()
+    use(None)
     try:
         # When a request is filed, then the caller gets the error
         with pytest.raises(Exception, match=r"gone|does not exist|StateMachineDoesNotExist"):
@@ -468,4 +466,4 @@ def test_a_request_whose_workflow_cannot_start_stays_on_file_saying_why(deployed
         assert "workflow not started" in request.history[-1].note
     finally:
         monkeypatch.undo()
-        release_service.reset()
+        use(None)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from alpr.names import PLATE_GRAM, READS_BY_CELL7_DAY_INDEX, READS_CELL7_DAY_KEY, READS_TIME_KEY, Env
-from alpr.services import uploads as service
+from alpr.services.container import container, use
 from tests.integration.conftest import FakeContext, Stack, access_records, load_event, load_handler
 from tests.unit.test_canvass import CENTRE, destination
 from tests.unit.test_search import a_read
@@ -30,7 +30,7 @@ def reads(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         KeySchema=[{"AttributeName": PLATE_GRAM, "KeyType": "HASH"}],
     )
     monkeypatch.setenv(Env.PLATE_GRAMS_TABLE, grams_table)
-    service.reset()
+    use(None)
     stack.dynamodb.update_table(
         TableName=stack.reads_table,
         AttributeDefinitions=[
@@ -55,7 +55,7 @@ def reads(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
 
 def store(*items: Any) -> None:
     for read in items:
-        assert service.read_store().put_read(read)
+        assert container().read_store.put_read(read)
 
 
 def call(

@@ -12,7 +12,7 @@ import requests
 
 from alpr.domain.models import parse_iso_utc
 from alpr.names import UPLOAD_METADATA
-from alpr.settings import settings
+from alpr.services.container import container
 from tests.integration.conftest import FakeContext, Stack, load_event, load_handler
 
 
@@ -42,12 +42,12 @@ def test_ticket_pins_key_type_size_metadata_and_expiry(stack: Stack, context: Fa
     assert {f"x-amz-meta-{m}" for m in UPLOAD_METADATA} <= set(fields)
     policy = json.loads(base64.b64decode(fields["policy"]))
     conditions = policy["conditions"]
-    assert ["content-length-range", 1, settings().upload_max_bytes] in conditions
+    assert ["content-length-range", 1, container().config.upload_max_bytes] in conditions
     assert {"Content-Type": "image/jpeg"} in conditions
     assert {"x-amz-meta-unit-id": "unit-0042"} in conditions
     assert {"bucket": stack.uploads_bucket} in conditions
     expires = parse_iso_utc(ticket["expires_at"])
-    assert abs((expires - before).total_seconds() - settings().upload_url_seconds) < 5
+    assert abs((expires - before).total_seconds() - container().config.upload_url_seconds) < 5
     assert int(fields["x-amz-meta-expires"]) == int(expires.timestamp())
     assert (
         parse_iso_utc(policy["expiration"]) == expires.replace(microsecond=0)

@@ -14,8 +14,9 @@ from alpr.adapters.access_log import MemoryAccessLog
 from alpr.adapters.personnel import MemoryPersonnelStore
 from alpr.api import resolver
 from alpr.api.access import note_access
-from alpr.domain.clock import FixedClock, SystemClock
-from alpr.services import uploads as service
+from alpr.config import Config
+from alpr.domain.clock import FixedClock
+from alpr.services.container import Container, use
 from tests.unit.personnel_records import NOW, investigator
 
 PURPOSE = {
@@ -52,7 +53,7 @@ class FakeContext:
 
 
 @pytest.fixture
-def fakes(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[MemoryPersonnelStore, MemoryAccessLog]]:
+def fakes() -> Iterator[tuple[MemoryPersonnelStore, MemoryAccessLog]]:
     people = MemoryPersonnelStore(
         investigator(
             created_at=NOW - timedelta(days=3),
@@ -61,12 +62,10 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[MemoryPersonnelStor
         )
     )
     log = MemoryAccessLog()
-    monkeypatch.setattr(service, "personnel", lambda: people)
-    monkeypatch.setattr(service, "access_log", lambda: log)
-    service.set_clock(FixedClock(NOW))
+    previous = use(Container(Config(), clock=FixedClock(NOW), personnel=people, access_log=log))
     calls.clear()
     yield people, log
-    service.set_clock(SystemClock())
+    use(previous)
 
 
 def request(

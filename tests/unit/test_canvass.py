@@ -12,12 +12,12 @@ from alpr.domain.canvass import (
     MAX_QUERIES,
     Circle,
     Polygon,
+    SearchLimits,
     plan_canvass,
     polygon_from_geojson,
     window_days,
 )
 from alpr.domain.errors import InvalidRequest
-from alpr.settings import SearchLimits
 
 CENTRE = (37.8044, -122.2712)  # Oakland
 LIMITS = SearchLimits()

@@ -9,7 +9,7 @@ from alpr.adapters.dynamo import from_item, to_item
 from alpr.domain.clock import FixedClock
 from alpr.domain.models import Capture, Read
 from alpr.domain.reads import reads_from_image
-from alpr.settings import Retention
+from alpr.domain.retention import Retention
 
 # DynamoDB numbers span 1E-130 to 9.99E+125 in magnitude; ours (positions, confidences) sit well inside.
 floats = st.floats(min_value=-1e125, max_value=1e125).filter(lambda x: x == 0 or abs(x) > 1e-120)

@@ -19,7 +19,7 @@ from alpr.domain.reads import (
     search_by_plate,
     store_reads,
 )
-from alpr.settings import Retention
+from alpr.domain.retention import Retention
 from tests.fakes.memory import MemoryReadStore
 
 CAPTURED = datetime(2026, 11, 28, 23, 59, 30, 250000, tzinfo=UTC)

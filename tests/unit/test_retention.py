@@ -5,8 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from alpr.domain.retention import expires_at, is_expired
-from alpr.settings import MIN_RETENTION_DAYS, Retention
+from alpr.domain.retention import MIN_RETENTION_DAYS, Retention, expires_at, is_expired
 
 CAPTURED = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 

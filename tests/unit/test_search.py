@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alpr.domain.canvass import Area, Circle, polygon_from_geojson
+from alpr.domain.canvass import Area, Circle, SearchLimits, polygon_from_geojson
 from alpr.domain.clock import FixedClock
 from alpr.domain.errors import InvalidRequest, NotFound
 from alpr.domain.ids import derived_ulid
@@ -23,7 +23,6 @@ from alpr.domain.search import (
     search_pattern,
     threads,
 )
-from alpr.settings import SearchLimits
 from tests.fakes.memory_search import MemorySearchStore
 from tests.unit.test_canvass import CENTRE, destination
 

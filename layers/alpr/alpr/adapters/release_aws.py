@@ -1,7 +1,7 @@
 """AWS adapters of the release workflow: the token vault (KMS), the link key (Secrets
 Manager), the workflow (Step Functions), the release bucket (S3) and the reads in scope.
 
-Each takes a client factory (`alpr.adapters.aws`: lazily made, once per process).
+Each takes a client factory (the container's: made on first use, once per process).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from alpr.api.gate import current_grant
 from alpr.domain.alerts import Alert, AlertPage, AlertStatus, DispositionRequest
 from alpr.domain.errors import InvalidRequest, NotFound, Unauthenticated
 from alpr.services import hotlist as hotlist_service
+from alpr.services.container import container
 
 router = Router()
 
@@ -53,7 +54,7 @@ def list_alerts(
 
 @router.get("/v1/alerts/<alert_id>", summary="One alert", security=AUTHENTICATED)
 def get_alert(alert_id: AlertId) -> Alert:
-    alert = hotlist_service.alert_store().get_alert(alert_id)
+    alert = container().alert_store.get_alert(alert_id)
     if alert is None:
         raise NotFound(f"no alert '{alert_id}'")
     note_access(returned_ids=[alert_id])

@@ -10,12 +10,10 @@ and carries no data.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 from http import HTTPStatus
 from typing import Any
 
@@ -32,9 +30,6 @@ from alpr.api.access import begin_access, current_access
 from alpr.api.errors import STATUS, error_response
 from alpr.domain.access import (
     CASE_NUMBER_HEADER,
-    DEFAULT_CASE_NUMBER_EXAMPLE,
-    DEFAULT_CASE_NUMBER_PATTERN,
-    DEFAULT_CATEGORIES,
     PURPOSE_CATEGORY_HEADER,
     PURPOSE_TEXT_HEADER,
     AccessLogUnavailable,
@@ -43,7 +38,6 @@ from alpr.domain.access import (
     Decision,
     Purpose,
     PurposeNeed,
-    PurposeRules,
     RouteRule,
     decide,
     roles_for,
@@ -54,14 +48,10 @@ from alpr.domain.errors import DomainError, Unauthenticated
 from alpr.domain.ids import new_ulid
 from alpr.domain.models import Caller
 from alpr.domain.personnel import (
-    DEFAULT_INACTIVITY_DAYS,
-    DEFAULT_REFRESHER_DAYS,
     PersonnelRecord,
-    StandingPolicy,
     Status,
 )
-from alpr.names import Env
-from alpr.services import uploads as service
+from alpr.services.container import container
 
 logger = Logger(child=True)
 Next = Callable[[APIGatewayRestResolver], Response]
@@ -77,22 +67,9 @@ REGISTRY_UNAVAILABLE = "the Personnel registry cannot be read, so access cannot 
 NOT_DATA_ELEMENTS = frozenset({"next", "link"})
 
 
-@cache
 def access_policy() -> AccessPolicy:
-    """The gate's configuration from the environment, validated once (at cold start)."""
-    env = os.environ
-    categories = tuple(c.strip() for c in env.get(Env.PURPOSE_CATEGORIES, "").split(",") if c.strip())
-    return AccessPolicy(
-        purpose=PurposeRules(
-            categories=categories or DEFAULT_CATEGORIES,
-            case_number_pattern=env.get(Env.CASE_NUMBER_PATTERN) or DEFAULT_CASE_NUMBER_PATTERN,
-            case_number_example=env.get(Env.CASE_NUMBER_EXAMPLE) or DEFAULT_CASE_NUMBER_EXAMPLE,
-        ),
-        standing=StandingPolicy(
-            inactivity_days=int(env.get(Env.INACTIVITY_DAYS) or DEFAULT_INACTIVITY_DAYS),
-            refresher_days=int(env.get(Env.TRAINING_REFRESHER_DAYS) or DEFAULT_REFRESHER_DAYS),
-        ),
-    )
+    """The gate's configuration (purposes, case numbers, standing rules), from the process's config."""
+    return container().config.access_policy
 
 
 @dataclass(frozen=True)
@@ -202,23 +179,23 @@ def gate(app: APIGatewayRestResolver, next_middleware: Next) -> Response:
     """The middleware: decide, log, and only then answer."""
     event = app.current_event
     _gated.set(event)
-    route = app.context.get("_route")
-    route_path = str(getattr(route, "openapi_path", "") or event.path)
+    resolved = app.request
+    route_path = resolved.route or event.path
     rule = rule_for(event.http_method, route_path)
     _grant.set(None)
     if rule is not None and rule.public:
         return next_middleware(app)
     begin_access()
-    route_args: dict[str, str] = {k: str(v) for k, v in (app.context.get("_route_args") or {}).items()}
+    route_args: dict[str, str] = {k: str(v) for k, v in resolved.path_parameters.items()}
     caller = _caller(event)
     try:
-        person = service.personnel().get(caller.username) if caller else None
+        person = container().personnel.get(caller.username) if caller else None
     except Exception:  # no registry, no decision: refuse, on record
         logger.exception("Personnel registry unavailable: request refused")
         unknown = _Request(event, rule, route_path, route_args, caller, None, Decision(error=None))
         unknown.write("refused", HTTPStatus.SERVICE_UNAVAILABLE, REGISTRY_UNAVAILABLE)
         return error_response(HTTPStatus.SERVICE_UNAVAILABLE, REGISTRY_UNAVAILABLE)
-    now = service.clock().now()
+    now = container().clock.now()
     headers = {k.lower(): v for k, v in (event.headers or {}).items()}
     decision = decide(rule, caller, person, headers, route_args, access_policy(), now)
     request = _Request(event, rule, route_path, route_args, caller, person, decision)
@@ -271,7 +248,7 @@ def _status_of(error: BaseException) -> int:
 
 def _suspend(person: PersonnelRecord, reason: str, now: Any) -> None:
     try:
-        service.personnel().set_status(person.username, Status.SUSPENDED, reason, now, by=GATE_ACTOR)
+        container().personnel.set_status(person.username, Status.SUSPENDED, reason, now, by=GATE_ACTOR)
     except Exception:  # the refusal stands; the next request finds the account idle again
         logger.exception("inactive account not marked suspended", extra={"username": person.username})
 
@@ -282,7 +259,7 @@ def _touch(person: PersonnelRecord | None, now: Any) -> None:
     if person.last_active is not None and now - person.last_active < TOUCH_EVERY:
         return
     try:
-        service.personnel().touch(person.username, now)
+        container().personnel.touch(person.username, now)
     except Exception:  # the answer and its record are out already; a late touch is harmless
         logger.warning("last_active not updated", extra={"username": person.username})
 
@@ -316,8 +293,8 @@ class _Request:
         context = self.event.request_context
         returned_ids = list(note.returned_ids) if note and outcome == "allowed" else []
         return AccessRecord(
-            event_id=new_ulid(service.clock()),
-            time=service.clock().now(),
+            event_id=new_ulid(container().clock),
+            time=container().clock.now(),
             username=self.caller.username if self.caller else None,
             full_name=self.person.full_name if self.person else None,
             organisation=self.person.organisation if self.person else None,
@@ -346,7 +323,7 @@ class _Request:
         """Write the access record; False (and an error log) when it could not be written."""
         record = self.record(outcome, status, reason)
         try:
-            service.access_log().write(record)
+            container().access_log.write(record)
         except AccessLogUnavailable as error:
             logger.error("access record not written: request answered 503", extra={"error": str(error)})
             return False

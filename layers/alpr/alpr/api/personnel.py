@@ -24,7 +24,7 @@ from alpr.domain.personnel import (
     record_training,
     save_person,
 )
-from alpr.services import uploads as service
+from alpr.services.container import container
 
 router = Router()
 
@@ -40,14 +40,14 @@ def _admin() -> str:
 
 @router.get("/v1/personnel", summary="Every account of the Personnel registry", security=AUTHENTICATED)
 def list_personnel() -> list[PersonnelRecord]:
-    people = service.personnel().all()
+    people = container().personnel.all()
     note_access(returned_ids=[p.username for p in people])
     return people
 
 
 @router.get("/v1/personnel/<username>", summary="One account", security=AUTHENTICATED)
 def get_person(username: Username) -> PersonnelRecord:
-    person = service.personnel().get(username)
+    person = container().personnel.get(username)
     if person is None:
         raise NotFound(f"no account '{username}' in the Personnel registry")
     note_access(returned_ids=[username])
@@ -60,7 +60,7 @@ def get_person(username: Username) -> PersonnelRecord:
     security=AUTHENTICATED,
 )
 def put_person(username: Username, change: Annotated[PersonnelChange, Body()]) -> PersonnelRecord:
-    person = save_person(service.personnel(), _admin(), username, change, service.clock().now())
+    person = save_person(container().personnel, _admin(), username, change, container().clock.now())
     note_access(query={"roles": [r.value for r in person.roles], "approved_by": person.approved_by})
     return person
 
@@ -68,7 +68,7 @@ def put_person(username: Username, change: Annotated[PersonnelChange, Body()]) -
 @router.post("/v1/personnel/<username>/training", summary="Record completed training", security=AUTHENTICATED)
 def post_training(username: Username, training: Annotated[TrainingRecord, Body()]) -> PersonnelRecord:
     person = record_training(
-        service.personnel(), _admin(), username, training, access_policy().standing, service.clock().now()
+        container().personnel, _admin(), username, training, access_policy().standing, container().clock.now()
     )
     note_access(query={"training_completed": str(person.training_completed)})
     return person
@@ -80,6 +80,6 @@ def post_training(username: Username, training: Annotated[TrainingRecord, Body()
     security=AUTHENTICATED,
 )
 def post_status(username: Username, change: Annotated[StatusChange, Body()]) -> PersonnelRecord:
-    person = change_status(service.personnel(), _admin(), username, change, service.clock().now())
+    person = change_status(container().personnel, _admin(), username, change, container().clock.now())
     note_access(query={"status": person.status.value, "reason": change.reason})
     return person

@@ -16,7 +16,8 @@ from alpr.api.auth import current_caller
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.models import PlateQuery, ReadPage, parse_iso_utc
 from alpr.domain.plates import plate_for_search
-from alpr.services import uploads as service
+from alpr.services import reads as reads_service
+from alpr.services.container import container
 
 router = Router()
 metrics = Metrics()  # shares the handler's metric set; flushed by its @log_metrics
@@ -50,7 +51,7 @@ def list_reads(
     ] = None,
 ) -> ReadPage:
     caller = current_caller(router)
-    now = service.clock().now()
+    now = container().clock.now()
     query = PlateQuery(
         plate=plate_for_search(plate),
         start=_instant(start, "from", EARLIEST),
@@ -59,7 +60,7 @@ def list_reads(
         next=next or None,
         state=state.upper() if state else None,
     )
-    page = service.search_reads(caller, query)
+    page = reads_service.search_reads(caller, query)
     note_access(
         query={
             "plate": query.plate,

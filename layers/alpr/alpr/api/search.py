@@ -29,7 +29,7 @@ from alpr.domain.models import ReadResult, UtcDatetime, iso_utc
 from alpr.domain.patterns import parse_pattern
 from alpr.domain.search import CanvassPage, PatternPage, ReadDetail
 from alpr.services import search as search_service
-from alpr.services import uploads as service
+from alpr.services.container import container
 
 router = Router()
 metrics = Metrics()  # shares the handler's metric set; flushed by its @log_metrics
@@ -61,7 +61,7 @@ def _returned(items: list[ReadResult], query: dict[str, Any]) -> None:
 
 
 def _canvass_window(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
-    end_at = end or service.clock().now()
+    end_at = end or container().clock.now()
     return start or end_at - timedelta(hours=DEFAULT_CANVASS_HOURS), end_at
 
 
@@ -85,7 +85,7 @@ def search_pattern(
     caller = current_caller(router)
     parsed = parse_pattern(pattern, equivalents=equivalents)
     start_at = _instant(start, "from", EARLIEST)
-    end_at = _instant(end, "to", service.clock().now() + timedelta(days=1))
+    end_at = _instant(end, "to", container().clock.now() + timedelta(days=1))
     page = search_service.find_pattern(caller, parsed, start_at, end_at, limit=limit, token=next or None)
     _returned(
         page.items,

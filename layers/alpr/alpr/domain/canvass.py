@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from pydantic import BaseModel, Field
+
 from alpr.domain import geohash
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.models import as_utc
@@ -25,13 +27,20 @@ from alpr.names import (
     READS_CELL7_DAY_KEY,
     READS_CELL_DAY_KEY,
 )
-from alpr.settings import SearchLimits
 
 BOUNDARY_TOLERANCE_M = 0.001  # a read on the circle's edge (to the millimetre) is inside it
 # The finest precision whose cover takes at most this many index queries (cells x days): about
 # 2-4 s of DynamoDB round trips in the API function, well inside API Gateway's 29 s.
 MAX_QUERIES = 400
 _METRES_PER_DEGREE = math.pi * geohash.EARTH_RADIUS_M / 180
+
+
+class SearchLimits(BaseModel):
+    """How far a canvass may reach (policy 439.4: the surroundings of an incident)."""
+
+    canvass_max_days: int = Field(default=7, ge=1)
+    canvass_max_area_km2: float = Field(default=10.0, gt=0)
+    image_url_seconds: int = Field(default=300, ge=1, le=3600)
 
 
 @dataclass(frozen=True)

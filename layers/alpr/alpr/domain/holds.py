@@ -22,8 +22,7 @@ from pydantic import BaseModel
 
 from alpr.domain.errors import Conflict, NotFound
 from alpr.domain.models import HoldEvent, LegalHold, Read, UtcDatetime
-from alpr.domain.retention import expires_at, is_expired
-from alpr.settings import Retention
+from alpr.domain.retention import Retention, expires_at, is_expired
 
 # A concurrent change to the same read's holds is re-read and applied again this many times.
 MAX_ATTEMPTS = 3

@@ -24,9 +24,8 @@ from alpr.domain.models import (
     iso_utc,
 )
 from alpr.domain.plates import is_plate, normalize_plate
-from alpr.domain.retention import expires_at, is_expired
+from alpr.domain.retention import Retention, expires_at, is_expired
 from alpr.names import CROPS_PREFIX, READS_TIME_KEY
-from alpr.settings import Retention
 
 CELL_PRECISION = 6  # about 1.2 km by 0.6 km: a canvass covers a few cells per day
 FINE_CELL_PRECISION = 7  # about 150 m square: small canvass radii (issue 5, docs/decisions.md)

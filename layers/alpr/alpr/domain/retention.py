@@ -4,8 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from pydantic import BaseModel, Field, field_validator
+
 from alpr.domain.models import as_utc
-from alpr.settings import Retention
+
+MIN_RETENTION_DAYS = 365  # Gov. Code § 34090.6, policy 439.5
+
+
+class Retention(BaseModel):
+    days: int = Field(default=MIN_RETENTION_DAYS)
+
+    @field_validator("days")
+    @classmethod
+    def at_least_one_year(cls, value: int) -> int:
+        if value < MIN_RETENTION_DAYS:
+            raise ValueError(
+                f"retention of {value} days is below the legal minimum of {MIN_RETENTION_DAYS} days "
+                "(Gov. Code § 34090.6, policy 439.5)"
+            )
+        return value
 
 
 def expires_at(captured_at: datetime, retention: Retention) -> int:

@@ -21,16 +21,15 @@ from typing import Any, Protocol
 
 from pydantic import Field
 
-from alpr.domain.canvass import Area, CanvassPlan, plan_canvass
+from alpr.domain.canvass import Area, CanvassPlan, SearchLimits, plan_canvass
 from alpr.domain.clock import Clock
 from alpr.domain.errors import InvalidRequest, NotFound
 from alpr.domain.models import READ_DISCLAIMER, Read, ReadPage, ReadResult, UtcDatetime, iso_utc
 from alpr.domain.patterns import PlatePattern
 from alpr.domain.plate_grams import pattern_grams
 from alpr.domain.reads import PageKey
-from alpr.domain.retention import is_expired
+from alpr.domain.retention import Retention, is_expired
 from alpr.names import PLATE, READ_ID, READS_BY_PLATE_INDEX, READS_TIME_KEY
-from alpr.settings import Retention, SearchLimits
 
 DEFAULT_RETENTION = Retention()
 MAX_PATTERN_PLATES = 200  # a pattern matching more plates than this is too broad to be a lead

@@ -6,9 +6,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from alpr.adapters import aws
 from alpr.adapters.release_aws import image_bytes
-from alpr.adapters.s3_links import EvidenceBucket, S3Links
+from alpr.adapters.s3_links import S3Links
 from alpr.domain.access import Purpose
 from alpr.domain.errors import NotFound
 from alpr.domain.evidence import ExportReceipt, build_evidence
@@ -18,15 +17,10 @@ from alpr.domain.personnel import PersonnelRecord
 from alpr.domain.release_bundle import content_type, zip_bundle
 from alpr.domain.retention import is_expired
 from alpr.names import EVIDENCE_EXPORTS_PREFIX
-from alpr.services import uploads as service
-from alpr.settings import settings
+from alpr.services.container import container
 
 BUNDLE_LINK_SECONDS = 3600
 IO_THREADS = 8  # S3 round trips dominate: fetch and store a few objects at a time
-
-
-def evidence_bucket() -> EvidenceBucket:
-    return EvidenceBucket(settings().buckets.evidence, aws.s3)
 
 
 def export(
@@ -34,19 +28,21 @@ def export(
 ) -> ExportReceipt:
     """Book the reads into evidence for the purpose's case. NotFound, and nothing written, when any
     read is absent or past its retention."""
-    clock = service.clock()
+    clock = container().clock
     now = clock.now()
     wanted = list(dict.fromkeys(read_ids))
-    found = {read_id: service.read_store().get_read(read_id) for read_id in wanted}
+    found = {read_id: container().read_store.get_read(read_id) for read_id in wanted}
     reads: list[Read] = [r for r in found.values() if r is not None and not is_expired(r.expires_at, now)]
     if len(reads) < len(wanted):
         missing = sorted(set(wanted) - {r.read_id for r in reads})
         raise NotFound(f"no read(s) {', '.join(missing)}: nothing was exported")
     export_id = new_ulid(clock)
     prefix = f"{EVIDENCE_EXPORTS_PREFIX}{export_id}/"
-    bucket = evidence_bucket()
+    bucket = container().evidence_bucket
     with ThreadPoolExecutor(max_workers=IO_THREADS) as pool:
-        fetched = pool.map(lambda r: (r.image_key, image_bytes(aws.s3, r.image_bucket, r.image_key)), reads)
+        fetched = pool.map(
+            lambda r: (r.image_key, image_bytes(container().s3, r.image_bucket, r.image_key)), reads
+        )
         images = {key: data for key, data in fetched if data is not None}
         files = build_evidence(
             export_id,
@@ -68,7 +64,9 @@ def export(
         prefix=prefix,
         read_ids=sorted(r.read_id for r in reads),
         files=[f.entry() for f in files],
-        bundle_url=S3Links(aws.s3).presign_get(bucket.bucket, prefix + "bundle.zip", BUNDLE_LINK_SECONDS),
+        bundle_url=S3Links(container().s3).presign_get(
+            bucket.bucket, prefix + "bundle.zip", BUNDLE_LINK_SECONDS
+        ),
         link_expires_at=now + timedelta(seconds=BUNDLE_LINK_SECONDS),
         created_at=now,
     )

@@ -3,47 +3,37 @@ uploads bucket's Object Lock."""
 
 from __future__ import annotations
 
-from functools import cache
-
-from alpr.adapters import aws
-from alpr.adapters.s3_links import S3ObjectHolds
 from alpr.domain.access import Purpose
 from alpr.domain.holds import HoldState, place_hold, release_hold
 from alpr.domain.models import Caller
 from alpr.domain.personnel import PersonnelRecord
-from alpr.services import uploads as service
-from alpr.settings import settings
-
-
-@cache
-def object_holds() -> S3ObjectHolds:
-    return S3ObjectHolds(aws.s3)
+from alpr.services.container import container
 
 
 def hold(caller: Caller, person: PersonnelRecord | None, purpose: Purpose, read_id: str) -> HoldState:
     """Hold a read for the case of the request's purpose; the purpose's words are the reason."""
     return place_hold(
-        service.read_store(),
-        object_holds(),
+        container().read_store,
+        container().object_holds,
         read_id,
         case_number=purpose.case_number,
         category=purpose.category,
         reason=purpose.text,
         by=caller.username,
         organisation=person.organisation if person else "",
-        now=service.clock().now(),
+        now=container().clock.now(),
     )
 
 
 def release(caller: Caller, purpose: Purpose, read_id: str) -> HoldState:
     """Release the hold of the request's case; the purpose's words are the reason."""
     return release_hold(
-        service.read_store(),
-        object_holds(),
+        container().read_store,
+        container().object_holds,
         read_id,
         case_number=purpose.case_number,
         reason=purpose.text,
         by=caller.username,
-        now=service.clock().now(),
-        retention=settings().retention,
+        now=container().clock.now(),
+        retention=container().config.retention,
     )

@@ -1,28 +1,22 @@
-"""Wiring of hotlists and alerts: settings, adapters, and what the handlers call.
+"""Hotlists and alerts: what the handlers call, on the container's adapters.
 
 - `recognize`: `refresh_hotlists()` once per batch (one query when no list changed), then
   `match_reads(reads)` after the reads are stored: every hit becomes an alert and an SNS message.
 - `hotlist_import`: `import_object(bucket, key)` for an extract dropped under `incoming/<SOURCE>/`.
 - the API: local entries (with retro-match), alerts and their dispositions, list health.
-Built lazily, once per process (per container); `reset()` forgets everything (tests).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterable
 from datetime import timedelta
-from functools import cache
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
-from alpr.adapters import aws
-from alpr.adapters.alerts import DynamoAlertStore, DynamoReadHits, SnsAlertNotifier
-from alpr.adapters.hotlist import DynamoHotlistStore
 from alpr.domain.alerts import (
     Alert,
     AlertPage,
@@ -34,9 +28,7 @@ from alpr.domain.alerts import (
 )
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.hotlist import (
-    DEFAULT_REFUSED,
     LOCAL_SOURCE,
-    Category,
     HotlistEntry,
     HotlistFileRejected,
     ImportReport,
@@ -49,98 +41,17 @@ from alpr.domain.hotlist import (
     remove_local_entry,
 )
 from alpr.domain.ids import new_ulid
-from alpr.domain.matching import CompiledList, CurrentLists, Matcher, Refresh, SnapshotBuilder
+from alpr.domain.matching import CompiledList, Matcher, Refresh, SnapshotBuilder
 from alpr.domain.models import Caller, PlateQuery, Read, ReadResult, iso_utc
 from alpr.domain.reads import search_by_plate
 from alpr.domain.retention import is_expired
-from alpr.names import HOTLIST_INCOMING_PREFIX, HOTLIST_REPORT_PREFIX, Env
-from alpr.services import uploads as service
-from alpr.settings import settings
+from alpr.names import HOTLIST_INCOMING_PREFIX, HOTLIST_REPORT_PREFIX
+from alpr.services.container import container
 
 logger = Logger(child=True)
 metrics = Metrics()  # shares the handler's metric set; flushed by its @log_metrics
 
-DEFAULT_MAX_AGE_HOURS = 24  # NCIC refreshes about twice a day
-DEFAULT_ENTRY_MAX_DAYS = 30  # stale personal hotlists caused wrongful stops
 RETRO_MATCH_LIMIT = 200  # earlier sightings listed with a new entry, newest first
-
-
-class HotlistSettings(BaseModel):
-    table: str
-    bucket: str = ""
-    topic_arn: str = ""
-    max_age_hours: float = Field(default=DEFAULT_MAX_AGE_HOURS, gt=0)
-    entry_max_days: int = Field(default=DEFAULT_ENTRY_MAX_DAYS, ge=1, le=365)
-    refused: frozenset[str] = DEFAULT_REFUSED
-
-    @field_validator("refused", mode="before")
-    @classmethod
-    def known_categories(cls, value: object) -> frozenset[str]:
-        names = [v.strip() for v in value.split(",")] if isinstance(value, str) else list(value)  # type: ignore[call-overload]
-        unknown = [n for n in names if n and n not in Category.__members__.values()]
-        if unknown:
-            raise ValueError(
-                f"unknown hotlist categories {unknown}; known: {', '.join(c.value for c in Category)}"
-            )
-        return frozenset(n for n in names if n)
-
-    @property
-    def max_age(self) -> timedelta:
-        return timedelta(hours=self.max_age_hours)
-
-
-def _env(name: Env) -> str | None:
-    return os.environ.get(name.value) or None
-
-
-@cache
-def hotlist_settings() -> HotlistSettings:
-    """Validated once: an unknown refused category fails the cold start."""
-    values: dict[str, object] = {
-        "table": settings().tables.hotlist,
-        "bucket": _env(Env.HOTLIST_BUCKET) or "",
-        "topic_arn": _env(Env.ALERTS_TOPIC) or "",
-    }
-    for field, env in (
-        ("max_age_hours", Env.HOTLIST_MAX_AGE_HOURS),
-        ("entry_max_days", Env.HOTLIST_ENTRY_MAX_DAYS),
-        ("refused", Env.HOTLIST_REFUSED_CATEGORIES),
-    ):
-        if (value := _env(env)) is not None:
-            values[field] = value
-    return HotlistSettings.model_validate(values)
-
-
-@cache
-def hotlist_store() -> DynamoHotlistStore:
-    config = hotlist_settings()
-    return DynamoHotlistStore(config.table, config.bucket, aws.dynamodb, aws.s3)
-
-
-@cache
-def alert_store() -> DynamoAlertStore:
-    return DynamoAlertStore(settings().tables.alerts, aws.dynamodb)
-
-
-@cache
-def read_hits() -> DynamoReadHits:
-    return DynamoReadHits(settings().tables.reads, aws.dynamodb)
-
-
-@cache
-def notifier() -> SnsAlertNotifier:
-    return SnsAlertNotifier(hotlist_settings().topic_arn, aws.sns)
-
-
-@cache
-def current_lists() -> CurrentLists:
-    """The lists this container matches against (loaded on first use, followed by `refresh_hotlists`)."""
-    return CurrentLists(hotlist_store())
-
-
-def reset() -> None:
-    for cached in (hotlist_settings, hotlist_store, alert_store, read_hits, notifier, current_lists):
-        cached.cache_clear()
 
 
 # --- recognize -------------------------------------------------------------------------------
@@ -148,14 +59,14 @@ def reset() -> None:
 
 def refresh_hotlists() -> Refresh:
     """Check the version pointers (one query) and load what changed; say how long it took."""
-    if not hotlist_settings().table:
+    if not container().config.hotlist_table:
         return Refresh(loaded=(), dropped=(), versions=())  # a deployment without hotlists
     started = time.perf_counter()
-    refresh = current_lists().refresh()
+    refresh = container().current_lists.refresh()
     elapsed_ms = (time.perf_counter() - started) * 1000
-    now = service.clock().now()
-    config = hotlist_settings()
-    stale = [v.source for v in refresh.versions if v.stale(now, config.max_age)]
+    now = container().clock.now()
+    config = container().config
+    stale = [v.source for v in refresh.versions if v.stale(now, config.hotlist_max_age)]
     metrics.add_metric(
         name="HotlistLoadMs" if refresh.loaded else "HotlistCheckMs",
         unit=MetricUnit.Milliseconds,
@@ -183,19 +94,26 @@ def refresh_hotlists() -> Refresh:
 
 def match_reads(reads: Iterable[Read]) -> list[Alert]:
     """Match stored reads against the current lists; every hit is stored and sent as an alert."""
-    if not hotlist_settings().table:
+    if not container().config.hotlist_table:
         return []  # a deployment without hotlists
-    if not current_lists().checked:
+    if not container().current_lists.checked:
         refresh_hotlists()  # a caller that did not check per batch (the handler does)
-    matcher = current_lists().matcher
-    now = service.clock().now()
-    config = hotlist_settings()
+    matcher = container().current_lists.matcher
+    now = container().clock.now()
+    config = container().config
     sent: list[Alert] = []
     for read in reads:
         hits = matcher.match(read.plate, read.state, read.low_confidence, now)
         if hits:
-            sent += raise_alerts(alert_store(), notifier(), read, hits, now=now, max_age=config.max_age)
-            read_hits().note_hits(read.read_id, [hit_summary(read, hit) for hit in hits])
+            sent += raise_alerts(
+                container().alert_store,
+                container().notifier,
+                read,
+                hits,
+                now=now,
+                max_age=config.hotlist_max_age,
+            )
+            container().read_hits.note_hits(read.read_id, [hit_summary(read, hit) for hit in hits])
     if sent:
         metrics.add_metric(name="AlertsRaised", unit=MetricUnit.Count, value=len(sent))
         logger.info("alerts raised", extra={"alerts": [a.alert_id for a in sent]})
@@ -207,11 +125,11 @@ def match_reads(reads: Iterable[Read]) -> list[Alert]:
 
 def import_lines(lines: Iterable[str], *, source: str | None = None) -> ImportReport:
     """Import one extract: parsed whole (or HotlistFileRejected), stored as a new version, flipped in."""
-    config = hotlist_settings()
-    clock = service.clock()
+    config = container().config
+    clock = container().clock
     builder = SnapshotBuilder()  # compiled as the lines stream in
     parsed = parse_hotlist_file(
-        lines, now=clock.now(), refused=config.refused, source=source, keep=builder.add
+        lines, now=clock.now(), refused=config.refused_hotlist_categories, source=source, keep=builder.add
     )
     version_id = new_ulid(clock)
     version = ListVersion(
@@ -222,7 +140,9 @@ def import_lines(lines: Iterable[str], *, source: str | None = None) -> ImportRe
         entries=parsed.imported,
     )
     snapshot = builder.build(version)
-    report = import_list(hotlist_store(), parsed, snapshot=snapshot, version=version_id, clock=clock)
+    report = import_list(
+        container().hotlist_store, parsed, snapshot=snapshot, version=version_id, clock=clock
+    )
     metrics.add_metric(name="HotlistEntriesImported", unit=MetricUnit.Count, value=report.imported)
     return report
 
@@ -244,7 +164,7 @@ def import_object(bucket: str, key: str) -> dict[str, object]:
     outcome: dict[str, object]
     try:
         source = source_of(key)
-        body = aws.s3().get_object(Bucket=bucket, Key=key)["Body"]
+        body = container().s3().get_object(Bucket=bucket, Key=key)["Body"]
         # Streamed line by line; a line that is not UTF-8 is a bad line like any other (the parser
         # finds the undecodable bytes kept as surrogates and names the line).
         lines = (line.decode("utf-8", "surrogateescape") for line in body.iter_lines())
@@ -254,8 +174,8 @@ def import_object(bucket: str, key: str) -> dict[str, object]:
         outcome = {"outcome": "rejected", "errors": rejected.errors[:1000], "message": rejected.message}
     except InvalidRequest as problem:
         outcome = {"outcome": "rejected", "errors": [str(problem)], "message": str(problem)}
-    outcome |= {"key": key, "at": iso_utc(service.clock().now())}
-    aws.s3().put_object(
+    outcome |= {"key": key, "at": iso_utc(container().clock.now())}
+    container().s3().put_object(
         Bucket=bucket,
         Key=report_key(key),
         Body=json.dumps(outcome, indent=2).encode(),
@@ -280,13 +200,13 @@ class EntryCreated(BaseModel):
 def retro_match(entry: HotlistEntry) -> tuple[list[ReadResult], dict[str, str], bool]:
     """Stored reads within retention that the entry matches: the Plates dictionary names the
     plates, the `by_plate` index gives their reads; the Reads table is never scanned."""
-    clock = service.clock()
+    clock = container().clock
     now = clock.now()
-    retention = settings().retention
+    retention = container().config.retention
     start = now - timedelta(days=retention.days)
     version = ListVersion(source=entry.source, version="retro", refreshed_at=now, imported_at=now, entries=1)
     matcher = Matcher([CompiledList.build(version, [entry])])
-    store = service.read_store()
+    store = container().read_store
     plates = [
         s.plate
         for s in store.plate_sightings(iso_utc(start), iso_utc(now), None)
@@ -308,16 +228,16 @@ def retro_match(entry: HotlistEntry) -> tuple[list[ReadResult], dict[str, str], 
 
 
 def add_entry(caller: Caller, request: LocalEntryRequest) -> EntryCreated:
-    config = hotlist_settings()
-    clock = service.clock()
+    config = container().config
+    clock = container().clock
     entry = local_entry(
         request,
         entered_by=caller.username,
         clock=clock,
-        max_days=config.entry_max_days,
-        refused=config.refused,
+        max_days=config.hotlist_entry_max_days,
+        refused=config.refused_hotlist_categories,
     )
-    store = hotlist_store()
+    store = container().hotlist_store
     store.put_local_entry(entry, local_version(store, clock, 1))
     sightings, kinds, truncated = retro_match(entry)
     metrics.add_metric(name="HotlistRetroMatches", unit=MetricUnit.Count, value=len(sightings))
@@ -330,36 +250,38 @@ def add_entry(caller: Caller, request: LocalEntryRequest) -> EntryCreated:
 
 
 def list_entries(include_expired: bool = False) -> list[HotlistEntry]:
-    now = service.clock().now()
-    entries = [e for e in hotlist_store().local_entries() if include_expired or not e.expired(now)]
+    now = container().clock.now()
+    entries = [e for e in container().hotlist_store.local_entries() if include_expired or not e.expired(now)]
     return sorted(entries, key=lambda e: e.entry_id, reverse=True)
 
 
 def delete_entry(entry_id: str) -> HotlistEntry:
-    return remove_local_entry(hotlist_store(), entry_id, service.clock())
+    return remove_local_entry(container().hotlist_store, entry_id, container().clock)
 
 
 def list_sources() -> list[dict[str, object]]:
     """Every list's current version, age and whether it is stale (the hotlist health)."""
-    now = service.clock().now()
-    config = hotlist_settings()
+    now = container().clock.now()
+    config = container().config
     return [
         {
             **v.model_dump(mode="json"),
             "age_hours": round(v.age(now).total_seconds() / 3600, 1),
-            "stale": v.stale(now, config.max_age),
-            "max_age_hours": config.max_age_hours,
+            "stale": v.stale(now, config.hotlist_max_age),
+            "max_age_hours": config.hotlist_max_age_hours,
         }
-        for v in hotlist_store().current_versions()
+        for v in container().hotlist_store.current_versions()
     ]
 
 
 def list_alerts(status: AlertStatus, limit: int, start: dict[str, str] | None) -> AlertPage:
-    alerts, last = alert_store().list_alerts(status, limit, start)
+    alerts, last = container().alert_store.list_alerts(status, limit, start)
     return AlertPage(items=alerts, next=json.dumps(last) if last else None)
 
 
 def dispose_alert(caller: Caller, alert_id: str, request: DispositionRequest) -> Alert:
-    closed = dispose(alert_store(), alert_id, request, by=caller.username, now=service.clock().now())
+    closed = dispose(
+        container().alert_store, alert_id, request, by=caller.username, now=container().clock.now()
+    )
     metrics.add_metric(name=f"Alerts_{request.disposition.value}", unit=MetricUnit.Count, value=1)
     return closed

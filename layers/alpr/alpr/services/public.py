@@ -3,7 +3,6 @@ the transparency figures from table metadata and the register of release request
 
 from __future__ import annotations
 
-from alpr.adapters import aws
 from alpr.adapters.dynamo import approximate_item_count
 from alpr.domain.access import AccessPolicy
 from alpr.domain.public_policy import (
@@ -12,27 +11,24 @@ from alpr.domain.public_policy import (
     transparency_report,
     usage_and_privacy_policy,
 )
-from alpr.services import release as release_service
-from alpr.services import uploads as service
-from alpr.services.hotlist import hotlist_settings
-from alpr.settings import settings
+from alpr.services.container import container
 
 
 def policy(access: AccessPolicy) -> PublicPolicy:
     """The policy for the gate's configuration `access` (the API's, read once at cold start)."""
     return usage_and_privacy_policy(
-        retention_days=settings().retention.days,
+        retention_days=container().config.retention.days,
         access=access,
-        refused_hotlist_categories=hotlist_settings().refused,
+        refused_hotlist_categories=container().config.refused_hotlist_categories,
     )
 
 
 def transparency() -> TransparencyReport:
-    tables = settings().tables
+    services = container()
     return transparency_report(
-        now=service.clock().now(),
-        retention_days=settings().retention.days,
-        reads=approximate_item_count(aws.dynamodb, tables.reads),
-        alerts=approximate_item_count(aws.dynamodb, tables.alerts),
-        requests=[request.status for request in release_service.store().all()],
+        now=services.clock.now(),
+        retention_days=services.config.retention.days,
+        reads=approximate_item_count(services.dynamodb, services.granted("reads_table")),
+        alerts=approximate_item_count(services.dynamodb, services.granted("alerts_table")),
+        requests=[request.status for request in services.release_store.all()],
     )

@@ -1,26 +1,20 @@
-"""Wiring of the release workflow: settings, adapters, and the steps the handlers call.
+"""The release workflow: the steps the API and the workflow's handlers call, on the container's adapters.
 
 The API files requests and takes decisions; the Step Functions tasks (`release_record`,
-`release_notify`, `release_fulfil`) run the rest. Built lazily, once per process;
-`reset()` forgets everything (tests).
+`release_notify`, `release_fulfil`) run the rest.
 """
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from alpr.adapters import aws, release_aws
-from alpr.adapters.access_log import S3AccessLog
-from alpr.adapters.mail import SesMailer
-from alpr.adapters.release_store import DynamoReleaseStore
+from alpr.adapters import release_aws
 from alpr.domain import release_flow
 from alpr.domain.access import AccessLog
 from alpr.domain.clock import Clock
@@ -31,7 +25,6 @@ from alpr.domain.models import Caller, iso_utc
 from alpr.domain.release import (
     Manifest,
     ReleaseRequest,
-    ReleaseStore,
     ReleaseSummary,
     ReleaseView,
     RequestForm,
@@ -41,106 +34,21 @@ from alpr.domain.release import (
 )
 from alpr.domain.release_bundle import build_bundle, check_bundle_size, content_type, in_scope, zip_bundle
 from alpr.domain.release_mail import Email, decision_email, requester_email
-from alpr.names import RELEASE_BUNDLES_PREFIX, RELEASE_LETTERS_PREFIX, Env
-from alpr.services import uploads as service
-from alpr.settings import settings
+from alpr.names import RELEASE_BUNDLES_PREFIX, RELEASE_LETTERS_PREFIX
+from alpr.services.container import container
 
 BUNDLE_IO_THREADS = 8
-DEFAULT_DECISION_SECONDS = 3 * 24 * 3600  # three days for the commander, three more for the designee
-
-
-class ReleaseSettings(BaseModel):
-    table: str
-    bucket: str = ""
-    state_machine_arn: str = ""
-    link_secret_id: str = ""
-    token_key_id: str = ""
-    mail_from: str = ""
-    commander_email: str = ""
-    designee_email: str = ""
-    decision_seconds: int = Field(default=DEFAULT_DECISION_SECONDS, ge=1)
-    bundle_link_seconds: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
-    letter_max_bytes: int = 10 * 1024 * 1024
-    letter_url_seconds: int = 600
-
-
-def _env(name: Env, default: str = "") -> str:
-    return os.environ.get(name.value, default)
-
-
-@cache
-def release_settings() -> ReleaseSettings:
-    return ReleaseSettings(
-        table=settings().tables.release_requests,
-        bucket=_env(Env.RELEASE_BUCKET),
-        state_machine_arn=_env(Env.RELEASE_STATE_MACHINE),
-        link_secret_id=_env(Env.RELEASE_LINK_SECRET),
-        token_key_id=_env(Env.RELEASE_TOKEN_KEY),
-        mail_from=_env(Env.RELEASE_MAIL_FROM),
-        commander_email=_env(Env.RELEASE_COMMANDER_EMAIL),
-        designee_email=_env(Env.RELEASE_DESIGNEE_EMAIL),
-        decision_seconds=int(_env(Env.RELEASE_DECISION_SECONDS, str(DEFAULT_DECISION_SECONDS))),
-    )
-
-
-def _require(value: str, name: Env) -> str:
-    if not value:
-        raise RuntimeError(f"{name.value} is not set: this function was not granted that resource")
-    return value
-
-
-@cache
-def store() -> ReleaseStore:
-    return DynamoReleaseStore(_require(release_settings().table, Env.RELEASE_REQUESTS_TABLE), aws.dynamodb)
-
-
-@cache
-def vault() -> release_aws.TaskTokenVault:
-    key = _require(release_settings().token_key_id, Env.RELEASE_TOKEN_KEY)
-    return release_aws.TaskTokenVault(key, lambda: aws.client("kms"))
-
-
-@cache
-def link_key() -> release_aws.SecretLinkKey:
-    secret = _require(release_settings().link_secret_id, Env.RELEASE_LINK_SECRET)
-    return release_aws.SecretLinkKey(secret, lambda: aws.client("secretsmanager"))
-
-
-@cache
-def workflow() -> release_aws.StepFunctionsWorkflow:
-    arn = _require(release_settings().state_machine_arn, Env.RELEASE_STATE_MACHINE)
-    return release_aws.StepFunctionsWorkflow(arn, lambda: aws.client("stepfunctions"))
+BUNDLE_LINK_SECONDS = 24 * 3600  # the requesting agency's link to what was released
+LETTER_MAX_BYTES = 10 * 1024 * 1024
+LETTER_URL_SECONDS = 600
 
 
 class Mailer(Protocol):
     def send(self, email: Email) -> str: ...
 
 
-@cache
-def mailer() -> Mailer:
-    sender = _require(release_settings().mail_from, Env.RELEASE_MAIL_FROM)
-    return SesMailer(sender, lambda: aws.client("sesv2"))
-
-
-@cache
-def bucket() -> release_aws.ReleaseBucket:
-    return release_aws.ReleaseBucket(_require(release_settings().bucket, Env.RELEASE_BUCKET), aws.s3)
-
-
-@cache
-def access_log() -> S3AccessLog:
-    """The one access-log writer, for the disclosure a fulfilment makes."""
-    return S3AccessLog(_require(settings().buckets.access_log, Env.ACCESS_LOG_BUCKET), aws.s3)
-
-
-def reset() -> None:
-    for cached in (release_settings, store, vault, link_key, workflow, mailer, bucket, access_log):
-        cached.cache_clear()
-    aws.reset_clients()
-
-
 def clock() -> Clock:
-    return service.clock()
+    return container().clock
 
 
 # ---- the API -------------------------------------------------------------------------
@@ -158,8 +66,7 @@ def letter_ticket(caller: Caller, filename: str) -> LetterTicket:
     """Where to upload a request letter before filing the request (its key goes in `letter_key`)."""
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in filename)[-100:] or "letter"
     key = f"{RELEASE_LETTERS_PREFIX}{new_ulid(clock())}/{safe}"
-    config = release_settings()
-    post = bucket().letter_post(key, config.letter_max_bytes, config.letter_url_seconds)
+    post = container().release_bucket.letter_post(key, LETTER_MAX_BYTES, LETTER_URL_SECONDS)
     del caller
     return LetterTicket(url=post["url"], fields={k: str(v) for k, v in post["fields"].items()}, key=key)
 
@@ -176,33 +83,37 @@ def file_request(
     if (
         letter is not None
         and not letter_ticketed
-        and (not letter.startswith(RELEASE_LETTERS_PREFIX) or not bucket().has(letter))
+        and (not letter.startswith(RELEASE_LETTERS_PREFIX) or not container().release_bucket.has(letter))
     ):
         raise InvalidRequest(f"no request letter at {letter!r}: leave letter_key out to get an upload ticket")
-    request = release_flow.file_request(store(), clock(), caller, form, workflow().execution_arn)
+    request = release_flow.file_request(
+        container().release_store, clock(), caller, form, container().workflow.execution_arn
+    )
     try:
-        workflow().start(
+        container().workflow.start(
             request.request_id,
             {
                 "request_id": request.request_id,
-                "decision_timeout_seconds": release_settings().decision_seconds,
+                "decision_timeout_seconds": container().config.release_decision_seconds,
                 "links_base_url": links_base_url.rstrip("/"),
             },
         )
     except Exception as error:
         # Kept on file either way: the request says why nothing happened next.
-        release_flow.record_failure(store(), clock(), request.request_id, f"workflow not started: {error}")
+        release_flow.record_failure(
+            container().release_store, clock(), request.request_id, f"workflow not started: {error}"
+        )
         raise
     return ReleaseView.of(request)
 
 
 def list_requests(status: Status | None = None) -> list[ReleaseSummary]:
     """The register of release requests, newest first."""
-    return [ReleaseSummary.of(r) for r in store().all(status)]
+    return [ReleaseSummary.of(r) for r in container().release_store.all(status)]
 
 
 def get_request(request_id: str) -> ReleaseView:
-    return ReleaseView.of(release_flow.load(store(), request_id))
+    return ReleaseView.of(release_flow.load(container().release_store, request_id))
 
 
 @dataclass(frozen=True)
@@ -219,28 +130,30 @@ def check_link(token: str, caller: Caller) -> PendingDecision:
     from alpr.domain.release import require_decider
 
     require_decider(caller.groups, caller.username)
-    link = verify(token, link_key()(), clock().now())
-    request = release_flow.load(store(), link.request_id)
+    link = verify(token, container().link_key(), clock().now())
+    request = release_flow.load(container().release_store, link.request_id)
     check_current(request, link)
     return PendingDecision(link=link, request=request)
 
 
 def decide(token: str, caller: Caller, reason: str = "") -> ReleaseView:
     """Take the decision a link stands for and hand it to the waiting execution."""
-    link = verify(token, link_key()(), clock().now())
-    decided = release_flow.decide(store(), clock(), link, caller, reason)
-    ciphertext = store().task_token(link.request_id)
+    link = verify(token, container().link_key(), clock().now())
+    decided = release_flow.decide(container().release_store, clock(), link, caller, reason)
+    ciphertext = container().release_store.task_token(link.request_id)
     if ciphertext is None:
-        release_flow.undo_decision(store(), clock(), link.request_id, "no task token on file")
+        release_flow.undo_decision(
+            container().release_store, clock(), link.request_id, "no task token on file"
+        )
         raise LinkRefused("this request's workflow is not waiting for a decision")
-    task_token = vault().open(link.request_id, ciphertext)
+    task_token = container().token_vault.open(link.request_id, ciphertext)
     try:
         if link.decision == "approve":
-            workflow().approve(task_token, {"decision": "approved", "by": caller.username})
+            container().workflow.approve(task_token, {"decision": "approved", "by": caller.username})
         else:
-            workflow().deny(task_token, reason)
+            container().workflow.deny(task_token, reason)
     except release_aws.TaskGone as gone:
-        release_flow.undo_decision(store(), clock(), link.request_id, str(gone))
+        release_flow.undo_decision(container().release_store, clock(), link.request_id, str(gone))
         raise LinkRefused(
             "the time for this decision has run out; the request was escalated or closed"
         ) from None
@@ -252,7 +165,7 @@ def decide(token: str, caller: Caller, reason: str = "") -> ReleaseView:
 
 def letter_on_file(request: ReleaseRequest) -> bool:
     key = request.form.letter_key
-    return key is not None and key.startswith(RELEASE_LETTERS_PREFIX) and bucket().has(key)
+    return key is not None and key.startswith(RELEASE_LETTERS_PREFIX) and container().release_bucket.has(key)
 
 
 def letter_link(request: ReleaseRequest, seconds: int = 300) -> str | None:
@@ -260,11 +173,11 @@ def letter_link(request: ReleaseRequest, seconds: int = 300) -> str | None:
     if not letter_on_file(request):
         return None
     assert request.form.letter_key is not None
-    return bucket().link(request.form.letter_key, seconds)
+    return container().release_bucket.link(request.form.letter_key, seconds)
 
 
 def validate(request_id: str) -> dict[str, Any]:
-    assessment = release_flow.validate(store(), clock(), request_id)
+    assessment = release_flow.validate(container().release_store, clock(), request_id)
     return {"outcome": assessment.status.value, "rule": assessment.rule, "reason": assessment.reason}
 
 
@@ -285,20 +198,22 @@ def ask(
     request_id: str, round: Round, task_token: str, timeout_seconds: int, links_base_url: str
 ) -> dict[str, Any]:
     """Store the task token encrypted, then email fresh signed links to the commander or designee."""
-    config = release_settings()
-    recipient = config.commander_email if round == "commander" else config.designee_email
+    config = container().config
+    recipient = config.release_commander_email if round == "commander" else config.release_designee_email
     if not recipient:
         raise RuntimeError(f"no email address configured for the {round}")
-    store().put_task_token(request_id, vault().seal(request_id, task_token))
+    container().release_store.put_task_token(request_id, container().token_vault.seal(request_id, task_token))
     for attempt in range(3):
         try:
-            opened = release_flow.open_round(store(), clock(), request_id, round, recipient, timeout_seconds)
+            opened = release_flow.open_round(
+                container().release_store, clock(), request_id, round, recipient, timeout_seconds
+            )
             break
         except StaleRequest:
             # A late click on the previous round's link was being undone at this very moment.
             if attempt == 2:
                 raise
-    key = link_key()()
+    key = container().link_key()
     email = decision_email(
         opened.request,
         round,
@@ -308,38 +223,44 @@ def ask(
         opened.approve.expires_at,
         letter_on_file=letter_on_file(opened.request),
     )
-    message_id = mailer().send(email)
+    message_id = container().mailer.send(email)
     return {"sent_to": recipient, "message_id": message_id, "round": round}
 
 
 def expire(request_id: str) -> dict[str, Any]:
-    return {"status": release_flow.expire(store(), clock(), request_id).status.value}
+    return {"status": release_flow.expire(container().release_store, clock(), request_id).status.value}
 
 
 def record_failure(request_id: str, error: str) -> dict[str, Any]:
-    return {"status": release_flow.record_failure(store(), clock(), request_id, error).status.value}
+    return {
+        "status": release_flow.record_failure(
+            container().release_store, clock(), request_id, error
+        ).status.value
+    }
 
 
 def tell_requester(request_id: str) -> dict[str, Any]:
     """Tell the requester the outcome: the bundle link, or why there is none."""
-    request = release_flow.load(store(), request_id)
+    request = release_flow.load(container().release_store, request_id)
     url = None
     if request.status is Status.FULFILLED and request.manifest is not None:
         seconds = int((request.manifest.link_expires_at - clock().now()).total_seconds())
-        url = bucket().link(request.manifest.prefix + "bundle.zip", max(60, seconds))
+        url = container().release_bucket.link(request.manifest.prefix + "bundle.zip", max(60, seconds))
     if not request.form.requester.email:
         return {"sent_to": None, "status": request.status.value}
-    message_id = mailer().send(requester_email(request, url))
+    message_id = container().mailer.send(requester_email(request, url))
     return {"sent_to": request.form.requester.email, "message_id": message_id, "status": request.status.value}
 
 
 def fulfil(request_id: str, access_log: AccessLog) -> dict[str, Any]:
     """Export exactly the data in scope as a bundle with a manifest, log it, keep the manifest on file."""
-    request = release_flow.load(store(), request_id)
+    request = release_flow.load(container().release_store, request_id)
     if request.status is Status.FULFILLED and request.manifest is not None:
         return {"status": request.status.value, "files": len(request.manifest.files)}
     now = clock().now()
-    candidates = release_aws.ScopeReads(service.read_store(), settings().tables.reads, aws.dynamodb)
+    candidates = release_aws.ScopeReads(
+        container().read_store, container().granted("reads_table"), container().dynamodb
+    )
     reads = {
         r.read_id: r
         for r in candidates.candidates(request.form.scope)
@@ -349,25 +270,33 @@ def fulfil(request_id: str, access_log: AccessLog) -> dict[str, Any]:
     # S3 round trips dominate in AWS: fetch and store a bundle's objects a few at a time.
     with ThreadPoolExecutor(max_workers=BUNDLE_IO_THREADS) as pool:
         fetched = pool.map(
-            lambda read: (read.image_key, release_aws.image_bytes(aws.s3, read.image_bucket, read.image_key)),
+            lambda read: (
+                read.image_key,
+                release_aws.image_bytes(container().s3, read.image_bucket, read.image_key),
+            ),
             list(reads.values()),
         )
         images = {key: data for key, data in fetched if data is not None}
         files = build_bundle(request, reads.values(), images)
         prefix = f"{RELEASE_BUNDLES_PREFIX}{request_id}/"
         list(
-            pool.map(lambda file: bucket().put(prefix + file.path, file.data, content_type(file.path)), files)
+            pool.map(
+                lambda file: container().release_bucket.put(
+                    prefix + file.path, file.data, content_type(file.path)
+                ),
+                files,
+            )
         )
-    bucket().put(prefix + "bundle.zip", zip_bundle(files), "application/zip")
+    container().release_bucket.put(prefix + "bundle.zip", zip_bundle(files), "application/zip")
     manifest = Manifest(
-        bucket=release_settings().bucket,
+        bucket=container().granted("release_bucket"),
         prefix=prefix,
         files=[f.entry() for f in files],
         read_ids=sorted(reads),
         created_at=now,
-        link_expires_at=now + timedelta(seconds=release_settings().bundle_link_seconds),
+        link_expires_at=now + timedelta(seconds=BUNDLE_LINK_SECONDS),
     )
     # Logged before the record says fulfilled: a release that is not in the access log did not happen.
     access_log.write(release_flow.disclosure_record(request, manifest, new_ulid(clock()), now))
-    saved = release_flow.record_fulfilment(store(), clock(), request_id, manifest)
+    saved = release_flow.record_fulfilment(container().release_store, clock(), request_id, manifest)
     return {"status": saved.status.value, "reads": len(reads), "files": len(files), "at": iso_utc(now)}

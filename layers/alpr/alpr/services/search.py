@@ -1,6 +1,6 @@
 """Wiring of the investigator searches (issue 5): the domain searches on the process's store.
 
-The seam for the access gate, like `service.search_reads`: the API routes call these and
+The seam for the access gate, like `reads.search_reads`: the API routes call these and
 note what was queried and returned; nothing else reaches the indexes for a search.
 """
 
@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from functools import cache
 
-from alpr.adapters import aws
-from alpr.adapters.s3_links import S3Links
 from alpr.domain.canvass import Area
 from alpr.domain.models import Caller
 from alpr.domain.patterns import PlatePattern
@@ -25,14 +22,7 @@ from alpr.domain.search import (
     search_pattern,
     threads,
 )
-from alpr.services import uploads as service
-from alpr.settings import settings
-
-
-@cache
-def image_links() -> S3Links:
-    return S3Links(aws.s3)
-
+from alpr.services.container import container
 
 # boto3 clients are thread-safe: a search's batches of index queries run side by side.
 threaded = threads(ThreadPoolExecutor(max_workers=MAX_FANOUT, thread_name_prefix="search"))
@@ -44,14 +34,14 @@ def find_pattern(
     """Reads of the plates a partial plate matches."""
     del caller  # any authenticated user; the access gate decides before the route runs
     return search_pattern(
-        service.read_store(),
+        container().read_store,
         pattern,
         start,
         end,
         limit=limit,
         token=token,
-        clock=service.clock(),
-        retention=settings().retention,
+        clock=container().clock,
+        retention=container().config.retention,
         fanout=threaded,
     )
 
@@ -62,14 +52,14 @@ def canvass(
     """Reads inside an area and window."""
     del caller
     return search_canvass(
-        service.read_store(),
+        container().read_store,
         area,
         start,
         end,
-        settings().search,
+        container().config.search_limits,
         limit=limit,
         token=token,
-        clock=service.clock(),
+        clock=container().clock,
         fanout=threaded,
     )
 
@@ -77,4 +67,10 @@ def canvass(
 def one_read(caller: Caller, read_id: str) -> ReadDetail:
     """One read with short-lived links to its image and crop."""
     del caller
-    return read_detail(service.read_store(), image_links(), read_id, service.clock(), settings().search)
+    return read_detail(
+        container().read_store,
+        container().image_links,
+        read_id,
+        container().clock,
+        container().config.search_limits,
+    )
