@@ -12,6 +12,7 @@ from alpr.api import personnel as personnel_api
 from alpr.api import public as public_api
 from alpr.api import release as release_api
 from alpr.api import search as search_api
+from alpr.api import web as web_api
 from alpr.names import METRICS_NAMESPACE
 from alpr.settings import settings
 
@@ -30,6 +31,7 @@ app = resolver(
     alerts_api.router,
     holds_api.router,
     public_api.router,
+    web_api.router,
 )
 
 

@@ -442,6 +442,7 @@ def test_the_sample_events_go_through_their_handlers_as_they_are(deployed):
         service.clock(),
         verify(links["APPROVE"], release_service.link_key()(), now),
         COMMANDER,
+        letter_on_file=True,
     )
     assert fulfil.lambda_handler(load_event("release_fulfil/fulfil.json"), context)["status"] == "fulfilled"
     told = notify.lambda_handler(load_event("release_notify/tell_requester.json"), context)

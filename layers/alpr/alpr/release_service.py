@@ -38,6 +38,7 @@ from alpr.domain.release import (
     Round,
     StaleRequest,
     Status,
+    letter_presentation,
 )
 from alpr.domain.release_bundle import build_bundle, check_bundle_size, content_type, in_scope, zip_bundle
 from alpr.domain.release_mail import Email, decision_email, requester_email
@@ -62,6 +63,7 @@ class ReleaseSettings(BaseModel):
     bundle_link_seconds: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
     letter_max_bytes: int = 10 * 1024 * 1024
     letter_url_seconds: int = 600
+    links_base_url: str = ""  # the configured base URL (never a request's Host header)
 
 
 def _env(name: Env, default: str = "") -> str:
@@ -80,7 +82,13 @@ def release_settings() -> ReleaseSettings:
         commander_email=_env(Env.RELEASE_COMMANDER_EMAIL),
         designee_email=_env(Env.RELEASE_DESIGNEE_EMAIL),
         decision_seconds=int(_env(Env.RELEASE_DECISION_SECONDS, str(DEFAULT_DECISION_SECONDS))),
+        links_base_url=_env(Env.WEB_BASE_URL).rstrip("/"),
     )
+
+
+def links_base_url() -> str:
+    """Where decision links point: the configured base URL (CDK context or the API's URL)."""
+    return _require(release_settings().links_base_url, Env.WEB_BASE_URL)
 
 
 def _require(value: str, name: Env) -> str:
@@ -164,9 +172,7 @@ def letter_ticket(caller: Caller, filename: str) -> LetterTicket:
     return LetterTicket(url=post["url"], fields={k: str(v) for k, v in post["fields"].items()}, key=key)
 
 
-def file_request(
-    caller: Caller, form: RequestForm, links_base_url: str, *, letter_ticketed: bool = False
-) -> ReleaseView:
+def file_request(caller: Caller, form: RequestForm, *, letter_ticketed: bool = False) -> ReleaseView:
     """Keep the request on file and start its workflow; the rules are applied there.
 
     A `letter_key` must name an uploaded letter, unless the caller was just given the
@@ -186,7 +192,7 @@ def file_request(
             {
                 "request_id": request.request_id,
                 "decision_timeout_seconds": release_settings().decision_seconds,
-                "links_base_url": links_base_url.rstrip("/"),
+                "links_base_url": links_base_url(),
             },
         )
     except Exception as error:
@@ -216,19 +222,23 @@ class PendingDecision:
 def check_link(token: str, caller: Caller) -> PendingDecision:
     """Verify a link (signature, expiry, still current) for a caller allowed to decide."""
     from alpr.domain.links import check_current
-    from alpr.domain.release import require_decider
+    from alpr.domain.release import require_decider, require_not_filer
 
     require_decider(caller.groups, caller.username)
     link = verify(token, link_key()(), clock().now())
     request = release_flow.load(store(), link.request_id)
     check_current(request, link)
+    require_not_filer(request, caller.username)
     return PendingDecision(link=link, request=request)
 
 
 def decide(token: str, caller: Caller, reason: str = "") -> ReleaseView:
     """Take the decision a link stands for and hand it to the waiting execution."""
     link = verify(token, link_key()(), clock().now())
-    decided = release_flow.decide(store(), clock(), link, caller, reason)
+    request = release_flow.load(store(), link.request_id)
+    decided = release_flow.decide(
+        store(), clock(), link, caller, reason, letter_on_file=letter_on_file(request)
+    )
     ciphertext = store().task_token(link.request_id)
     if ciphertext is None:
         release_flow.undo_decision(store(), clock(), link.request_id, "no task token on file")
@@ -259,8 +269,10 @@ def letter_link(request: ReleaseRequest, seconds: int = 300) -> str | None:
     """A short-lived link to the request letter, for the commander's confirmation page."""
     if not letter_on_file(request):
         return None
-    assert request.form.letter_key is not None
-    return bucket().link(request.form.letter_key, seconds)
+    key = request.form.letter_key
+    assert key is not None
+    content_type, disposition = letter_presentation(bucket().head_bytes(key))
+    return bucket().served_link(key, seconds, content_type, disposition)
 
 
 def validate(request_id: str) -> dict[str, Any]:
@@ -298,15 +310,18 @@ def ask(
             # A late click on the previous round's link was being undone at this very moment.
             if attempt == 2:
                 raise
+    # The execution's input carries the configured base URL (file_request), never a request's Host.
+    base_url = links_base_url.rstrip("/")
     key = link_key()()
     email = decision_email(
         opened.request,
         round,
         recipient,
-        decision_url(links_base_url, request_id, sign(opened.approve, key)),
-        decision_url(links_base_url, request_id, sign(opened.deny, key)),
+        decision_url(base_url, request_id, sign(opened.approve, key)),
+        decision_url(base_url, request_id, sign(opened.deny, key)),
         opened.approve.expires_at,
         letter_on_file=letter_on_file(opened.request),
+        base_url=base_url,
     )
     message_id = mailer().send(email)
     return {"sent_to": recipient, "message_id": message_id, "round": round}

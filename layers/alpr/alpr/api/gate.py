@@ -29,6 +29,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import ValidationError
 
 from alpr import service
+from alpr.api import web
 from alpr.api.access import begin_access, current_access
 from alpr.api.errors import STATUS, error_response
 from alpr.domain.access import (
@@ -211,6 +212,11 @@ def gate(app: APIGatewayRestResolver, next_middleware: Next) -> Response:
     begin_access()
     route_args: dict[str, str] = {k: str(v) for k, v in (app.context.get("_route_args") or {}).items()}
     caller = _caller(event)
+    if caller is None and web.accepts(event.http_method, route_path):
+        # A page (no API Gateway authorizer): the session cookie, or a bearer token checked here.
+        caller = web.page_caller(event)
+        if caller is None and event.http_method == "GET":
+            return web.sign_in_redirect(event)
     try:
         person = service.personnel().get(caller.username) if caller else None
     except Exception:  # no registry, no decision: refuse, on record
@@ -240,7 +246,12 @@ def gate(app: APIGatewayRestResolver, next_middleware: Next) -> Response:
         if not request.write(outcome, status, reason):
             return error_response(HTTPStatus.SERVICE_UNAVAILABLE, LOG_UNAVAILABLE)
         raise
-    if (rule.log_allowed or response.status_code >= HTTPStatus.BAD_REQUEST) and not request.write(
+    note = current_access()
+    if note is not None and note.refusal:
+        # The route refused on its own (a page answering a forged or spent link with 403).
+        if not request.write("refused", response.status_code, note.refusal):
+            return error_response(HTTPStatus.SERVICE_UNAVAILABLE, LOG_UNAVAILABLE)
+    elif (rule.log_allowed or response.status_code >= HTTPStatus.BAD_REQUEST) and not request.write(
         "allowed", response.status_code, ""
     ):
         return error_response(HTTPStatus.SERVICE_UNAVAILABLE, LOG_UNAVAILABLE)
