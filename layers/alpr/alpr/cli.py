@@ -89,11 +89,19 @@ def local_up(port: Port = 8080) -> None:
 
 
 @local_app.command("token")
-def local_token(username: str, port: Port = 8080) -> None:
-    """Print a bearer token for a seeded local user (last line of output)."""
+def local_token(
+    username: str,
+    port: Port = 8080,
+    totp: Annotated[
+        bool, typer.Option("--totp", help="Print the user's current authenticator (TOTP) code instead")
+    ] = False,
+) -> None:
+    """Print a bearer token for a seeded local user (last line of output), or with --totp the
+    code their authenticator shows now, for the sign-in page."""
     from alpr.local.stack import LocalState, state_file
 
-    print(LocalState.load(state_file(port)).token(username))
+    state = LocalState.load(state_file(port))
+    print(state.totp(username) if totp else state.token(username))
 
 
 @unit_app.command("upload")

@@ -215,7 +215,7 @@ def gate(app: APIGatewayRestResolver, next_middleware: Next) -> Response:
     if caller is None and web.accepts(event.http_method, route_path):
         # A page (no API Gateway authorizer): the session cookie, or a bearer token checked here.
         caller = web.page_caller(event)
-        if caller is None and event.http_method == "GET":
+        if caller is None and event.http_method == "GET" and not web.has_bearer(event):
             return web.sign_in_redirect(event)
     try:
         person = service.personnel().get(caller.username) if caller else None

@@ -83,6 +83,11 @@ def _headers(event: Any) -> dict[str, str]:
     return {k.lower(): v for k, v in (event.headers or {}).items()}
 
 
+def has_bearer(event: Any) -> bool:
+    """The request brought a bearer token (an API client): a bad one is answered 401, not a sign-in page."""
+    return bool(_headers(event).get("authorization"))
+
+
 def current_session() -> Session | None:
     """The session of the page request being handled (None when it came with a bearer token)."""
     return _session.get()

@@ -21,7 +21,8 @@ from alpr.web.pages import render
 from alpr.web.session import pkce_challenge
 
 CODE_SECONDS = 300
-CSP = "default-src 'none'; style-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+# form-action covers the redirect that follows the form: the sign-in goes on to the callback's origin.
+CSP = "default-src 'none'; style-src 'none'; form-action 'self' {callback}; frame-ancestors 'none'; base-uri 'none'"
 AUTHORIZE_FIELDS = ("client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method", "scope")
 
 
@@ -160,7 +161,7 @@ class LocalHostedUi:
         body = render("login.html", title=title, params=params or {}, error=error, username="", logout_url="")
         headers = {
             "Content-Type": "text/html; charset=utf-8",
-            "Content-Security-Policy": CSP,
+            "Content-Security-Policy": CSP.format(callback=self.callback_url.split("/auth/", 1)[0]),
             "X-Frame-Options": "DENY",
             "Cache-Control": "no-store",
             "Referrer-Policy": "no-referrer",

@@ -47,6 +47,8 @@ LOCAL_USERS: dict[str, tuple[Group, ...]] = {
     "auditor": (Group.AUDITOR,),
     "admin": (Group.ADMINISTRATOR,),
     "records": (Group.RECORDS,),
+    # Holds both roles, so a release they file must be decided by someone else (issue 20).
+    "acting-commander": (Group.COMMANDER, Group.RECORDS),
     "untrained": (Group.INVESTIGATOR,),
     "unit-01": (Group.UNIT,),
 }
