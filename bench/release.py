@@ -69,6 +69,7 @@ def main() -> int:
     from alpr.local.deploy import Deployer
     from alpr.local.template import Template, template_path
     from alpr.models import BoundingBox, Caller, Read
+    from alpr.names import Env
 
     key = os.urandom(48)
     link = DecisionLink("01JDZ4YQ8M5W0000000000REQ1", "approve", int(time.time()) + 3600, "n0nce")
@@ -81,6 +82,7 @@ def main() -> int:
         moto_patches.install(REPO / "functions")
         deployment = Deployer(Template.load(template_path(REPO / "cdk.out")), None, REGION).deploy()  # type: ignore[arg-type]
         os.environ.update(deployment.shared_environment())
+        os.environ[Env.WEB_BASE_URL.value] = "https://api.example/prod"  # where the links point
         service.reset()
         release_service.reset()
         s3 = boto3.client("s3", region_name=REGION)
@@ -114,7 +116,11 @@ def main() -> int:
                 )
             )
         sample = json.loads((REPO / "events" / "release" / "request_form.json").read_text())
-        form = RequestForm.model_validate({**sample, "scope": {**sample["scope"], "plates": [plate]}})
+        letter = "letters/bench/letter.pdf"  # approval needs the written request on file
+        release_service.bucket().put(letter, b"%PDF-1.4 bench letter", "application/pdf")
+        form = RequestForm.model_validate(
+            {**sample, "scope": {**sample["scope"], "plates": [plate]}, "letter_key": letter}
+        )
         records = Caller(username="records", groups=frozenset({"records"}))
         commander = Caller(username="commander", groups=frozenset({"commander"}))
         backend = ses_backends[DEFAULT_ACCOUNT_ID][REGION]
@@ -123,9 +129,7 @@ def main() -> int:
         to_fulfilled: list[float] = []
         for _ in range(args.runs):
             t0 = time.perf_counter()
-            filed = release_service.file_request(
-                records, form, "https://api.example/prod", letter_ticketed=True
-            )
+            filed = release_service.file_request(records, form)
             mail = None
             while mail is None:
                 found = [

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from alpr.adapters import aws
 from alpr.adapters.release_aws import SecretLinkKey
@@ -27,7 +28,6 @@ from alpr.web.session import (
     SESSION_COOKIE,
     SIGN_IN_COOKIE,
     Session,
-    cookie,
     new_session,
     pkce_pair,
     read_cookie,
@@ -72,6 +72,19 @@ def reset() -> None:
 
 def accepts(method: str, route_path: str) -> bool:
     return (method.upper(), route_path) in PAGE_ROUTES
+
+
+def cookie(name: str, value: str, max_age: int) -> Cookie:
+    """HttpOnly, SameSite=Lax, whole site, short-lived; Secure wherever the base URL is HTTPS."""
+    return Cookie(
+        name=name,
+        value=value,
+        path="/",
+        max_age=max_age,
+        http_only=True,
+        secure=web_settings().secure_cookies,
+        same_site=SameSite.LAX_MODE,
+    )
 
 
 def page_url(path: str) -> str:
@@ -120,7 +133,7 @@ def html(
     title: str,
     template: str = "message.html",
     status: int = HTTPStatus.OK,
-    cookies: list[str] | None = None,
+    cookies: list[Cookie] | None = None,
     **context: Any,
 ) -> Response[str]:
     session = current_session()
@@ -134,7 +147,7 @@ def html(
     return Response(status_code=status, headers=security_headers(), body=body, cookies=cookies or [])
 
 
-def _redirect(location: str, cookies: list[str] | None = None) -> Response[str]:
+def _redirect(location: str, cookies: list[Cookie] | None = None) -> Response[str]:
     headers = {**security_headers(), "Location": location}
     return Response(status_code=HTTPStatus.FOUND, headers=headers, body="", cookies=cookies or [])
 
@@ -166,9 +179,7 @@ def sign_in_redirect(event: Any) -> Response[str]:
             }
         )
     )
-    return _redirect(
-        authorize, [cookie(SIGN_IN_COOKIE, pending, max_age=SIGN_IN_SECONDS, secure=config.secure_cookies)]
-    )
+    return _redirect(authorize, [cookie(SIGN_IN_COOKIE, pending, SIGN_IN_SECONDS)])
 
 
 @router.get(
@@ -204,17 +215,11 @@ def callback(
             "Sign-in failed", message="The sign-in could not be verified.", status=HTTPStatus.UNAUTHORIZED
         )
     session = new_session(caller.username, caller.groups, time.time(), SESSION_SECONDS)
-    secure = config.secure_cookies
     return _redirect(
         config.base_url + back,
         [
-            cookie(
-                SESSION_COOKIE,
-                seal(SESSION_COOKIE, session.payload(), session_key()()),
-                max_age=SESSION_SECONDS,
-                secure=secure,
-            ),
-            cookie(SIGN_IN_COOKIE, "", max_age=0, secure=secure),
+            cookie(SESSION_COOKIE, seal(SESSION_COOKIE, session.payload(), session_key()()), SESSION_SECONDS),
+            cookie(SIGN_IN_COOKIE, "", 0),
         ],
     )
 
@@ -231,4 +236,4 @@ def logout(done: Annotated[str, Query(max_length=1)] = "") -> Response[str]:
             {"client_id": config.web_client_id, "logout_uri": config.base_url + LOGOUT_PATH + "?done=1"}
         )
     )
-    return _redirect(target, [cookie(SESSION_COOKIE, "", max_age=0, secure=config.secure_cookies)])
+    return _redirect(target, [cookie(SESSION_COOKIE, "", 0)])

@@ -120,8 +120,7 @@ class LocalHostedUi:
             )
         except ClientError as error:
             raise PermissionError("incorrect username, password or code") from error
-        result: dict[str, Any] = done["AuthenticationResult"]
-        return result
+        return dict(done["AuthenticationResult"])
 
     def token(self, form: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         with self._lock:

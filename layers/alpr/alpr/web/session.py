@@ -85,14 +85,6 @@ def csrf_matches(session: Session, token: str) -> bool:
     return bool(token) and hmac.compare_digest(session.csrf.encode(), token.encode())
 
 
-def cookie(name: str, value: str, *, max_age: int, secure: bool) -> str:
-    """A Set-Cookie value: HttpOnly, SameSite=Lax, Secure over HTTPS, whole site."""
-    attributes = [f"{name}={value}", "Path=/", f"Max-Age={max_age}", "HttpOnly", "SameSite=Lax"]
-    if secure:
-        attributes.append("Secure")
-    return "; ".join(attributes)
-
-
 def read_cookie(header: str, name: str) -> str | None:
     """The value of cookie `name` from a Cookie header (the last one wins)."""
     found = None
