@@ -79,6 +79,10 @@ def local_up(port: Port = 8080) -> None:
         console.print(
             f"Users: {', '.join(LOCAL_USERS)}. Token: [bold]alpr local token USERNAME --port {port}[/]"
         )
+        console.print(
+            f"Sign-in page for browsers (stand-in for the Cognito hosted UI) at {stack.state().sign_in_url}; "
+            f"the authenticator code: [bold]alpr local token USERNAME --totp --port {port}[/]"
+        )
         console.print("Ctrl-C stops it.")
         stopped.wait()
     except KeyboardInterrupt:
