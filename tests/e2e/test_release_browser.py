@@ -216,3 +216,19 @@ def test_without_the_letter_on_file_approval_is_refused_but_denial_works(
     page.wait_for_load_state()
     records = AlprClient(stack.api_url, stack.token("records"))
     assert _status(records, request_id, "denied")
+
+
+def test_someone_who_is_not_a_commander_gets_a_page_saying_so_and_it_is_logged(
+    stack: LocalStack, browser: BrowserContext, aws: Any
+) -> None:
+    request_id, links = _file(stack)
+    page = browser.new_page()
+    response = page.goto(links["APPROVE"])
+    sign_in(page, stack, "supervisor")
+    assert page.url == links["APPROVE"]
+    response = page.reload()
+    assert response is not None and response.status == 403
+    assert "commander" in (page.text_content("#message") or "")
+    assert page.query_selector("#decide") is None
+    refused = [r for r in _access_records(stack, aws, request_id) if r["outcome"] == "refused"]
+    assert any(r["username"] == "supervisor" for r in refused)

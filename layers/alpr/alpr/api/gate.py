@@ -207,6 +207,7 @@ def gate(app: APIGatewayRestResolver, next_middleware: Next) -> Response:
     route_path = str(getattr(route, "openapi_path", "") or event.path)
     rule = rule_for(event.http_method, route_path)
     _grant.set(None)
+    web.forget_session()  # a warm Lambda keeps context variables from the previous request
     if rule is not None and rule.public:
         return next_middleware(app)
     begin_access()
@@ -234,6 +235,8 @@ def gate(app: APIGatewayRestResolver, next_middleware: Next) -> Response:
         status = _status_of(decision.error)
         if not request.write("refused", status, decision.error.message):
             return error_response(HTTPStatus.SERVICE_UNAVAILABLE, LOG_UNAVAILABLE)
+        if web.current_session() is not None:  # a person in a browser reads a page, not JSON
+            return web.html("You may not do this", message=decision.error.message, status=status)
         raise decision.error
     assert caller is not None and rule is not None
     _grant.set(Grant(caller=caller, person=person, role=decision.role, purpose=decision.purpose))

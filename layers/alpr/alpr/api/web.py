@@ -101,6 +101,10 @@ def has_bearer(event: Any) -> bool:
     return bool(_headers(event).get("authorization"))
 
 
+def forget_session() -> None:
+    _session.set(None)
+
+
 def current_session() -> Session | None:
     """The session of the page request being handled (None when it came with a bearer token)."""
     return _session.get()
