@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DATA ?= ../shared/bench/openalpr-us-dev
 PORT ?= 8080
 
-.PHONY: demo test synth lint lock unit integration e2e infra eval train train-detector eval-detector local deploy clean bench-search bench-matching
+.PHONY: demo test synth lint lock chromium unit integration e2e infra eval train train-detector eval-detector local deploy clean bench-search bench-matching
 
 # The exact versions of requirements.lock, then the package itself (editable, no resolution).
 $(STAMP): pyproject.toml requirements.lock
@@ -40,8 +40,12 @@ lint: $(STAMP)
 	# Every function's module is named handler: check them one at a time.
 	for handler in functions/*/handler.py; do $(VENV)/bin/mypy "$$handler" || exit 1; done
 
-test: lint synth
+test: lint synth chromium
 	$(VENV)/bin/pytest
+
+# The browser tests drive Debian's Chromium; CI (root, fresh clone) installs it here.
+chromium:
+	sh tests/e2e/install_chromium.sh
 
 unit: $(STAMP)
 	$(VENV)/bin/pytest tests/unit
@@ -49,7 +53,7 @@ unit: $(STAMP)
 integration: $(STAMP)
 	$(VENV)/bin/pytest tests/integration
 
-e2e: synth
+e2e: synth chromium
 	$(VENV)/bin/pytest tests/e2e
 
 infra: $(STAMP)

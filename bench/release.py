@@ -70,6 +70,7 @@ def main() -> int:
     from alpr.local import moto_patches
     from alpr.local.deploy import Deployer
     from alpr.local.template import Template, template_path
+    from alpr.names import Env
     from alpr.services import release as release_service
 
     key = os.urandom(48)
@@ -83,6 +84,7 @@ def main() -> int:
         moto_patches.install(REPO / "functions")
         deployment = Deployer(Template.load(template_path(REPO / "cdk.out")), None, REGION).deploy()  # type: ignore[arg-type]
         os.environ.update(deployment.shared_environment())
+        os.environ[Env.WEB_BASE_URL.value] = "https://api.example/prod"  # where the links point
         use(None)
         s3 = boto3.client("s3", region_name=REGION)
         uploads = container().granted("uploads_bucket")
@@ -115,7 +117,11 @@ def main() -> int:
                 )
             )
         sample = json.loads((REPO / "events" / "release" / "request_form.json").read_text())
-        form = RequestForm.model_validate({**sample, "scope": {**sample["scope"], "plates": [plate]}})
+        letter = "letters/bench/letter.pdf"  # approval needs the written request on file
+        container().release_bucket.put(letter, b"%PDF-1.4 bench letter", "application/pdf")
+        form = RequestForm.model_validate(
+            {**sample, "scope": {**sample["scope"], "plates": [plate]}, "letter_key": letter}
+        )
         records = Caller(username="records", groups=frozenset({"records"}))
         commander = Caller(username="commander", groups=frozenset({"commander"}))
         backend = ses_backends[DEFAULT_ACCOUNT_ID][REGION]
@@ -124,9 +130,7 @@ def main() -> int:
         to_fulfilled: list[float] = []
         for _ in range(args.runs):
             t0 = time.perf_counter()
-            filed = release_service.file_request(
-                records, form, "https://api.example/prod", letter_ticketed=True
-            )
+            filed = release_service.file_request(records, form)
             mail = None
             while mail is None:
                 found = [

@@ -201,7 +201,7 @@ class Api(Construct):
         validator = self.rest_api.add_request_validator(
             "RequestValidator", validate_request_body=True, validate_request_parameters=True
         )
-        authorized: dict[str, Any] = dict(
+        self.authorized: dict[str, Any] = dict(
             authorizer=authorizer,
             authorization_type=apigw.AuthorizationType.COGNITO,
             request_validator=validator,
@@ -232,9 +232,12 @@ class Api(Construct):
         v1.add_resource("uploads").add_method(
             "POST",
             apigw.LambdaIntegration(self.uploads_function.function),
-            **authorized,
+            **self.authorized,
         )
-        v1.add_resource("{proxy+}").add_method("ANY", api_integration, **authorized)
+        v1.add_resource("{proxy+}").add_method("ANY", api_integration, **self.authorized)
+        self.v1 = v1
+        self.api_integration = api_integration
+        self.validator = validator
 
         # RestApi writes its URL as an output of its own; give that one the fixed name.
         endpoint = self.rest_api.node.find_child("Endpoint")

@@ -35,7 +35,14 @@ MODEL_MANIFEST = "manifest.json"
 
 # What the light functions import at run time. boto3 (and what it pulls in) is left out:
 # the Lambda Python runtime provides it.
-LAYER_REQUIREMENTS = ("pydantic", "pydantic-settings", "aws-lambda-powertools", "aws-xray-sdk", "python-ulid")
+LAYER_REQUIREMENTS = (
+    "pydantic",
+    "pydantic-settings",
+    "aws-lambda-powertools",
+    "aws-xray-sdk",
+    "python-ulid",
+    "jinja2",
+)
 PROVIDED_BY_RUNTIME = frozenset(
     canonicalize_name(name)
     for name in ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")

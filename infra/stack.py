@@ -19,6 +19,7 @@ from infra.nag import acknowledge
 from infra.operations import Operations
 from infra.release import Release
 from infra.storage import Storage
+from infra.web import WebSignIn
 
 # The singleton function CDK adds to configure S3 -> SQS notifications (Custom::S3BucketNotifications).
 BUCKET_NOTIFICATIONS_HANDLER = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
@@ -47,6 +48,7 @@ class AlprStack(Stack):
             assets=assets,
             retention_days=retention.days,
         )
+        self.web = WebSignIn(self, "Web", auth=self.auth, api=self.api, storage=self.storage)
         self.release = Release(
             self,
             "Release",

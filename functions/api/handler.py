@@ -12,6 +12,7 @@ from alpr.api import personnel as personnel_api
 from alpr.api import public as public_api
 from alpr.api import release as release_api
 from alpr.api import search as search_api
+from alpr.api import web as web_api
 from alpr.config import ApiConfig
 from alpr.names import METRICS_NAMESPACE
 from alpr.services.container import configure
@@ -31,6 +32,7 @@ app = resolver(
     alerts_api.router,
     holds_api.router,
     public_api.router,
+    web_api.router,
 )
 
 

@@ -22,6 +22,7 @@ from alpr.cli.release import confirmation_page, decide, file_request
 from alpr.client.http import AlprClient, ApiError
 from alpr.domain.release_bundle import verify_bundle
 from alpr.local.stack import LocalStack
+from alpr.names import ACCESS_LOG_PREFIX, Output
 from tests.integration.test_release_workflow import put_read
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,7 +141,7 @@ def test_the_confirmation_pages_form_denies_with_a_reason(stack: LocalStack):
     _status(records, request_id, "awaiting_commander")
     commander = AlprClient(stack.api_url, stack.token("commander"))
     page = confirmation_page(commander, deny)
-    assert "<textarea name='reason'" in page and "<form method='post'>" in page
+    assert 'name="reason"' in page and '<form method="post"' in page
     # When the page's form is submitted as a browser sends it (form-encoded, to the same address)
     response = commander.session.post(
         deny.split("?", 1)[0],
@@ -187,3 +188,44 @@ def test_an_auditor_reviews_the_register_of_release_requests(stack: LocalStack):
     # Then both are there to review
     assert request_id in {entry["request_id"] for entry in register}
     assert auditor.call("GET", f"/v1/release-requests/{request_id}")["request_id"] == request_id
+
+
+def test_links_come_from_the_configured_base_url_whatever_host_the_filer_sent(stack: LocalStack):
+    # Given a filing request that names another host in its Host header
+    token = stack.token("records")
+    response = requests.post(
+        stack.api_url + "/v1/release-requests",
+        json=SAMPLE,
+        headers={"Authorization": f"Bearer {token}", "Host": "evil.example:8080"},
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+    request_id = response.json()["request"]["request_id"]
+    # Then the commander's links start with the configured base URL, and the email says so
+    mail = _mail(stack, "commander@", request_id)
+    assert all(url.startswith(stack.api_url + "/v1/") for url in mail.links.values())
+    assert "evil.example" not in mail.text
+    assert f"Valid decision links start with {stack.api_url}/" in mail.text
+
+
+def test_a_forged_link_is_logged_refused_with_its_reason(stack: LocalStack, aws):
+    # Given a request awaiting the commander and its DENY link turned into an approval
+    records = AlprClient(stack.api_url, stack.token("records"))
+    request_id = file_request(records, SAMPLE)["request_id"]
+    deny = _mail(stack, "commander@", request_id).links["DENY"]
+    forged = deny.replace(".deny.", ".approve.")
+    commander = AlprClient(stack.api_url, stack.token("commander"))
+    # When the commander opens it
+    with pytest.raises(ApiError) as refused:
+        confirmation_page(commander, forged)
+    assert refused.value.status == 403
+    # Then the access log has it as refused, with the reason
+    s3, bucket = aws("s3"), stack.outputs()[Output.ACCESS_LOG_BUCKET.value]
+    lines = []
+    for listing in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=ACCESS_LOG_PREFIX):
+        for obj in listing.get("Contents", []):
+            lines.extend(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read().decode().splitlines())
+    records_ = [json.loads(line) for line in lines if request_id in line]
+    assert any(
+        r["outcome"] == "refused" and "signature" in r["reason"] and r["method"] == "GET" for r in records_
+    ), records_

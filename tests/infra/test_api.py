@@ -71,6 +71,15 @@ def test_routes_reach_the_right_functions(synth: Synth) -> None:
         ("GET", "/v1/transparency"),
         ("POST", "/v1/uploads"),
         ("ANY", "/v1/{proxy+}"),
+        # Issue 20: the decision page and its form, reached with a session cookie, and the sign-in
+        # callback and sign-out; the resources around the page keep the authorizer.
+        ("ANY", "/v1/release-requests"),
+        ("ANY", "/v1/release-requests/{request_id}"),
+        ("ANY", "/v1/release-requests/{request_id}/{proxy+}"),
+        ("GET", "/v1/release-requests/{request_id}/decision"),
+        ("POST", "/v1/release-requests/{request_id}/decision"),
+        ("GET", "/auth/callback"),
+        ("GET", "/auth/logout"),
     }
     assert _integrated_function(methods[("GET", "/health")]) == "ApiFunction"
     assert _integrated_function(methods[("GET", "/v1/policy")]) == "ApiFunction"
@@ -83,6 +92,14 @@ def test_routes_reach_the_right_functions(synth: Synth) -> None:
 # Public by design: the liveness probe, the usage and privacy policy the law requires to be posted,
 # and the aggregate transparency figures.
 PUBLIC_METHODS = {("GET", "/health"), ("GET", "/v1/policy"), ("GET", "/v1/transparency")}
+# No authorizer because a browser has no bearer token: the function checks the signed session
+# cookie (or verifies a bearer token itself) and the gate logs every call (issue 20).
+PAGE_METHODS = {
+    ("GET", "/v1/release-requests/{request_id}/decision"),
+    ("POST", "/v1/release-requests/{request_id}/decision"),
+    ("GET", "/auth/callback"),
+    ("GET", "/auth/logout"),
+}
 
 
 def test_every_method_but_the_public_ones_needs_a_cognito_token(synth: Synth) -> None:
@@ -91,7 +108,7 @@ def test_every_method_but_the_public_ones_needs_a_cognito_token(synth: Synth) ->
     assert authorizer["Type"] == "COGNITO_USER_POOLS"
     assert authorizer["ProviderARNs"] == [{"Fn::GetAtt": ["UserPool", "Arn"]}]
     for (verb, path), method in _methods(synth).items():
-        if (verb, path) in PUBLIC_METHODS:
+        if (verb, path) in PUBLIC_METHODS | PAGE_METHODS:
             assert method["AuthorizationType"] == "NONE"
         else:
             assert method["AuthorizationType"] == "COGNITO_USER_POOLS", path

@@ -42,6 +42,7 @@ from alpr.services.container import container, use
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 BASE_URL = "https://api.example.test/prod"
+LETTER = "letters/x/letter.pdf"
 RECORDS = Caller(username="records", groups=frozenset({"records"}))
 COMMANDER = Caller(username="commander", groups=frozenset({"commander"}))
 INVESTIGATOR = Caller(username="investigator", groups=frozenset({"investigator"}))
@@ -78,7 +79,10 @@ def _deploy(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             for key, value in deployment.shared_environment().items():
                 monkeypatch.setenv(key, value)
             monkeypatch.setenv(Env.MODELS_DIR.value, str(ROOT / "layers" / "models"))
+            monkeypatch.setenv(Env.WEB_BASE_URL.value, BASE_URL)  # where the decision links point
             use(None)
+            # The written request every filed request names (approval needs it on file).
+            container().release_bucket.put(LETTER, b"%PDF-1.4 the agency's letter", "application/pdf")
             yield {"deployment": deployment, "s3": boto3.client("s3", region_name=REGION)}
         finally:
             moto_patches.uninstall()
@@ -191,7 +195,7 @@ def file(form_data: dict[str, Any]) -> Any:
     from alpr.domain.release import RequestForm
 
     return release_service.file_request(
-        RECORDS, RequestForm.model_validate(form_data), BASE_URL, letter_ticketed=True
+        RECORDS, RequestForm.model_validate({"letter_key": LETTER, **form_data}), letter_ticketed=True
     )
 
 
@@ -199,7 +203,7 @@ def test_approve_path_releases_exactly_the_reads_in_scope_verified_by_hash(deplo
     # Given reads of the plate asked for, inside and outside the window, and of another plate
     kept, image = seed_reads(deployed["s3"])
     # When records staff file a request from a California sheriff
-    filed = file(form(letter_key="letters/x/letter.pdf"))
+    filed = file(form(letter_key=LETTER))
     assert filed.status is Status.RECEIVED
     # Then the commander gets an email with two signed links (and no task token)
     (message,) = wait_for_mail("commander@", filed.request_id)
@@ -441,6 +445,7 @@ def test_the_sample_events_go_through_their_handlers_as_they_are(deployed):
         container().clock,
         verify(links["APPROVE"], container().link_key(), now),
         COMMANDER,
+        letter_on_file=True,
     )
     assert fulfil.lambda_handler(load_event("release_fulfil/fulfil.json"), context)["status"] == "fulfilled"
     told = notify.lambda_handler(load_event("release_notify/tell_requester.json"), context)

@@ -24,10 +24,10 @@ from alpr.recognition.plate_detector import (
     to_tensor,
 )
 
-try:  # the package is being restructured: the renderer moves under alpr.demo
+try:  # the package is being restructured: the renderer moves under alpr.demo.tour
     from alpr.demo.synth import render_scene
 except ImportError:  # pragma: no cover
-    from alpr.synth import render_scene  # type: ignore[no-redef]
+    from alpr.demo.synth import render_scene  # type: ignore[no-redef]
 
 MODEL_DIR = DEFAULT_MODELS_DIR / NAME
 

@@ -96,7 +96,7 @@ def _awaiting(store, clock, round_="commander"):
 def test_the_commander_approves_once_and_the_history_keeps_every_step():
     store, clock = InMemoryReleaseStore(), FixedClock(NOW)
     opened = _awaiting(store, clock)
-    decided = release_flow.decide(store, clock, opened.approve, COMMANDER)
+    decided = release_flow.decide(store, clock, opened.approve, COMMANDER, letter_on_file=True)
     assert decided.status is Status.APPROVED and decided.decision.by == "commander"
     assert [c.status for c in decided.history] == [
         Status.RECEIVED,
@@ -105,7 +105,7 @@ def test_the_commander_approves_once_and_the_history_keeps_every_step():
         Status.APPROVED,
     ]
     with pytest.raises(LinkRefused, match="already used"):
-        release_flow.decide(store, clock, opened.approve, COMMANDER)  # replayed
+        release_flow.decide(store, clock, opened.approve, COMMANDER, letter_on_file=True)  # replayed
     with pytest.raises(LinkRefused, match="already used"):
         release_flow.decide(store, clock, opened.deny, COMMANDER)  # the other link of the pair
 
@@ -116,7 +116,7 @@ def test_a_link_of_a_request_closed_for_no_decision_is_refused_as_expired():
     opened = _awaiting(store, clock)
     release_flow.expire(store, clock, opened.request.request_id)
     with pytest.raises(LinkRefused, match="expired: nobody decided"):
-        release_flow.decide(store, clock, opened.approve, COMMANDER)
+        release_flow.decide(store, clock, opened.approve, COMMANDER, letter_on_file=True)
 
 
 def test_someone_who_is_not_a_commander_cannot_decide():
@@ -124,8 +124,35 @@ def test_someone_who_is_not_a_commander_cannot_decide():
     opened = _awaiting(store, clock)
     investigator = Caller(username="investigator", groups=frozenset({"investigator", "supervisor"}))
     with pytest.raises(Forbidden, match="commander or designee"):
-        release_flow.decide(store, clock, opened.approve, investigator)
+        release_flow.decide(store, clock, opened.approve, investigator, letter_on_file=True)
     assert store.get(opened.request.request_id).status is Status.AWAITING_COMMANDER
+
+
+def test_the_filer_may_not_decide_their_own_request():
+    # Given a commander who also holds the records role files a request
+    store, clock = InMemoryReleaseStore(), FixedClock(NOW)
+    both = Caller(username="cmdr-records", groups=frozenset({"commander", "records"}))
+    request = release_flow.file_request(store, clock, both, form())
+    release_flow.validate(store, clock, request.request_id)
+    opened = release_flow.open_round(store, clock, request.request_id, "commander", "c@example.gov", 3600)
+    # When they try to approve or deny it, Then it is refused, saying why
+    for link, reason in ((opened.approve, ""), (opened.deny, "no")):
+        with pytest.raises(Forbidden, match=r"filed release request .* may not decide it"):
+            release_flow.decide(store, clock, link, both, reason, letter_on_file=True)
+    # And another commander may
+    assert release_flow.decide(store, clock, opened.approve, COMMANDER, letter_on_file=True).decision
+
+
+def test_no_approval_until_the_written_request_is_on_file_but_a_denial_stays_possible():
+    store, clock = InMemoryReleaseStore(), FixedClock(NOW)
+    opened = _awaiting(store, clock)
+    with pytest.raises(Forbidden, match=r"letter is not on file.*439\.7\(a\)"):
+        release_flow.decide(store, clock, opened.approve, COMMANDER, letter_on_file=False)
+    assert store.get(opened.request.request_id).status is Status.AWAITING_COMMANDER
+    denied = release_flow.decide(
+        store, clock, opened.deny, COMMANDER, "no letter received", letter_on_file=False
+    )
+    assert denied.status is Status.DENIED
 
 
 def test_a_denial_needs_a_reason():
@@ -144,8 +171,11 @@ def test_escalation_makes_the_commanders_links_stale():
         store, clock, first.request.request_id, "designee", "dsg@example.gov", 3600
     )
     with pytest.raises(LinkRefused, match="newer links"):
-        release_flow.decide(store, clock, first.approve, COMMANDER)
-    assert release_flow.decide(store, clock, second.approve, COMMANDER).decision.round == "designee"
+        release_flow.decide(store, clock, first.approve, COMMANDER, letter_on_file=True)
+    assert (
+        release_flow.decide(store, clock, second.approve, COMMANDER, letter_on_file=True).decision.round
+        == "designee"
+    )
 
 
 def test_a_stale_write_is_refused():
@@ -240,6 +270,33 @@ def test_the_commanders_email_carries_the_request_and_both_links_but_no_task_tok
     assert opened.request.request_id in email.subject
 
 
+def test_the_links_come_before_the_requesters_words_which_are_quoted_and_the_valid_base_is_named():
+    # Given a purpose written to look like one of our links
+    store, clock = InMemoryReleaseStore(), FixedClock(NOW)
+    fake = "Homicide 26-1.\nAPPROVE: https://evil.example/approve\nThanks"
+    request = release_flow.file_request(store, clock, STAFF, form(purpose=fake))
+    release_flow.validate(store, clock, request.request_id)
+    opened = release_flow.open_round(store, clock, request.request_id, "commander", "c@example.gov", 3600)
+    # When the email is written
+    email = decision_email(
+        opened.request,
+        "commander",
+        "c@example.gov",
+        "https://alpr.example.gov/prod/v1/a",
+        "https://alpr.example.gov/prod/v1/d",
+        opened.approve.expires_at,
+        base_url="https://alpr.example.gov/prod",
+    )
+    lines = email.text.splitlines()
+    # Then our links come first, the base is named, and the requester's words are quoted below
+    ours = lines.index("APPROVE: https://alpr.example.gov/prod/v1/a")
+    assert ours < lines.index("  > Homicide 26-1.")
+    assert "  > APPROVE: https://evil.example/approve" in lines
+    assert not any(line.startswith("APPROVE: https://evil") for line in lines)
+    assert "Valid decision links start with https://alpr.example.gov/prod/ " in email.text
+    assert email.html.index("https://alpr.example.gov/prod/v1/a") < email.html.index("evil.example")
+
+
 def test_the_requester_is_told_the_rule_when_refused():
     store, clock = InMemoryReleaseStore(), FixedClock(NOW)
     request = release_flow.file_request(store, clock, STAFF, form(jurisdiction="federal"))
@@ -257,7 +314,7 @@ def test_expiry_closes_a_request_as_no_decision():
     closed = release_flow.expire(store, clock, opened.request.request_id)
     assert closed.status is Status.NO_DECISION and "no approval" in (closed.rule or "")
     with pytest.raises(LinkRefused):
-        release_flow.decide(store, clock, opened.approve, COMMANDER)
+        release_flow.decide(store, clock, opened.approve, COMMANDER, letter_on_file=True)
 
 
 def test_plates_are_normalised_and_a_partial_or_wildcard_plate_is_refused():
@@ -270,7 +327,7 @@ def test_plates_are_normalised_and_a_partial_or_wildcard_plate_is_refused():
 def test_a_round_cannot_be_opened_for_a_decided_request():
     store, clock = InMemoryReleaseStore(), FixedClock(NOW)
     opened = _awaiting(store, clock)
-    release_flow.decide(store, clock, opened.approve, COMMANDER)
+    release_flow.decide(store, clock, opened.approve, COMMANDER, letter_on_file=True)
     with pytest.raises(InvalidRequest, match="no decision is asked"):
         release_flow.open_round(store, clock, opened.request.request_id, "designee", "d@example.gov", 60)
 
@@ -279,7 +336,7 @@ def test_an_undone_decision_puts_the_request_back_as_it_was():
     # The execution timed out while the commander clicked: the decision is not kept.
     store, clock = InMemoryReleaseStore(), FixedClock(NOW)
     opened = _awaiting(store, clock)
-    release_flow.decide(store, clock, opened.approve, COMMANDER)
+    release_flow.decide(store, clock, opened.approve, COMMANDER, letter_on_file=True)
     back = release_flow.undo_decision(store, clock, opened.request.request_id, "task timed out")
     assert back.status is Status.AWAITING_COMMANDER and back.decision is None and not back.links.used
     assert "task timed out" in back.history[-1].note

@@ -1,24 +1,27 @@
-"""Where the email's links point: the API's own address, as API Gateway reports it."""
+"""Where the email's links point: the configured base URL, never the request's Host header."""
 
 import pytest
 
-from alpr.api.release import links_base_url
-from alpr.domain.errors import InvalidRequest
+from alpr.names import Env
+from alpr.services import release as release_service
+from alpr.services.container import use
 
 
-def test_in_the_cloud_links_use_api_gateways_domain_and_stage():
-    event = {
-        "requestContext": {"domainName": "abcde12345.execute-api.us-west-2.amazonaws.com", "stage": "prod"},
-        "headers": {"Host": "attacker.example"},  # a client-sent Host is not trusted when API Gateway says
-    }
-    assert links_base_url(event) == "https://abcde12345.execute-api.us-west-2.amazonaws.com/prod"
+@pytest.fixture
+def configured(monkeypatch):
+    use(None)
+    yield monkeypatch
+    use(None)
 
 
-def test_on_the_local_stack_links_use_the_host_it_was_reached_at():
-    event = {"requestContext": {"stage": "local"}, "headers": {"host": "127.0.0.1:8080"}}
-    assert links_base_url(event) == "http://127.0.0.1:8080"
+def test_links_use_the_configured_base_url(configured):
+    configured.setenv(Env.RELEASE_REQUESTS_TABLE.value, "t")
+    configured.setenv(Env.WEB_BASE_URL.value, "https://alpr.example.gov/prod/")
+    assert release_service.links_base_url() == "https://alpr.example.gov/prod"
 
 
-def test_without_either_there_is_no_address_to_link_to():
-    with pytest.raises(InvalidRequest):
-        links_base_url({"requestContext": {}, "headers": {}})
+def test_without_a_configured_base_url_no_link_is_made(configured):
+    configured.setenv(Env.RELEASE_REQUESTS_TABLE.value, "t")
+    configured.delenv(Env.WEB_BASE_URL.value, raising=False)
+    with pytest.raises(RuntimeError, match=Env.WEB_BASE_URL.value):
+        release_service.links_base_url()

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from alpr.domain.access import (
@@ -28,6 +28,7 @@ from alpr.domain.canvass import SearchLimits
 from alpr.domain.hotlist import DEFAULT_REFUSED, Category
 from alpr.domain.personnel import DEFAULT_INACTIVITY_DAYS, DEFAULT_REFRESHER_DAYS, StandingPolicy
 from alpr.domain.retention import MIN_RETENTION_DAYS, Retention
+from alpr.web.settings import WebSettings
 
 DEFAULT_DECISION_SECONDS = 3 * 24 * 3600  # three days for the commander, three more for the designee
 DEFAULT_HOTLIST_MAX_AGE_HOURS = 24  # NCIC refreshes about twice a day
@@ -90,6 +91,18 @@ class Config(BaseSettings):
     hotlist_max_age_hours: float = Field(default=DEFAULT_HOTLIST_MAX_AGE_HOURS, gt=0)
     hotlist_entry_max_days: int = Field(default=DEFAULT_HOTLIST_ENTRY_MAX_DAYS, ge=1, le=365)
     hotlist_refused_categories: CommaList = tuple(sorted(DEFAULT_REFUSED))
+    # Pages for people (the commander's decision page) and their sign-in
+    web_base_url: str | None = None  # every link and redirect is built from it, never from a Host header
+    web_auth_url: str = ""  # the hosted UI
+    web_client_id: str = ""
+    api_client_id: str = ""
+    user_pool_id: str = ""
+    web_session_secret: str = ""  # Secrets Manager ARN of the session cookies' signing key
+    # AWS's own variables (no ALPR_ prefix): the region, and the local stack's embedded AWS
+    aws_region: str = Field(
+        default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
+    )
+    aws_endpoint_url: str = Field(default="", validation_alias="AWS_ENDPOINT_URL")
 
     @field_validator("purpose_categories", "hotlist_refused_categories", mode="before")
     @classmethod
@@ -142,6 +155,19 @@ class Config(BaseSettings):
     @property
     def refused_hotlist_categories(self) -> frozenset[str]:
         return frozenset(self.hotlist_refused_categories)
+
+    @property
+    def web(self) -> WebSettings:
+        return WebSettings(
+            base_url=(self.web_base_url or "").rstrip("/"),
+            auth_url=self.web_auth_url.rstrip("/"),
+            web_client_id=self.web_client_id,
+            api_client_id=self.api_client_id,
+            user_pool_id=self.user_pool_id,
+            region=self.aws_region,
+            session_secret_id=self.web_session_secret,
+            aws_endpoint_url=self.aws_endpoint_url,
+        )
 
     @field_validator("retention_days")
     @classmethod

@@ -46,6 +46,14 @@ class Env(StrEnum):
     RELEASE_COMMANDER_EMAIL = "ALPR_RELEASE_COMMANDER_EMAIL"
     RELEASE_DESIGNEE_EMAIL = "ALPR_RELEASE_DESIGNEE_EMAIL"
     RELEASE_DECISION_SECONDS = "ALPR_RELEASE_DECISION_SECONDS"
+    # Pages for people (issue 20): the only base URL links and redirects are built from, and
+    # the browser sign-in (Cognito hosted UI, OAuth code + PKCE) with its signed session cookie.
+    WEB_BASE_URL = "ALPR_WEB_BASE_URL"  # e.g. https://<api id>.execute-api.<region>.amazonaws.com/prod
+    WEB_AUTH_URL = "ALPR_WEB_AUTH_URL"  # the hosted UI, e.g. https://<prefix>.auth.<region>.amazoncognito.com
+    WEB_CLIENT_ID = "ALPR_WEB_CLIENT_ID"  # the user pool's app client for the pages
+    API_CLIENT_ID = "ALPR_API_CLIENT_ID"  # the app client whose bearer tokens the pages also accept (CLI)
+    USER_POOL_ID = "ALPR_USER_POOL_ID"  # issuer of the tokens the pages accept
+    WEB_SESSION_SECRET = "ALPR_WEB_SESSION_SECRET"  # Secrets Manager ARN of the session cookie's HMAC key
     # Hotlists and alerts (issue 6).
     HOTLIST_BUCKET = "ALPR_HOTLIST_BUCKET"
     ALERTS_TOPIC = "ALPR_ALERTS_TOPIC"
@@ -150,6 +158,9 @@ class Output(StrEnum):
     AUDITOR_POLICY = "AuditorPolicyArn"
     AUDIT_TRAIL_BUCKET = "AuditTrailBucketName"
     OPS_ALARM_TOPIC = "OpsAlarmTopicArn"
+    WEB_BASE_URL = "WebBaseUrl"
+    WEB_AUTH_URL = "WebSignInUrl"
+    WEB_CLIENT_ID = "WebClientId"
 
 
 # Release to other agencies (issue 7): the release bucket's key layout.

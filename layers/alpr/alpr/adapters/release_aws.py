@@ -159,6 +159,28 @@ class ReleaseBucket:
         )
         return url
 
+    def head_bytes(self, key: str, count: int = 16) -> bytes:
+        """The first bytes of an object (to tell a PDF or an image from anything else)."""
+        body: bytes = (
+            self._s3().get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{count - 1}")["Body"].read()
+        )
+        return body
+
+    def served_link(self, key: str, expires_in: int, content_type: str, disposition: str) -> str:
+        """A short-lived link whose response carries this content type and disposition, whatever
+        the uploader declared."""
+        url: str = self._s3().generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentType": content_type,
+                "ResponseContentDisposition": disposition,
+            },
+            ExpiresIn=expires_in,
+        )
+        return url
+
 
 def image_bytes(s3: Callable[[], S3Client], bucket: str, key: str) -> bytes | None:
     try:

@@ -19,6 +19,7 @@ class AccessNote:
     query: dict[str, Any] = field(default_factory=dict)
     returned_ids: list[str] = field(default_factory=list)
     returned_count: int = 0
+    refusal: str = ""  # set when the route itself refused (a page answering 403): logged `refused`
 
 
 _current: ContextVar[AccessNote | None] = ContextVar("alpr_access_note", default=None)
@@ -49,3 +50,11 @@ def note_access(
     if returned_ids:
         note.returned_ids.extend(returned_ids)
     note.returned_count += returned_count if returned_count is not None else len(returned_ids or [])
+
+
+def note_refusal(reason: str) -> None:
+    """The route refused the request itself (e.g. a page that answers 403): log it `refused`, with why."""
+    note = _current.get()
+    if note is None:
+        note = begin_access()
+    note.refusal = reason

@@ -26,6 +26,7 @@ from aws_lambda_powertools.event_handler.openapi.models import Operation, Parame
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import ValidationError
 
+from alpr.api import web
 from alpr.api.access import begin_access, current_access
 from alpr.api.errors import STATUS, error_response
 from alpr.domain.access import (
@@ -183,11 +184,17 @@ def gate(app: APIGatewayRestResolver, next_middleware: Next) -> Response:
     route_path = resolved.route or event.path
     rule = rule_for(event.http_method, route_path)
     _grant.set(None)
+    web.forget_session()  # a warm Lambda keeps context variables from the previous request
     if rule is not None and rule.public:
         return next_middleware(app)
     begin_access()
     route_args: dict[str, str] = {k: str(v) for k, v in resolved.path_parameters.items()}
     caller = _caller(event)
+    if caller is None and web.accepts(event.http_method, route_path):
+        # A page (no API Gateway authorizer): the session cookie, or a bearer token checked here.
+        caller = web.page_caller(event)
+        if caller is None and event.http_method == "GET" and not web.has_bearer(event):
+            return web.sign_in_redirect(event)
     try:
         person = container().personnel.get(caller.username) if caller else None
     except Exception:  # no registry, no decision: refuse, on record
@@ -205,6 +212,8 @@ def gate(app: APIGatewayRestResolver, next_middleware: Next) -> Response:
         status = _status_of(decision.error)
         if not request.write("refused", status, decision.error.message):
             return error_response(HTTPStatus.SERVICE_UNAVAILABLE, LOG_UNAVAILABLE)
+        if web.current_session() is not None:  # a person in a browser reads a page, not JSON
+            return web.html("You may not do this", message=decision.error.message, status=status)
         raise decision.error
     assert caller is not None and rule is not None
     _grant.set(Grant(caller=caller, person=person, role=decision.role, purpose=decision.purpose))
@@ -217,7 +226,12 @@ def gate(app: APIGatewayRestResolver, next_middleware: Next) -> Response:
         if not request.write(outcome, status, reason):
             return error_response(HTTPStatus.SERVICE_UNAVAILABLE, LOG_UNAVAILABLE)
         raise
-    if (rule.log_allowed or response.status_code >= HTTPStatus.BAD_REQUEST) and not request.write(
+    note = current_access()
+    if note is not None and note.refusal:
+        # The route refused on its own (a page answering a forged or spent link with 403).
+        if not request.write("refused", response.status_code, note.refusal):
+            return error_response(HTTPStatus.SERVICE_UNAVAILABLE, LOG_UNAVAILABLE)
+    elif (rule.log_allowed or response.status_code >= HTTPStatus.BAD_REQUEST) and not request.write(
         "allowed", response.status_code, ""
     ):
         return error_response(HTTPStatus.SERVICE_UNAVAILABLE, LOG_UNAVAILABLE)

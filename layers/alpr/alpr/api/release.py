@@ -9,7 +9,6 @@ commander (or the designee, who is in the commander group).
 
 from __future__ import annotations
 
-import html
 import json
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -20,17 +19,20 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, Field
 
-from alpr.api import AUTHENTICATED
-from alpr.api.access import note_access
+from alpr.api import AUTHENTICATED, web
+from alpr.api.access import note_access, note_refusal
 from alpr.api.auth import current_caller
-from alpr.domain.errors import InvalidRequest
+from alpr.api.gate import current_grant
+from alpr.domain.errors import Forbidden, InvalidRequest
 from alpr.domain.links import LinkRefused
-from alpr.domain.models import iso_utc
+from alpr.domain.models import Caller, iso_utc
 from alpr.domain.release import ReleaseSummary, ReleaseView, RequestForm, Status
 from alpr.services import release as release_service
+from alpr.web.session import csrf_matches
 
 router = Router()
 
+LETTER_LINK_SECONDS = 300
 RequestId = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
 
 
@@ -46,20 +48,6 @@ class DecisionBody(BaseModel):
     reason: str = Field(default="", max_length=2000, description="required to deny; kept on file")
 
 
-def links_base_url(event: Any) -> str:
-    """The API's own address as the caller reached it (API Gateway's domain and stage)."""
-    context = event.get("requestContext") or {}
-    domain = context.get("domainName")
-    if domain:
-        stage = context.get("stage") or ""
-        return f"https://{domain}/{stage}".rstrip("/")
-    # The local shim puts the API at the root of 127.0.0.1:<port>.
-    host = {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("host", "")
-    if not host:
-        raise InvalidRequest("cannot tell the API's address from this request")
-    return f"http://{host}"
-
-
 @router.post(
     "/v1/release-requests",
     summary="File a written request for ALPR data from another agency (policy 439.7)",
@@ -71,9 +59,7 @@ def file_request(form: RequestForm) -> Response[FiledRequest]:
     if form.letter_key is None:
         ticket = release_service.letter_ticket(caller, "letter")
         form = form.model_copy(update={"letter_key": ticket.key})
-    filed = release_service.file_request(
-        caller, form, links_base_url(router.current_event.raw_event), letter_ticketed=ticket is not None
-    )
+    filed = release_service.file_request(caller, form, letter_ticketed=ticket is not None)
     note_access(query={"release_request": filed.request_id}, returned_ids=[filed.request_id])
     body = FiledRequest(request=filed, letter_upload=ticket)
     return Response(
@@ -108,13 +94,15 @@ def get_request(request_id: RequestId) -> ReleaseView:
     return view
 
 
-def _page(title: str, body: str, status: int = 200) -> Response[str]:
-    page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>"
-        f"{html.escape(title)}</title></head><body style='font-family:sans-serif;max-width:44em'>"
-        f"<h1>{html.escape(title)}</h1>{body}</body></html>"
-    )
-    return Response(status_code=status, content_type="text/html; charset=utf-8", body=page)
+def _caller() -> Caller:
+    """The gate's caller: from the authorizer's claims, or on a page from its session or bearer token."""
+    grant = current_grant()
+    return grant.caller if grant is not None else current_caller(router)
+
+
+def _refused(message: str) -> Response[str]:
+    note_refusal(message)  # logged `refused` with its reason: it reaches the audit's refusals query
+    return web.html("This link cannot be used", message=message, status=HTTPStatus.FORBIDDEN)
 
 
 @router.get(
@@ -125,71 +113,45 @@ def _page(title: str, body: str, status: int = 200) -> Response[str]:
 def confirm_page(
     request_id: RequestId, link: Annotated[str, Query(min_length=1, max_length=512)]
 ) -> Response[str]:
-    caller = current_caller(router)
+    caller = _caller()
     try:
         pending = release_service.check_link(link, caller)
-    except LinkRefused as refused:
-        return _page(
-            "This link cannot be used", f"<p>{html.escape(refused.message)}</p>", HTTPStatus.FORBIDDEN
-        )
-    if pending.link.request_id != request_id:
-        return _page(
-            "This link cannot be used", "<p>The link is for another request.</p>", HTTPStatus.FORBIDDEN
-        )
+        if pending.link.request_id != request_id:
+            raise LinkRefused("this decision link is for another request")
+    except Forbidden as refused:
+        return _refused(refused.message)
     request = pending.request
-    form = request.form
-    verb = "Approve" if pending.link.decision == "approve" else "Deny"
-    rows = [
-        ("Request", request.request_id),
-        ("Agency", f"{form.agency_name} ({form.agency_type.value}, {form.jurisdiction.value})"),
-        ("Requester", f"{form.requester.name}, {form.requester.title}, {form.requester.email}"),
-        ("Purpose", form.purpose),
-        ("Case", form.case_number),
-        ("Plates", ", ".join(form.scope.plates) or "-"),
-        (
-            "Area",
-            f"{form.scope.area.radius_m:.0f} m around {form.scope.area.lat}, {form.scope.area.lon}"
-            if form.scope.area
-            else "-",
-        ),
-        ("Window", f"{iso_utc(form.scope.start)} to {iso_utc(form.scope.end)}"),
-        ("Status", request.status.value),
-    ]
-    table = "".join(
-        f"<tr><th align=left>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows
-    )
-    letter = release_service.letter_link(request)
-    letter_cell = (
-        f"<a href='{html.escape(letter)}'>the request letter</a> (link valid 5 minutes)"
-        if letter
-        else "<strong>no letter uploaded</strong>"
-    )
-    table += f"<tr><th align=left>Letter</th><td>{letter_cell}</td></tr>"
-    reason = (
-        ""
-        if verb == "Approve"
-        else "<p><label>Reason (kept on file, told to the requester)<br><textarea name='reason' required rows=3 cols=60></textarea></label></p>"
-    )
-    body = (
-        f"<table>{table}</table>"
-        f"<form method='post'><input type='hidden' name='link' value='{html.escape(link)}'>{reason}"
-        f"<p><button type='submit'>{verb} request {html.escape(request.request_id)} as {html.escape(caller.username)}</button></p></form>"
-    )
+    letter = release_service.letter_link(request, LETTER_LINK_SECONDS)
+    session = web.current_session()
     note_access(query={"release_request": request_id}, returned_ids=[request_id])
-    return _page(f"{verb} release request?", body)
+    verb = "Approve" if pending.link.decision == "approve" else "Deny"
+    return web.html(
+        f"{verb} release request {request.request_id}?",
+        template="decision.html",
+        request=request,
+        form=request.form,
+        scope={"start": iso_utc(request.form.scope.start), "end": iso_utc(request.form.scope.end)},
+        letter_url=letter,
+        letter_minutes=LETTER_LINK_SECONDS // 60,
+        decision=pending.link.decision,
+        link=link,
+        csrf=session.csrf if session else "",
+        action=web.page_url(router.current_event.path),
+    )
 
 
-def _decision_body(event: Any) -> DecisionBody:
+def _decision_fields(event: Any) -> dict[str, Any]:
     raw = event.decoded_body or ""
     content_type = {k.lower(): v for k, v in (event.headers or {}).items()}.get("content-type", "")
     if content_type.startswith("application/x-www-form-urlencoded"):
-        fields = {k: v[-1] for k, v in parse_qs(raw).items()}
-    else:
-        try:
-            fields = json.loads(raw or "{}")
-        except json.JSONDecodeError:
-            raise InvalidRequest('the body must be JSON: {"link": "…", "reason": "…"}') from None
-    return DecisionBody.model_validate(fields)
+        return {k: v[-1] for k, v in parse_qs(raw).items()}
+    try:
+        fields = json.loads(raw or "{}")
+    except json.JSONDecodeError:
+        raise InvalidRequest('the body must be JSON: {"link": "…", "reason": "…"}') from None
+    if not isinstance(fields, dict):
+        raise InvalidRequest('the body must be JSON: {"link": "…", "reason": "…"}')
+    return fields
 
 
 @router.post(
@@ -197,11 +159,37 @@ def _decision_body(event: Any) -> DecisionBody:
     summary="Approve or deny, with the signed link from the email (commander or designee)",
     security=AUTHENTICATED,
 )
-def decide(request_id: RequestId) -> ReleaseView:
-    caller = current_caller(router)
-    body = _decision_body(router.current_event)
-    if not body.link.startswith(f"{request_id}."):
-        raise LinkRefused("this decision link is for another request")
-    view = release_service.decide(body.link, caller, body.reason)
+def decide(request_id: RequestId) -> Response[Any]:
+    caller = _caller()
+    fields = _decision_fields(router.current_event)
+    session = web.current_session()
+    if session is None:  # an API call with a bearer token (the CLI): JSON in, JSON out
+        body = DecisionBody.model_validate(fields)
+        if not body.link.startswith(f"{request_id}."):
+            raise LinkRefused("this decision link is for another request")
+        view = release_service.decide(body.link, caller, body.reason)
+        note_access(query={"release_request": request_id}, returned_ids=[request_id])
+        return Response(status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=view)
+    # The page's form, with the session cookie: the CSRF token must match the session's.
+    if not csrf_matches(session, str(fields.get("csrf", ""))):
+        return _refused(
+            "the form is not from this session (CSRF token missing or wrong); open the link again"
+        )
+    link, reason = str(fields.get("link", "")), str(fields.get("reason", ""))
+    try:
+        if not link.startswith(f"{request_id}."):
+            raise LinkRefused("this decision link is for another request")
+        view = release_service.decide(link, caller, reason)
+    except Forbidden as refused:
+        return _refused(refused.message)
+    except InvalidRequest as invalid:
+        return web.html("The decision was not taken", message=invalid.message, status=HTTPStatus.BAD_REQUEST)
     note_access(query={"release_request": request_id}, returned_ids=[request_id])
-    return view
+    verb = "approved" if view.status is not Status.DENIED else "denied"
+    return web.html(
+        f"Release request {verb}",
+        message=f"You {verb} release request {view.request_id}; the decision is on file.",
+        request_id=view.request_id,
+        status_text=view.status.value,
+        status=HTTPStatus.OK,
+    )

@@ -79,6 +79,10 @@ def local_up(port: Port = 8080) -> None:
         console.print(
             f"Users: {', '.join(LOCAL_USERS)}. Token: [bold]alpr local token USERNAME --port {port}[/]"
         )
+        console.print(
+            f"Sign-in page for browsers (stand-in for the Cognito hosted UI) at {stack.state().sign_in_url}; "
+            f"the authenticator code: [bold]alpr local token USERNAME --totp --port {port}[/]"
+        )
         console.print("Ctrl-C stops it.")
         stopped.wait()
     except KeyboardInterrupt:
@@ -89,11 +93,19 @@ def local_up(port: Port = 8080) -> None:
 
 
 @local_app.command("token")
-def local_token(username: str, port: Port = 8080) -> None:
-    """Print a bearer token for a seeded local user (last line of output)."""
+def local_token(
+    username: str,
+    port: Port = 8080,
+    totp: Annotated[
+        bool, typer.Option("--totp", help="Print the user's current authenticator (TOTP) code instead")
+    ] = False,
+) -> None:
+    """Print a bearer token for a seeded local user (last line of output), or with --totp the
+    code their authenticator shows now, for the sign-in page."""
     from alpr.local.stack import LocalState, state_file
 
-    print(LocalState.load(state_file(port)).token(username))
+    state = LocalState.load(state_file(port))
+    print(state.totp(username) if totp else state.token(username))
 
 
 @unit_app.command("upload")

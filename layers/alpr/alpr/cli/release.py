@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import requests
 import typer
@@ -54,9 +55,36 @@ def file_request(client: AlprClient, form: dict[str, Any], letter: bytes | None 
     return request
 
 
+class ForeignLink(ValueError):
+    """A decision link that does not point at the API this CLI signs in to."""
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(scheme)
+    except ValueError:
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def require_same_origin(client: AlprClient, link_url: str) -> None:
+    """Refuse a link whose scheme, host or port differ from the API's: the token would go to them."""
+    if _origin(link_url) != _origin(client.base_url) or not urlsplit(link_url).path.startswith(
+        urlsplit(client.base_url).path.rstrip("/") + "/v1/"
+    ):
+        raise ForeignLink(
+            f"this link does not point at the API ({client.base_url}); your token is not sent to it: {link_url}"
+        )
+
+
 def confirmation_page(client: AlprClient, link_url: str) -> str:
     """GET the page a decision link opens (signed in); raises ApiError when the link is refused."""
-    response = client.session.get(link_url, headers=client._headers(), timeout=client.timeout_s)
+    require_same_origin(client, link_url)
+    response = client.session.get(
+        link_url, headers=client._headers(), timeout=client.timeout_s, allow_redirects=False
+    )
     if not response.ok:
         raise ApiError(response.status_code, response.text)
     return response.text
@@ -66,6 +94,7 @@ def decide(client: AlprClient, link_url: str, reason: str = "") -> dict[str, Any
     """POST the decision a link stands for; the request as decided."""
     from alpr.services.release import token_of
 
+    require_same_origin(client, link_url)
     path = link_url.split("?", 1)[0].split("/v1/", 1)[1]
     result: dict[str, Any] = client.call(
         "POST", f"/v1/{path}", json={"link": token_of(link_url), "reason": reason}
@@ -164,6 +193,9 @@ def decide_command(
     try:
         confirmation_page(client, link)
         request = decide(client, link, reason)
+    except ForeignLink as foreign:
+        console.print(f"[red]refused[/]: {foreign}")
+        raise typer.Exit(2) from None
     except ApiError as error:
         console.print(f"[red]refused[/] (HTTP {error.status}): {error.body}")
         raise typer.Exit(1) from None

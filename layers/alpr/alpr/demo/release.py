@@ -16,9 +16,10 @@ from rich.console import Console
 from rich.table import Table
 
 from alpr.adapters.mail import ReceivedMail, local_mailbox
-from alpr.cli.release import confirmation_page, decide, file_request, history_table, print_mail
+from alpr.cli.release import file_request, history_table, print_mail
 from alpr.client.http import AlprClient
 from alpr.domain.release_bundle import verify_bundle
+from alpr.local.page_client import PageClient
 from alpr.local.stack import LocalStack
 
 SAMPLE = Path(__file__).resolve().parents[4] / "events" / "release" / "request_form.json"
@@ -67,7 +68,6 @@ def show_release(console: Console, stack: LocalStack, plate: str = "7ABC123") ->
     """Request → the commander's email → approve by the link → bundle verified; and a refusal."""
     console.rule("[bold]Releasing data to another agency (policy 439.7, Civil Code § 1798.90.55(b))")
     records = AlprClient(stack.api_url, stack.token("records"))
-    commander = AlprClient(stack.api_url, stack.token("commander"))
     now = datetime.now(UTC)
 
     refused = file_request(
@@ -83,12 +83,25 @@ def show_release(console: Console, stack: LocalStack, plate: str = "7ABC123") ->
     console.print("[bold]The commander's mailbox (`alpr local mail`):[/]")
     print_mail(console, mail)
 
-    page = confirmation_page(commander, mail.links["APPROVE"])
+    # The commander clicks APPROVE in the mail client: the browser is sent to sign in (hosted UI,
+    # locally its stand-in), comes back to the same link, and confirms on the page.
+    browser = PageClient()
+    sign_in = browser.open(mail.links["APPROVE"])
     console.print(
-        f"The commander opens the APPROVE link signed in → confirmation page ({len(page)} bytes of HTML)"
+        f"The commander clicks APPROVE → sign-in page: [bold]{sign_in.title}[/] ({sign_in.url.split('?')[0]})"
     )
-    decided = decide(commander, mail.links["APPROVE"])
-    console.print(f"… and confirms → {decided['status']} by {decided['decision']['by']}")
+    state = stack.state()
+    page = browser.submit(
+        sign_in,
+        {"username": "commander", "password": state.passwords["commander"], "code": state.totp("commander")},
+    )
+    if page.status != 200 or not page.forms:
+        raise SystemExit(f"release demo: the decision page did not open (HTTP {page.status}): {page.title}")
+    console.print(f"… signs in with password and authenticator code → the page: [bold]{page.title}[/]")
+    decided = browser.submit(page)
+    console.print(f"… presses Approve → [bold]{decided.title}[/] (HTTP {decided.status})")
+    if decided.status != 200:
+        raise SystemExit(f"release demo: the decision was not taken: {decided.text[:300]}")
 
     done = _status(records, request_id, "fulfilled", "failed")
     if done["status"] == "failed":

@@ -135,6 +135,10 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     ("GET", "/health"): PUBLIC,
     ("GET", "/v1/policy"): PUBLIC,
     ("GET", "/v1/transparency"): PUBLIC,
+    # Browser sign-in (issue 20): the hosted UI's callback and sign-out; no data, the page they
+    # lead back to is gated like any other route.
+    ("GET", "/auth/callback"): PUBLIC,
+    ("GET", "/auth/logout"): PUBLIC,
     # Vehicle units are devices: the unit role, no purpose, no training; a ticket is not an
     # access to ALPR data (the read it leads to records its unit), so only refusals are logged.
     ("POST", "/v1/uploads"): RouteRule(

@@ -42,6 +42,9 @@ RULE_ELIGIBLE = (
     "commander's approval required"
 )
 RULE_NO_DECISION = "Policy 439.7: no approval by the commander or designee within the time allowed"
+RULE_LETTER_ON_FILE = (
+    "Policy 439.7(a): the agency's written request must be on file before the release is approved"
+)
 
 MAX_WINDOW = timedelta(days=366)
 MAX_PLATES = 50
@@ -355,6 +358,23 @@ def require_decider(groups: frozenset[str], username: str) -> None:
         raise Forbidden(f"user '{username}' may not decide release requests: commander or designee only")
 
 
+def require_not_filer(request: ReleaseRequest, username: str) -> None:
+    """The person who filed a request may not decide it: a release takes two people."""
+    if request.received_by == username:
+        raise Forbidden(
+            f"user '{username}' filed release request {request.request_id} and may not decide it: "
+            "another commander or the designee must"
+        )
+
+
+def require_letter_to_approve(decision: Decision, letter_on_file: bool) -> None:
+    """No approval until the written request is on file; a denial needs no letter."""
+    if decision == "approve" and not letter_on_file:
+        raise Forbidden(
+            f"the request letter is not on file, so it cannot be approved ({RULE_LETTER_ON_FILE})"
+        )
+
+
 def require_awaiting(request: ReleaseRequest) -> None:
     if request.status not in AWAITING:
         raise InvalidRequest(
@@ -387,3 +407,21 @@ class ReleaseStore(Protocol):
 
 class StaleRequest(InvalidRequest):
     """Someone else changed the request first (a link used twice at once, a late timeout)."""
+
+
+_LETTER_KINDS = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+)
+
+
+def letter_presentation(head: bytes) -> tuple[str, str]:
+    """(content type, Content-Disposition) to serve a request letter with, from its first bytes.
+
+    A PDF or an image opens in the browser; anything else (whatever its uploader declared)
+    downloads as bytes, so an uploaded HTML or SVG file never renders."""
+    for magic, content_type in _LETTER_KINDS:
+        if head.startswith(magic):
+            return content_type, "inline"
+    return "application/octet-stream", 'attachment; filename="request-letter.bin"'

@@ -32,6 +32,8 @@ from alpr.domain.release import (
     assess,
     require_awaiting,
     require_decider,
+    require_letter_to_approve,
+    require_not_filer,
 )
 
 WORKFLOW = "workflow"
@@ -126,13 +128,23 @@ def open_round(
 
 
 def decide(
-    store: ReleaseStore, clock: Clock, link: DecisionLink, caller: Caller, reason: str = ""
+    store: ReleaseStore,
+    clock: Clock,
+    link: DecisionLink,
+    caller: Caller,
+    reason: str = "",
+    *,
+    letter_on_file: bool = False,
 ) -> ReleaseRequest:
-    """Record the commander's decision from a verified link; the link is spent in the same write."""
+    """Record the commander's decision from a verified link; the link is spent in the same write.
+
+    Approval needs the written request on file (`letter_on_file`); the filer never decides."""
     require_decider(caller.groups, caller.username)
     request = load(store, link.request_id)
     current = check_current(request, link)
     require_awaiting(request)
+    require_not_filer(request, caller.username)
+    require_letter_to_approve(link.decision, letter_on_file)
     if link.decision == "deny" and not reason.strip():
         raise InvalidRequest("a denial needs a reason; it is kept on file and told to the requester")
     now = clock.now()

@@ -30,10 +30,16 @@ def _scope_lines(request: ReleaseRequest) -> list[str]:
     return lines
 
 
+def quoted(text: str) -> list[str]:
+    """Requester-written text as quoted lines ("> …"), so it reads as a quotation, never as ours."""
+    return [f"  > {line}" for line in (text.splitlines() or [""])]
+
+
 def _html(paragraphs: list[str], links: list[tuple[str, str]] | None = None) -> str:
     body = "".join(f"<pre style='font-family:inherit'>{html.escape(p)}</pre>" for p in paragraphs)
     buttons = " ".join(f"<a href='{html.escape(url)}'>{html.escape(label)}</a>" for label, url in links or [])
-    return f"<html><body>{body}<p>{buttons}</p></body></html>"
+    # The buttons come first: above anything a requester wrote.
+    return f"<html><body><p>{buttons}</p>{body}</body></html>"
 
 
 def decision_email(
@@ -44,34 +50,47 @@ def decision_email(
     deny_url: str,
     expires_at: int,
     letter_on_file: bool = False,
+    base_url: str = "",
 ) -> Email:
-    """The commander's (or designee's) email: the request in full and two signed links."""
+    """The commander's (or designee's) email: the two signed links first, then the request in full.
+
+    The links come before anything the requester wrote, and the purpose is quoted, so text
+    in the request cannot pass for a link of ours; the email says where valid links start."""
     form = request.form
     deadline = datetime.fromtimestamp(expires_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
     escalated = (
         "The commander did not decide in time; as designee, please decide.\n\n" if round == "designee" else ""
     )
+    valid_links = (
+        f"Valid decision links start with {base_url.rstrip('/')}/ ; do not use any other link."
+        if base_url
+        else "Use only the two links above."
+    )
     text = "\n".join(
         [
-            f"{escalated}A California agency asks for ALPR data (policy 439.7). The request passed the",
-            "checks of Civil Code § 1798.90.55(b); it needs your approval before anything is released.",
+            f"{escalated}A California agency asks for ALPR data (policy 439.7); your decision is needed.",
+            "",
+            f"APPROVE: {approve_url}",
+            "",
+            f"DENY:    {deny_url}",
+            "",
+            valid_links,
+            f"The links work once, only for a signed-in commander or designee, until {deadline}.",
+            "Opening a link shows a confirmation page; nothing is decided until you confirm.",
+            "",
+            "The request passed the checks of Civil Code § 1798.90.55(b). As filed (the purpose is the",
+            "requester's own words, quoted; links or instructions in it are not ours):",
             "",
             f"  Request:    {request.request_id} (received {iso_utc(request.received_at)} by {request.received_by})",
             f"  Agency:     {form.agency_name}{f' (ORI {form.agency_ori})' if form.agency_ori else ''}",
             f"  Type:       {form.agency_type.value.replace('_', ' ')}, {form.jurisdiction.value.replace('_', ' ')}",
             f"  Requester:  {form.requester.name}, {form.requester.title}",
             f"              {form.requester.email} {form.requester.phone}".rstrip(),
-            f"  Purpose:    {form.purpose}",
+            "  Purpose:",
+            *quoted(form.purpose),
             f"  Case:       {form.case_number or '(none given)'}",
             *_scope_lines(request),
-            f"  Letter:     {'on file (linked from the confirmation page)' if letter_on_file else 'NOT UPLOADED'}",
-            "",
-            f"APPROVE: {approve_url}",
-            "",
-            f"DENY:    {deny_url}",
-            "",
-            f"The links work once, only for a signed-in commander or designee, until {deadline}.",
-            "Opening a link shows a confirmation page; nothing is decided until you confirm.",
+            f"  Letter:     {'on file (linked from the confirmation page)' if letter_on_file else 'NOT UPLOADED: the request cannot be approved until it is'}",
         ]
     )
     return Email(

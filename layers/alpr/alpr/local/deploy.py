@@ -126,6 +126,8 @@ class Deployer:
                 self.deployment.skipped[logical_id] = (
                     "served by the local HTTP shim from the template's routes"
                 )
+                # A name for references (the API's URL in settings); the local stack sets the real one.
+                self.resolver.refs.setdefault(logical_id, logical_id.lower())
             else:
                 self.deployment.skipped[logical_id] = SKIPPED.get(kind, f"{kind} has no local behaviour")
         return self.deployment

@@ -283,7 +283,8 @@ class LocalApi:
             return _json(502, {"message": "Internal server error"})
         out_headers = {k: str(v) for k, v in (payload.get("headers") or {}).items()}
         for key, values in (payload.get("multiValueHeaders") or {}).items():
-            out_headers[key] = ", ".join(map(str, values))
+            # Set-Cookie may not be folded into one line: one header per cookie (split when sent).
+            out_headers[key] = ("\n" if key.lower() == "set-cookie" else ", ").join(map(str, values))
         raw = payload.get("body") or ""
         data = base64.b64decode(raw) if payload.get("isBase64Encoded") else str(raw).encode()
         return int(payload["statusCode"]), out_headers, data
@@ -304,7 +305,8 @@ class LocalApi:
                 self.send_response(status)
                 for key, value in out_headers.items():
                     if key.lower() != "content-length":
-                        self.send_header(key, value)
+                        for line in value.split("\n") if key.lower() == "set-cookie" else [value]:
+                            self.send_header(key, line)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 if self.command != "HEAD":

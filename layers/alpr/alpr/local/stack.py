@@ -28,9 +28,12 @@ from alpr.local.http_api import (
     routes_from_template,
     stage_access_log_setting,
 )
+from alpr.local.login import LocalHostedUi
 from alpr.local.personnel_seed import seed_local_stack
 from alpr.local.template import Template, TemplateError, template_path
-from alpr.names import MODELS_LAYER_DIR, Group
+from alpr.local.totp import fresh_totp
+from alpr.names import MODELS_LAYER_DIR, Env, Group
+from alpr.web.settings import CALLBACK_PATH
 
 REGION = "us-east-1"
 REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -44,6 +47,8 @@ LOCAL_USERS: dict[str, tuple[Group, ...]] = {
     "auditor": (Group.AUDITOR,),
     "admin": (Group.ADMINISTRATOR,),
     "records": (Group.RECORDS,),
+    # Holds both roles, so a release they file must be decided by someone else (issue 20).
+    "acting-commander": (Group.COMMANDER, Group.RECORDS),
     "untrained": (Group.INVESTIGATOR,),
     "unit-01": (Group.UNIT,),
 }
@@ -70,6 +75,8 @@ class LocalState:
     client_id: str
     passwords: dict[str, str]
     outputs: dict[str, Any] = field(default_factory=dict)
+    totp_secrets: dict[str, str] = field(default_factory=dict)  # each person's authenticator secret
+    sign_in_url: str = ""  # the local hosted UI
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,13 +94,35 @@ class LocalState:
         if username not in self.passwords:
             raise KeyError(f"unknown local user {username!r}; known: {', '.join(sorted(self.passwords))}")
         cognito = boto3.client("cognito-idp", endpoint_url=self.endpoint_url, region_name=REGION)
-        result = cognito.initiate_auth(
-            ClientId=self.client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": self.passwords[username]},
-        )
+        for attempt in range(2):
+            result = cognito.initiate_auth(
+                ClientId=self.client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": username, "PASSWORD": self.passwords[username]},
+            )
+            if result.get("ChallengeName") != "SOFTWARE_TOKEN_MFA":
+                break
+            try:  # MFA: answer with the code the user's authenticator shows now
+                result = cognito.respond_to_auth_challenge(
+                    ClientId=self.client_id,
+                    ChallengeName="SOFTWARE_TOKEN_MFA",
+                    Session=result["Session"],
+                    ChallengeResponses={"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": self.totp(username)},
+                )
+                break
+            except cognito.exceptions.CodeMismatchException:
+                if attempt:
+                    raise
         token: str = result["AuthenticationResult"]["IdToken"]
         return token
+
+    def totp(self, username: str) -> str:
+        """The code `username`'s authenticator shows now (valid for a few seconds at least)."""
+        if username not in self.totp_secrets:
+            raise KeyError(
+                f"{username!r} has no authenticator; people do: {', '.join(sorted(self.totp_secrets))}"
+            )
+        return fresh_totp(self.totp_secrets[username])
 
 
 class TtlSweeper:
@@ -144,8 +173,11 @@ class LocalStack:
         self.cdk_out = cdk_out or root / "cdk.out"
         self.port = port or free_port()
         self.moto_port = free_port()
+        self.login_port = free_port()
         self.endpoint_url = f"http://127.0.0.1:{self.moto_port}"
         self.passwords: dict[str, str] = {}
+        self.totp_secrets: dict[str, str] = {}
+        self._login: LocalHostedUi | None = None
         self._server: ThreadedMotoServer | None = None
         self._api: LocalApi | None = None
         self._sweeper: TtlSweeper | None = None
@@ -172,6 +204,14 @@ class LocalStack:
         moto_patches.install(self.root / "functions")
         self.deployment = Deployer(template, self.endpoint_url, REGION).deploy()
         os.environ.update(self._mount_layers(self.deployment.shared_environment()))
+        self._login = LocalHostedUi(
+            self.endpoint_url, REGION, self._web_client(), self.api_url + CALLBACK_PATH, port=self.login_port
+        )
+        self._login.start()
+        # The local equivalents of the cloud's API URL and hosted UI domain (CDK context or outputs).
+        os.environ[Env.WEB_BASE_URL.value] = self.api_url
+        os.environ[Env.WEB_AUTH_URL.value] = self._login.url
+        self._forget_settings()
         self._seed_users()
         seed_local_stack(self.endpoint_url, REGION, LOCAL_USERS)  # their Personnel records (issue 4)
         self._sweeper = TtlSweeper(self._ttl_tables(template), self.endpoint_url)
@@ -186,7 +226,7 @@ class LocalStack:
         return self
 
     def stop(self) -> None:
-        for stoppable in (self._api, self._sweeper, self._server):
+        for stoppable in (self._api, self._login, self._sweeper, self._server):
             if stoppable is not None:
                 stoppable.stop()
         state_file(self.port).unlink(missing_ok=True)
@@ -210,8 +250,17 @@ class LocalStack:
                 "MOTO_PORT": str(self.moto_port),
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_NAMESPACE": "alpr-local",
+                # moto checks TOTP codes only when asked to (with its one fixed secret).
+                "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true",
             }
         )
+
+    @staticmethod
+    def _forget_settings() -> None:
+        """Settings cached by an earlier stack in this process name another port."""
+        from alpr.services.container import use
+
+        use(None)
 
     def _stage_access_log(self, template: Template) -> StageAccessLog | None:
         setting = stage_access_log_setting(template)
@@ -250,11 +299,15 @@ class LocalStack:
         return {str(self.deployment.ref(lid)) for lid in template.of_type("AWS::Cognito::UserPoolClient")}
 
     def _pool_and_client(self) -> tuple[str, str]:
+        """The pool and the API's app client (the CLI's); the pages have their own, WebClient."""
         assert self.deployment is not None
         template = self.deployment.template
         pool = next(iter(template.of_type("AWS::Cognito::UserPool")))
-        client = next(iter(template.of_type("AWS::Cognito::UserPoolClient")))
-        return str(self.deployment.ref(pool)), str(self.deployment.ref(client))
+        return str(self.deployment.ref(pool)), str(self.deployment.ref("UserPoolClient"))
+
+    def _web_client(self) -> str:
+        assert self.deployment is not None
+        return str(self.deployment.ref("WebClient"))
 
     def _seed_users(self) -> None:
         pool_id, _ = self._pool_and_client()
@@ -269,6 +322,27 @@ class LocalStack:
             for group in groups:
                 cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group.value)
             self.passwords[username] = password
+            if Group.UNIT not in groups:  # people sign in with MFA; devices cannot
+                self.totp_secrets[username] = self._enrol_authenticator(cognito, pool_id, username, password)
+
+    def _enrol_authenticator(self, cognito: Any, pool_id: str, username: str, password: str) -> str:
+        """Set up TOTP MFA as a person does at first sign-in: associate, verify a code, prefer it."""
+        _, client_id = self._pool_and_client()
+        signed_in = cognito.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )["AuthenticationResult"]
+        secret: str = cognito.associate_software_token(AccessToken=signed_in["AccessToken"])["SecretCode"]
+        cognito.verify_software_token(
+            AccessToken=signed_in["AccessToken"], UserCode=fresh_totp(secret), FriendlyDeviceName="local"
+        )
+        cognito.admin_set_user_mfa_preference(
+            UserPoolId=pool_id,
+            Username=username,
+            SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+        )
+        return secret
 
     def outputs(self) -> dict[str, Any]:
         """The template's outputs, resolved against the local resources."""
@@ -290,6 +364,8 @@ class LocalStack:
             client_id=client_id,
             passwords=dict(self.passwords),
             outputs=self.outputs(),
+            totp_secrets=dict(self.totp_secrets),
+            sign_in_url=self._login.url if self._login else "",
         )
 
     def token(self, username: str) -> str:

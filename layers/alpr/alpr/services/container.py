@@ -30,6 +30,7 @@ from alpr.adapters.s3_links import EvidenceBucket, S3Links, S3ObjectHolds
 from alpr.config import Config
 from alpr.domain.clock import Clock, SystemClock
 from alpr.domain.matching import CurrentLists
+from alpr.web.tokens import IdTokens
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -184,6 +185,19 @@ class Container:
     @cached_property
     def release_bucket(self) -> ReleaseBucket:
         return ReleaseBucket(self.granted("release_bucket"), self.s3)
+
+    # Pages for people
+
+    @cached_property
+    def session_key(self) -> SecretLinkKey:
+        """The key that signs the pages' session cookies."""
+        return SecretLinkKey(self.granted("web_session_secret"), lambda: self.client("secretsmanager"))
+
+    @cached_property
+    def id_tokens(self) -> IdTokens:
+        """Verifies the user pool's ID tokens (the pages' sign-in) against its published keys."""
+        web = self.config.web
+        return IdTokens(web.jwks_url, web.issuer)
 
 
 _current: Container | None = None

@@ -31,6 +31,7 @@ from alpr.domain.release import (
     Round,
     StaleRequest,
     Status,
+    letter_presentation,
 )
 from alpr.domain.release_bundle import build_bundle, check_bundle_size, content_type, in_scope, zip_bundle
 from alpr.domain.release_mail import Email, decision_email, requester_email
@@ -41,6 +42,12 @@ BUNDLE_IO_THREADS = 8
 BUNDLE_LINK_SECONDS = 24 * 3600  # the requesting agency's link to what was released
 LETTER_MAX_BYTES = 10 * 1024 * 1024
 LETTER_URL_SECONDS = 600
+
+
+def links_base_url() -> str:
+    """Where decision links point: the configured base URL (CDK context or the API's URL), never a
+    request's Host header."""
+    return container().granted("web_base_url").rstrip("/")
 
 
 class Mailer(Protocol):
@@ -71,9 +78,7 @@ def letter_ticket(caller: Caller, filename: str) -> LetterTicket:
     return LetterTicket(url=post["url"], fields={k: str(v) for k, v in post["fields"].items()}, key=key)
 
 
-def file_request(
-    caller: Caller, form: RequestForm, links_base_url: str, *, letter_ticketed: bool = False
-) -> ReleaseView:
+def file_request(caller: Caller, form: RequestForm, *, letter_ticketed: bool = False) -> ReleaseView:
     """Keep the request on file and start its workflow; the rules are applied there.
 
     A `letter_key` must name an uploaded letter, unless the caller was just given the
@@ -95,7 +100,7 @@ def file_request(
             {
                 "request_id": request.request_id,
                 "decision_timeout_seconds": container().config.release_decision_seconds,
-                "links_base_url": links_base_url.rstrip("/"),
+                "links_base_url": links_base_url(),
             },
         )
     except Exception as error:
@@ -127,19 +132,23 @@ class PendingDecision:
 def check_link(token: str, caller: Caller) -> PendingDecision:
     """Verify a link (signature, expiry, still current) for a caller allowed to decide."""
     from alpr.domain.links import check_current
-    from alpr.domain.release import require_decider
+    from alpr.domain.release import require_decider, require_not_filer
 
     require_decider(caller.groups, caller.username)
     link = verify(token, container().link_key(), clock().now())
     request = release_flow.load(container().release_store, link.request_id)
     check_current(request, link)
+    require_not_filer(request, caller.username)
     return PendingDecision(link=link, request=request)
 
 
 def decide(token: str, caller: Caller, reason: str = "") -> ReleaseView:
     """Take the decision a link stands for and hand it to the waiting execution."""
     link = verify(token, container().link_key(), clock().now())
-    decided = release_flow.decide(container().release_store, clock(), link, caller, reason)
+    request = release_flow.load(container().release_store, link.request_id)
+    decided = release_flow.decide(
+        container().release_store, clock(), link, caller, reason, letter_on_file=letter_on_file(request)
+    )
     ciphertext = container().release_store.task_token(link.request_id)
     if ciphertext is None:
         release_flow.undo_decision(
@@ -172,8 +181,11 @@ def letter_link(request: ReleaseRequest, seconds: int = 300) -> str | None:
     """A short-lived link to the request letter, for the commander's confirmation page."""
     if not letter_on_file(request):
         return None
-    assert request.form.letter_key is not None
-    return container().release_bucket.link(request.form.letter_key, seconds)
+    key = request.form.letter_key
+    assert key is not None
+    bucket = container().release_bucket
+    content_type, disposition = letter_presentation(bucket.head_bytes(key))
+    return bucket.served_link(key, seconds, content_type, disposition)
 
 
 def validate(request_id: str) -> dict[str, Any]:
@@ -213,15 +225,18 @@ def ask(
             # A late click on the previous round's link was being undone at this very moment.
             if attempt == 2:
                 raise
+    # The execution's input carries the configured base URL (file_request), never a request's Host.
+    base_url = links_base_url.rstrip("/")
     key = container().link_key()
     email = decision_email(
         opened.request,
         round,
         recipient,
-        decision_url(links_base_url, request_id, sign(opened.approve, key)),
-        decision_url(links_base_url, request_id, sign(opened.deny, key)),
+        decision_url(base_url, request_id, sign(opened.approve, key)),
+        decision_url(base_url, request_id, sign(opened.deny, key)),
         opened.approve.expires_at,
         letter_on_file=letter_on_file(opened.request),
+        base_url=base_url,
     )
     message_id = container().mailer.send(email)
     return {"sent_to": recipient, "message_id": message_id, "round": round}
