@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DATA ?= ../shared/bench/openalpr-us-dev
 PORT ?= 8080
 
-.PHONY: demo test synth lint lock chromium unit integration e2e infra eval train train-detector eval-detector local deploy clean bench-search bench-matching
+.PHONY: demo test synth lint lock openapi chromium unit integration e2e infra eval train train-detector eval-detector local deploy clean bench-search bench-matching
 
 # The exact versions of requirements.lock, then the package itself (editable, no resolution).
 $(STAMP): pyproject.toml requirements.lock
@@ -42,6 +42,10 @@ lint: $(STAMP)
 
 test: lint synth chromium
 	$(VENV)/bin/pytest
+
+# The API's OpenAPI document, pinned: a test fails when the code's drifts from it.
+openapi: $(STAMP)
+	$(PY) -m alpr.api.openapi > docs/openapi.json
 
 # The browser tests drive Debian's Chromium; CI (root, fresh clone) installs it here.
 chromium:

@@ -223,7 +223,7 @@ def test_missing_or_expired_read_is_404(reads: Stack, context: FakeContext) -> N
     store(expired)
     assert call(context, "GET", f"/v1/reads/{expired.read_id}")[0] == 404
     assert call(context, "GET", "/v1/reads/01ARZ3NDEKTSV4RRFFQ69G5FAV")[0] == 404
-    assert call(context, "GET", "/v1/reads/not-a-read")[0] == 400
+    assert call(context, "GET", "/v1/reads/not-a-read")[0] == 422  # not a ULID: refused by the path type
 
 
 def test_plate_search_by_state_keeps_that_state_and_unknown_states(

@@ -31,3 +31,22 @@ def resolver(*routers: Router) -> APIGatewayRestResolver:
     register_error_handlers(app)
     gate.install(app)  # every route, whoever adds it: sign-in, role, training, purpose, access log
     return app
+
+
+def investigator_api() -> APIGatewayRestResolver:
+    """The `api` function's resolver: every route of investigators, commanders, administrators and
+    the public (the `uploads` function serves units alone)."""
+    from alpr.api import alerts, health, holds, hotlist, personnel, public, reads, release, search, web
+
+    return resolver(
+        health.router,
+        reads.router,
+        search.router,
+        personnel.router,
+        release.router,
+        hotlist.router,
+        alerts.router,
+        holds.router,
+        public.router,
+        web.router,
+    )

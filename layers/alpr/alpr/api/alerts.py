@@ -8,19 +8,18 @@ import json
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.gate import current_grant
+from alpr.api.params import UlidPath
 from alpr.domain.alerts import Alert, AlertPage, AlertStatus, DispositionRequest
 from alpr.domain.errors import InvalidRequest, NotFound, Unauthenticated
 from alpr.services import hotlist as hotlist_service
 from alpr.services.container import container
 
 router = Router()
-
-AlertId = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-Z]+$")]
 
 
 def _start(token: str | None) -> dict[str, str] | None:
@@ -53,7 +52,7 @@ def list_alerts(
 
 
 @router.get("/v1/alerts/<alert_id>", summary="One alert", security=AUTHENTICATED)
-def get_alert(alert_id: AlertId) -> Alert:
+def get_alert(alert_id: UlidPath) -> Alert:
     alert = container().alert_store.get_alert(alert_id)
     if alert is None:
         raise NotFound(f"no alert '{alert_id}'")
@@ -66,7 +65,7 @@ def get_alert(alert_id: AlertId) -> Alert:
     summary="Close an alert with its disposition (confirmed via CLETS, wrong state, misread, ...)",
     security=AUTHENTICATED,
 )
-def dispose_alert(alert_id: AlertId, request: Annotated[DispositionRequest, Body()]) -> Alert:
+def dispose_alert(alert_id: UlidPath, request: Annotated[DispositionRequest, Body()]) -> Alert:
     grant = current_grant()
     if grant is None:  # the gate always sets it on these routes
         raise Unauthenticated("authentication required")

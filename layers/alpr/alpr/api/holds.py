@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.gate import Grant, current_grant
+from alpr.api.params import UlidPath
 from alpr.domain.access import Purpose
 from alpr.domain.errors import Unauthenticated
 from alpr.domain.evidence import ExportReceipt, ExportRequest
@@ -20,8 +21,6 @@ from alpr.services import evidence as evidence_service
 from alpr.services import holds as holds_service
 
 router = Router()
-
-ReadId = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-Z]+$")]
 
 
 def _grant() -> tuple[Grant, Purpose]:
@@ -36,7 +35,7 @@ def _grant() -> tuple[Grant, Purpose]:
     summary="Keep a read, its image and crop past their retention for the purpose's case",
     security=AUTHENTICATED,
 )
-def place_hold(read_id: ReadId) -> HoldState:
+def place_hold(read_id: UlidPath) -> HoldState:
     grant, purpose = _grant()
     state = holds_service.hold(grant.caller, grant.person, purpose, read_id)
     note_access(query={"hold": "place", "read_id": read_id}, returned_ids=[read_id])
@@ -48,7 +47,7 @@ def place_hold(read_id: ReadId) -> HoldState:
     summary="Release the purpose's case's hold; the last one restores the retention schedule",
     security=AUTHENTICATED,
 )
-def release_hold(read_id: ReadId) -> HoldState:
+def release_hold(read_id: UlidPath) -> HoldState:
     grant, purpose = _grant()
     state = holds_service.release(grant.caller, purpose, read_id)
     note_access(query={"hold": "release", "read_id": read_id}, returned_ids=[read_id])

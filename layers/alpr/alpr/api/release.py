@@ -16,13 +16,14 @@ from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, Field
 
 from alpr.api import AUTHENTICATED, web
 from alpr.api.access import note_access, note_refusal
 from alpr.api.auth import current_caller
 from alpr.api.gate import current_grant
+from alpr.api.params import UlidPath
 from alpr.domain.errors import Forbidden, InvalidRequest
 from alpr.domain.links import LinkRefused
 from alpr.domain.models import Caller, iso_utc
@@ -33,7 +34,6 @@ from alpr.web.session import csrf_matches
 router = Router()
 
 LETTER_LINK_SECONDS = 300
-RequestId = Annotated[str, Path(min_length=26, max_length=26, pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]
 
 
 class FiledRequest(BaseModel):
@@ -88,7 +88,7 @@ def list_requests(
     summary="One release request, as kept on file",
     security=AUTHENTICATED,
 )
-def get_request(request_id: RequestId) -> ReleaseView:
+def get_request(request_id: UlidPath) -> ReleaseView:
     view = release_service.get_request(request_id)
     note_access(query={"release_request": request_id}, returned_ids=[request_id])
     return view
@@ -111,7 +111,7 @@ def _refused(message: str) -> Response[str]:
     security=AUTHENTICATED,
 )
 def confirm_page(
-    request_id: RequestId, link: Annotated[str, Query(min_length=1, max_length=512)]
+    request_id: UlidPath, link: Annotated[str, Query(min_length=1, max_length=512)]
 ) -> Response[str]:
     caller = _caller()
     try:
@@ -159,7 +159,7 @@ def _decision_fields(event: Any) -> dict[str, Any]:
     summary="Approve or deny, with the signed link from the email (commander or designee)",
     security=AUTHENTICATED,
 )
-def decide(request_id: RequestId) -> Response[Any]:
+def decide(request_id: UlidPath) -> Response[Any]:
     caller = _caller()
     fields = _decision_fields(router.current_event)
     session = web.current_session()

@@ -8,7 +8,6 @@ Each notes what it queried by and returned (`note_access`) for the access log.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -22,9 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.auth import current_caller
+from alpr.api.params import UlidPath
 from alpr.api.reads import EARLIEST, _instant
 from alpr.domain.canvass import Area, Circle, polygon_from_geojson
-from alpr.domain.errors import InvalidRequest, NotFound
+from alpr.domain.errors import NotFound
 from alpr.domain.models import ReadResult, UtcDatetime, iso_utc
 from alpr.domain.patterns import parse_pattern
 from alpr.domain.search import CanvassPage, PatternPage, ReadDetail
@@ -35,7 +35,6 @@ router = Router()
 metrics = Metrics()  # shares the handler's metric set; flushed by its @log_metrics
 
 DEFAULT_CANVASS_HOURS = 24
-_READ_ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")  # a ULID (Crockford base32)
 
 From = Annotated[str | None, Query(alias="from", description="ISO 8601 UTC, inclusive")]
 To = Annotated[str | None, Query(alias="to", description="ISO 8601 UTC, inclusive")]
@@ -131,7 +130,7 @@ def canvass_polygon(request: Annotated[CanvassRequest, Body()]) -> CanvassPage:
     summary="One read, with short-lived links to its image and crop",
     security=AUTHENTICATED,
 )
-def get_read(read_id: str) -> ReadDetail:
+def get_read(read_id: UlidPath) -> ReadDetail:
     detail = _one_read(read_id)
     images = [key for key in (detail.image_key, detail.crop_key) if key]
     note_access(query={"read_id": read_id, "images": images}, returned_ids=[detail.read_id])
@@ -140,8 +139,6 @@ def get_read(read_id: str) -> ReadDetail:
 
 
 def _one_read(read_id: str) -> ReadDetail:
-    if not _READ_ID.match(read_id):
-        raise InvalidRequest(f"'{read_id}' is not a read id (a 26-character ULID)")
     return search_service.one_read(current_caller(router), read_id)
 
 
@@ -151,7 +148,7 @@ def _one_read(read_id: str) -> ReadDetail:
     security=AUTHENTICATED,
 )
 def get_read_image(
-    read_id: str,
+    read_id: UlidPath,
     crop: Annotated[bool, Query(description="the plate crop instead of the whole image")] = False,
 ) -> Response[str]:
     detail = _one_read(read_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import sys
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -14,17 +13,16 @@ from typing import Annotated, Any
 import boto3
 import typer
 from botocore.exceptions import EndpointConnectionError
-from rich.console import Console
 from rich.table import Table
 
 from alpr.adapters.audit_duckdb import AuditDatabase, AuditResult, S3AuditSource, window_days
+from alpr.cli.options import console
 from alpr.domain.audit import NAMED_QUERIES, NamedQuery, named_query
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.plates import plate_for_search
 from alpr.names import ACCESS_LOG_PREFIX, Output
 
 app = typer.Typer(help="The audit plan's named queries over the access log", no_args_is_help=True)
-console = Console(width=shutil.get_terminal_size((150, 40)).columns)
 
 REVIEW_DAYS = 7  # the supervisor's weekly review
 DAY_FORMATS = ["%Y-%m-%d"]

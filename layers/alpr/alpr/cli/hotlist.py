@@ -4,7 +4,6 @@ enter a local entry (plate or partial plate, with its earlier sightings), list, 
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,21 +11,16 @@ from typing import Annotated, Any
 
 import boto3
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from alpr.cli.options import CaseOption, PurposeOption, ReasonOption, ask_purpose
+from alpr.cli.options import console, uses_api
 from alpr.client.http import AlprClient
 from alpr.domain.hotlist import DEFAULT_REFUSED, HotlistFileRejected, parse_hotlist_file
 from alpr.names import HOTLIST_INCOMING_PREFIX, Output
 from alpr.services.hotlist import report_key
 
 app = typer.Typer(help="Hotlists: import extracts, enter partial plates, work alerts", no_args_is_help=True)
-console = Console(width=shutil.get_terminal_size((150, 40)).columns)
-
-Api = Annotated[str, typer.Option(envvar="ALPR_API", help="API base URL")]
-Token = Annotated[str, typer.Option(envvar="ALPR_TOKEN", help="Bearer token")]
 
 
 def check_file(path: Path, source: str | None) -> int:
@@ -167,20 +161,17 @@ def sightings_table(created: dict[str, Any]) -> Table:
 
 
 @app.command("add")
+@uses_api(purpose=True)
 def add_command(
+    client: AlprClient,
     plate: Annotated[str, typer.Argument(help="plate or partial plate: '?' one character, '*' any run")],
-    api: Api,
-    token: Token = "",
     state: Annotated[str | None, typer.Option(help="two-letter state, if known")] = None,
     days: Annotated[int, typer.Option(help="days until the entry expires (at most 30 by default)")] = 14,
     entry_reason: Annotated[str, typer.Option("--entry-reason", help="why the vehicle is sought")] = "",
-    purpose: PurposeOption = None,
-    case: CaseOption = None,
-    reason: ReasonOption = None,
 ) -> None:
     """Enter a local hotlist entry; prints the earlier sightings it matches (retro-match)."""
-    stated = ask_purpose(purpose, case, reason)
-    client = AlprClient(api, token, purpose=stated)
+    stated = client.purpose
+    assert stated is not None  # uses_api(purpose=True) asked for it
     body = entry_request(plate, stated.case_number, entry_reason or stated.text, days, state)
     created = client.call("POST", "/v1/hotlist/entries", json=body)
     console.print(
@@ -198,37 +189,29 @@ def alert_text(alert: dict[str, Any]) -> str:
 
 
 @app.command("alerts")
+@uses_api(purpose=True)
 def alerts_command(
-    api: Api,
-    token: Token = "",
+    client: AlprClient,
     status: Annotated[str, typer.Option(help="open or closed")] = "open",
-    purpose: PurposeOption = None,
-    case: CaseOption = None,
-    reason: ReasonOption = None,
 ) -> None:
     """Alerts, newest first, as an officer reads them."""
-    client = AlprClient(api, token, purpose=ask_purpose(purpose, case, reason))
     for alert in client.call("GET", "/v1/alerts", params={"status": status})["items"]:
         console.rule(alert["alert_id"])
         console.print(alert_text(alert), markup=False)
 
 
 @app.command("dispose")
+@uses_api(purpose=True)
 def dispose_command(
+    client: AlprClient,
     alert_id: Annotated[str, typer.Argument(help="the alert to close")],
     disposition: Annotated[
         str,
         typer.Option(help="confirmed_clets, wrong_state, misread, vehicle_not_present or dismissed"),
     ],
-    api: Api,
-    token: Token = "",
     note: Annotated[str | None, typer.Option(help="what was found")] = None,
-    purpose: PurposeOption = None,
-    case: CaseOption = None,
-    reason: ReasonOption = None,
 ) -> None:
     """Close an alert with its disposition (your name and the time are recorded)."""
-    client = AlprClient(api, token, purpose=ask_purpose(purpose, case, reason))
     closed = client.call(
         "POST", f"/v1/alerts/{alert_id}/disposition", json={"disposition": disposition, "note": note}
     )

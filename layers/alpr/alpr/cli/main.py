@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 import signal
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from alpr.cli.audit import app as audit_app
 from alpr.cli.hotlist import app as hotlist_app
-from alpr.cli.options import CaseOption, PurposeOption, ReasonOption, ask_purpose
+from alpr.cli.options import Port, console, reads_table, uses_api
 from alpr.cli.personnel import app as personnel_app
 from alpr.cli.release import app as release_app
 from alpr.cli.release import mail_command
@@ -36,30 +33,9 @@ app.add_typer(hotlist_app, name="hotlist")
 app.add_typer(audit_app, name="audit")
 local_app.command("mail")(mail_command)
 
-# Piped output (make demo, CI logs) is as wide as a terminal would be, so tables do not fold.
-console = Console(width=shutil.get_terminal_size((150, 40)).columns)
-Port = Annotated[int, typer.Option(help="Port of the local API")]
-
 
 def main() -> None:
     app()
-
-
-def reads_table(reads: list[dict[str, Any]], title: str) -> Table:
-    table = Table(title=title, caption="An ALPR read is not an identification: confirm before acting.")
-    for column in ("captured_at", "plate", "state", "confidence", "unit", "position", "read_id"):
-        table.add_column(column)
-    for read in reads:
-        table.add_row(
-            str(read["captured_at"]),
-            str(read["plate"]),
-            str(read.get("state") or "?"),
-            f"{float(read['confidence']):.2f}",
-            str(read["unit_id"]),
-            f"{float(read['lat']):.5f}, {float(read['lon']):.5f}",
-            str(read["read_id"]),
-        )
-    return table
 
 
 @local_app.command("up")
@@ -109,12 +85,12 @@ def local_token(
 
 
 @unit_app.command("upload")
+@uses_api()
 def unit_upload(
+    client: AlprClient,
     images: list[Path],
     lat: Annotated[float, typer.Option(help="Latitude of the capture")],
     lon: Annotated[float, typer.Option(help="Longitude of the capture")],
-    api: Annotated[str, typer.Option(help="API base URL")] = "http://127.0.0.1:8080",
-    token: Annotated[str, typer.Option(envvar="ALPR_TOKEN", help="Bearer token of the unit")] = "",
     heading: Annotated[float | None, typer.Option(help="Heading in degrees")] = None,
     outbox: Annotated[Path, typer.Option(help="On-disk outbox; pending images are retried")] = Path(
         ".alpr-outbox"
@@ -124,26 +100,22 @@ def unit_upload(
     box = Outbox(outbox)
     for image in images:
         box.add(image, Capture(captured_at=datetime.now(UTC), lat=lat, lon=lon, heading=heading))
-    sent, pending = box.flush(AlprClient(api, token))
+    sent, pending = box.flush(client)
     console.print(f"sent {sent}, still pending {pending}")
     if pending:
         raise typer.Exit(1)
 
 
 @search_app.command("plate")
+@uses_api(purpose=True)
 def search_plate(
+    client: AlprClient,
     plate: str,
-    api: Annotated[str, typer.Option(help="API base URL")] = "http://127.0.0.1:8080",
-    token: Annotated[str, typer.Option(envvar="ALPR_TOKEN", help="Bearer token")] = "",
-    purpose: PurposeOption = None,
-    case: CaseOption = None,
-    reason: ReasonOption = None,
     state: Annotated[
         str | None, typer.Option(help="Two-letter state; reads whose state is unread are kept")
     ] = None,
 ) -> None:
     """Every read of one plate, newest first (states a purpose: --purpose, --case, --reason)."""
-    client = AlprClient(api, token, purpose=ask_purpose(purpose, case, reason))
     reads = client.search_plate(plate, state=state)
     console.print(reads_table(reads, f"Reads of {plate}" + (f" ({state.upper()})" if state else "")))
 

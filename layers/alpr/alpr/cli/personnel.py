@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from alpr.cli.options import console, uses_api
 from alpr.client.http import AlprClient, ApiError
 
 app = typer.Typer(help="Accounts, roles, training and status (administrators)", no_args_is_help=True)
-console = Console(width=shutil.get_terminal_size((150, 40)).columns)
-
-Api = Annotated[str, typer.Option(help="API base URL")]
-Token = Annotated[str, typer.Option(envvar="ALPR_TOKEN", help="Bearer token of an administrator")]
-DEFAULT_API = "http://127.0.0.1:8080"
 
 
-def _call(api: str, token: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+def _call(client: AlprClient, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
     try:
-        return AlprClient(api, token).call(method, path, json=body)
+        return client.call(method, path, json=body)
     except ApiError as error:
         message = error.body.get("message", error.body) if isinstance(error.body, dict) else error.body
         console.print(f"[red]HTTP {error.status}[/]: {message}")
@@ -56,19 +50,23 @@ def personnel_table(people: list[dict[str, Any]]) -> Table:
 
 
 @app.command("list")
-def list_people(api: Api = DEFAULT_API, token: Token = "") -> None:
+@uses_api()
+def list_people(client: AlprClient) -> None:
     """Every account."""
-    console.print(personnel_table(_call(api, token, "GET", "/v1/personnel")))
+    console.print(personnel_table(_call(client, "GET", "/v1/personnel")))
 
 
 @app.command("show")
-def show(username: str, api: Api = DEFAULT_API, token: Token = "") -> None:
+@uses_api()
+def show(client: AlprClient, username: str) -> None:
     """One account, as JSON."""
-    console.print_json(json.dumps(_call(api, token, "GET", f"/v1/personnel/{username}")))
+    console.print_json(json.dumps(_call(client, "GET", f"/v1/personnel/{username}")))
 
 
 @app.command("put")
+@uses_api()
 def put(
+    client: AlprClient,
     username: str,
     full_name: Annotated[str, typer.Option(help="Full name")],
     job_title: Annotated[str, typer.Option(help="Job title")],
@@ -77,8 +75,6 @@ def put(
     approved_by: Annotated[str, typer.Option(help="The supervisor who approved the account")],
     badge: Annotated[str | None, typer.Option(help="Badge number")] = None,
     trained: Annotated[str | None, typer.Option(help="Training completed (YYYY-MM-DD)")] = None,
-    api: Api = DEFAULT_API,
-    token: Token = "",
 ) -> None:
     """Create or replace an account."""
     body = {
@@ -90,33 +86,33 @@ def put(
         "badge": badge,
         "training_completed": trained,
     }
-    console.print_json(json.dumps(_call(api, token, "PUT", f"/v1/personnel/{username}", body)))
+    console.print_json(json.dumps(_call(client, "PUT", f"/v1/personnel/{username}", body)))
 
 
 @app.command("training")
+@uses_api()
 def training(
+    client: AlprClient,
     username: str,
     completed: Annotated[str, typer.Option(help="Completion date (YYYY-MM-DD)")] = date.today().isoformat(),
     expires: Annotated[
         str | None, typer.Option(help="Expiry (default: completion + the refresher period)")
     ] = None,
-    api: Api = DEFAULT_API,
-    token: Token = "",
 ) -> None:
     """Record completed ALPR training."""
     body = {"completed": completed, "expires": expires}
-    console.print_json(json.dumps(_call(api, token, "POST", f"/v1/personnel/{username}/training", body)))
+    console.print_json(json.dumps(_call(client, "POST", f"/v1/personnel/{username}/training", body)))
 
 
 @app.command("status")
+@uses_api()
 def status(
+    client: AlprClient,
     username: str,
     new_status: Annotated[str, typer.Argument(help="active, suspended or separated")],
     reason: Annotated[str, typer.Option(help="Why, kept on the record")],
     approved_by: Annotated[str | None, typer.Option(help="Supervisor approving a reactivation")] = None,
-    api: Api = DEFAULT_API,
-    token: Token = "",
 ) -> None:
     """Suspend, separate or reactivate an account."""
     body = {"status": new_status, "reason": reason, "approved_by": approved_by}
-    console.print_json(json.dumps(_call(api, token, "POST", f"/v1/personnel/{username}/status", body)))
+    console.print_json(json.dumps(_call(client, "POST", f"/v1/personnel/{username}/status", body)))

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -15,25 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from alpr.adapters.mail import ReceivedMail, local_mailbox
+from alpr.cli.options import Port, console, uses_api
 from alpr.client.http import AlprClient, ApiError
 
 app = typer.Typer(help="Releasing ALPR data to other agencies (policy 439.7)", no_args_is_help=True)
-console = Console(width=shutil.get_terminal_size((150, 40)).columns)
-
-Api = Annotated[str, typer.Option(help="API base URL")]
-Token = Annotated[str, typer.Option(envvar="ALPR_TOKEN", help="Bearer token (or --user on the local stack)")]
-User = Annotated[str, typer.Option(help="Sign in as this seeded local user instead of --token")]
-Port = Annotated[int, typer.Option(help="Port of the local API")]
-
-
-def _client(api: str, token: str, user: str, port: int) -> AlprClient:
-    if user:
-        from alpr.local.stack import LocalState, state_file
-
-        state = LocalState.load(state_file(port))
-        return AlprClient(state.api_url, state.token(user))
-    return AlprClient(api, token)
-
 
 # ---- what the API is asked --------------------------------------------------------------
 
@@ -117,18 +101,15 @@ def history_table(request: dict[str, Any]) -> Table:
 
 
 @app.command("request")
+@uses_api(local_user=True)
 def request_command(
+    client: AlprClient,
     form: Annotated[
         Path, typer.Argument(help="The written request as JSON (see events/release/request_form.json)")
     ],
     letter: Annotated[Path | None, typer.Option(help="The request letter (PDF or image) to upload")] = None,
-    api: Api = "http://127.0.0.1:8080",
-    token: Token = "",
-    user: User = "",
-    port: Port = 8080,
 ) -> None:
     """File a written request from another agency; the workflow checks it against the law next."""
-    client = _client(api, token, user, port)
     request = file_request(client, json.loads(form.read_text()), letter.read_bytes() if letter else None)
     console.print(
         f"filed {request['request_id']} ({request['status']}); follow it with `alpr release status`"
@@ -136,11 +117,10 @@ def request_command(
 
 
 @app.command("status")
-def status_command(
-    request_id: str, api: Api = "http://127.0.0.1:8080", token: Token = "", user: User = "", port: Port = 8080
-) -> None:
+@uses_api(local_user=True)
+def status_command(client: AlprClient, request_id: str) -> None:
     """A request as kept on file: status, rule cited, every change, the decision and the manifest."""
-    request = _client(api, token, user, port).call("GET", f"/v1/release-requests/{request_id}")
+    request = client.call("GET", f"/v1/release-requests/{request_id}")
     console.print(history_table(request))
     if request.get("manifest"):
         console.print(
@@ -149,18 +129,16 @@ def status_command(
 
 
 @app.command("list")
+@uses_api(local_user=True)
 def list_command(
+    client: AlprClient,
     status: Annotated[
         str, typer.Option(help="Only requests with this status (e.g. awaiting_commander)")
     ] = "",
-    api: Api = "http://127.0.0.1:8080",
-    token: Token = "",
-    user: User = "",
-    port: Port = 8080,
 ) -> None:
     """The register of release requests, newest first."""
     params = {"status": status} if status else None
-    found = _client(api, token, user, port).call("GET", "/v1/release-requests", params=params)
+    found = client.call("GET", "/v1/release-requests", params=params)
     table = Table(title="Release requests")
     for column in ("received_at", "request_id", "status", "agency", "case", "decision", "reads"):
         table.add_column(column)
@@ -180,16 +158,13 @@ def list_command(
 
 
 @app.command("decide")
+@uses_api(local_user=True)
 def decide_command(
+    client: AlprClient,
     link: Annotated[str, typer.Argument(help="The APPROVE or DENY link from the email")],
     reason: Annotated[str, typer.Option(help="Why (required to deny)")] = "",
-    api: Api = "http://127.0.0.1:8080",
-    token: Token = "",
-    user: User = "",
-    port: Port = 8080,
 ) -> None:
     """Open a decision link signed in, then confirm it (what the confirmation page's button does)."""
-    client = _client(api, token, user, port)
     try:
         confirmation_page(client, link)
         request = decide(client, link, reason)

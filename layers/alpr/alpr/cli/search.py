@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from alpr.cli.options import CaseOption, PurposeOption, ReasonOption, ask_purpose
+from alpr.cli.options import console, reads_table, uses_api
 from alpr.client.http import AlprClient
 from alpr.client.search import (
     as_geojson,
@@ -27,34 +26,26 @@ from alpr.client.search import (
     search_pattern,
 )
 
-Api = Annotated[str, typer.Option(help="API base URL")]
-Token = Annotated[str, typer.Option(envvar="ALPR_TOKEN", help="Bearer token")]
 From = Annotated[str | None, typer.Option("--from", help="ISO 8601 UTC, e.g. 2026-11-28T21:00:00Z")]
 To = Annotated[str | None, typer.Option("--to", help="ISO 8601 UTC (default: now)")]
-DEFAULT_API = "http://127.0.0.1:8080"
 
 
-def _client(api: str, token: str, purpose: str | None, case: str | None, reason: str | None) -> AlprClient:
-    return AlprClient(api, token, purpose=ask_purpose(purpose, case, reason))
-
-
-def _show(reads: list[dict[str, Any]], title: str) -> Console:
-    from alpr.cli.main import console, reads_table
-
+def _show(reads: list[dict[str, Any]], title: str) -> None:
     console.print(reads_table(reads, title))
     hits = [r for r in reads if r.get("hotlist_hits")]
     if hits:
         console.print(
             f"[bold red]{len(hits)} read(s) matched a hotlist: confirm through CLETS before acting[/]"
         )
-    return console
 
 
 def register(search_app: typer.Typer) -> None:
     """Add the commands to `alpr search`."""
 
     @search_app.command("pattern")
+    @uses_api(purpose=True)
     def pattern(
+        client: AlprClient,
         text: Annotated[
             str, typer.Argument(metavar="PATTERN", help="'?' one character, '*' any run, e.g. 7AB?12*")
         ],
@@ -63,19 +54,16 @@ def register(search_app: typer.Typer) -> None:
         equivalents: Annotated[
             bool, typer.Option(help="also match OCR look-alikes (0/O/D/Q, 8/B …)")
         ] = False,
-        api: Api = DEFAULT_API,
-        token: Token = "",
-        purpose: PurposeOption = None,
-        case: CaseOption = None,
-        reason: ReasonOption = None,
     ) -> None:
         """Reads of every plate a partial plate matches (from the plates dictionary)."""
-        result = search_pattern(_client(api, token, purpose, case, reason), text, start, end, equivalents)
+        result = search_pattern(client, text, start, end, equivalents)
         plates = ", ".join(result["plates"]) or "none"
         _show(result["items"], f"Reads matching {result['pattern']} (plates: {plates})")
 
     @search_app.command("canvass")
+    @uses_api(purpose=True)
     def canvass(
+        client: AlprClient,
         lat: Annotated[float | None, typer.Option(help="centre latitude")] = None,
         lon: Annotated[float | None, typer.Option(help="centre longitude")] = None,
         radius_m: Annotated[float | None, typer.Option("--radius-m", help="radius in metres")] = None,
@@ -87,14 +75,8 @@ def register(search_app: typer.Typer) -> None:
         geojson: Annotated[
             Path | None, typer.Option("--geojson", help="also write the result as GeoJSON")
         ] = None,
-        api: Api = DEFAULT_API,
-        token: Token = "",
-        purpose: PurposeOption = None,
-        case: CaseOption = None,
-        reason: ReasonOption = None,
     ) -> None:
         """Every read inside a circle (--lat --lon --radius-m) or a polygon (--polygon) in a window."""
-        client = _client(api, token, purpose, case, reason)
         if polygon is not None:
             result = canvass_polygon(client, json.loads(polygon.read_text()), start, end)
             title = f"Canvass of {polygon.name}"
@@ -103,41 +85,32 @@ def register(search_app: typer.Typer) -> None:
             title = f"Canvass within {radius_m:g} m of {lat:.5f}, {lon:.5f}"
         else:
             raise typer.BadParameter("give --lat, --lon and --radius-m, or --polygon FILE")
-        console = _show(result["items"], f"{title}: {len(result['items'])} read(s)")
+        _show(result["items"], f"{title}: {len(result['items'])} read(s)")
         if geojson is not None:
             geojson.write_text(json.dumps(as_geojson(result), indent=2))
             console.print(f"GeoJSON written to {geojson}")
 
     @search_app.command("read")
+    @uses_api(purpose=True)
     def read(
+        client: AlprClient,
         read_id: str,
-        api: Api = DEFAULT_API,
-        token: Token = "",
-        purpose: PurposeOption = None,
-        case: CaseOption = None,
-        reason: ReasonOption = None,
     ) -> None:
         """One read with short-lived links to its image and plate crop."""
-        detail = get_read(_client(api, token, purpose, case, reason), read_id)
-        console = _show([detail], f"Read {read_id}")
+        detail = get_read(client, read_id)
+        _show([detail], f"Read {read_id}")
         console.print(f"image: {detail['image_url']}")
         console.print(f"crop:  {detail.get('crop_url') or 'none stored'}")
         console.print(f"links expire at {detail['urls_expire_at']}")
 
     @search_app.command("hold")
+    @uses_api(purpose=True)
     def hold(
+        client: AlprClient,
         read_id: str,
         release: Annotated[bool, typer.Option("--release", help="release the case's hold instead")] = False,
-        api: Api = DEFAULT_API,
-        token: Token = "",
-        purpose: PurposeOption = None,
-        case: CaseOption = None,
-        reason: ReasonOption = None,
     ) -> None:
         """Hold a read for the case (kept past its retention, image and crop locked), or release it."""
-        from alpr.cli.main import console
-
-        client = _client(api, token, purpose, case, reason)
         state = release_hold(client, read_id) if release else hold_read(client, read_id)
         cases = ", ".join(h["case_number"] for h in state["legal_holds"]) or "none"
         console.print(f"read {read_id}: held for case(s) {cases}")
@@ -148,18 +121,13 @@ def register(search_app: typer.Typer) -> None:
             console.print(f"back on its retention schedule: expires {expires}")
 
     @search_app.command("export")
+    @uses_api(purpose=True)
     def export(
+        client: AlprClient,
         read_ids: Annotated[list[str], typer.Argument(metavar="READ_ID...", help="the reads to book")],
-        api: Api = DEFAULT_API,
-        token: Token = "",
-        purpose: PurposeOption = None,
-        case: CaseOption = None,
-        reason: ReasonOption = None,
     ) -> None:
         """Book reads into evidence for the case: data, images, custody record and manifest, under legal hold."""
-        from alpr.cli.main import console
-
-        receipt = export_evidence(_client(api, token, purpose, case, reason), read_ids)
+        receipt = export_evidence(client, read_ids)
         console.print(
             f"export {receipt['export_id']} for case {receipt['case_number']}: {len(receipt['read_ids'])} "
             f"read(s), {len(receipt['files'])} files in s3://{receipt['bucket']}/{receipt['prefix']}"

@@ -27,7 +27,7 @@ CANVASS_RADIUS_M = 250.0
 
 def show_searches(console: Console, investigator: AlprClient) -> None:
     """Partial plate (with OCR equivalents), a refused broad pattern, a canvass and one read."""
-    from alpr.cli.main import reads_table
+    from alpr.cli.options import reads_table
 
     console.rule("[bold]Searches from indexes: a partial plate, a crime-scene canvass, one read")
     found = search_pattern(investigator, "7AB?12*")

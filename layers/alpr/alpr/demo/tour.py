@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
 
-from alpr.cli.main import reads_table
+from alpr.cli.options import reads_table
 from alpr.client.http import AlprClient, ApiError, Capture
 from alpr.demo.access import DEMO_PURPOSE, show_access
 from alpr.demo.audit import show_audit
