@@ -12,7 +12,9 @@ PINNED = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 
 
 def test_the_pinned_document_is_the_codes() -> None:
-    assert document() == PINNED.read_text(), "the API changed: run `make openapi` and commit docs/openapi.json"
+    assert document() == PINNED.read_text(), (
+        "the API changed: run `make openapi` and commit docs/openapi.json"
+    )
 
 
 def test_every_id_path_parameter_is_a_ulid_except_hotlist_entries() -> None:
