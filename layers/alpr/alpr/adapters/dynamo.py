@@ -10,8 +10,8 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from alpr.domain.models import HoldEvent, LegalHold, Read, iso_utc
+from alpr.domain.paging import PageKey
 from alpr.domain.plate_grams import grams_of
-from alpr.domain.reads import PageKey
 from alpr.domain.search import PlateSighting
 from alpr.names import (
     PLATE,

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
@@ -23,6 +20,7 @@ from alpr.domain.models import (
     as_utc,
     iso_utc,
 )
+from alpr.domain.paging import PageKey, decode_page, encode_page
 from alpr.domain.plates import is_plate, normalize_plate
 from alpr.domain.retention import Retention, expires_at, is_expired
 from alpr.names import CROPS_PREFIX, READS_TIME_KEY
@@ -48,7 +46,7 @@ class PlateReadingLike(Protocol):
     def low_confidence(self) -> bool: ...
 
 
-PageKey = dict[str, str]
+INVALID_TOKEN = "the 'next' token is not valid for this search"
 
 
 class ReadStore(Protocol):
@@ -136,25 +134,14 @@ def store_reads(store: ReadStore, reads: Sequence[Read]) -> list[Read]:
 
 def encode_page_token(plate: str, key: PageKey) -> str:
     """An opaque token for the next page (the index position, bound to the plate searched)."""
-    raw = json.dumps({"p": plate, "k": key}, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return encode_page(plate, key)
 
 
 def decode_page_token(plate: str, token: str) -> PageKey:
     """The index position a token stands for; InvalidRequest when it is not one of ours for `plate`."""
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        data = json.loads(raw)
-        key = data["k"]
-        valid = (
-            data["p"] == plate
-            and isinstance(key, dict)
-            and all(isinstance(k, str) and isinstance(v, str) for k, v in key.items())
-        )
-    except (binascii.Error, ValueError, KeyError, TypeError):
-        valid = False
-    if not valid:
-        raise InvalidRequest("the 'next' token is not valid for this search")
+    _, key = decode_page(plate, token, refusal=INVALID_TOKEN)
+    if key is None:
+        raise InvalidRequest(INVALID_TOKEN)
     return key
 
 

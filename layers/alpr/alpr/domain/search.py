@@ -8,8 +8,6 @@ never scanned. Pages carry an opaque token bound to the search that made them.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -25,9 +23,9 @@ from alpr.domain.canvass import Area, CanvassPlan, SearchLimits, plan_canvass
 from alpr.domain.clock import Clock
 from alpr.domain.errors import InvalidRequest, NotFound
 from alpr.domain.models import READ_DISCLAIMER, Read, ReadPage, ReadResult, UtcDatetime, iso_utc
+from alpr.domain.paging import PageKey, decode_page, encode_page
 from alpr.domain.patterns import PlatePattern
 from alpr.domain.plate_grams import pattern_grams
-from alpr.domain.reads import PageKey
 from alpr.domain.retention import Retention, is_expired
 from alpr.names import PLATE, READ_ID, READS_BY_PLATE_INDEX, READS_TIME_KEY
 
@@ -146,25 +144,16 @@ def search_fingerprint(query: dict[str, Any]) -> str:
 
 
 def encode_cursor(fingerprint: str, partition: str, key: PageKey | None) -> str:
-    raw = json.dumps({"f": fingerprint, "p": partition, "k": key}, separators=(",", ":"), sort_keys=True)
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return encode_page(fingerprint, key, partition)
 
 
 def decode_cursor(fingerprint: str, token: str) -> tuple[str, PageKey | None]:
     """(partition, position in it) a token stands for; InvalidRequest when it is not for this search."""
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        partition, key = data["p"], data["k"]
-        valid = (
-            data["f"] == fingerprint
-            and isinstance(partition, str)
-            and (key is None or all(isinstance(v, str) for v in key.values()))
-        )
-    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError):
-        valid = False
-    if not valid:
-        raise InvalidRequest("the 'next' token is not valid for this search: repeat the search without it")
-    return partition, key
+    return decode_page(
+        fingerprint,
+        token,
+        refusal="the 'next' token is not valid for this search: repeat the search without it",
+    )
 
 
 def collect(

@@ -43,6 +43,7 @@ from alpr.domain.hotlist import (
 from alpr.domain.ids import new_ulid
 from alpr.domain.matching import CompiledList, Matcher, Refresh, SnapshotBuilder
 from alpr.domain.models import Caller, PlateQuery, Read, ReadResult, iso_utc
+from alpr.domain.paging import decode_page, encode_page
 from alpr.domain.reads import search_by_plate
 from alpr.domain.retention import is_expired
 from alpr.names import HOTLIST_INCOMING_PREFIX, HOTLIST_REPORT_PREFIX
@@ -51,6 +52,7 @@ from alpr.services.container import container
 logger = Logger(child=True)
 metrics = Metrics()  # shares the handler's metric set; flushed by its @log_metrics
 
+ALERT_LIST = "alerts"  # the scope of the alert list's paging tokens
 RETRO_MATCH_LIMIT = 200  # earlier sightings listed with a new entry, newest first
 
 
@@ -274,9 +276,12 @@ def list_sources() -> list[dict[str, object]]:
     ]
 
 
-def list_alerts(status: AlertStatus, limit: int, start: dict[str, str] | None) -> AlertPage:
+def list_alerts(status: AlertStatus, limit: int, token: str | None) -> AlertPage:
+    """A page of alerts, newest first; `token` continues the list where the last page ended."""
+    refusal = "the 'next' token is not valid for this list"
+    start = decode_page(ALERT_LIST, token, refusal=refusal)[1] if token else None
     alerts, last = container().alert_store.list_alerts(status, limit, start)
-    return AlertPage(items=alerts, next=json.dumps(last) if last else None)
+    return AlertPage(items=alerts, next=encode_page(ALERT_LIST, last) if last else None)
 
 
 def dispose_alert(caller: Caller, alert_id: str, request: DispositionRequest) -> Alert:
