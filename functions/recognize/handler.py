@@ -1,13 +1,11 @@
 """Reads plates in uploaded images: SQS batches of S3 ObjectCreated notifications."""
 
-import json
 from dataclasses import asdict
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from alpr.config import RecognizeConfig
@@ -20,18 +18,14 @@ configure(RecognizeConfig())  # a missing or invalid setting fails the cold star
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = BatchProcessor(event_type=EventType.SQS, model=uploads.UploadMessage)
 
 
 @tracer.capture_method
-def record_handler(record: SQSRecord) -> None:
+def record_handler(record: uploads.UploadMessage) -> None:
     """Handle every object of one message; an exception fails the record (redelivery, then DLQ)."""
-    body = json.loads(record.body)
-    for notification in body.get("Records", []):  # s3:TestEvent carries none
-        if not notification.get("eventName", "").startswith("ObjectCreated"):
-            continue
-        bucket = notification["s3"]["bucket"]["name"]
-        key = unquote_plus(notification["s3"]["object"]["key"])
+    for created in record.body.created():
+        bucket, key = created.bucket, unquote_plus(created.key)
         result = uploads.recognize_upload(bucket, key)
         logger.info("upload handled", extra={"bucket": bucket, "key": key, **asdict(result)})
         metrics.add_metric(name=f"Uploads_{result.outcome}", unit=MetricUnit.Count, value=1)

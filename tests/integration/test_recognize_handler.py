@@ -231,6 +231,21 @@ def test_unexpected_error_fails_only_that_record(stack: Stack, context: FakeCont
     assert quarantined(stack, good)[1]["reason"] == "not-an-image"
 
 
+def test_a_poison_message_fails_alone_and_the_test_event_passes(stack: Stack, context: FakeContext) -> None:
+    # Given a batch with a good object, a message whose body is not S3's notification, and the
+    # sample's s3:TestEvent (no records)
+    good = put_upload(stack, b"not an image")
+    event = sqs_event(stack, good, "raw/unit-0042/2026/11/28/other.jpg")
+    event["Records"][1]["body"] = "{not json"
+
+    # When
+    failed = recognize(event, context)
+
+    # Then only the poison record goes back (redelivery, then the DLQ); the others are done
+    assert failed == [event["Records"][1]["messageId"]]
+    assert quarantined(stack, good)[1]["reason"] == "not-an-image"
+
+
 @pytest.mark.slow
 def test_retried_upload_with_the_units_id_is_read_once(stack: Stack, context: FakeContext) -> None:
     # Given a unit that uploaded an image under its own upload id, then (response lost) again

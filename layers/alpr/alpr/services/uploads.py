@@ -8,7 +8,9 @@ from typing import Any, Literal
 from uuid import uuid4
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from botocore.exceptions import ClientError
+from pydantic import BaseModel, Json
 
 from alpr.domain.callers import require_group
 from alpr.domain.errors import UploadRejected
@@ -20,6 +22,35 @@ from alpr.services import hotlist
 from alpr.services.container import container
 
 logger = Logger(child=True)
+
+
+class StoredObject(BaseModel):
+    """One S3 ObjectCreated record of a notification, as far as recognition needs it."""
+
+    eventName: str
+    bucket: str
+    key: str  # URL-encoded, as S3 sends it
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> StoredObject:
+        s3 = record["s3"]
+        return cls(eventName=record["eventName"], bucket=s3["bucket"]["name"], key=s3["object"]["key"])
+
+
+class S3Notification(BaseModel):
+    Records: list[dict[str, Any]] = []
+
+    def created(self) -> list[StoredObject]:
+        """The objects this notification says were created."""
+        objects = [StoredObject.from_record(record) for record in self.Records]
+        return [o for o in objects if o.eventName.startswith("ObjectCreated")]
+
+
+class UploadMessage(SqsRecordModel):
+    """An ingest queue message: SQS's record whose body is S3's notification (a poison body fails
+    validation, so the record fails: redelivery, then the DLQ)."""
+
+    body: Json[S3Notification]
 
 
 def issue_upload_ticket(caller: Caller, request: UploadRequest) -> UploadTicket:
