@@ -126,9 +126,12 @@ def build(root: Path = ROOT, out: Path = BUILD) -> Assets:
     _copy_tree(package, context / "alpr")
     _copy_tree(models, context / "models")
     shutil.copy2(root / "functions" / "recognize" / HANDLER, context / HANDLER)
-    (context / "requirements.txt").write_text(
-        "".join(f"{name}=={metadata.version(name)}\n" for name in RECOGNIZE_REQUIREMENTS)
+    # Every distribution the image needs, pinned as installed (from requirements.lock): the image
+    # resolves nothing of its own.
+    pins = sorted(
+        {f"{canonicalize_name(d.metadata['Name'])}=={d.version}" for d in _closure(RECOGNIZE_REQUIREMENTS)}
     )
+    (context / "requirements.txt").write_text("".join(f"{pin}\n" for pin in pins))
     (context / "Dockerfile").write_text(_dockerfile())
     return assets
 

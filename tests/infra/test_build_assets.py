@@ -84,3 +84,14 @@ def test_zip_function_with_its_layers_fits_lambdas_250_mb(function: str, assets:
     # Lambda's limit is on the unzipped function and all its layers together.
     total = _size(assets.function_code(function)) + _size(assets.alpr_layer) + _size(assets.models_layer)
     assert total < LAMBDA_UNZIPPED_LIMIT, f"{function}: {total / 1e6:.0f} MB"
+
+
+def test_the_recognize_image_installs_exactly_the_locked_versions(assets: Assets) -> None:
+    # Given the lock make installs from, and the image's requirements
+    lock_file = Path(__file__).resolve().parents[2] / "requirements.lock"
+    locked = {line.split()[0] for line in lock_file.read_text().splitlines() if "==" in line}
+    image = (assets.recognize_image / "requirements.txt").read_text().split()
+    # Then every distribution of the image is pinned, at the lock's version (numpy, OpenCV, ONNX
+    # Runtime and what they pull in alike)
+    assert {"numpy", "onnxruntime", "opencv-python-headless"} <= {pin.split("==")[0] for pin in image}
+    assert set(image) <= locked
