@@ -66,7 +66,7 @@ def main() -> int:
     from alpr.domain.links import DecisionLink, sign, verify
     from alpr.domain.models import BoundingBox, Caller, Read
     from alpr.domain.reads import cell_day, time_key
-    from alpr.domain.release import RequestForm, Status
+    from alpr.domain.release import ReleaseStatus, RequestForm
     from alpr.local import moto_patches
     from alpr.local.deploy import Deployer
     from alpr.local.template import Template, template_path
@@ -141,12 +141,16 @@ def main() -> int:
                 mail = found[0] if found else None
                 time.sleep(0.005)
             to_email.append((time.perf_counter() - t0) * 1000)
-            while release_service.get_request(filed.request_id).status is not Status.AWAITING_COMMANDER:
+            while (
+                release_service.get_request(filed.request_id).status is not ReleaseStatus.AWAITING_COMMANDER
+            ):
                 time.sleep(0.005)
             t1 = time.perf_counter()
             release_service.decide(release_service.token_of(mail.links["APPROVE"]), commander)
-            while (status := release_service.get_request(filed.request_id).status) is not Status.FULFILLED:
-                if status is Status.FAILED:
+            while (
+                status := release_service.get_request(filed.request_id).status
+            ) is not ReleaseStatus.FULFILLED:
+                if status is ReleaseStatus.FAILED:
                     raise SystemExit("fulfilment failed")
                 time.sleep(0.005)
             to_fulfilled.append((time.perf_counter() - t1) * 1000)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alpr.domain.errors import InvalidRequest
-from alpr.domain.release import ReleaseRequest, StaleRequest, Status
+from alpr.domain.release import ReleaseRequest, ReleaseStatus, StaleRequest
 from alpr.domain.release_mail import Email
 
 
@@ -22,7 +22,7 @@ class InMemoryReleaseStore:
         raw = self.records.get(request_id)
         return None if raw is None else ReleaseRequest.model_validate_json(raw)
 
-    def all(self, status: Status | None = None) -> list[ReleaseRequest]:
+    def all(self, status: ReleaseStatus | None = None) -> list[ReleaseRequest]:
         found = [ReleaseRequest.model_validate_json(raw) for raw in self.records.values()]
         return sorted(
             (r for r in found if status is None or r.status is status),

@@ -30,7 +30,7 @@ from moto.ses.models import ses_backends
 
 from alpr.domain.links import LinkRefused
 from alpr.domain.models import BoundingBox, Caller, Read
-from alpr.domain.release import Status
+from alpr.domain.release import ReleaseStatus
 from alpr.domain.release_bundle import verify_bundle
 from alpr.local import moto_patches
 from alpr.local.deploy import Deployer
@@ -171,7 +171,7 @@ def links_in(message: Message) -> dict[str, str]:
     return {verb: release_service.token_of(url) for verb, url in LINK.findall(text_of(message))}
 
 
-def wait_for_status(request_id: str, *statuses: Status, timeout_s: float = 30.0) -> Any:
+def wait_for_status(request_id: str, *statuses: ReleaseStatus, timeout_s: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout_s
     while True:
         view = release_service.get_request(request_id)
@@ -204,7 +204,7 @@ def test_approve_path_releases_exactly_the_reads_in_scope_verified_by_hash(deplo
     kept, image = seed_reads(deployed["s3"])
     # When records staff file a request from a California sheriff
     filed = file(form(letter_key=LETTER))
-    assert filed.status is Status.RECEIVED
+    assert filed.status is ReleaseStatus.RECEIVED
     # Then the commander gets an email with two signed links (and no task token)
     (message,) = wait_for_mail("commander@", filed.request_id)
     assert filed.request_id in str(message["Subject"])
@@ -212,12 +212,15 @@ def test_approve_path_releases_exactly_the_reads_in_scope_verified_by_hash(deplo
     assert set(links) == {"APPROVE", "DENY"}
     assert all(token.startswith(f"{filed.request_id}.") for token in links.values())
     assert "Token" not in text_of(message) and "AAAA" not in links["APPROVE"]
-    assert wait_for_status(filed.request_id, Status.AWAITING_COMMANDER).status is Status.AWAITING_COMMANDER
+    assert (
+        wait_for_status(filed.request_id, ReleaseStatus.AWAITING_COMMANDER).status
+        is ReleaseStatus.AWAITING_COMMANDER
+    )
     # When the commander approves
     decided = release_service.decide(links["APPROVE"], COMMANDER)
-    assert decided.status is Status.APPROVED
+    assert decided.status is ReleaseStatus.APPROVED
     # Then the workflow fulfils it: exactly the two reads in scope, hashes verified
-    view = wait_for_status(filed.request_id, Status.FULFILLED)
+    view = wait_for_status(filed.request_id, ReleaseStatus.FULFILLED)
     assert execution_status(container().release_store.get(filed.request_id).execution_arn) == "SUCCEEDED"
     manifest = view.manifest
     assert manifest is not None and manifest.read_ids == kept
@@ -251,11 +254,11 @@ def test_approve_path_releases_exactly_the_reads_in_scope_verified_by_hash(deplo
     assert "approved" in text_of(told) and "X-Amz-Expires" in text_of(told)
     # And every step is on file
     assert [c.status for c in view.history] == [
-        Status.RECEIVED,
-        Status.PENDING,
-        Status.AWAITING_COMMANDER,
-        Status.APPROVED,
-        Status.FULFILLED,
+        ReleaseStatus.RECEIVED,
+        ReleaseStatus.PENDING,
+        ReleaseStatus.AWAITING_COMMANDER,
+        ReleaseStatus.APPROVED,
+        ReleaseStatus.FULFILLED,
     ]
 
 
@@ -279,7 +282,7 @@ def test_an_area_request_releases_the_reads_inside_the_circle_and_window_only(de
     # When the commander approves
     release_service.decide(links_in(wait_for_mail("commander@", filed.request_id)[0])["APPROVE"], COMMANDER)
     # Then exactly the reads inside the circle and the window are released
-    view = wait_for_status(filed.request_id, Status.FULFILLED)
+    view = wait_for_status(filed.request_id, ReleaseStatus.FULFILLED)
     assert view.manifest is not None and view.manifest.read_ids == inside
 
 
@@ -298,7 +301,7 @@ def test_a_failed_fulfilment_is_recorded_and_nothing_is_released(deployed):
     # When the commander approves
     release_service.decide(links_in(wait_for_mail("commander@", filed.request_id)[0])["APPROVE"], COMMANDER)
     # Then the request says the workflow failed, and why; the execution fails; nothing is released
-    view = wait_for_status(filed.request_id, Status.FAILED)
+    view = wait_for_status(filed.request_id, ReleaseStatus.FAILED)
     assert "ValidationError" in view.history[-1].note
     assert execution_status(container().release_store.get(filed.request_id).execution_arn) == "FAILED"
     assert view.manifest is None and container().release_bucket.list(f"bundles/{filed.request_id}/") == []
@@ -307,9 +310,9 @@ def test_a_failed_fulfilment_is_recorded_and_nothing_is_released(deployed):
 def test_deny_path_records_the_reason_and_tells_the_requester(deployed):
     filed = file(form())
     links = links_in(wait_for_mail("commander@", filed.request_id)[0])
-    wait_for_status(filed.request_id, Status.AWAITING_COMMANDER)
+    wait_for_status(filed.request_id, ReleaseStatus.AWAITING_COMMANDER)
     release_service.decide(links["DENY"], COMMANDER, "No connection to the case was shown")
-    view = wait_for_status(filed.request_id, Status.DENIED)
+    view = wait_for_status(filed.request_id, ReleaseStatus.DENIED)
     assert execution_status(container().release_store.get(filed.request_id).execution_arn) == "SUCCEEDED"
     assert view.decision is not None and view.decision.reason == "No connection to the case was shown"
     assert view.manifest is None and container().release_bucket.list(f"bundles/{filed.request_id}/") == []
@@ -320,7 +323,7 @@ def test_deny_path_records_the_reason_and_tells_the_requester(deployed):
 def test_replayed_forged_and_unauthorised_decisions_are_refused(deployed):
     filed = file(form())
     links = links_in(wait_for_mail("commander@", filed.request_id)[0])
-    wait_for_status(filed.request_id, Status.AWAITING_COMMANDER)
+    wait_for_status(filed.request_id, ReleaseStatus.AWAITING_COMMANDER)
     # Not a commander: refused, nothing changes
     with pytest.raises(Exception, match="commander or designee"):
         release_service.decide(links["APPROVE"], INVESTIGATOR)
@@ -328,14 +331,14 @@ def test_replayed_forged_and_unauthorised_decisions_are_refused(deployed):
     request_id, _, expiry, nonce, mac = links["DENY"].split(".")
     with pytest.raises(LinkRefused, match="signature"):
         release_service.decide(".".join((request_id, "approve", expiry, nonce, mac)), COMMANDER)
-    assert release_service.get_request(filed.request_id).status is Status.AWAITING_COMMANDER
+    assert release_service.get_request(filed.request_id).status is ReleaseStatus.AWAITING_COMMANDER
     # Approved once, then the same link again, and the other link of the pair
     release_service.decide(links["APPROVE"], COMMANDER)
     with pytest.raises(LinkRefused, match="already used"):
         release_service.decide(links["APPROVE"], COMMANDER)
     with pytest.raises(LinkRefused, match="already used"):
         release_service.decide(links["DENY"], COMMANDER, "changed my mind")
-    assert wait_for_status(filed.request_id, Status.FULFILLED).decision.decision == "approve"
+    assert wait_for_status(filed.request_id, ReleaseStatus.FULFILLED).decision.decision == "approve"
 
 
 @pytest.fixture
@@ -354,18 +357,18 @@ def test_no_decision_escalates_to_the_designee_then_expires(deployed, two_second
     # When nobody decides, then the designee gets fresh links
     designee_links = links_in(wait_for_mail("designee@", filed.request_id, timeout_s=15)[0])
     assert designee_links != commander_links
-    wait_for_status(filed.request_id, Status.AWAITING_DESIGNEE, Status.NO_DECISION)
+    wait_for_status(filed.request_id, ReleaseStatus.AWAITING_DESIGNEE, ReleaseStatus.NO_DECISION)
     # And the commander's old link no longer works (expired, or superseded by the designee's round)
     with pytest.raises(LinkRefused):
         release_service.decide(commander_links["APPROVE"], COMMANDER)
     # When the designee does not decide either, then the request closes as no_decision
-    view = wait_for_status(filed.request_id, Status.NO_DECISION, timeout_s=15)
+    view = wait_for_status(filed.request_id, ReleaseStatus.NO_DECISION, timeout_s=15)
     assert view.rule is not None and "no approval" in view.rule
     assert execution_status(container().release_store.get(filed.request_id).execution_arn) == "SUCCEEDED"
     assert [c.status for c in view.history][-3:] == [
-        Status.AWAITING_COMMANDER,
-        Status.AWAITING_DESIGNEE,
-        Status.NO_DECISION,
+        ReleaseStatus.AWAITING_COMMANDER,
+        ReleaseStatus.AWAITING_DESIGNEE,
+        ReleaseStatus.NO_DECISION,
     ]
     # And an expired link is refused as expired
     with pytest.raises(LinkRefused, match="expired"):
@@ -378,21 +381,25 @@ def test_no_decision_escalates_to_the_designee_then_expires(deployed, two_second
     [
         (
             {"jurisdiction": "other_state", "agency_name": "Reno Police Department"},
-            Status.REFUSED,
+            ReleaseStatus.REFUSED,
             "1798.90.55(b)",
         ),
-        ({"jurisdiction": "federal", "agency_name": "A federal task force"}, Status.REFUSED, "2023-DLE-06"),
+        (
+            {"jurisdiction": "federal", "agency_name": "A federal task force"},
+            ReleaseStatus.REFUSED,
+            "2023-DLE-06",
+        ),
         (
             {"jurisdiction": "private", "agency_type": "other", "agency_name": "Repo Co."},
-            Status.REFUSED,
+            ReleaseStatus.REFUSED,
             "1798.90.55(b)",
         ),
         (
             {"agency_type": "other", "agency_name": "City Parking Division"},
-            Status.ROUTED_TO_RECORDS,
+            ReleaseStatus.ROUTED_TO_RECORDS,
             "Records Maintenance",
         ),
-        ({"purpose": ""}, Status.REFUSED, "intended purpose"),
+        ({"purpose": ""}, ReleaseStatus.REFUSED, "intended purpose"),
     ],
 )
 def test_the_workflow_refuses_or_routes_with_the_rule_cited_and_no_one_is_asked(
@@ -423,10 +430,10 @@ def test_the_sample_events_go_through_their_handlers_as_they_are(deployed):
         received_at=now,
         received_by="records",
         form=RequestForm.model_validate(form()),
-        status=Status.RECEIVED,
+        status=ReleaseStatus.RECEIVED,
         history=[],
     )
-    request.change(Status.RECEIVED, now, "records")
+    request.change(ReleaseStatus.RECEIVED, now, "records")
     container().release_store.create(request)
     record, notify, fulfil = (load_handler(f) for f in ("release_record", "release_notify", "release_fulfil"))
     context = FakeContext()
@@ -466,7 +473,7 @@ def test_a_request_whose_workflow_cannot_start_stays_on_file_saying_why(deployed
         with pytest.raises(Exception, match=r"gone|does not exist|StateMachineDoesNotExist"):
             file(form())
         # And the request is on file as failed, with the reason
-        (latest,) = release_service.list_requests(Status.FAILED)[:1]
+        (latest,) = release_service.list_requests(ReleaseStatus.FAILED)[:1]
         request = release_service.get_request(latest.request_id)
         assert "workflow not started" in request.history[-1].note
     finally:

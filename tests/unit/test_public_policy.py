@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from alpr.domain.access import AccessPolicy, PurposeRules
 from alpr.domain.personnel import StandingPolicy
 from alpr.domain.public_policy import transparency_report, usage_and_privacy_policy
-from alpr.domain.release import Status
+from alpr.domain.release import ReleaseStatus
 
 # What Civil Code § 1798.90.51(b) asks the posted policy to state, one section each.
 REQUIRED = (
@@ -58,9 +58,9 @@ def test_transparency_lists_every_release_outcome_and_counts_them() -> None:
         retention_days=365,
         reads=1200,
         alerts=7,
-        requests=[Status.FULFILLED, Status.REFUSED, Status.FULFILLED],
+        requests=[ReleaseStatus.FULFILLED, ReleaseStatus.REFUSED, ReleaseStatus.FULFILLED],
     )
     assert report.release_requests["fulfilled"] == 2 and report.release_requests["refused"] == 1
-    assert set(report.release_requests) == {status.value for status in Status}
+    assert set(report.release_requests) == {status.value for status in ReleaseStatus}
     assert report.release_requests["denied"] == 0
     assert (report.reads_stored, report.alerts_stored) == (1200, 7)

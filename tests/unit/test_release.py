@@ -16,9 +16,9 @@ from alpr.domain.release import (
     RULE_PUBLIC_AGENCY,
     RULE_RECORDS_RELEASE,
     RULE_WRITTEN_REQUEST,
+    ReleaseStatus,
     RequestForm,
     StaleRequest,
-    Status,
     assess,
 )
 from alpr.domain.release_bundle import build_bundle, in_scope, verify_bundle
@@ -46,7 +46,7 @@ def form(**changes) -> RequestForm:
 )
 def test_out_of_state_federal_and_private_requesters_are_refused_with_the_rule(jurisdiction, who):
     assessment = assess(form(jurisdiction=jurisdiction))
-    assert assessment.status is Status.REFUSED
+    assert assessment.status is ReleaseStatus.REFUSED
     assert assessment.rule == RULE_PUBLIC_AGENCY
     assert "1798.90.55(b)" in assessment.rule and "2023-DLE-06" in assessment.rule
     assert who in assessment.reason
@@ -54,12 +54,12 @@ def test_out_of_state_federal_and_private_requesters_are_refused_with_the_rule(j
 
 def test_federal_law_enforcement_is_refused_too():
     # The AG bulletin: no sharing with federal agencies, law enforcement included.
-    assert assess(form(jurisdiction="federal", agency_type="law_enforcement")).status is Status.REFUSED
+    assert assess(form(jurisdiction="federal", agency_type="law_enforcement")).status is ReleaseStatus.REFUSED
 
 
 def test_a_non_law_enforcement_california_agency_is_routed_to_records():
     assessment = assess(form(agency_type="other"))
-    assert (assessment.status, assessment.rule) == (Status.ROUTED_TO_RECORDS, RULE_RECORDS_RELEASE)
+    assert (assessment.status, assessment.rule) == (ReleaseStatus.ROUTED_TO_RECORDS, RULE_RECORDS_RELEASE)
 
 
 @pytest.mark.parametrize(
@@ -73,13 +73,13 @@ def test_a_non_law_enforcement_california_agency_is_routed_to_records():
 )
 def test_a_request_without_purpose_requester_or_agency_is_refused(changes, missing):
     assessment = assess(form(**changes))
-    assert assessment.status is Status.REFUSED and assessment.rule == RULE_WRITTEN_REQUEST
+    assert assessment.status is ReleaseStatus.REFUSED and assessment.rule == RULE_WRITTEN_REQUEST
     assert missing in assessment.reason
 
 
 @pytest.mark.parametrize("agency_type", ["law_enforcement", "prosecutorial"])
 def test_california_law_enforcement_and_prosecutors_go_to_the_commander(agency_type):
-    assert assess(form(agency_type=agency_type)).status is Status.PENDING
+    assert assess(form(agency_type=agency_type)).status is ReleaseStatus.PENDING
 
 
 def test_a_window_that_ends_before_it_starts_is_invalid():
@@ -97,12 +97,12 @@ def test_the_commander_approves_once_and_the_history_keeps_every_step():
     store, clock = InMemoryReleaseStore(), FixedClock(NOW)
     opened = _awaiting(store, clock)
     decided = release_flow.decide(store, clock, opened.approve, COMMANDER, letter_on_file=True)
-    assert decided.status is Status.APPROVED and decided.decision.by == "commander"
+    assert decided.status is ReleaseStatus.APPROVED and decided.decision.by == "commander"
     assert [c.status for c in decided.history] == [
-        Status.RECEIVED,
-        Status.PENDING,
-        Status.AWAITING_COMMANDER,
-        Status.APPROVED,
+        ReleaseStatus.RECEIVED,
+        ReleaseStatus.PENDING,
+        ReleaseStatus.AWAITING_COMMANDER,
+        ReleaseStatus.APPROVED,
     ]
     with pytest.raises(LinkRefused, match="already used"):
         release_flow.decide(store, clock, opened.approve, COMMANDER, letter_on_file=True)  # replayed
@@ -125,7 +125,7 @@ def test_someone_who_is_not_a_commander_cannot_decide():
     investigator = Caller(username="investigator", groups=frozenset({"investigator", "supervisor"}))
     with pytest.raises(Forbidden, match="commander or designee"):
         release_flow.decide(store, clock, opened.approve, investigator, letter_on_file=True)
-    assert store.get(opened.request.request_id).status is Status.AWAITING_COMMANDER
+    assert store.get(opened.request.request_id).status is ReleaseStatus.AWAITING_COMMANDER
 
 
 def test_the_filer_may_not_decide_their_own_request():
@@ -148,11 +148,11 @@ def test_no_approval_until_the_written_request_is_on_file_but_a_denial_stays_pos
     opened = _awaiting(store, clock)
     with pytest.raises(Forbidden, match=r"letter is not on file.*439\.7\(a\)"):
         release_flow.decide(store, clock, opened.approve, COMMANDER, letter_on_file=False)
-    assert store.get(opened.request.request_id).status is Status.AWAITING_COMMANDER
+    assert store.get(opened.request.request_id).status is ReleaseStatus.AWAITING_COMMANDER
     denied = release_flow.decide(
         store, clock, opened.deny, COMMANDER, "no letter received", letter_on_file=False
     )
-    assert denied.status is Status.DENIED
+    assert denied.status is ReleaseStatus.DENIED
 
 
 def test_a_denial_needs_a_reason():
@@ -161,7 +161,7 @@ def test_a_denial_needs_a_reason():
     with pytest.raises(InvalidRequest, match="reason"):
         release_flow.decide(store, clock, opened.deny, COMMANDER, "")
     denied = release_flow.decide(store, clock, opened.deny, COMMANDER, "no case connection shown")
-    assert denied.status is Status.DENIED and denied.decision.reason == "no case connection shown"
+    assert denied.status is ReleaseStatus.DENIED and denied.decision.reason == "no case connection shown"
 
 
 def test_escalation_makes_the_commanders_links_stale():
@@ -312,7 +312,7 @@ def test_expiry_closes_a_request_as_no_decision():
     opened = _awaiting(store, clock)
     clock.at = NOW + timedelta(hours=2)
     closed = release_flow.expire(store, clock, opened.request.request_id)
-    assert closed.status is Status.NO_DECISION and "no approval" in (closed.rule or "")
+    assert closed.status is ReleaseStatus.NO_DECISION and "no approval" in (closed.rule or "")
     with pytest.raises(LinkRefused):
         release_flow.decide(store, clock, opened.approve, COMMANDER, letter_on_file=True)
 
@@ -338,7 +338,7 @@ def test_an_undone_decision_puts_the_request_back_as_it_was():
     opened = _awaiting(store, clock)
     release_flow.decide(store, clock, opened.approve, COMMANDER, letter_on_file=True)
     back = release_flow.undo_decision(store, clock, opened.request.request_id, "task timed out")
-    assert back.status is Status.AWAITING_COMMANDER and back.decision is None and not back.links.used
+    assert back.status is ReleaseStatus.AWAITING_COMMANDER and back.decision is None and not back.links.used
     assert "task timed out" in back.history[-1].note
 
 

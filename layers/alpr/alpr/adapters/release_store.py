@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.models import iso_utc
-from alpr.domain.release import ReleaseRequest, StaleRequest, Status
+from alpr.domain.release import ReleaseRequest, ReleaseStatus, StaleRequest
 from alpr.names import REQUEST_ID
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ class DynamoReleaseStore:
             return None
         return ReleaseRequest.model_validate_json(item["record"]["S"])
 
-    def all(self, status: Status | None = None) -> list[ReleaseRequest]:
+    def all(self, status: ReleaseStatus | None = None) -> list[ReleaseRequest]:
         # A register of requests, not of reads: a scan stays small (hundreds a year).
         request: dict[str, Any] = {"TableName": self.table, "ProjectionExpression": "#r"}
         names = {"#r": "record"}

@@ -27,7 +27,7 @@ from alpr.api.params import UlidPath
 from alpr.domain.errors import Forbidden, InvalidRequest
 from alpr.domain.links import LinkRefused
 from alpr.domain.models import Caller, iso_utc
-from alpr.domain.release import ReleaseSummary, ReleaseView, RequestForm, Status
+from alpr.domain.release import ReleaseStatus, ReleaseSummary, ReleaseView, RequestForm
 from alpr.services import release as release_service
 from alpr.web.session import csrf_matches
 
@@ -73,7 +73,7 @@ def file_request(form: RequestForm) -> Response[FiledRequest]:
     "/v1/release-requests", summary="The register of release requests, newest first", security=AUTHENTICATED
 )
 def list_requests(
-    status: Annotated[Status | None, Query(description="only requests with this status")] = None,
+    status: Annotated[ReleaseStatus | None, Query(description="only requests with this status")] = None,
 ) -> list[ReleaseSummary]:
     found = release_service.list_requests(status)
     note_access(
@@ -185,7 +185,7 @@ def decide(request_id: UlidPath) -> Response[Any]:
     except InvalidRequest as invalid:
         return web.html("The decision was not taken", message=invalid.message, status=HTTPStatus.BAD_REQUEST)
     note_access(query={"release_request": request_id}, returned_ids=[request_id])
-    verb = "approved" if view.status is not Status.DENIED else "denied"
+    verb = "approved" if view.status is not ReleaseStatus.DENIED else "denied"
     return web.html(
         f"Release request {verb}",
         message=f"You {verb} release request {view.request_id}; the decision is on file.",

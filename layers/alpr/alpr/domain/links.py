@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from alpr.domain.errors import Forbidden
-from alpr.domain.release import Decision, LinkRound, ReleaseRequest, Status
+from alpr.domain.release import Decision, LinkRound, ReleaseRequest, ReleaseStatus
 
 VERSION = "v1"
 _DECISIONS: tuple[Decision, ...] = ("approve", "deny")
@@ -98,7 +98,7 @@ def check_current(request: ReleaseRequest, link: DecisionLink) -> LinkRound:
         )
     # A round that timed out closes the request before its links' whole-second expiry may pass:
     # the person clicking is told the time ran out, not that someone decided.
-    if request.status is Status.NO_DECISION:
+    if request.status is ReleaseStatus.NO_DECISION:
         raise LinkRefused("this decision link has expired: nobody decided in the time allowed")
     if current.used or request.decision is not None:
         raise LinkRefused("this decision link was already used: the request has been decided")

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from alpr.domain.access import ROLE_ACTIONS, AccessPolicy
 from alpr.domain.models import UtcDatetime
-from alpr.domain.release import Status
+from alpr.domain.release import ReleaseStatus
 from alpr.names import Group
 
 # Policy 439.3: the custodian of the system and its data.
@@ -151,10 +151,10 @@ class TransparencyReport(BaseModel):
 
 
 def transparency_report(
-    *, now: datetime, retention_days: int, reads: int, alerts: int, requests: Iterable[Status]
+    *, now: datetime, retention_days: int, reads: int, alerts: int, requests: Iterable[ReleaseStatus]
 ) -> TransparencyReport:
     """The figures, with every release outcome listed (a zero says as much as a count)."""
-    counts = dict.fromkeys(Status, 0)
+    counts = dict.fromkeys(ReleaseStatus, 0)
     for status in requests:
         counts[status] += 1
     return TransparencyReport(

@@ -64,7 +64,7 @@ class Jurisdiction(StrEnum):
     PRIVATE = "private"
 
 
-class Status(StrEnum):
+class ReleaseStatus(StrEnum):
     RECEIVED = "received"  # on file, not yet checked by the workflow
     REFUSED = "refused"  # the law or the policy forbids it; rule cited
     ROUTED_TO_RECORDS = "routed_to_records"  # not law enforcement: the records-release process
@@ -78,9 +78,15 @@ class Status(StrEnum):
     FAILED = "failed"  # a workflow step failed; the note says which and why
 
 
-AWAITING = frozenset({Status.AWAITING_COMMANDER, Status.AWAITING_DESIGNEE})
+AWAITING = frozenset({ReleaseStatus.AWAITING_COMMANDER, ReleaseStatus.AWAITING_DESIGNEE})
 FINAL = frozenset(
-    {Status.REFUSED, Status.ROUTED_TO_RECORDS, Status.DENIED, Status.NO_DECISION, Status.FULFILLED}
+    {
+        ReleaseStatus.REFUSED,
+        ReleaseStatus.ROUTED_TO_RECORDS,
+        ReleaseStatus.DENIED,
+        ReleaseStatus.NO_DECISION,
+        ReleaseStatus.FULFILLED,
+    }
 )
 
 Round = Literal["commander", "designee"]
@@ -120,7 +126,7 @@ class Requester(BaseModel):
         return value
 
 
-class Area(BaseModel):
+class ScopeCircle(BaseModel):
     """A circle on the map."""
 
     model_config = ConfigDict(extra="forbid")
@@ -136,7 +142,7 @@ class DataScope(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     plates: list[str] = Field(default_factory=list, max_length=MAX_PLATES)
-    area: Area | None = None
+    area: ScopeCircle | None = None
     start: UtcDatetime
     end: UtcDatetime
 
@@ -183,8 +189,8 @@ class RequestForm(BaseModel):
         return None if value is None else single_line(value)
 
 
-class StatusChange(BaseModel):
-    status: Status
+class ReleaseStatusChange(BaseModel):
+    status: ReleaseStatus
     at: UtcDatetime
     by: str  # a username, or "workflow"
     note: str = ""
@@ -235,33 +241,35 @@ class ReleaseRequest(BaseModel):
     received_at: UtcDatetime
     received_by: str
     form: RequestForm
-    status: Status
+    status: ReleaseStatus
     rule: str | None = None
-    history: list[StatusChange]
+    history: list[ReleaseStatusChange]
     decision: DecisionRecord | None = None
     links: LinkRound | None = None
     manifest: Manifest | None = None
     execution_arn: str | None = None
     version: int = 0
 
-    def change(self, status: Status, at: datetime, by: str, note: str = "", rule: str | None = None) -> None:
+    def change(
+        self, status: ReleaseStatus, at: datetime, by: str, note: str = "", rule: str | None = None
+    ) -> None:
         """Move to `status`, keeping the change in the history."""
         self.status = status
         if rule is not None:
             self.rule = rule
-        self.history.append(StatusChange(status=status, at=at, by=by, note=note, rule=rule))
+        self.history.append(ReleaseStatusChange(status=status, at=at, by=by, note=note, rule=rule))
 
 
 class ReleaseView(BaseModel):
     """A release request as the API shows it (never the encrypted task token)."""
 
     request_id: str
-    status: Status
+    status: ReleaseStatus
     rule: str | None
     received_at: UtcDatetime
     received_by: str
     form: RequestForm
-    history: list[StatusChange]
+    history: list[ReleaseStatusChange]
     decision: DecisionRecord | None
     manifest: Manifest | None
     execution_arn: str | None = Field(default=None, description="the Step Functions execution that ran it")
@@ -286,7 +294,7 @@ class ReleaseSummary(BaseModel):
     """One line of the register of release requests (what an auditor scans first)."""
 
     request_id: str
-    status: Status
+    status: ReleaseStatus
     received_at: UtcDatetime
     agency_name: str
     jurisdiction: Jurisdiction
@@ -311,7 +319,7 @@ class ReleaseSummary(BaseModel):
 
 
 class Assessment(BaseModel):
-    status: Status
+    status: ReleaseStatus
     rule: str
     reason: str
 
@@ -330,7 +338,7 @@ def assess(form: RequestForm) -> Assessment:
     ]
     if missing:
         return Assessment(
-            status=Status.REFUSED, rule=RULE_WRITTEN_REQUEST, reason=f"missing: {', '.join(missing)}"
+            status=ReleaseStatus.REFUSED, rule=RULE_WRITTEN_REQUEST, reason=f"missing: {', '.join(missing)}"
         )
     if form.jurisdiction is not Jurisdiction.CALIFORNIA:
         who = {
@@ -338,17 +346,19 @@ def assess(form: RequestForm) -> Assessment:
             Jurisdiction.FEDERAL: "a federal agency",
             Jurisdiction.PRIVATE: "a private entity",
         }[form.jurisdiction]
-        return Assessment(status=Status.REFUSED, rule=RULE_PUBLIC_AGENCY, reason=f"the requester is {who}")
+        return Assessment(
+            status=ReleaseStatus.REFUSED, rule=RULE_PUBLIC_AGENCY, reason=f"the requester is {who}"
+        )
     if form.agency_type is AgencyType.OTHER:
         return Assessment(
-            status=Status.ROUTED_TO_RECORDS,
+            status=ReleaseStatus.ROUTED_TO_RECORDS,
             rule=RULE_RECORDS_RELEASE,
             reason="not a law-enforcement or prosecutorial agency: no ALPR data is released by this process",
         )
     if not form.scope.plates and form.scope.area is None:
-        return Assessment(status=Status.REFUSED, rule=RULE_SCOPE, reason="no plates and no area given")
+        return Assessment(status=ReleaseStatus.REFUSED, rule=RULE_SCOPE, reason="no plates and no area given")
     return Assessment(
-        status=Status.PENDING, rule=RULE_ELIGIBLE, reason="eligible; awaiting the commander's decision"
+        status=ReleaseStatus.PENDING, rule=RULE_ELIGIBLE, reason="eligible; awaiting the commander's decision"
     )
 
 
@@ -389,7 +399,7 @@ class ReleaseStore(Protocol):
 
     def get(self, request_id: str) -> ReleaseRequest | None: ...
 
-    def all(self, status: Status | None = None) -> list[ReleaseRequest]:
+    def all(self, status: ReleaseStatus | None = None) -> list[ReleaseRequest]:
         """Every request on file (with `status`, if given), newest first."""
         ...
 

@@ -25,10 +25,10 @@ from alpr.domain.release import (
     LinkRound,
     Manifest,
     ReleaseRequest,
+    ReleaseStatus,
     ReleaseStore,
     RequestForm,
     Round,
-    Status,
     assess,
     require_awaiting,
     require_decider,
@@ -64,11 +64,11 @@ def file_request(
         received_at=now,
         received_by=caller.username,
         form=form,
-        status=Status.RECEIVED,
+        status=ReleaseStatus.RECEIVED,
         history=[],
         execution_arn=execution_arn(request_id) if execution_arn else None,
     )
-    request.change(Status.RECEIVED, now, caller.username, note="written request filed")
+    request.change(ReleaseStatus.RECEIVED, now, caller.username, note="written request filed")
     store.create(request)
     return request
 
@@ -77,7 +77,7 @@ def validate(store: ReleaseStore, clock: Clock, request_id: str) -> Assessment:
     """Apply the rules to a received request and record the outcome with the rule cited."""
     request = load(store, request_id)
     assessment = assess(request.form)
-    if request.status is not Status.RECEIVED:
+    if request.status is not ReleaseStatus.RECEIVED:
         # A retried task: the outcome is already on file.
         return Assessment(
             status=request.status, rule=request.rule or assessment.rule, reason="already assessed"
@@ -101,7 +101,7 @@ def open_round(
     if timeout_seconds <= 0:
         raise InvalidRequest("the decision time limit must be positive")
     request = load(store, request_id)
-    if request.status not in {Status.PENDING, *AWAITING}:
+    if request.status not in {ReleaseStatus.PENDING, *AWAITING}:
         raise InvalidRequest(f"release request {request_id} is {request.status.value}: no decision is asked")
     now = clock.now()
     expires_at = int((now + timedelta(seconds=timeout_seconds)).timestamp())
@@ -114,7 +114,7 @@ def open_round(
         sent_at=now,
     )
     request.links = links
-    status = Status.AWAITING_COMMANDER if round == "commander" else Status.AWAITING_DESIGNEE
+    status = ReleaseStatus.AWAITING_COMMANDER if round == "commander" else ReleaseStatus.AWAITING_DESIGNEE
     note = f"decision links sent to the {round} ({recipient})"
     if round == "designee":
         note = f"no decision by the commander in time: escalated; {note}"
@@ -152,7 +152,7 @@ def decide(
     request.decision = DecisionRecord(
         decision=link.decision, by=caller.username, at=now, round=current.round, reason=reason.strip()
     )
-    status = Status.APPROVED if link.decision == "approve" else Status.DENIED
+    status = ReleaseStatus.APPROVED if link.decision == "approve" else ReleaseStatus.DENIED
     request.change(
         status, now, caller.username, note=reason.strip() or f"{link.decision}d by the {current.round}"
     )
@@ -164,7 +164,11 @@ def undo_decision(store: ReleaseStore, clock: Clock, request_id: str, why: str) 
     request = load(store, request_id)
     if request.decision is None or request.links is None:
         return request
-    back = Status.AWAITING_COMMANDER if request.links.round == "commander" else Status.AWAITING_DESIGNEE
+    back = (
+        ReleaseStatus.AWAITING_COMMANDER
+        if request.links.round == "commander"
+        else ReleaseStatus.AWAITING_DESIGNEE
+    )
     request.decision = None
     request.links = request.links.model_copy(update={"used": False})
     request.change(back, clock.now(), WORKFLOW, note=f"decision not delivered: {why}")
@@ -179,7 +183,7 @@ def expire(store: ReleaseStore, clock: Clock, request_id: str) -> ReleaseRequest
     if request.links is not None:
         request.links = request.links.model_copy(update={"used": True})
     request.change(
-        Status.NO_DECISION, clock.now(), WORKFLOW, note="no decision in time", rule=RULE_NO_DECISION
+        ReleaseStatus.NO_DECISION, clock.now(), WORKFLOW, note="no decision in time", rule=RULE_NO_DECISION
     )
     return store.save(request)
 
@@ -188,15 +192,15 @@ def record_fulfilment(
     store: ReleaseStore, clock: Clock, request_id: str, manifest: Manifest
 ) -> ReleaseRequest:
     request = load(store, request_id)
-    if request.status is Status.FULFILLED:
+    if request.status is ReleaseStatus.FULFILLED:
         return request
-    if request.status is not Status.APPROVED:
+    if request.status is not ReleaseStatus.APPROVED:
         raise InvalidRequest(
             f"release request {request_id} is {request.status.value}: only an approved one is fulfilled"
         )
     request.manifest = manifest
     request.change(
-        Status.FULFILLED,
+        ReleaseStatus.FULFILLED,
         clock.now(),
         WORKFLOW,
         note=f"bundle of {len(manifest.read_ids)} reads, {len(manifest.files)} files released",
@@ -206,7 +210,7 @@ def record_fulfilment(
 
 def record_failure(store: ReleaseStore, clock: Clock, request_id: str, error: str) -> ReleaseRequest:
     request = load(store, request_id)
-    request.change(Status.FAILED, clock.now(), WORKFLOW, note=error[:500])
+    request.change(ReleaseStatus.FAILED, clock.now(), WORKFLOW, note=error[:500])
     return store.save(request)
 
 

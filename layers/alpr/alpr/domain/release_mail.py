@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from alpr.domain.models import iso_utc
-from alpr.domain.release import ReleaseRequest, Round, Status
+from alpr.domain.release import ReleaseRequest, ReleaseStatus, Round
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def requester_email(request: ReleaseRequest, bundle_url: str | None = None) -> E
     """The answer to the requester: the data link, or why there is none (with the rule)."""
     form = request.form
     status = request.status
-    if status is Status.FULFILLED and bundle_url and request.manifest is not None:
+    if status is ReleaseStatus.FULFILLED and bundle_url and request.manifest is not None:
         until = iso_utc(request.manifest.link_expires_at)
         body = [
             f"Your request {request.request_id} ({form.case_number or 'no case number'}) was approved.",
@@ -120,11 +120,11 @@ def requester_email(request: ReleaseRequest, bundle_url: str | None = None) -> E
         ]
     else:
         why = {
-            Status.REFUSED: "was refused",
-            Status.ROUTED_TO_RECORDS: "was sent to the department's records-release process; no ALPR data is released by this process",
-            Status.DENIED: "was denied by the commander",
-            Status.NO_DECISION: "was closed without a decision in the time allowed",
-            Status.FAILED: "could not be completed; the department will contact you",
+            ReleaseStatus.REFUSED: "was refused",
+            ReleaseStatus.ROUTED_TO_RECORDS: "was sent to the department's records-release process; no ALPR data is released by this process",
+            ReleaseStatus.DENIED: "was denied by the commander",
+            ReleaseStatus.NO_DECISION: "was closed without a decision in the time allowed",
+            ReleaseStatus.FAILED: "could not be completed; the department will contact you",
         }.get(status, f"is {status.value}")
         body = [f"Your request {request.request_id} {why}."]
         if request.decision is not None and request.decision.reason:

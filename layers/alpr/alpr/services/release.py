@@ -25,12 +25,12 @@ from alpr.domain.models import Caller, iso_utc
 from alpr.domain.release import (
     Manifest,
     ReleaseRequest,
+    ReleaseStatus,
     ReleaseSummary,
     ReleaseView,
     RequestForm,
     Round,
     StaleRequest,
-    Status,
     letter_presentation,
 )
 from alpr.domain.release_bundle import build_bundle, check_bundle_size, content_type, in_scope, zip_bundle
@@ -112,7 +112,7 @@ def file_request(caller: Caller, form: RequestForm, *, letter_ticketed: bool = F
     return ReleaseView.of(request)
 
 
-def list_requests(status: Status | None = None) -> list[ReleaseSummary]:
+def list_requests(status: ReleaseStatus | None = None) -> list[ReleaseSummary]:
     """The register of release requests, newest first."""
     return [ReleaseSummary.of(r) for r in container().release_store.all(status)]
 
@@ -258,7 +258,7 @@ def tell_requester(request_id: str) -> dict[str, Any]:
     """Tell the requester the outcome: the bundle link, or why there is none."""
     request = release_flow.load(container().release_store, request_id)
     url = None
-    if request.status is Status.FULFILLED and request.manifest is not None:
+    if request.status is ReleaseStatus.FULFILLED and request.manifest is not None:
         seconds = int((request.manifest.link_expires_at - clock().now()).total_seconds())
         url = container().release_bucket.link(request.manifest.prefix + "bundle.zip", max(60, seconds))
     if not request.form.requester.email:
@@ -270,7 +270,7 @@ def tell_requester(request_id: str) -> dict[str, Any]:
 def fulfil(request_id: str, access_log: AccessLog) -> dict[str, Any]:
     """Export exactly the data in scope as a bundle with a manifest, log it, keep the manifest on file."""
     request = release_flow.load(container().release_store, request_id)
-    if request.status is Status.FULFILLED and request.manifest is not None:
+    if request.status is ReleaseStatus.FULFILLED and request.manifest is not None:
         return {"status": request.status.value, "files": len(request.manifest.files)}
     now = clock().now()
     candidates = release_aws.ScopeReads(
