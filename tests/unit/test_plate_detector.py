@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from alpr.demo.synth import render_scene
 from alpr.recognition import decode_image
 from alpr.recognition.plate_detector import (
     DEFAULT_MODELS_DIR,
@@ -23,11 +24,6 @@ from alpr.recognition.plate_detector import (
     nms,
     to_tensor,
 )
-
-try:  # the package is being restructured: the renderer moves under alpr.demo.tour
-    from alpr.demo.synth import render_scene
-except ImportError:  # pragma: no cover
-    from alpr.demo.synth import render_scene  # type: ignore[no-redef]
 
 MODEL_DIR = DEFAULT_MODELS_DIR / NAME
 
