@@ -52,6 +52,7 @@ from alpr.domain.access import (
 )
 from alpr.domain.callers import caller_from_claims
 from alpr.domain.errors import DomainError, Unauthenticated
+from alpr.domain.holds import Shown, holds_for_case
 from alpr.domain.ids import new_ulid
 from alpr.domain.personnel import (
     DEFAULT_INACTIVITY_DAYS,
@@ -111,6 +112,13 @@ _grant: ContextVar[Grant | None] = ContextVar("alpr_access_grant", default=None)
 def current_grant() -> Grant | None:
     """The gate's grant for the request being handled (None on public routes)."""
     return _grant.get()
+
+
+def shown_to_case(reads: list[Shown]) -> list[Shown]:
+    """The reads as the request's case may see them: its holds named, the others only counted."""
+    grant = _grant.get()
+    case = grant.purpose.case_number if grant and grant.purpose else None
+    return [holds_for_case(read, case) for read in reads]
 
 
 def install(app: APIGatewayRestResolver) -> None:

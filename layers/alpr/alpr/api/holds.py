@@ -16,7 +16,7 @@ from alpr.api.gate import Grant, current_grant
 from alpr.domain.access import Purpose
 from alpr.domain.errors import Unauthenticated
 from alpr.domain.evidence import ExportReceipt, ExportRequest
-from alpr.domain.holds import HoldState
+from alpr.domain.holds import HoldState, holds_for_case
 
 router = Router()
 
@@ -39,7 +39,7 @@ def place_hold(read_id: ReadId) -> HoldState:
     grant, purpose = _grant()
     state = holds_service.hold(grant.caller, grant.person, purpose, read_id)
     note_access(query={"hold": "place", "read_id": read_id}, returned_ids=[read_id])
-    return state
+    return holds_for_case(state, purpose.case_number)
 
 
 @router.delete(
@@ -49,9 +49,9 @@ def place_hold(read_id: ReadId) -> HoldState:
 )
 def release_hold(read_id: ReadId) -> HoldState:
     grant, purpose = _grant()
-    state = holds_service.release(grant.caller, purpose, read_id)
+    state = holds_service.release(grant.caller, grant.person, purpose, read_id)
     note_access(query={"hold": "release", "read_id": read_id}, returned_ids=[read_id])
-    return state
+    return holds_for_case(state, purpose.case_number)
 
 
 @router.post(

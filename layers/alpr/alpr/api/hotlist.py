@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from alpr import hotlist_service
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
-from alpr.api.gate import current_grant
+from alpr.api.gate import current_grant, shown_to_case
 from alpr.domain.errors import NotFound, Unauthenticated
 from alpr.domain.hotlist import HotlistEntry, LocalEntryRequest
 from alpr.hotlist_service import EntryCreated
@@ -52,7 +52,7 @@ def add_entry(request: Annotated[LocalEntryRequest, Body()]) -> EntryCreated:
         returned_ids=[read.read_id for read in created.earlier_sightings] or None,
         returned_count=0 if not created.earlier_sightings else None,
     )
-    return created
+    return created.model_copy(update={"earlier_sightings": shown_to_case(created.earlier_sightings)})
 
 
 @router.get(

@@ -14,6 +14,7 @@ from alpr import service
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.auth import current_caller
+from alpr.api.gate import shown_to_case
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.plates import plate_for_search
 from alpr.models import PlateQuery, ReadPage, parse_iso_utc
@@ -70,4 +71,4 @@ def list_reads(
         returned_ids=[read.read_id for read in page.items],
     )
     metrics.add_metric(name="ReadsReturned", unit=MetricUnit.Count, value=len(page.items))
-    return page
+    return page.model_copy(update={"items": shown_to_case(page.items)})
