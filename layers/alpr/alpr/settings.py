@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import cache
 
@@ -44,12 +45,42 @@ class Buckets(BaseModel):
     access_log: str = ""
 
 
+# California's bounding box (lon, lat), closed: the default service area of a department that has
+# not set its own jurisdiction (`ALPR_SERVICE_AREA`).
+CALIFORNIA: tuple[tuple[float, float], ...] = (
+    (-124.6, 32.4),
+    (-114.0, 32.4),
+    (-114.0, 42.1),
+    (-124.6, 42.1),
+    (-124.6, 32.4),
+)
+
+
 class SearchLimits(BaseModel):
-    """How far a canvass may reach (policy 439.4: the surroundings of an incident)."""
+    """How far a canvass may reach (policy 439.4: the surroundings of an incident), and where:
+    the service area (the department's jurisdiction), an exterior ring of (lon, lat) positions."""
 
     canvass_max_days: int = Field(default=7, ge=1)
     canvass_max_area_km2: float = Field(default=10.0, gt=0)
     image_url_seconds: int = Field(default=300, ge=1, le=3600)
+    service_area: tuple[tuple[float, float], ...] = Field(default=CALIFORNIA, min_length=4)
+
+
+def parse_service_area(text: str) -> tuple[tuple[float, float], ...]:
+    """The service area from its setting: a bounding box `[west, south, east, north]`, or a GeoJSON
+    Polygon (or a Feature holding one) whose exterior ring is kept; California when empty."""
+    if not text.strip():
+        return CALIFORNIA
+    data = json.loads(text)
+    if isinstance(data, list) and len(data) == 4 and all(isinstance(v, int | float) for v in data):
+        west, south, east, north = (float(v) for v in data)
+        if not (west < east and south < north):
+            raise ValueError(f"service area box {data} is not [west, south, east, north]")
+        return ((west, south), (east, south), (east, north), (west, north), (west, south))
+    geometry = data.get("geometry") if isinstance(data, dict) and data.get("type") == "Feature" else data
+    if not isinstance(geometry, dict) or geometry.get("type") != "Polygon":
+        raise ValueError("the service area must be [west, south, east, north] or a GeoJSON Polygon")
+    return tuple((float(lon), float(lat)) for lon, lat in geometry["coordinates"][0])
 
 
 class Settings(BaseModel):
@@ -88,5 +119,6 @@ def settings() -> Settings:
         search=SearchLimits(
             canvass_max_days=int(_env(Env.CANVASS_MAX_DAYS, "7")),
             canvass_max_area_km2=float(_env(Env.CANVASS_MAX_AREA_KM2, "10")),
+            service_area=parse_service_area(_env(Env.SERVICE_AREA)),
         ),
     )
