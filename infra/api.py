@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy
@@ -12,6 +13,7 @@ from constructs import Construct
 
 from alpr import names
 from alpr.names import Env, Function, Output
+from alpr.settings import parse_service_area
 from infra.auth import Auth
 from infra.build_assets import Assets
 from infra.functions import LOG_RETENTION, AlprFunction, zip_code
@@ -26,6 +28,9 @@ UPLOADS_TIMEOUT = Duration.seconds(10)
 UPLOADS_MEMORY_MB = 256
 THROTTLE_RATE = 50  # requests per second, steady
 THROTTLE_BURST = 100
+# The department's jurisdiction: `-c service_area='[west, south, east, north]'` or a GeoJSON
+# Polygon in cdk.json's context; a canvass outside it is refused (default: California's box).
+SERVICE_AREA_CONTEXT = "service_area"
 
 
 class Api(Construct):
@@ -55,6 +60,7 @@ class Api(Construct):
         )
         fix_logical_id(self.api_function.function, "ApiFunction")
         fn = self.api_function
+        fn.set_env(Env.SERVICE_AREA, service_area_setting(self.node.try_get_context(SERVICE_AREA_CONTEXT)))
         # Model manifests (source, licence, version) are public facts the API reports; the
         # uploads function never looks at a model and goes without the layer.
         fn.use_models(layers.models)
@@ -278,3 +284,11 @@ def _web_acl(scope: Construct) -> wafv2.CfnWebACL:
             for priority, group in enumerate(MANAGED_RULE_GROUPS)
         ],
     )
+
+
+def service_area_setting(context: Any) -> str:
+    """The service area for the functions' environment, from the CDK context (cdk.json gives a list
+    or an object, the CLI a string); refused at synth with the message the function would give."""
+    text = context if isinstance(context, str) else json.dumps(context) if context else ""
+    ring = parse_service_area(text)
+    return json.dumps({"type": "Polygon", "coordinates": [[list(position) for position in ring]]})
