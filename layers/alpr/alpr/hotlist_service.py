@@ -51,8 +51,10 @@ from alpr.domain.hotlist import (
 )
 from alpr.domain.ids import new_ulid
 from alpr.domain.matching import CompiledList, CurrentLists, Matcher, Refresh, SnapshotBuilder
+from alpr.domain.patterns import parse_pattern
 from alpr.domain.reads import search_by_plate
 from alpr.domain.retention import is_expired
+from alpr.domain.search import matching_plates
 from alpr.models import Caller, PlateQuery, Read, ReadResult, iso_utc
 from alpr.names import HOTLIST_INCOMING_PREFIX, HOTLIST_REPORT_PREFIX, Env
 from alpr.settings import settings
@@ -277,9 +279,22 @@ class EntryCreated(BaseModel):
     match_kinds: dict[str, str] = Field(description="read_id -> how the read met the entry")
 
 
-def retro_match(entry: HotlistEntry) -> tuple[list[ReadResult], dict[str, str], bool]:
-    """Stored reads within retention that the entry matches: the Plates dictionary names the
-    plates, the `by_plate` index gives their reads; the Reads table is never scanned."""
+def retro_plates(entry: HotlistEntry) -> list[str]:
+    """The plates of the dictionary, seen within retention, that the entry may match (OCR
+    look-alikes included), through the trigram index like a partial-plate search; InvalidRequest
+    when they are more than such a search may return (an entry is no way round its limit)."""
+    now = service.clock().now()
+    start = now - timedelta(days=settings().retention.days)
+    try:
+        pattern = parse_pattern(entry.plate, equivalents=True)
+    except InvalidRequest:  # a plain plate shorter than a pattern may be: only itself
+        return [entry.plate]
+    return matching_plates(service.read_store(), pattern, start, now)
+
+
+def retro_match(entry: HotlistEntry, plates: list[str]) -> tuple[list[ReadResult], dict[str, str], bool]:
+    """Stored reads within retention that the entry matches, among the reads of `plates` (from
+    `retro_plates`): the `by_plate` index gives their reads; the Reads table is never scanned."""
     clock = service.clock()
     now = clock.now()
     retention = settings().retention
@@ -287,11 +302,6 @@ def retro_match(entry: HotlistEntry) -> tuple[list[ReadResult], dict[str, str], 
     version = ListVersion(source=entry.source, version="retro", refreshed_at=now, imported_at=now, entries=1)
     matcher = Matcher([CompiledList.build(version, [entry])])
     store = service.read_store()
-    plates = [
-        s.plate
-        for s in store.plate_sightings(iso_utc(start), iso_utc(now), None)
-        if matcher.match(s.plate, None, False, now)
-    ]
     found: list[ReadResult] = []
     kinds: dict[str, str] = {}
     for plate in plates:
@@ -317,9 +327,10 @@ def add_entry(caller: Caller, request: LocalEntryRequest) -> EntryCreated:
         max_days=config.entry_max_days,
         refused=config.refused,
     )
+    plates = retro_plates(entry)  # before the entry is stored: a too-broad one is refused whole
     store = hotlist_store()
     store.put_local_entry(entry, local_version(store, clock, 1))
-    sightings, kinds, truncated = retro_match(entry)
+    sightings, kinds, truncated = retro_match(entry, plates)
     metrics.add_metric(name="HotlistRetroMatches", unit=MetricUnit.Count, value=len(sightings))
     return EntryCreated(
         entry=entry,
