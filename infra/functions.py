@@ -163,6 +163,17 @@ class AlprFunction(Construct):
         """DeleteObject under `prefix` (a new delete marker: versions stay until the lifecycle)."""
         self._objects(bucket, env, ("s3:DeleteObject",), (), prefix, reason)
 
+    def delete_object_versions(self, bucket: s3.Bucket, env: Env, *, prefix: str, reason: str) -> None:
+        """DeleteObjectVersion under `prefix`, and list the versions of its keys (to find an overwrite)."""
+        self._objects(bucket, env, ("s3:DeleteObjectVersion",), (), prefix, reason)
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucketVersions"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+            )
+        )
+
     def _objects(
         self,
         bucket: s3.Bucket,

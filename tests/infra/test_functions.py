@@ -198,6 +198,12 @@ def _s3_grants(synth: Synth, function: str) -> dict[str, set[str]]:
     for statement in _statements_of_role(synth, role):
         actions = {a for a in as_list(statement["Action"]) if a.startswith("s3:")}
         for resource in as_list(statement["Resource"]) if actions else ():
+            if "Fn::GetAtt" in resource:  # the bucket itself (listing), with its prefix condition
+                prefixes = statement.get("Condition", {}).get("StringLike", {}).get("s3:prefix", [])
+                grants.setdefault(resource["Fn::GetAtt"][0] + "?prefix=" + ",".join(prefixes), set()).update(
+                    actions
+                )
+                continue
             bucket_arn, suffix = resource["Fn::Join"][1]
             grants.setdefault(bucket_arn["Fn::GetAtt"][0] + suffix, set()).update(actions)
     return grants
@@ -206,7 +212,13 @@ def _s3_grants(synth: Synth, function: str) -> dict[str, set[str]]:
 def test_recognize_may_read_and_move_raw_uploads_into_quarantine_only(synth: Synth) -> None:
     # What alpr.adapters.s3.S3Uploads does: get, copy to quarantine/<key>, put the reason, delete.
     assert _s3_grants(synth, "RecognizeFunction") == {
-        f"UploadsBucket/{names.RAW_PREFIX}*": {"s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject"},
+        f"UploadsBucket/{names.RAW_PREFIX}*": {
+            "s3:GetObject",
+            "s3:GetObjectVersion",
+            "s3:DeleteObject",
+            "s3:DeleteObjectVersion",  # only an overwrite's own version (issue 19 item 7)
+        },
+        f"UploadsBucket?prefix={names.RAW_PREFIX}*": {"s3:ListBucketVersions"},  # to find an overwrite
         f"QuarantineBucket/{names.QUARANTINE_PREFIX}*": {"s3:PutObject"},
         f"UploadsBucket/{names.CROPS_PREFIX}*": {"s3:PutObject"},  # S3Uploads.put_crop
         # hotlist_service.current_lists: the compiled list versions

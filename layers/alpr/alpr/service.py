@@ -25,7 +25,7 @@ from alpr.domain.callers import require_group
 from alpr.domain.clock import Clock, SystemClock
 from alpr.domain.errors import UploadRejected
 from alpr.domain.reads import crop_key_for, reads_from_image, search_by_plate, store_reads
-from alpr.domain.uploads import StoredUpload, check_upload, plan_upload
+from alpr.domain.uploads import StoredUpload, check_not_overwrite, check_upload, plan_upload
 from alpr.models import Caller, PlateQuery, QuarantineRecord, Read, ReadPage, UploadRequest, UploadTicket
 from alpr.names import Env, Group
 from alpr.settings import settings
@@ -184,6 +184,7 @@ def recognize_upload(bucket: str, key: str) -> Recognition:
     config = settings()
     try:
         capture = check_upload(upload, max_bytes=config.upload_max_bytes)
+        check_not_overwrite(upload, uploads().earlier_etags(upload))
         image = decode_image(fetched.read())  # read only once size and policy are known good
     except UploadRejected as rejected:
         fetched.close()

@@ -124,6 +124,20 @@ class StoredUpload:
     etag: str
     last_modified: datetime
     metadata: Mapping[str, str]
+    version_id: str | None = None
+
+
+def check_not_overwrite(upload: StoredUpload, earlier_etags: set[str]) -> None:
+    """UploadRejected when the key held other bytes before (an earlier version with another ETag):
+    a unit may not replace an image it uploaded, which may already have reads. The same bytes
+    again (an outbox retry of the same upload) are not an overwrite."""
+    others = earlier_etags - {upload.etag}
+    if others:
+        raise UploadRejected(
+            "overwrite",
+            f"key '{upload.key}' already held another image (ETag {sorted(others)[0]}): "
+            "an uploaded image cannot be replaced",
+        )
 
 
 def check_upload(upload: StoredUpload, *, max_bytes: int) -> Capture:
