@@ -100,3 +100,37 @@ def test_an_export_naming_a_read_past_retention_writes_nothing(
 
 def test_an_export_needs_at_least_one_read(stack: Stack, evidence: str, context: FakeContext) -> None:
     assert export(context, [])[0] == 422
+
+
+def test_a_held_read_past_retention_is_exported_with_its_held_image(
+    stack: Stack, evidence: str, context: FakeContext
+) -> None:
+    # Issue 19 item 4. Given a held read whose image version is locked, and the lifecycle's
+    # delete marker over its key (its retention passed while held)
+    stack.s3.put_bucket_versioning(Bucket=stack.uploads_bucket, VersioningConfiguration={"Status": "Enabled"})
+    read = stored(stack, "7ABC123", 400)
+    version = stack.s3.head_object(Bucket=stack.uploads_bucket, Key=read.image_key)["VersionId"]
+    held = read.model_copy(update={"expires_at": None, "held_versions": {read.image_key: version}})
+    stack.dynamodb.delete_item(TableName=stack.reads_table, Key={"read_id": {"S": read.read_id}})
+    assert service.read_store().put_read(held)
+    stack.s3.delete_object(Bucket=stack.uploads_bucket, Key=read.image_key)
+    # When the case exports it
+    status, receipt = export(context, [read.read_id])
+    # Then the bundle carries the held image, hashed in the manifest
+    assert status == 200, receipt
+    image = stack.s3.get_object(Bucket=evidence, Key=receipt["prefix"] + f"images/{read.read_id}.jpg")
+    assert image["Body"].read() == IMAGE
+    custody = json.loads(
+        stack.s3.get_object(Bucket=evidence, Key=receipt["prefix"] + "custody.json")["Body"].read()
+    )
+    assert all(source["sha256"] for source in custody["sources"])
+
+
+def test_an_export_whose_image_is_missing_fails_and_writes_nothing(
+    stack: Stack, evidence: str, context: FakeContext
+) -> None:
+    read = stored(stack, "7ABC123", 3)
+    stack.s3.delete_object(Bucket=stack.uploads_bucket, Key=read.image_key)
+    status, body = export(context, [read.read_id])
+    assert status >= 400 and read.read_id in body["message"]
+    assert "Contents" not in stack.s3.list_objects_v2(Bucket=evidence)

@@ -13,6 +13,7 @@ from alpr.adapters.s3_links import EvidenceBucket, S3Links
 from alpr.domain.access import Purpose
 from alpr.domain.errors import NotFound
 from alpr.domain.evidence import ExportReceipt, build_evidence
+from alpr.domain.holds import held_version
 from alpr.domain.ids import new_ulid
 from alpr.domain.personnel import PersonnelRecord
 from alpr.domain.release_bundle import content_type, zip_bundle
@@ -46,8 +47,17 @@ def export(
     prefix = f"{EVIDENCE_EXPORTS_PREFIX}{export_id}/"
     bucket = evidence_bucket()
     with ThreadPoolExecutor(max_workers=IO_THREADS) as pool:
-        fetched = pool.map(lambda r: (r.image_key, image_bytes(aws.s3, r.image_bucket, r.image_key)), reads)
+        fetched = pool.map(
+            lambda r: (
+                r.image_key,
+                image_bytes(aws.s3, r.image_bucket, r.image_key, held_version(r, r.image_key)),
+            ),
+            reads,
+        )
         images = {key: data for key, data in fetched if data is not None}
+        lost = sorted(r.read_id for r in reads if r.image_key not in images)
+        if lost:  # evidence without its image is no evidence: nothing is booked
+            raise NotFound(f"the image of read(s) {', '.join(lost)} is missing: nothing was exported")
         files = build_evidence(
             export_id,
             reads,

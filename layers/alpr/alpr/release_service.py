@@ -26,6 +26,7 @@ from alpr.domain import release_flow
 from alpr.domain.access import AccessLog
 from alpr.domain.clock import Clock
 from alpr.domain.errors import InvalidRequest
+from alpr.domain.holds import held_version
 from alpr.domain.ids import new_ulid
 from alpr.domain.links import DecisionLink, LinkRefused, sign, verify
 from alpr.domain.release import (
@@ -349,7 +350,12 @@ def fulfil(request_id: str, access_log: AccessLog) -> dict[str, Any]:
     # S3 round trips dominate in AWS: fetch and store a bundle's objects a few at a time.
     with ThreadPoolExecutor(max_workers=BUNDLE_IO_THREADS) as pool:
         fetched = pool.map(
-            lambda read: (read.image_key, release_aws.image_bytes(aws.s3, read.image_bucket, read.image_key)),
+            lambda read: (
+                read.image_key,
+                release_aws.image_bytes(
+                    aws.s3, read.image_bucket, read.image_key, held_version(read, read.image_key)
+                ),
+            ),
             list(reads.values()),
         )
         images = {key: data for key, data in fetched if data is not None}

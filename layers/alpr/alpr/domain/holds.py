@@ -68,6 +68,12 @@ class ObjectHolds(Protocol):
     def unlock(self, bucket: str, key: str, version_id: str) -> None: ...
 
 
+def held_version(read: Read, key: str) -> str | None:
+    """The version of the read's object `key` under legal hold, if held: fetch that one, since the
+    lifecycle may have put a delete marker over the key past the read's retention."""
+    return read.held_versions.get(key)
+
+
 def _objects(read: Read) -> list[str]:
     return [key for key in (read.image_key, read.crop_key) if key]
 
