@@ -65,6 +65,10 @@ class ObjectHolds(Protocol):
         """Put the object's current version under legal hold; its version id."""
         ...
 
+    def lock_version(self, bucket: str, key: str, version_id: str) -> None:
+        """Put that version under legal hold (again: idempotent)."""
+        ...
+
     def unlock(self, bucket: str, key: str, version_id: str) -> None: ...
 
 
@@ -120,6 +124,9 @@ def place_hold(
         event = HoldEvent(action="placed", case_number=case_number, reason=reason, by=by, at=now)
         history = [*read.hold_history, event]
         if store.save_holds(read, holds, history, None, versions):
+            # Again after the save: a release that saw the read unheld may have unlocked meanwhile.
+            for key, version in versions.items():
+                objects.lock_version(read.image_bucket, key, version)
             return _state(read, holds, history, None, now)
     raise Conflict(f"the holds of read '{read_id}' changed while this one was placed; try again")
 
@@ -135,6 +142,14 @@ def may_release(hold: LegalHold, by: str, *, organisation: str, supervisor: bool
         f"the hold of case {hold.case_number} was placed by another user: only they, or a supervisor "
         "of their organisation, may release it"
     )
+
+
+def _relock_if_held_again(store: HoldStore, objects: ObjectHolds, read_id: str) -> None:
+    # A hold placed between our save and our unlock has locked the objects we just unlocked.
+    again = store.get_read(read_id)
+    if again is not None and again.legal_holds:
+        for key, version in again.held_versions.items():
+            objects.lock_version(again.image_bucket, key, version)
 
 
 def release_hold(
@@ -170,6 +185,7 @@ def release_hold(
             if not holds:
                 for key, version in read.held_versions.items():
                     objects.unlock(read.image_bucket, key, version)
+                _relock_if_held_again(store, objects, read_id)
             return _state(read, holds, history, expires, now)
     raise Conflict(f"the holds of read '{read_id}' changed while this one was released; try again")
 
