@@ -312,6 +312,23 @@ class LocalApi:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
+            def __getattr__(self, name: str) -> Any:
+                # Any other method (TRACE, CONNECT, WebDAV's …): 405 in JSON as API Gateway answers,
+                # not the standard library's 501 HTML page.
+                if name.startswith("do_"):
+                    return self._refuse_method
+                raise AttributeError(name)
+
+            def _refuse_method(self) -> None:
+                self.close_connection = True  # its body, if any, is never read
+                status, out_headers, data = _json(405, {"message": "Method Not Allowed"})
+                self.send_response(status)
+                for key, value in out_headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def log_message(self, format: str, *args: Any) -> None:  # quiet: the handlers log
                 pass
 
