@@ -72,8 +72,12 @@ class LocalState:
     outputs: dict[str, Any] = field(default_factory=dict)
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Write the state (it holds the seeded users' passwords) readable by its owner only: the
+        folder 0700 and the file 0600 on every save, whatever modes they had before."""
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.parent.chmod(0o700)
         path.touch(mode=0o600)
+        path.chmod(0o600)  # touch keeps the mode of a file that existed
         path.write_text(json.dumps(self.__dict__, indent=2))
 
     @classmethod
