@@ -31,6 +31,8 @@ THROTTLE_BURST = 100
 # The department's jurisdiction: `-c service_area='[west, south, east, north]'` or a GeoJSON
 # Polygon in cdk.json's context; a canvass outside it is refused (default: California's box).
 SERVICE_AREA_CONTEXT = "service_area"
+UPLOAD_MAX_AGE_CONTEXT = "upload_max_age_hours"
+DEFAULT_UPLOAD_MAX_AGE_HOURS = 48
 
 
 class Api(Construct):
@@ -135,6 +137,11 @@ class Api(Construct):
             **common,
         )
         fix_logical_id(self.uploads_function.function, "UploadsFunction")
+        # How far back a unit may date a capture: `-c upload_max_age_hours=72` (default 48).
+        max_age = float(self.node.try_get_context(UPLOAD_MAX_AGE_CONTEXT) or DEFAULT_UPLOAD_MAX_AGE_HOURS)
+        if not max_age > 0:
+            raise ValueError(f"{UPLOAD_MAX_AGE_CONTEXT} must be a positive number of hours, got {max_age}")
+        self.uploads_function.set_env(Env.UPLOAD_MAX_AGE_HOURS, f"{max_age:g}")
         self.uploads_function.write_objects(
             storage.uploads,
             Env.UPLOADS_BUCKET,

@@ -50,6 +50,16 @@ def test_the_api_gets_the_service_area_from_the_context(synth: Synth, synth_730:
     assert ring == [[west, south], [east, south], [east, north], [west, north], [west, south]]
 
 
+def test_the_uploads_function_knows_the_backdating_window(synth: Synth) -> None:
+    (uploads,) = [
+        res
+        for res in synth.of_type("AWS::Lambda::Function").values()
+        if res["Properties"].get("Environment", {}).get("Variables", {}).get(Env.SERVICE.value)
+        == Function.UPLOADS
+    ]
+    assert uploads["Properties"]["Environment"]["Variables"][Env.UPLOAD_MAX_AGE_HOURS.value] == "48"
+
+
 def test_a_malformed_service_area_is_refused_at_synth(assets: Assets) -> None:
     with pytest.raises(ValueError, match="west, south, east, north"):
         make_app(assets, context={"service_area": "[-122.15, 37.70, -122.35, 37.88]"})

@@ -33,6 +33,7 @@ class Env(StrEnum):
     # The department's jurisdiction (issue 19): [west, south, east, north] or a GeoJSON Polygon;
     # a canvass outside it is refused. Unset: California's bounding box.
     SERVICE_AREA = "ALPR_SERVICE_AREA"
+    UPLOAD_MAX_AGE_HOURS = "ALPR_UPLOAD_MAX_AGE_HOURS"  # how far back a unit may date a capture (48)
     # The access gate (issue 4): the department's purpose list and case-number format,
     # the inactivity limit and the training refresher period; defaults in alpr.domain.access.
     PURPOSE_CATEGORIES = "ALPR_PURPOSE_CATEGORIES"  # comma-separated

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -108,6 +109,7 @@ def issue_upload_ticket(caller: Caller, request: UploadRequest) -> UploadTicket:
         clock().now(),
         expires_in=config.upload_url_seconds,
         max_bytes=config.upload_max_bytes,
+        max_age=timedelta(hours=config.upload_max_age_hours),
     )
     return uploads().presign(plan)
 

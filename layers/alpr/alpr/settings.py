@@ -89,6 +89,7 @@ class Settings(BaseModel):
     retention: Retention = Retention()
     upload_max_bytes: int = 8 * 1024 * 1024
     upload_url_seconds: int = 300
+    upload_max_age_hours: float = Field(default=48, gt=0, description="how far back a capture may be dated")
     search: SearchLimits = SearchLimits()
 
 
@@ -116,6 +117,7 @@ def settings() -> Settings:
             access_log=_env(Env.ACCESS_LOG_BUCKET),
         ),
         retention=Retention(days=int(_env(Env.RETENTION_DAYS, str(MIN_RETENTION_DAYS)))),
+        upload_max_age_hours=float(_env(Env.UPLOAD_MAX_AGE_HOURS, "48")),
         search=SearchLimits(
             canvass_max_days=int(_env(Env.CANVASS_MAX_DAYS, "7")),
             canvass_max_area_km2=float(_env(Env.CANVASS_MAX_AREA_KM2, "10")),
