@@ -290,6 +290,45 @@ def test_an_entry_broader_than_a_partial_plate_search_may_be_is_refused_and_not_
     assert status == 200 and len(created["earlier_sightings"]) == 21
 
 
+def test_only_the_entrys_creator_or_a_supervisor_removes_it_and_it_keeps_who_did(
+    hotlists: Hotlists,
+) -> None:
+    # Given the investigator's entry, and another investigator of the department
+    status, created = api("POST", "/v1/hotlist/entries", body=entry_body("7AB*"))
+    assert status == 200, created
+    record = service.personnel().get("investigator")
+    assert record is not None
+    service.personnel().put(record.model_copy(update={"username": "mallory"}))
+    entry_id = created["entry"]["entry_id"]
+    # When the other investigator removes it: refused, and it stays
+    status, _ = call(
+        "api",
+        event(
+            "DELETE",
+            f"/v1/hotlist/entries/{entry_id}",
+            username="mallory",
+            groups=["investigator"],
+            purpose=GOOD_PURPOSE,
+        ),
+    )
+    assert status == 403
+    assert [e["entry_id"] for e in api("GET", "/v1/hotlist/entries")[1]["items"]] == [entry_id]
+    # When a supervisor removes it: gone, and the removal says who
+    status, removed = call(
+        "api",
+        event(
+            "DELETE",
+            f"/v1/hotlist/entries/{entry_id}",
+            username="supervisor",
+            groups=["supervisor"],
+            purpose=GOOD_PURPOSE,
+        ),
+    )
+    assert status == 200, removed
+    assert removed["removed_by"] == "supervisor" and removed["removed_at"]
+    assert [e.removed_by for e in hotlist_service.hotlist_store().removed_entries()] == ["supervisor"]
+
+
 def test_an_entry_without_expiry_or_past_the_maximum_is_refused(hotlists: Hotlists) -> None:
     body = entry_body("7AB*")
     del body["expires_at"]

@@ -52,11 +52,12 @@ from alpr.domain.hotlist import (
 from alpr.domain.ids import new_ulid
 from alpr.domain.matching import CompiledList, CurrentLists, Matcher, Refresh, SnapshotBuilder
 from alpr.domain.patterns import parse_pattern
+from alpr.domain.personnel import PersonnelRecord
 from alpr.domain.reads import search_by_plate
 from alpr.domain.retention import is_expired
 from alpr.domain.search import matching_plates
 from alpr.models import Caller, PlateQuery, Read, ReadResult, iso_utc
-from alpr.names import HOTLIST_INCOMING_PREFIX, HOTLIST_REPORT_PREFIX, Env
+from alpr.names import HOTLIST_INCOMING_PREFIX, HOTLIST_REPORT_PREFIX, Env, Group
 from alpr.settings import settings
 
 logger = Logger(child=True)
@@ -346,8 +347,12 @@ def list_entries(include_expired: bool = False) -> list[HotlistEntry]:
     return sorted(entries, key=lambda e: e.entry_id, reverse=True)
 
 
-def delete_entry(entry_id: str) -> HotlistEntry:
-    return remove_local_entry(hotlist_store(), entry_id, service.clock())
+def delete_entry(caller: Caller, person: PersonnelRecord | None, entry_id: str) -> HotlistEntry:
+    """Remove a local entry (its creator, or a supervisor); the entry returned says who removed it."""
+    supervisor = person is not None and Group.SUPERVISOR in person.roles
+    return remove_local_entry(
+        hotlist_store(), entry_id, service.clock(), by=caller.username, supervisor=supervisor
+    )
 
 
 def list_sources() -> list[dict[str, object]]:

@@ -77,6 +77,9 @@ def get_entry(entry_id: EntryId) -> HotlistEntry:
 
 @router.delete("/v1/hotlist/entries/<entry_id>", summary="Remove a local entry", security=AUTHENTICATED)
 def delete_entry(entry_id: EntryId) -> HotlistEntry:
-    removed = hotlist_service.delete_entry(entry_id)
+    grant = current_grant()
+    if grant is None:  # the gate always sets it on these routes
+        raise Unauthenticated("authentication required")
+    removed = hotlist_service.delete_entry(grant.caller, grant.person, entry_id)
     note_access(query={"hotlist_entry_removed": entry_id}, returned_ids=[entry_id])
     return removed
