@@ -8,12 +8,14 @@ import json
 import uuid
 import zipfile
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import pytest
 import requests
 
 from alpr import service
+from alpr.domain.access import AccessLogUnavailable, AccessRecord
 from alpr.domain.release_bundle import verify_bundle
 from alpr.models import Read
 from alpr.names import EVIDENCE_EXPORTS_PREFIX, Env
@@ -84,7 +86,10 @@ def test_reads_are_booked_into_evidence_under_legal_hold_with_custody_and_manife
         assert stack.s3.get_object_legal_hold(Bucket=evidence, Key=key)["LegalHold"]["Status"] == "ON"
     assert requests.get(receipt["bundle_url"], timeout=10).content == archive
     # And the export is on the access log with the reads it disclosed
-    (record,) = [r for r in access_records(stack) if r.get("query", {}).get("export") == receipt["export_id"]]
+    pending, record = [
+        r for r in access_records(stack) if r.get("query", {}).get("export") == receipt["export_id"]
+    ]
+    assert pending["reason"].startswith("pending") and sorted(pending["returned_ids"]) == receipt["read_ids"]
     assert sorted(record["returned_ids"]) == receipt["read_ids"]
 
 
@@ -133,4 +138,33 @@ def test_an_export_whose_image_is_missing_fails_and_writes_nothing(
     stack.s3.delete_object(Bucket=stack.uploads_bucket, Key=read.image_key)
     status, body = export(context, [read.read_id])
     assert status >= 400 and read.read_id in body["message"]
+    assert "Contents" not in stack.s3.list_objects_v2(Bucket=evidence)
+
+
+class DownAccessLog:
+    """The access log (our port) when S3 refuses every write."""
+
+    def write(self, record: AccessRecord) -> None:
+        raise AccessLogUnavailable("the access-log bucket is unreachable")
+
+
+def test_an_export_is_on_record_as_pending_before_its_locked_objects_are_written(
+    stack: Stack, evidence: str, context: FakeContext
+) -> None:
+    # Issue 19 item 9. Given a read and a working access log: a pending record comes first
+    read = stored(stack, "7ABC123", 3)
+    status, receipt = export(context, [read.read_id])
+    assert status == 200, receipt
+    records = [r for r in access_records(stack) if r.get("query", {}).get("export") == receipt["export_id"]]
+    assert [r["reason"] for r in records] == ["pending: the export's objects are about to be written", ""]
+    assert records[0]["returned_ids"] == [read.read_id]
+
+
+def test_an_export_that_cannot_be_recorded_writes_no_locked_object(
+    stack: Stack, evidence: str, context: FakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read = stored(stack, "7ABC123", 3)
+    monkeypatch.setattr(service, "access_log", cache(DownAccessLog))  # a factory like the real one
+    status, _ = export(context, [read.read_id])
+    assert status == 503
     assert "Contents" not in stack.s3.list_objects_v2(Bucket=evidence)

@@ -3,6 +3,7 @@ the bundle into the evidence bucket under legal hold."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -31,10 +32,15 @@ def evidence_bucket() -> EvidenceBucket:
 
 
 def export(
-    caller: Caller, person: PersonnelRecord | None, purpose: Purpose, read_ids: list[str]
+    caller: Caller,
+    person: PersonnelRecord | None,
+    purpose: Purpose,
+    read_ids: list[str],
+    before_writing: Callable[[str, list[str]], None] = lambda export_id, read_ids: None,
 ) -> ExportReceipt:
     """Book the reads into evidence for the purpose's case. NotFound, and nothing written, when any
-    read is absent or past its retention."""
+    read is absent or past its retention. `before_writing(export id, read ids)` runs before the
+    first object is written (the objects are under legal hold: they cannot be taken back)."""
     clock = service.clock()
     now = clock.now()
     wanted = list(dict.fromkeys(read_ids))
@@ -69,6 +75,7 @@ def export(
             organisation=person.organisation if person else "",
             now=now,
         )
+        before_writing(export_id, sorted(r.read_id for r in reads))
         list(pool.map(lambda f: bucket.put_held(prefix + f.path, f.data, content_type(f.path)), files))
     bucket.put_held(prefix + "bundle.zip", zip_bundle(files), "application/zip")
     return ExportReceipt(

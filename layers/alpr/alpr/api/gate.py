@@ -29,7 +29,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import ValidationError
 
 from alpr import service
-from alpr.api.access import begin_access, current_access
+from alpr.api.access import begin_access, current_access, note_access
 from alpr.api.errors import STATUS, error_response
 from alpr.domain.access import (
     CASE_NUMBER_HEADER,
@@ -107,11 +107,31 @@ class Grant:
 
 
 _grant: ContextVar[Grant | None] = ContextVar("alpr_access_grant", default=None)
+_request: ContextVar[_Request | None] = ContextVar("alpr_access_request", default=None)
+PENDING = "pending: the export's objects are about to be written"
 
 
 def current_grant() -> Grant | None:
     """The gate's grant for the request being handled (None on public routes)."""
     return _grant.get()
+
+
+def record_pending(query: dict[str, Any], returned_ids: list[str]) -> None:
+    """Write an access record saying what the request is about to write that cannot be undone
+    (objects under legal hold), before it writes them; AccessLogUnavailable when it cannot be
+    written, so nothing is."""
+    request = _request.get()
+    if request is None:  # the gate sets it on every gated route
+        raise AccessLogUnavailable("no access request to record")
+    note_access(query=query)
+    note = current_access()
+    assert note is not None  # note_access begins one
+    # The ids go on this record only: the route notes what it returned for the final one.
+    note.returned_ids, note.returned_count = list(returned_ids), len(returned_ids)
+    written = request.write("allowed", HTTPStatus.ACCEPTED, PENDING)
+    note.returned_ids, note.returned_count = [], 0
+    if not written:
+        raise AccessLogUnavailable("the pending access record could not be written")
 
 
 def shown_to_case(reads: list[Shown]) -> list[Shown]:
@@ -239,6 +259,7 @@ def gate(app: APIGatewayRestResolver, next_middleware: Next) -> Response:
         raise decision.error
     assert caller is not None and rule is not None
     _grant.set(Grant(caller=caller, person=person, role=decision.role, purpose=decision.purpose))
+    _request.set(request)
     try:
         response = next_middleware(app)
     except Exception as error:
@@ -274,6 +295,8 @@ def _status_of(error: BaseException) -> int:
         return int(HTTPStatus.BAD_REQUEST)
     if isinstance(error, RequestValidationError | ValidationError):
         return int(HTTPStatus.UNPROCESSABLE_ENTITY)
+    if isinstance(error, AccessLogUnavailable):
+        return int(HTTPStatus.SERVICE_UNAVAILABLE)
     return int(HTTPStatus.INTERNAL_SERVER_ERROR)
 
 

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from alpr import evidence_service, holds_service
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
-from alpr.api.gate import Grant, current_grant
+from alpr.api.gate import Grant, current_grant, record_pending
 from alpr.domain.access import Purpose
 from alpr.domain.errors import Unauthenticated
 from alpr.domain.evidence import ExportReceipt, ExportRequest
@@ -61,6 +61,12 @@ def release_hold(read_id: ReadId) -> HoldState:
 )
 def export_evidence(request: Annotated[ExportRequest, Body()]) -> ExportReceipt:
     grant, purpose = _grant()
-    receipt = evidence_service.export(grant.caller, grant.person, purpose, request.read_ids)
+    receipt = evidence_service.export(
+        grant.caller,
+        grant.person,
+        purpose,
+        request.read_ids,
+        before_writing=lambda export_id, read_ids: record_pending({"export": export_id}, read_ids),
+    )
     note_access(query={"export": receipt.export_id}, returned_ids=receipt.read_ids)
     return receipt
