@@ -66,7 +66,8 @@ class Api(Construct):
         # Model manifests (source, licence, version) are public facts the API reports; the
         # uploads function never looks at a model and goes without the layer.
         fn.use_models(layers.models)
-        fn.read_write_table(
+        # Searches get and query reads, legal holds update them; only recognize writes reads.
+        fn.read_update_table(
             storage.reads,
             Env.READS_TABLE,
             indexes=[

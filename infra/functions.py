@@ -128,6 +128,11 @@ class AlprFunction(Construct):
         """Read and write the table (and query the named indexes) and learn its name from `env`."""
         self._table(table, env, TABLE_READ + TABLE_WRITE, KEY_ENCRYPT, indexes)
 
+    def read_update_table(self, table: dynamodb.Table, env: Env, *, indexes: Sequence[str] = ()) -> None:
+        """Get, query and update items of the table (never put, delete or scan them)."""
+        actions = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem")
+        self._table(table, env, actions, KEY_ENCRYPT, indexes)
+
     def _table(
         self,
         table: dynamodb.Table,

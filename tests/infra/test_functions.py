@@ -254,3 +254,25 @@ def test_api_may_count_reads_and_alerts_for_the_public_figures_and_nothing_more(
     assert all(s["Action"] == "dynamodb:DescribeTable" for s in described)
     tables = {r["Fn::GetAtt"][0] for s in described for r in as_list(s["Resource"])}
     assert tables == {"ReadsTable", "AlertsTable"}
+
+
+def _table_actions(synth: Synth, function: str, table: str) -> set[str]:
+    """Every DynamoDB action the function's role has on the table or its indexes."""
+    role = {"Ref": synth.props(function)["Role"]["Fn::GetAtt"][0]}
+    return {
+        action
+        for statement in _statements_of_role(synth, role)
+        if table in str(statement["Resource"])
+        for action in as_list(statement["Action"])
+        if action.startswith("dynamodb:")
+    }
+
+
+def test_the_api_may_read_and_update_reads_but_never_put_or_delete_them(synth: Synth) -> None:
+    # Issue 19 item 9: searches read, holds update; reads are only ever written by recognize
+    assert _table_actions(synth, "ApiFunction", "ReadsTable") == {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "dynamodb:DescribeTable",  # the public count
+    }
