@@ -265,6 +265,12 @@ MANAGED_RULE_GROUPS = (
 )
 
 
+# Requests per 5 minutes before WAF blocks the caller: per token (a signed-in user or unit) and per
+# source IP (a precinct's NAT carries several users, so it is wider).
+RATE_PER_TOKEN = 1500
+RATE_PER_IP = 5000
+
+
 def _web_acl(scope: Construct) -> wafv2.CfnWebACL:
     def visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
         return wafv2.CfnWebACL.VisibilityConfigProperty(
@@ -290,7 +296,46 @@ def _web_acl(scope: Construct) -> wafv2.CfnWebACL:
                 visibility_config=visibility(group),
             )
             for priority, group in enumerate(MANAGED_RULE_GROUPS)
+        ]
+        + [
+            # One caller cannot pin the API: past the rate, its requests are blocked for a while.
+            _rate_rule("RatePerToken", len(MANAGED_RULE_GROUPS), RATE_PER_TOKEN, visibility, per_token=True),
+            _rate_rule("RatePerIp", len(MANAGED_RULE_GROUPS) + 1, RATE_PER_IP, visibility, per_token=False),
         ],
+    )
+
+
+def _rate_rule(
+    name: str,
+    priority: int,
+    limit: int,
+    visibility: Any,
+    *,
+    per_token: bool,
+) -> wafv2.CfnWebACL.RuleProperty:
+    rate = wafv2.CfnWebACL.RateBasedStatementProperty(
+        limit=limit,
+        evaluation_window_sec=300,
+        aggregate_key_type="CUSTOM_KEYS" if per_token else "IP",
+        custom_keys=[
+            wafv2.CfnWebACL.RateBasedStatementCustomKeyProperty(
+                header=wafv2.CfnWebACL.RateLimitHeaderProperty(
+                    name="authorization",
+                    text_transformations=[
+                        wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")
+                    ],
+                )
+            )
+        ]
+        if per_token
+        else None,
+    )
+    return wafv2.CfnWebACL.RuleProperty(
+        name=name,
+        priority=priority,
+        action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+        statement=wafv2.CfnWebACL.StatementProperty(rate_based_statement=rate),
+        visibility_config=visibility(name),
     )
 
 

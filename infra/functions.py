@@ -31,6 +31,19 @@ TABLE_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
 # customer managed key through it.
 KEY_DECRYPT = ("kms:Decrypt", "kms:DescribeKey")
 KEY_ENCRYPT = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
+# Reserved concurrency per function (issue 19): about what the stage's throttle can feed each,
+# summing to 60 so the account keeps its unreserved minimum of 100 out of the default 1000.
+RESERVED_CONCURRENCY: dict[Function, int] = {
+    Function.API: 25,
+    Function.UPLOADS: 15,
+    Function.RECOGNIZE: 10,
+    Function.RELEASE_RECORD: 2,
+    Function.RELEASE_NOTIFY: 2,
+    Function.RELEASE_FULFIL: 2,
+    Function.HOTLIST_IMPORT: 2,
+}
+# CDK's own deploy-time handler (S3 bucket notifications) runs once per deployment.
+DEPLOY_HANDLER_CONCURRENCY = 1
 
 
 class AlprFunction(Construct):
@@ -53,6 +66,7 @@ class AlprFunction(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = key
+        reserved = RESERVED_CONCURRENCY[service]
         self.log_group = logs.LogGroup(
             self,
             "Logs",
@@ -81,6 +95,9 @@ class AlprFunction(Construct):
             log_group=self.log_group,
             environment=variables,
             description=f"ALPR {service.value}",
+            # A bound per function: a flood of one kind of request (or a loop) cannot take the
+            # account's whole concurrency from the others.
+            reserved_concurrent_executions=reserved,
         )
         if image is not None:
             self.function: lambda_.Function = lambda_.DockerImageFunction(

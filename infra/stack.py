@@ -3,7 +3,7 @@ where the alarms go."""
 
 from __future__ import annotations
 
-from aws_cdk import Stack, Tags
+from aws_cdk import CfnResource, Stack, Tags
 from constructs import Construct
 
 from alpr import names
@@ -12,6 +12,7 @@ from infra.api import Api
 from infra.audit import Audit
 from infra.auth import Auth
 from infra.build_assets import Assets
+from infra.functions import DEPLOY_HANDLER_CONCURRENCY
 from infra.hotlists import Hotlists
 from infra.ingest import Ingest
 from infra.layers import Layers
@@ -103,6 +104,9 @@ class AlprStack(Stack):
         handler = self.node.try_find_child(BUCKET_NOTIFICATIONS_HANDLER)
         if handler is None:
             return
+        function = handler.node.default_child
+        assert isinstance(function, CfnResource)
+        function.add_property_override("ReservedConcurrentExecutions", DEPLOY_HANDLER_CONCURRENCY)
         acknowledge(
             handler,
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
