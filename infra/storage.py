@@ -114,6 +114,17 @@ class Storage(Construct):
             # Append-only: no one, root included, deletes an access record inside its retention.
             lock_retention=s3.ObjectLockRetention.compliance(Duration.days(retention_days)),
         )
+        # A record is written once: a PutObject that could make a new current version of an
+        # existing key (no If-None-Match) is refused, whoever sends it.
+        self.access_log.add_to_resource_policy(
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:PutObject"],
+                resources=[self.access_log.arn_for_objects("*")],
+                conditions={"Null": {"s3:if-none-match": "true"}},
+            )
+        )
 
         self.reads = self._table(
             "ReadsTable",
