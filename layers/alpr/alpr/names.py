@@ -9,6 +9,7 @@ from enum import StrEnum
 
 STACK_NAME = "AlprBackOffice"
 APP_NAME = "alpr"
+OPENAPI_PATH = "/openapi.json"  # where the local stack serves the API's OpenAPI document
 
 
 class Env(StrEnum):

@@ -15,6 +15,7 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -203,8 +204,11 @@ class LocalApi:
         region: str,
         port: int,
         access_log: StageAccessLog | None = None,
+        documents: Mapping[str, bytes] | None = None,
     ) -> None:
         self.routes = routes
+        # Served as they are at their path (GET), before any route: the OpenAPI document.
+        self.documents = dict(documents or {})
         self.verifier = verifier
         self.access_log = access_log
         self.lambda_client = boto3.client("lambda", endpoint_url=endpoint_url, region_name=region)
@@ -264,6 +268,8 @@ class LocalApi:
         request_id: str,
     ) -> tuple[int, dict[str, str], bytes]:
         split = urlsplit(raw_path)
+        if method in ("GET", "HEAD") and split.path in self.documents:
+            return 200, {"Content-Type": "application/json"}, self.documents[split.path]
         if route is None or parameters is None:
             return _json(
                 404 if method in ("GET", "HEAD") else 403, {"message": "Missing Authentication Token"}

@@ -8,6 +8,8 @@ import logging
 import os
 import secrets
 import socket
+import subprocess
+import sys
 import threading
 import time
 import warnings
@@ -30,7 +32,7 @@ from alpr.local.http_api import (
 )
 from alpr.local.personnel_seed import seed_local_stack
 from alpr.local.template import Template, TemplateError, template_path
-from alpr.names import MODELS_LAYER_DIR, Group
+from alpr.names import MODELS_LAYER_DIR, OPENAPI_PATH, Group
 
 REGION = "us-east-1"
 REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -183,11 +185,28 @@ class LocalStack:
         verifier = TokenVerifier(self.endpoint_url, REGION, self._client_ids(template))
         routes = routes_from_template(template, self.deployment.resolver.refs, self.deployment.functions)
         self._api = LocalApi(
-            routes, verifier, self.endpoint_url, REGION, self.port, self._stage_access_log(template)
+            routes,
+            verifier,
+            self.endpoint_url,
+            REGION,
+            self.port,
+            self._stage_access_log(template),
+            documents={OPENAPI_PATH: self._openapi_document()},
         )
         self._api.start()
         self.state().save(state_file(self.port))
         return self
+
+    def _openapi_document(self) -> bytes:
+        # Built in a process of its own: a Router included in a resolver points at it, and the
+        # functions' resolvers run in this process (alpr.api.openapi).
+        built = subprocess.run(
+            [sys.executable, "-m", "alpr.api.openapi", self.api_url],
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+        return built.stdout
 
     def stop(self) -> None:
         for stoppable in (self._api, self._sweeper, self._server):
