@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -279,3 +280,22 @@ def test_a_bow_tie_polygon_is_400(reads: Stack, context: FakeContext) -> None:
         context, "POST", "/v1/reads/canvass", body={"area": {"type": "Polygon", "coordinates": [bow_tie]}}
     )
     assert status == 400 and "cross" in body["message"]
+
+
+def test_a_body_that_is_not_utf8_json_is_a_client_error(reads: Stack, context: FakeContext) -> None:
+    # Found by the API fuzz run: API Gateway passes a non-UTF-8 body base64-encoded; the handler
+    # crashed decoding it (502) instead of refusing the request.
+    event = load_event("api/get_reads.json")
+    event.update(
+        httpMethod="POST",
+        path="/v1/reads/canvass",
+        resource="/v1/{proxy+}",
+        pathParameters={"proxy": "reads/canvass"},
+        queryStringParameters=None,
+        multiValueQueryStringParameters=None,
+        body=base64.b64encode(b"\xa0\xff{").decode(),
+        isBase64Encoded=True,
+    )
+    event["headers"]["Content-Type"] = "application/json"
+    response = load_handler("api").lambda_handler(event, context)
+    assert response["statusCode"] in (400, 422), response["body"]

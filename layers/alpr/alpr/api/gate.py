@@ -297,6 +297,8 @@ def _status_of(error: BaseException) -> int:
         return int(HTTPStatus.UNPROCESSABLE_ENTITY)
     if isinstance(error, AccessLogUnavailable):
         return int(HTTPStatus.SERVICE_UNAVAILABLE)
+    if isinstance(error, UnicodeDecodeError):  # a body that is not UTF-8 (alpr.api.errors)
+        return int(HTTPStatus.BAD_REQUEST)
     return int(HTTPStatus.INTERNAL_SERVER_ERROR)
 
 

@@ -345,6 +345,16 @@ def _json(status: int, body: dict[str, Any]) -> tuple[int, dict[str, str], bytes
     return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
 
 
+def _is_utf8(body: bytes) -> bool:
+    # A "text" body that is not UTF-8 travels base64-encoded, as API Gateway passes binary bodies:
+    # the API then refuses it instead of this server failing to decode it.
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def proxy_event(
     route: Route,
     method: str,
@@ -360,7 +370,7 @@ def proxy_event(
     """The REST API (v1) proxy integration event for one request."""
     multi_query = parse_qs(query, keep_blank_values=True)
     content_type = headers.get("content-type", "")
-    is_text = not body or content_type.startswith(TEXT_TYPES)
+    is_text = not body or (content_type.startswith(TEXT_TYPES) and _is_utf8(body))
     return {
         "resource": route.path,
         "path": path,
