@@ -6,8 +6,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DATA ?= ../shared/bench/openalpr-us-dev
 PORT ?= 8080
+# Checkov pins boto3 1.35 (the project runs 1.44): it gets a tool venv of its own, like pipx.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_SPEC := checkov==3.3.30
+TEMPLATE := cdk.out/AlprBackOffice.template.json
 
-.PHONY: demo test synth lint unit integration e2e infra eval train local deploy clean bench-search bench-matching
+.PHONY: demo test synth lint checkov unit integration e2e infra eval train local deploy clean bench-search bench-matching
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,7 +28,17 @@ demo: synth
 local: synth
 	$(VENV)/bin/alpr local up --port $(PORT)
 
-lint: $(STAMP)
+$(CHECKOV_VENV)/.installed:
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet '$(CHECKOV_SPEC)'
+	touch $@
+
+# Every finding on the synthesized template is fixed or skipped in infra/ with its reason
+# (infra/nag.py checkov_skip: the resource's Metadata, as cdk-nag's acknowledgments).
+checkov: synth $(CHECKOV_VENV)/.installed
+	$(CHECKOV_VENV)/bin/checkov -f $(TEMPLATE) --framework cloudformation --quiet --compact --skip-download
+
+lint: $(STAMP) checkov
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/alpr/alpr infra bench
@@ -66,4 +80,4 @@ deploy: synth
 	npx --yes aws-cdk@2 deploy --app cdk.out
 
 clean:
-	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache $(CHECKOV_VENV)
