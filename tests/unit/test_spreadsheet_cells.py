@@ -51,7 +51,7 @@ def test_a_neutralised_cell_never_starts_like_a_formula_and_keeps_its_text(value
     assert isinstance(cell, str)
     assert not starts_like_formula(cell)
     assert not cell.startswith(FORMULA_STARTS) or float(cell) == float(value)  # only numbers stay
-    assert cell.removeprefix("'") == value
+    assert cell in (value, "'" + value)
 
 
 @pytest.mark.parametrize("number", ["-122.27", "+3", "-7", "-1.5e3"])
