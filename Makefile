@@ -6,8 +6,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DATA ?= ../shared/bench/openalpr-us-dev
 PORT ?= 8080
+# Checkov pins boto3 1.35 (the project runs 1.44): it gets a tool venv of its own, like pipx.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_SPEC := checkov==3.3.30
+TEMPLATE := cdk.out/AlprBackOffice.template.json
 
-.PHONY: demo test synth lint lock openapi chromium unit integration e2e infra eval train train-detector eval-detector local deploy clean bench-search bench-matching
+.PHONY: demo test synth lint lock openapi checkov chromium unit integration e2e infra eval train train-detector eval-detector local deploy clean bench-search bench-matching
 
 # The exact versions of requirements.lock, then the package itself (editable, no resolution).
 $(STAMP): pyproject.toml requirements.lock
@@ -32,7 +36,17 @@ demo: synth
 local: synth
 	$(VENV)/bin/alpr local up --port $(PORT)
 
-lint: $(STAMP)
+$(CHECKOV_VENV)/.installed:
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet '$(CHECKOV_SPEC)'
+	touch $@
+
+# Every finding on the synthesized template is fixed or skipped in infra/ with its reason
+# (infra/nag.py checkov_skip: the resource's Metadata, as cdk-nag's acknowledgments).
+checkov: synth $(CHECKOV_VENV)/.installed
+	$(CHECKOV_VENV)/bin/checkov -f $(TEMPLATE) --framework cloudformation --quiet --compact --skip-download
+
+lint: $(STAMP) checkov
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/alpr/alpr infra bench
@@ -95,4 +109,4 @@ deploy: synth
 	npx --yes aws-cdk@2 deploy --app cdk.out
 
 clean:
-	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out build .pytest_cache .mypy_cache .ruff_cache $(CHECKOV_VENV)

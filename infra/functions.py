@@ -21,7 +21,7 @@ from constructs import Construct
 
 from alpr.names import MODELS_LAYER_DIR, Env, Function
 from infra.build_assets import Assets
-from infra.nag import acknowledge
+from infra.nag import acknowledge, checkov_skip
 
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR  # CJIS: audit records kept at least one year
 
@@ -31,6 +31,42 @@ TABLE_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
 # customer managed key through it.
 KEY_DECRYPT = ("kms:Decrypt", "kms:DescribeKey")
 KEY_ENCRYPT = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
+# Reserved concurrency per function (issue 19): about what the stage's throttle can feed each,
+# summing to 60 so the account keeps its unreserved minimum of 100 out of the default 1000.
+RESERVED_CONCURRENCY: dict[Function, int] = {
+    Function.API: 25,
+    Function.UPLOADS: 15,
+    Function.RECOGNIZE: 10,
+    Function.RELEASE_RECORD: 2,
+    Function.RELEASE_NOTIFY: 2,
+    Function.RELEASE_FULFIL: 2,
+    Function.HOTLIST_IMPORT: 2,
+}
+# Why a function has no dead-letter queue of its own (Checkov CKV_AWS_116): none is invoked
+# asynchronously without another place its failure lands.
+NO_DLQ_BECAUSE: dict[Function, str] = {
+    Function.API: "Invoked synchronously by API Gateway: a failure is the caller's answer (5xx); nothing "
+    "is queued to retry.",
+    Function.UPLOADS: "Invoked synchronously by API Gateway: a failure is the unit's answer, and its outbox "
+    "retries.",
+    Function.RECOGNIZE: "Invoked by its SQS event source: a message that keeps failing goes to the ingest "
+    "queue's own dead-letter queue, which raises an alarm.",
+    Function.RELEASE_RECORD: "Invoked by the release state machine, whose steps retry and catch failures "
+    "into the execution's history.",
+    Function.RELEASE_NOTIFY: "Invoked by the release state machine, whose steps retry and catch failures "
+    "into the execution's history.",
+    Function.RELEASE_FULFIL: "Invoked by the release state machine, whose steps retry and catch failures "
+    "into the execution's history.",
+    Function.HOTLIST_IMPORT: "A failed import leaves the list's current version unchanged, so it goes stale "
+    "and the stale-list alarm reports it; the file stays under incoming/ to be imported again.",
+}
+NO_VPC_BECAUSE = (
+    "Reaches only AWS service APIs (DynamoDB, S3, KMS, SES, Step Functions) over TLS with IAM-scoped "
+    "credentials; there is no network resource to reach in a VPC, and a VPC would add NAT or endpoints "
+    "without narrowing what the function can do."
+)
+# CDK's own deploy-time handler (S3 bucket notifications) runs once per deployment.
+DEPLOY_HANDLER_CONCURRENCY = 1
 
 
 class AlprFunction(Construct):
@@ -53,6 +89,7 @@ class AlprFunction(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = key
+        reserved = RESERVED_CONCURRENCY[service]
         self.log_group = logs.LogGroup(
             self,
             "Logs",
@@ -81,6 +118,10 @@ class AlprFunction(Construct):
             log_group=self.log_group,
             environment=variables,
             description=f"ALPR {service.value}",
+            # A bound per function: a flood of one kind of request (or a loop) cannot take the
+            # account's whole concurrency from the others.
+            reserved_concurrent_executions=reserved,
+            environment_encryption=key,  # the data key, not Lambda's default AWS-managed key
         )
         if image is not None:
             self.function: lambda_.Function = lambda_.DockerImageFunction(
@@ -104,6 +145,8 @@ class AlprFunction(Construct):
             )
         else:
             raise ValueError(f"{service.value}: give either code or image")
+        checkov_skip(self.function, "CKV_AWS_116", NO_DLQ_BECAUSE[service])
+        checkov_skip(self.function, "CKV_AWS_117", NO_VPC_BECAUSE)
         # The role's X-Ray statement comes from Tracing.ACTIVE.
         acknowledge(
             self.role,
@@ -127,6 +170,11 @@ class AlprFunction(Construct):
     def read_write_table(self, table: dynamodb.Table, env: Env, *, indexes: Sequence[str] = ()) -> None:
         """Read and write the table (and query the named indexes) and learn its name from `env`."""
         self._table(table, env, TABLE_READ + TABLE_WRITE, KEY_ENCRYPT, indexes)
+
+    def read_update_table(self, table: dynamodb.Table, env: Env, *, indexes: Sequence[str] = ()) -> None:
+        """Get, query and update items of the table (never put, delete or scan them)."""
+        actions = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem")
+        self._table(table, env, actions, KEY_ENCRYPT, indexes)
 
     def _table(
         self,
@@ -162,6 +210,17 @@ class AlprFunction(Construct):
     def delete_objects(self, bucket: s3.Bucket, env: Env, *, prefix: str, reason: str) -> None:
         """DeleteObject under `prefix` (a new delete marker: versions stay until the lifecycle)."""
         self._objects(bucket, env, ("s3:DeleteObject",), (), prefix, reason)
+
+    def delete_object_versions(self, bucket: s3.Bucket, env: Env, *, prefix: str, reason: str) -> None:
+        """DeleteObjectVersion under `prefix`, and list the versions of its keys (to find an overwrite)."""
+        self._objects(bucket, env, ("s3:DeleteObjectVersion",), (), prefix, reason)
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucketVersions"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+            )
+        )
 
     def _objects(
         self,

@@ -128,6 +128,13 @@ class Ingest(Construct):
             reason="Removes a quarantined upload from raw/ once its copy and reason are stored; "
             "versioning keeps the old version until the lifecycle expires it.",
         )
+        fn.delete_object_versions(
+            storage.uploads,
+            Env.UPLOADS_BUCKET,
+            prefix=names.RAW_PREFIX,
+            reason="Finds an upload that replaced an earlier image of its key (raw/ keys are per "
+            "upload) and removes that version alone once quarantined, so the original is current again.",
+        )
         fn.read_write_table(storage.reads, Env.READS_TABLE)
         fn.read_write_table(storage.plates, Env.PLATES_TABLE)
         fn.read_write_table(storage.plate_grams, Env.PLATE_GRAMS_TABLE)

@@ -3,7 +3,7 @@ where the alarms go."""
 
 from __future__ import annotations
 
-from aws_cdk import Stack, Tags
+from aws_cdk import CfnResource, Stack, Tags
 from constructs import Construct
 
 from alpr import names
@@ -12,10 +12,11 @@ from infra.api import Api
 from infra.audit import Audit
 from infra.auth import Auth
 from infra.build_assets import Assets
+from infra.functions import DEPLOY_HANDLER_CONCURRENCY
 from infra.hotlists import Hotlists
 from infra.ingest import Ingest
 from infra.layers import Layers
-from infra.nag import acknowledge
+from infra.nag import acknowledge, checkov_skip
 from infra.operations import Operations
 from infra.release import Release
 from infra.storage import Storage
@@ -105,6 +106,15 @@ class AlprStack(Stack):
         handler = self.node.try_find_child(BUCKET_NOTIFICATIONS_HANDLER)
         if handler is None:
             return
+        function = handler.node.default_child
+        assert isinstance(function, CfnResource)
+        function.add_property_override("ReservedConcurrentExecutions", DEPLOY_HANDLER_CONCURRENCY)
+        checkov_skip(
+            function,
+            "CKV_AWS_116",
+            "CDK's deploy-time handler, invoked synchronously by CloudFormation, which reports its failure.",
+        )
+        checkov_skip(function, "CKV_AWS_117", "CDK's deploy-time handler; it calls only S3's API.")
         acknowledge(
             handler,
             "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"

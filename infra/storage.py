@@ -11,7 +11,7 @@ from constructs import Construct
 
 from alpr import names
 from alpr.names import Output
-from infra.nag import acknowledge
+from infra.nag import acknowledge, checkov_skip
 from infra.naming import fix_logical_id, output
 
 STRING = dynamodb.AttributeType.STRING
@@ -74,6 +74,12 @@ class Storage(Construct):
             "This is the destination of the other buckets' server access logs; logging it into itself "
             "would log its own log deliveries without end.",
         )
+        checkov_skip(
+            self.server_access_logs,
+            "CKV_AWS_18",
+            "This is the destination of the other buckets' server access logs; logging it into itself "
+            "would log its own log deliveries without end.",
+        )
 
         # Object Lock is on wherever a legal hold or an append-only record must stick.
         self.uploads = self.data_bucket(
@@ -113,6 +119,17 @@ class Storage(Construct):
             object_lock=True,
             # Append-only: no one, root included, deletes an access record inside its retention.
             lock_retention=s3.ObjectLockRetention.compliance(Duration.days(retention_days)),
+        )
+        # A record is written once: a PutObject that could make a new current version of an
+        # existing key (no If-None-Match) is refused, whoever sends it.
+        self.access_log.add_to_resource_policy(
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:PutObject"],
+                resources=[self.access_log.arn_for_objects("*")],
+                conditions={"Null": {"s3:if-none-match": "true"}},
+            )
         )
 
         self.reads = self._table(

@@ -69,8 +69,12 @@ def synth(assets: Assets, tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 @pytest.fixture(scope="session")
 def synth_730(assets: Assets, tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    """The stack with `-c retention_days=730`, as the CLI passes it (a string)."""
-    return _synth(assets, tmp_path_factory.mktemp("cdk.out-730"), context={"retention_days": "730"})
+    """The stack with `-c retention_days=730` and `-c service_area=[…]`, as the CLI passes them (strings)."""
+    context = {"retention_days": "730", "service_area": OAKLAND_BOX}
+    return _synth(assets, tmp_path_factory.mktemp("cdk.out-730"), context=context)
+
+
+OAKLAND_BOX = "[-122.35, 37.70, -122.15, 37.88]"  # a department's jurisdiction, as `-c service_area=`
 
 
 # The stack's DynamoDB tables (logical-ID prefixes), for the tests that check each one.

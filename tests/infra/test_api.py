@@ -126,3 +126,34 @@ def test_stage_logs_access_traces_and_throttles(synth: Synth) -> None:
     assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
     assert settings["LoggingLevel"] in ("ERROR", "INFO")
     assert settings["DataTraceEnabled"] is False
+
+
+# --- issue 19, item 9: one caller, or one runaway function, cannot take all the capacity --------
+
+
+def test_every_function_has_reserved_concurrency(synth: Synth) -> None:
+    functions = synth.of_type("AWS::Lambda::Function")
+    assert functions
+    unbounded = [
+        lid for lid, res in functions.items() if not res["Properties"].get("ReservedConcurrentExecutions")
+    ]
+    assert unbounded == []
+
+
+def test_the_web_acl_blocks_a_caller_past_a_rate_per_token_and_per_ip(synth: Synth) -> None:
+    (acl,) = synth.of_type("AWS::WAFv2::WebACL").values()
+    rated = {
+        rule["Name"]: rule for rule in acl["Properties"]["Rules"] if "RateBasedStatement" in rule["Statement"]
+    }
+    assert rated, "no rate-based rule"
+    for rule in rated.values():
+        assert rule["Action"] == {"Block": {}}
+        assert 0 < rule["Statement"]["RateBasedStatement"]["Limit"] <= 5000
+    keys = [r["Statement"]["RateBasedStatement"]["AggregateKeyType"] for r in rated.values()]
+    assert sorted(keys) == ["CUSTOM_KEYS", "IP"]
+    (per_token,) = [
+        r for r in rated.values() if r["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "CUSTOM_KEYS"
+    ]
+    assert per_token["Statement"]["RateBasedStatement"]["CustomKeys"] == [
+        {"Header": {"Name": "authorization", "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}}
+    ]

@@ -198,6 +198,12 @@ def _s3_grants(synth: Synth, function: str) -> dict[str, set[str]]:
     for statement in _statements_of_role(synth, role):
         actions = {a for a in as_list(statement["Action"]) if a.startswith("s3:")}
         for resource in as_list(statement["Resource"]) if actions else ():
+            if "Fn::GetAtt" in resource:  # the bucket itself (listing), with its prefix condition
+                prefixes = statement.get("Condition", {}).get("StringLike", {}).get("s3:prefix", [])
+                grants.setdefault(resource["Fn::GetAtt"][0] + "?prefix=" + ",".join(prefixes), set()).update(
+                    actions
+                )
+                continue
             bucket_arn, suffix = resource["Fn::Join"][1]
             grants.setdefault(bucket_arn["Fn::GetAtt"][0] + suffix, set()).update(actions)
     return grants
@@ -206,7 +212,13 @@ def _s3_grants(synth: Synth, function: str) -> dict[str, set[str]]:
 def test_recognize_may_read_and_move_raw_uploads_into_quarantine_only(synth: Synth) -> None:
     # What alpr.adapters.s3.S3Uploads does: get, copy to quarantine/<key>, put the reason, delete.
     assert _s3_grants(synth, "RecognizeFunction") == {
-        f"UploadsBucket/{names.RAW_PREFIX}*": {"s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject"},
+        f"UploadsBucket/{names.RAW_PREFIX}*": {
+            "s3:GetObject",
+            "s3:GetObjectVersion",
+            "s3:DeleteObject",
+            "s3:DeleteObjectVersion",  # only an overwrite's own version (issue 19 item 7)
+        },
+        f"UploadsBucket?prefix={names.RAW_PREFIX}*": {"s3:ListBucketVersions"},  # to find an overwrite
         f"QuarantineBucket/{names.QUARANTINE_PREFIX}*": {"s3:PutObject"},
         f"UploadsBucket/{names.CROPS_PREFIX}*": {"s3:PutObject"},  # S3Uploads.put_crop
         # the container's current_lists: the compiled list versions
@@ -242,3 +254,25 @@ def test_api_may_count_reads_and_alerts_for_the_public_figures_and_nothing_more(
     assert all(s["Action"] == "dynamodb:DescribeTable" for s in described)
     tables = {r["Fn::GetAtt"][0] for s in described for r in as_list(s["Resource"])}
     assert tables == {"ReadsTable", "AlertsTable"}
+
+
+def _table_actions(synth: Synth, function: str, table: str) -> set[str]:
+    """Every DynamoDB action the function's role has on the table or its indexes."""
+    role = {"Ref": synth.props(function)["Role"]["Fn::GetAtt"][0]}
+    return {
+        action
+        for statement in _statements_of_role(synth, role)
+        if table in str(statement["Resource"])
+        for action in as_list(statement["Action"])
+        if action.startswith("dynamodb:")
+    }
+
+
+def test_the_api_may_read_and_update_reads_but_never_put_or_delete_them(synth: Synth) -> None:
+    # Issue 19 item 9: searches read, holds update; reads are only ever written by recognize
+    assert _table_actions(synth, "ApiFunction", "ReadsTable") == {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "dynamodb:DescribeTable",  # the public count
+    }

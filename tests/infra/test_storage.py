@@ -97,6 +97,21 @@ def test_access_log_is_append_only_for_the_retention(synth: Synth, synth_730: Sy
         assert rule == {"Mode": "COMPLIANCE", "Days": days}
 
 
+def test_the_access_log_refuses_a_write_that_could_replace_a_record(synth: Synth) -> None:
+    # Issue 19 item 9: a PutObject without If-None-Match could make a new current version of a key
+    (policy,) = [
+        p
+        for p in synth.of_type("AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": "AccessLogBucket"}
+    ]
+    (deny,) = [
+        s
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s["Effect"] == "Deny" and s.get("Condition", {}).get("Null", {}).get("s3:if-none-match") == "true"
+    ]
+    assert deny["Action"] == "s3:PutObject" and deny["Principal"] == {"AWS": "*"}
+
+
 def test_raw_images_expire_with_the_retention(synth: Synth, synth_730: Synth) -> None:
     for stack, days in ((synth, 365), (synth_730, 730)):
         rules = stack.props("UploadsBucket")["LifecycleConfiguration"]["Rules"]

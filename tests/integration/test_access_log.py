@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from alpr.domain.access import AccessLogUnavailable, AccessRecord
 from alpr.names import ACCESS_LOG_PREFIX, Env
 from alpr.services.container import container, use
 from tests.integration.conftest import Stack, access_records, load_event
@@ -105,3 +106,18 @@ def test_a_refusal_that_cannot_be_logged_is_503(broken_log: Stack) -> None:
     status, body = call("api", request)
     assert status == 503
     assert set(body) == {"statusCode", "message"}
+
+
+def test_an_access_record_is_never_written_over(stack: Stack) -> None:
+    # Issue 19 item 9. Given a record in the log
+    call("api", _search())
+    (obj,) = stack.s3.list_objects_v2(Bucket=stack.access_log_bucket, Prefix=ACCESS_LOG_PREFIX)["Contents"]
+    record = AccessRecord.model_validate_json(
+        stack.s3.get_object(Bucket=stack.access_log_bucket, Key=obj["Key"])["Body"].read()
+    )
+    # When the writer is asked to write a record at the same key (a replay, a bug)
+    with pytest.raises(AccessLogUnavailable):
+        container().access_log.write(record.model_copy(update={"reason": "rewritten"}))
+    # Then the key still holds one version, the original
+    versions = stack.s3.list_object_versions(Bucket=stack.access_log_bucket, Prefix=obj["Key"])["Versions"]
+    assert len(versions) == 1

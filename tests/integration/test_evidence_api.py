@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 
+from alpr.domain.access import AccessLogUnavailable, AccessRecord
 from alpr.domain.models import Read
 from alpr.domain.release_bundle import verify_bundle
 from alpr.names import EVIDENCE_EXPORTS_PREFIX, Env
@@ -47,10 +48,13 @@ def stored(stack: Stack, plate: str, days_ago: int, *, expired: bool = False) ->
     return read
 
 
-def export(context: FakeContext, read_ids: list[str]) -> tuple[int, dict[str, Any]]:
+def export(context: FakeContext, read_ids: list[str], access_log: Any = None) -> tuple[int, dict[str, Any]]:
     event = load_event("api/export_evidence.json")
     event["body"] = json.dumps({"read_ids": read_ids})
-    response = load_handler("api").lambda_handler(event, context)
+    api = load_handler("api")  # its cold start configures the process's container
+    if access_log is not None:
+        container().access_log = access_log
+    response = api.lambda_handler(event, context)
     return response["statusCode"], json.loads(response["body"])
 
 
@@ -84,7 +88,10 @@ def test_reads_are_booked_into_evidence_under_legal_hold_with_custody_and_manife
         assert stack.s3.get_object_legal_hold(Bucket=evidence, Key=key)["LegalHold"]["Status"] == "ON"
     assert requests.get(receipt["bundle_url"], timeout=10).content == archive
     # And the export is on the access log with the reads it disclosed
-    (record,) = [r for r in access_records(stack) if r.get("query", {}).get("export") == receipt["export_id"]]
+    pending, record = [
+        r for r in access_records(stack) if r.get("query", {}).get("export") == receipt["export_id"]
+    ]
+    assert pending["reason"].startswith("pending") and sorted(pending["returned_ids"]) == receipt["read_ids"]
     assert sorted(record["returned_ids"]) == receipt["read_ids"]
 
 
@@ -100,3 +107,65 @@ def test_an_export_naming_a_read_past_retention_writes_nothing(
 
 def test_an_export_needs_at_least_one_read(stack: Stack, evidence: str, context: FakeContext) -> None:
     assert export(context, [])[0] == 422
+
+
+def test_a_held_read_past_retention_is_exported_with_its_held_image(
+    stack: Stack, evidence: str, context: FakeContext
+) -> None:
+    # Issue 19 item 4. Given a held read whose image version is locked, and the lifecycle's
+    # delete marker over its key (its retention passed while held)
+    stack.s3.put_bucket_versioning(Bucket=stack.uploads_bucket, VersioningConfiguration={"Status": "Enabled"})
+    read = stored(stack, "7ABC123", 400)
+    version = stack.s3.head_object(Bucket=stack.uploads_bucket, Key=read.image_key)["VersionId"]
+    held = read.model_copy(update={"expires_at": None, "held_versions": {read.image_key: version}})
+    stack.dynamodb.delete_item(TableName=stack.reads_table, Key={"read_id": {"S": read.read_id}})
+    assert container().read_store.put_read(held)
+    stack.s3.delete_object(Bucket=stack.uploads_bucket, Key=read.image_key)
+    # When the case exports it
+    status, receipt = export(context, [read.read_id])
+    # Then the bundle carries the held image, hashed in the manifest
+    assert status == 200, receipt
+    image = stack.s3.get_object(Bucket=evidence, Key=receipt["prefix"] + f"images/{read.read_id}.jpg")
+    assert image["Body"].read() == IMAGE
+    custody = json.loads(
+        stack.s3.get_object(Bucket=evidence, Key=receipt["prefix"] + "custody.json")["Body"].read()
+    )
+    assert all(source["sha256"] for source in custody["sources"])
+
+
+def test_an_export_whose_image_is_missing_fails_and_writes_nothing(
+    stack: Stack, evidence: str, context: FakeContext
+) -> None:
+    read = stored(stack, "7ABC123", 3)
+    stack.s3.delete_object(Bucket=stack.uploads_bucket, Key=read.image_key)
+    status, body = export(context, [read.read_id])
+    assert status >= 400 and read.read_id in body["message"]
+    assert "Contents" not in stack.s3.list_objects_v2(Bucket=evidence)
+
+
+class DownAccessLog:
+    """The access log (our port) when S3 refuses every write."""
+
+    def write(self, record: AccessRecord) -> None:
+        raise AccessLogUnavailable("the access-log bucket is unreachable")
+
+
+def test_an_export_is_on_record_as_pending_before_its_locked_objects_are_written(
+    stack: Stack, evidence: str, context: FakeContext
+) -> None:
+    # Issue 19 item 9. Given a read and a working access log: a pending record comes first
+    read = stored(stack, "7ABC123", 3)
+    status, receipt = export(context, [read.read_id])
+    assert status == 200, receipt
+    records = [r for r in access_records(stack) if r.get("query", {}).get("export") == receipt["export_id"]]
+    assert [r["reason"] for r in records] == ["pending: the export's objects are about to be written", ""]
+    assert records[0]["returned_ids"] == [read.read_id]
+
+
+def test_an_export_that_cannot_be_recorded_writes_no_locked_object(
+    stack: Stack, evidence: str, context: FakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read = stored(stack, "7ABC123", 3)
+    status, _ = export(context, [read.read_id], access_log=DownAccessLog())  # the one writer, down
+    assert status == 503
+    assert "Contents" not in stack.s3.list_objects_v2(Bucket=evidence)

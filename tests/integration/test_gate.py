@@ -138,7 +138,7 @@ def test_a_role_counts_only_when_both_token_and_registry_grant_it(stack: Stack) 
 
 def test_a_unit_without_a_record_gets_a_ticket_and_is_not_logged(stack: Stack) -> None:
     # Given the sample unit (no Personnel record: devices need none)
-    body = {"captured_at": "2026-11-28T23:59:30Z", "lat": 38.0, "lon": -122.1}
+    body = {"captured_at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat(), "lat": 38.0, "lon": -122.1}
     request = event("POST", "/v1/uploads", username="unit-0042", groups=["unit"], body=body)
 
     # When it asks for a ticket
@@ -152,7 +152,7 @@ def test_a_unit_without_a_record_gets_a_ticket_and_is_not_logged(stack: Stack) -
 def test_a_separated_unit_is_refused_and_logged(stack: Stack) -> None:
     # Given a unit whose record says it is separated (a decommissioned or stolen camera)
     person("unit-0042", [Group.UNIT], NOW, trained=None, status=Status.SEPARATED)
-    body = {"captured_at": "2026-11-28T23:59:30Z", "lat": 38.0, "lon": -122.1}
+    body = {"captured_at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat(), "lat": 38.0, "lon": -122.1}
 
     # When it asks for a ticket
     status, _ = call(

@@ -45,8 +45,12 @@ def read(stack: Stack, held_bucket: str) -> Iterator[Read]:
     yield stored
 
 
-def call(context: FakeContext, method: str, read_id: str, case: str = CASE) -> tuple[int, dict[str, Any]]:
+def call(
+    context: FakeContext, method: str, read_id: str, case: str = CASE, user: str = "investigator"
+) -> tuple[int, dict[str, Any]]:
     event = load_event("api/hold_read.json")
+    claims = event["requestContext"]["authorizer"]["claims"]
+    claims["cognito:username"], claims["cognito:groups"] = user, container().personnel.get(user).roles[0]  # type: ignore[union-attr]
     event["httpMethod"] = method
     event["path"] = f"/v1/reads/{read_id}/hold"
     event["pathParameters"] = {"proxy": f"reads/{read_id}/hold"}
@@ -102,7 +106,7 @@ def test_a_held_read_outlives_its_retention_and_the_last_release_restores_it(
     # One case lets go: the other still holds it
     status, body = call(context, "DELETE", read.read_id)
     assert status == 200, body
-    assert [h["case_number"] for h in body["legal_holds"]] == [OTHER_CASE]
+    assert body["legal_holds"] == [] and body["other_holds"] == 1  # the other case is not named
     assert body["expires_at"] is None
     assert lock(stack, read, read.image_key) == "ON"
 
@@ -113,11 +117,10 @@ def test_a_held_read_outlives_its_retention_and_the_last_release_restores_it(
     assert body["expires_at"] == int((read.captured_at + timedelta(days=365)).timestamp())
     assert lock(stack, read, read.image_key) == lock(stack, read, read.crop_key) == "OFF"
     assert [(e["action"], e["case_number"]) for e in body["hold_history"]] == [
-        ("placed", CASE),
         ("placed", OTHER_CASE),
-        ("released", CASE),
         ("released", OTHER_CASE),
     ]
+    assert len(item(stack, read.read_id)["hold_history"]["L"]) == 4
     assert sweeper.sweep(now=a_year_and_more) == 1
 
 
@@ -193,3 +196,48 @@ def test_a_held_image_stays_reachable_and_releasable_after_the_lifecycle_marks_i
     )
     assert status_of["LegalHold"]["Status"] == "OFF"
     assert item(stack, read.read_id)["held_versions"] == {"M": {}}
+
+
+def _another_investigator(username: str) -> None:
+    """A second trained investigator of the same department."""
+    record = container().personnel.get("investigator")
+    assert record is not None
+    container().personnel.put(record.model_copy(update={"username": username, "full_name": "Mal Lory"}))
+
+
+def test_another_investigator_who_knows_the_case_number_cannot_lift_the_hold(
+    stack: Stack, read: Read, context: FakeContext
+) -> None:
+    # Given the investigator's hold, and a colleague who read its case number somewhere
+    assert call(context, "POST", read.read_id)[0] == 200
+    _another_investigator("mallory")
+    # When the colleague releases it with that case number
+    status, body = call(context, "DELETE", read.read_id, CASE, user="mallory")
+    # Then it is refused and the read stays held, its image locked
+    assert status == 403, body
+    assert "expires_at" not in item(stack, read.read_id)
+    assert lock(stack, read, read.image_key) == "ON"
+
+
+def test_a_supervisor_of_the_department_releases_it_and_is_recorded_as_approving(
+    stack: Stack, read: Read, context: FakeContext
+) -> None:
+    assert call(context, "POST", read.read_id)[0] == 200
+    status, body = call(context, "DELETE", read.read_id, CASE, user="supervisor")
+    assert status == 200, body
+    released = body["hold_history"][-1]
+    assert (released["by"], released["approved_by"]) == ("supervisor", "supervisor")
+    assert lock(stack, read, read.image_key) == "OFF"
+
+
+def test_a_hold_response_names_only_the_callers_case(stack: Stack, read: Read, context: FakeContext) -> None:
+    # Given a read held for another case by someone else
+    _another_investigator("olga")
+    assert call(context, "POST", read.read_id, OTHER_CASE, user="olga")[0] == 200
+    # When the investigator holds it for their case
+    status, body = call(context, "POST", read.read_id)
+    # Then they see their hold and that one other exists, not its case
+    assert status == 200, body
+    assert [h["case_number"] for h in body["legal_holds"]] == [CASE]
+    assert body["other_holds"] == 1
+    assert OTHER_CASE not in json.dumps(body)

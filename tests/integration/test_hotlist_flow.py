@@ -271,6 +271,65 @@ def test_a_new_partial_plate_lists_its_earlier_sightings_and_then_alerts(hotlist
     assert api("DELETE", f"/v1/hotlist/entries/{created['entry']['entry_id']}")[0] == 404
 
 
+@pytest.mark.timeout(120)
+def test_an_entry_broader_than_a_partial_plate_search_may_be_is_refused_and_not_stored(
+    hotlists: Hotlists, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 19 item 6: `7A*1` made one query per matching plate and returned them all, where
+    # GET /v1/reads/search refuses the same pattern. Given more plates fitting it than the limit
+    monkeypatch.setattr("alpr.domain.search.MAX_PATTERN_PLATES", 20)
+    stored(*(a_read(f"7A{n:03d}1", NOW - timedelta(hours=1, minutes=n)) for n in range(21)))
+    # When an investigator enters it as a local hotlist entry
+    status, refused = api("POST", "/v1/hotlist/entries", body=entry_body("7A*1"))
+    # Then it is refused like the search, and no entry is stored
+    assert status == 400, refused
+    assert "matches 21 plates" in refused["message"]
+    assert api("GET", "/v1/hotlist/entries")[1]["items"] == []
+    # While the same entry with one plate fewer in the dictionary's window is accepted
+    monkeypatch.setattr("alpr.domain.search.MAX_PATTERN_PLATES", 21)
+    status, created = api("POST", "/v1/hotlist/entries", body=entry_body("7A*1"))
+    assert status == 200 and len(created["earlier_sightings"]) == 21
+
+
+def test_only_the_entrys_creator_or_a_supervisor_removes_it_and_it_keeps_who_did(
+    hotlists: Hotlists,
+) -> None:
+    # Given the investigator's entry, and another investigator of the department
+    status, created = api("POST", "/v1/hotlist/entries", body=entry_body("7AB*"))
+    assert status == 200, created
+    record = container().personnel.get("investigator")
+    assert record is not None
+    container().personnel.put(record.model_copy(update={"username": "mallory"}))
+    entry_id = created["entry"]["entry_id"]
+    # When the other investigator removes it: refused, and it stays
+    status, _ = call(
+        "api",
+        event(
+            "DELETE",
+            f"/v1/hotlist/entries/{entry_id}",
+            username="mallory",
+            groups=["investigator"],
+            purpose=GOOD_PURPOSE,
+        ),
+    )
+    assert status == 403
+    assert [e["entry_id"] for e in api("GET", "/v1/hotlist/entries")[1]["items"]] == [entry_id]
+    # When a supervisor removes it: gone, and the removal says who
+    status, removed = call(
+        "api",
+        event(
+            "DELETE",
+            f"/v1/hotlist/entries/{entry_id}",
+            username="supervisor",
+            groups=["supervisor"],
+            purpose=GOOD_PURPOSE,
+        ),
+    )
+    assert status == 200, removed
+    assert removed["removed_by"] == "supervisor" and removed["removed_at"]
+    assert [e.removed_by for e in container().hotlist_store.removed_entries()] == ["supervisor"]
+
+
 def test_an_entry_without_expiry_or_past_the_maximum_is_refused(hotlists: Hotlists) -> None:
     body = entry_body("7AB*")
     del body["expires_at"]

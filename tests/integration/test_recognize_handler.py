@@ -292,3 +292,42 @@ def test_two_plates_in_one_image_make_two_reads_with_their_own_crops(
         "4XYZ987": "1",
         "7ABC123": "1",
     }
+
+
+@pytest.mark.slow
+def test_a_unit_overwriting_its_own_image_is_quarantined_and_the_original_stays(
+    stack: Stack, context: FakeContext
+) -> None:
+    # Issue 19 item 7. Given a read image on the versioned uploads bucket (as the template makes it)
+    stack.s3.put_bucket_versioning(Bucket=stack.uploads_bucket, VersioningConfiguration={"Status": "Enabled"})
+    upload_id = str(uuid.uuid4())
+    key = put_upload(stack, rendered_plate(), upload_id=upload_id)
+    assert recognize(sqs_event(stack, key), context) == []
+    (read,) = scan(stack, stack.reads_table)
+    original = stack.s3.head_object(Bucket=stack.uploads_bucket, Key=key)["ETag"]
+    # When the unit uploads other bytes to the same key (a second ticket with the same upload_id)
+    put_upload(stack, rendered_plate() + b"\x00tampered", upload_id=upload_id)
+    assert recognize(sqs_event(stack, key), context) == []
+    # Then the new bytes are quarantined, the original image is current again, no read is added
+    versions = stack.s3.list_object_versions(Bucket=stack.uploads_bucket, Prefix=key)["Versions"]
+    assert [v["ETag"] for v in versions] == [original]
+    assert stack.s3.head_object(Bucket=stack.uploads_bucket, Key=key)["ETag"] == original
+    assert scan(stack, stack.reads_table) == [read]
+    listed = stack.s3.list_objects_v2(Bucket=stack.quarantine_bucket, Prefix=QUARANTINE_PREFIX + key)
+    reasons = [o["Key"] for o in listed["Contents"] if o["Key"].endswith(QUARANTINE_REASON_SUFFIX)]
+    (reason_key,) = reasons
+    reason = json.loads(stack.s3.get_object(Bucket=stack.quarantine_bucket, Key=reason_key)["Body"].read())
+    assert reason["reason"] == "overwrite"
+
+
+@pytest.mark.slow
+def test_the_same_bytes_uploaded_again_are_read_once_not_quarantined(
+    stack: Stack, context: FakeContext
+) -> None:
+    stack.s3.put_bucket_versioning(Bucket=stack.uploads_bucket, VersioningConfiguration={"Status": "Enabled"})
+    upload_id = str(uuid.uuid4())
+    for _ in range(2):  # the outbox's retry of one upload
+        key = put_upload(stack, rendered_plate(), upload_id=upload_id)
+        assert recognize(sqs_event(stack, key), context) == []
+    assert len(scan(stack, stack.reads_table)) == 1
+    assert stack.s3.list_objects_v2(Bucket=stack.quarantine_bucket).get("KeyCount", 0) == 0

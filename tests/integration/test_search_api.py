@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -241,3 +242,59 @@ def test_plate_search_by_state_keeps_that_state_and_unknown_states(
     assert status == 200, page
     assert [r["read_id"] for r in page["items"]] == [ca.read_id, unknown.read_id]
     assert call(context, "GET", "/v1/reads", {"plate": "7ABC123", "state": "California"})[0] == 422
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize(("lat", "lon", "radius"), [("-90", "-180", "1"), ("89.9999", "0", "1000")])
+def test_a_canvass_outside_the_service_area_is_400_at_once(
+    reads: Stack, context: FakeContext, lat: str, lon: str, radius: str
+) -> None:
+    # Issue 19 item 3: these covered 262,144 cells (or never finished) before any query
+    status, body = call(context, "GET", "/v1/reads/canvass", {"lat": lat, "lon": lon, "radius_m": radius})
+    assert status == 400 and "service area" in body["message"]
+
+
+def test_a_configured_service_area_bounds_the_canvass(
+    reads: Stack, context: FakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a department whose jurisdiction is a box around Oakland (the CDK context's setting)
+    monkeypatch.setenv(Env.SERVICE_AREA, "[-122.35, 37.70, -122.15, 37.88]")
+    use(None)
+    try:
+        outside = call(
+            context, "GET", "/v1/reads/canvass", {"lat": "37.0", "lon": "-120.0", "radius_m": "300"}
+        )
+        inside = call(
+            context, "GET", "/v1/reads/canvass", {"lat": "37.8", "lon": "-122.27", "radius_m": "300"}
+        )
+    finally:
+        use(None)
+    assert outside[0] == 400 and "service area" in outside[1]["message"]
+    assert inside[0] == 200, inside[1]
+
+
+def test_a_bow_tie_polygon_is_400(reads: Stack, context: FakeContext) -> None:
+    bow_tie = [[-122.35, 37.70], [-122.15, 37.88], [-122.15, 37.70], [-122.35, 37.88], [-122.35, 37.70]]
+    status, body = call(
+        context, "POST", "/v1/reads/canvass", body={"area": {"type": "Polygon", "coordinates": [bow_tie]}}
+    )
+    assert status == 400 and "cross" in body["message"]
+
+
+def test_a_body_that_is_not_utf8_json_is_a_client_error(reads: Stack, context: FakeContext) -> None:
+    # Found by the API fuzz run: API Gateway passes a non-UTF-8 body base64-encoded; the handler
+    # crashed decoding it (502) instead of refusing the request.
+    event = load_event("api/get_reads.json")
+    event.update(
+        httpMethod="POST",
+        path="/v1/reads/canvass",
+        resource="/v1/{proxy+}",
+        pathParameters={"proxy": "reads/canvass"},
+        queryStringParameters=None,
+        multiValueQueryStringParameters=None,
+        body=base64.b64encode(b"\xa0\xff{").decode(),
+        isBase64Encoded=True,
+    )
+    event["headers"]["Content-Type"] = "application/json"
+    response = load_handler("api").lambda_handler(event, context)
+    assert response["statusCode"] in (400, 422), response["body"]

@@ -11,9 +11,26 @@ import pytest
 import requests
 
 from alpr.domain.models import parse_iso_utc
-from alpr.names import UPLOAD_METADATA
-from alpr.services.container import container
+from alpr.names import UPLOAD_METADATA, Env
+from alpr.services.container import container, use
 from tests.integration.conftest import FakeContext, Stack, load_event, load_handler
+
+
+@pytest.fixture(autouse=True)
+def sample_capture_day_accepted(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample event's capture is a fixed day (its key and metadata are asserted): widen the
+    backdating window for it; the window itself is tested in the domain and below."""
+    monkeypatch.setenv(Env.UPLOAD_MAX_AGE_HOURS, str(24 * 365 * 10))
+    use(None)
+
+
+def test_the_backdating_window_is_applied_from_the_settings(
+    stack: Stack, context: FakeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(Env.UPLOAD_MAX_AGE_HOURS, "48")
+    use(None)
+    status, body = _call(load_event("uploads/post_upload.json"), context)
+    assert status == 400 and "48 hours" in body["message"]
 
 
 def _call(event: dict, context: FakeContext) -> tuple[int, dict]:

@@ -162,3 +162,77 @@ def test_full_parent_cells_are_queried_once() -> None:
     polygon = Polygon((tuple((lon, lat) for lon, lat in ring),))
     plan = plan_canvass(polygon, T0, T0 + timedelta(hours=1), LIMITS)
     assert plan.cells == ("9q9p3t",)
+
+
+# --- issue 19, item 2: a polygon's area cannot be netted down by invalid rings -------------------
+
+CITY = [[-122.35, 37.70], [-122.15, 37.70], [-122.15, 37.88], [-122.35, 37.88], [-122.35, 37.70]]
+
+
+def test_a_hole_outside_the_outer_ring_is_refused() -> None:
+    # Given a city-sized ring and a "hole" of the same size beside it: the areas cancel
+    beside = [[lon + 0.3, lat] for lon, lat in CITY]
+    # Then the polygon is refused before its area is trusted
+    with pytest.raises(InvalidRequest, match="hole"):
+        polygon_from_geojson({"type": "Polygon", "coordinates": [CITY, beside]})
+
+
+def test_a_bow_tie_ring_is_refused() -> None:
+    # A ring whose edges cross: the shoelace areas of its two lobes cancel
+    bow_tie = [[-122.35, 37.70], [-122.15, 37.88], [-122.15, 37.70], [-122.35, 37.88], [-122.35, 37.70]]
+    with pytest.raises(InvalidRequest, match="cross"):
+        polygon_from_geojson({"type": "Polygon", "coordinates": [bow_tie]})
+
+
+def test_a_city_with_a_hole_that_nets_a_small_area_is_refused_by_the_cells_it_would_query() -> None:
+    # Given a city ring with a hole inside it leaving a thin band under the area limit
+    inner = [[-122.3499, 37.7001], [-122.1501, 37.7001], [-122.1501, 37.8799], [-122.3499, 37.8799]]
+    polygon = polygon_from_geojson({"type": "Polygon", "coordinates": [CITY, [*inner, inner[0]]]})
+    assert polygon.area_m2() / 1e6 < LIMITS.canvass_max_area_km2
+    # Then the canvass is refused: its cover spans the whole city
+    with pytest.raises(InvalidRequest, match="cells"):
+        plan_canvass(polygon, T0, T0 + timedelta(hours=1), LIMITS)
+
+
+def test_a_valid_polygon_with_a_hole_inside_is_still_accepted() -> None:
+    assert plan_canvass(polygon_from_geojson(SQUARE), T0, T0 + timedelta(hours=1), LIMITS).cells
+
+
+# --- issue 19, item 3: the service area bounds a canvass before any cover is computed ------------
+
+
+@pytest.mark.timeout(5)
+@pytest.mark.parametrize(
+    ("lat", "lon", "radius"),
+    [(-90.0, -180.0, 1.0), (89.9999, 0.0, 1000.0), (0.0, 0.0, 500.0), (40.7, -74.0, 300.0)],
+)
+def test_a_canvass_outside_the_service_area_is_refused_before_any_cover(
+    lat: float, lon: float, radius: float
+) -> None:
+    with pytest.raises(InvalidRequest, match="service area"):
+        plan_canvass(Circle(lat, lon, radius), T0, T0 + timedelta(hours=1), LIMITS)
+
+
+def test_a_configured_service_area_replaces_the_default() -> None:
+    # Given a department whose jurisdiction is a box around Oakland
+    oakland = SearchLimits(
+        service_area=(
+            (-122.35, 37.70),
+            (-122.15, 37.70),
+            (-122.15, 37.88),
+            (-122.35, 37.88),
+            (-122.35, 37.70),
+        )
+    )
+    # Then a canvass downtown is planned and one in San Jose is refused
+    assert plan_canvass(Circle(*CENTRE, 300), T0, T0 + timedelta(hours=1), oakland).cells
+    with pytest.raises(InvalidRequest, match="service area"):
+        plan_canvass(Circle(37.3382, -121.8863, 300), T0, T0 + timedelta(hours=1), oakland)
+
+
+@pytest.mark.timeout(5)
+def test_a_cover_too_large_to_build_is_refused_before_it_is_built() -> None:
+    # Given limits that let a huge area through (a misconfiguration), the cover is bounded in cells
+    loose = SearchLimits(canvass_max_area_km2=1e9, canvass_max_days=1)
+    with pytest.raises(InvalidRequest, match="cells"):
+        plan_canvass(Circle(37.0, -119.5, 300_000), T0, T0 + timedelta(hours=1), loose)

@@ -8,6 +8,7 @@ import pytest
 
 from alpr.adapters.hotlist import MemoryHotlistStore
 from alpr.domain.clock import FixedClock
+from alpr.domain.errors import Forbidden
 from alpr.domain.hotlist import (
     LOCAL_SOURCE,
     HotlistFileRejected,
@@ -118,7 +119,42 @@ def test_local_entries_move_the_local_version_and_are_matched_after_a_refresh():
     store.put_local_entry(entry, local_version(store, CLOCK, 1))
     assert lists.refresh().loaded == (LOCAL_SOURCE,)
     assert listed(lists, "7ABC999") == [entry.entry_id]
-    remove_local_entry(store, entry.entry_id, FixedClock(NOW + timedelta(seconds=1)))
+    remove_local_entry(store, entry.entry_id, FixedClock(NOW + timedelta(seconds=1)), by="investigator")
     assert lists.refresh().loaded == (LOCAL_SOURCE,)
     assert listed(lists, "7ABC999") == []
     assert store.versions[LOCAL_SOURCE].entries == 0
+
+
+# --- issue 19, item 9: only the entry's creator, or a supervisor, removes it; it says who did ------
+
+
+def _entered_by_ivy(store: MemoryHotlistStore):
+    request = LocalEntryRequest(
+        plate="7AB*",
+        case_number="26-004512",
+        reason="shooting at 5th and Main, partial plate from a witness",
+        expires_at=NOW + timedelta(days=3),
+    )
+    entry = local_entry(request, entered_by="ivy", clock=CLOCK, max_days=30)
+    store.put_local_entry(entry, local_version(store, CLOCK, 1))
+    return entry
+
+
+def test_another_investigator_cannot_remove_an_entry_they_did_not_enter():
+    store = MemoryHotlistStore()
+    entry = _entered_by_ivy(store)
+    with pytest.raises(Forbidden):
+        remove_local_entry(store, entry.entry_id, CLOCK, by="mallory")
+    assert [e.entry_id for e in store.local_entries()] == [entry.entry_id]
+
+
+def test_the_creator_or_a_supervisor_removes_it_and_the_entry_keeps_who_did():
+    store = MemoryHotlistStore()
+    entry = _entered_by_ivy(store)
+    later = FixedClock(NOW + timedelta(minutes=5))
+    removed = remove_local_entry(store, entry.entry_id, later, by="sam", supervisor=True)
+    assert (removed.removed_by, removed.removed_at) == ("sam", NOW + timedelta(minutes=5))
+    assert store.local_entries() == []
+    assert store.removed_entries() == [removed]
+    again = _entered_by_ivy(store)
+    assert remove_local_entry(store, again.entry_id, later, by="ivy").removed_by == "ivy"

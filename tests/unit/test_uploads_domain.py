@@ -162,3 +162,17 @@ def test_policy_violations_are_named(upload: StoredUpload, reason: str) -> None:
         check_upload(upload, max_bytes=MAX)
     assert rejected.value.reason == reason
     assert rejected.value.message
+
+
+def test_a_capture_older_than_the_backdating_window_gets_no_ticket() -> None:
+    # Issue 19 item 9: units could backdate captures without limit. Default window: 48 hours
+    old = UploadRequest(captured_at=NOW - timedelta(hours=48, seconds=1), lat=38.5, lon=-121.5)
+    with pytest.raises(InvalidRequest, match="48 hours"):
+        plan_upload(UNIT, old, str(uuid.uuid4()), NOW, expires_in=300, max_bytes=MAX)
+    recent = UploadRequest(captured_at=NOW - timedelta(hours=47), lat=38.5, lon=-121.5)
+    assert plan_upload(UNIT, recent, str(uuid.uuid4()), NOW, expires_in=300, max_bytes=MAX).key
+    # And the window is configuration
+    with pytest.raises(InvalidRequest, match="6 hours"):
+        plan_upload(
+            UNIT, recent, str(uuid.uuid4()), NOW, expires_in=300, max_bytes=MAX, max_age=timedelta(hours=6)
+        )

@@ -24,7 +24,7 @@ from alpr.domain.access import (
     AccessPolicy,
     PurposeRules,
 )
-from alpr.domain.canvass import SearchLimits
+from alpr.domain.canvass import SearchLimits, parse_service_area
 from alpr.domain.hotlist import DEFAULT_REFUSED, Category
 from alpr.domain.personnel import DEFAULT_INACTIVITY_DAYS, DEFAULT_REFRESHER_DAYS, StandingPolicy
 from alpr.domain.retention import MIN_RETENTION_DAYS, Retention
@@ -69,6 +69,10 @@ class Config(BaseSettings):
     canvass_max_area_km2: float = Field(default=10.0, gt=0)
     upload_max_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     upload_url_seconds: int = Field(default=300, ge=1, le=3600)
+    upload_max_age_hours: float = Field(default=48, gt=0)  # how far back a unit may date a capture
+    # The department's jurisdiction: [west, south, east, north] or a GeoJSON Polygon (California's
+    # bounding box when unset); a canvass outside it is refused before any work
+    service_area: str = ""
     # Recognition
     models_dir: Path | None = None
     ort_threads: int = Field(default=1, ge=1)
@@ -132,7 +136,9 @@ class Config(BaseSettings):
     @property
     def search_limits(self) -> SearchLimits:
         return SearchLimits(
-            canvass_max_days=self.canvass_max_days, canvass_max_area_km2=self.canvass_max_area_km2
+            canvass_max_days=self.canvass_max_days,
+            canvass_max_area_km2=self.canvass_max_area_km2,
+            service_area=parse_service_area(self.service_area),
         )
 
     @property
@@ -168,6 +174,12 @@ class Config(BaseSettings):
             session_secret_id=self.web_session_secret,
             aws_endpoint_url=self.aws_endpoint_url,
         )
+
+    @field_validator("service_area")
+    @classmethod
+    def a_jurisdiction(cls, value: str) -> str:
+        parse_service_area(value)  # a malformed area fails the cold start
+        return value
 
     @field_validator("retention_days")
     @classmethod

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 STACK_NAME = "AlprBackOffice"
 APP_NAME = "alpr"
+OPENAPI_PATH = "/openapi.json"  # where the local stack serves the API's OpenAPI document
 
 
 class Env(StrEnum):
@@ -30,6 +31,10 @@ class Env(StrEnum):
     PLATE_GRAMS_TABLE = "ALPR_PLATE_GRAMS_TABLE"
     CANVASS_MAX_DAYS = "ALPR_CANVASS_MAX_DAYS"
     CANVASS_MAX_AREA_KM2 = "ALPR_CANVASS_MAX_AREA_KM2"
+    # The department's jurisdiction (issue 19): [west, south, east, north] or a GeoJSON Polygon;
+    # a canvass outside it is refused. Unset: California's bounding box.
+    SERVICE_AREA = "ALPR_SERVICE_AREA"
+    UPLOAD_MAX_AGE_HOURS = "ALPR_UPLOAD_MAX_AGE_HOURS"  # how far back a unit may date a capture (48)
     # The access gate (issue 4): the department's purpose list and case-number format,
     # the inactivity limit and the training refresher period; defaults in alpr.domain.access.
     PURPOSE_CATEGORIES = "ALPR_PURPOSE_CATEGORIES"  # comma-separated

@@ -46,6 +46,7 @@ class S3AccessLog:
                 Key=record_key(record),
                 Body=record_line(record),
                 ContentType="application/x-ndjson",
+                IfNoneMatch="*",  # a record is never written over (the bucket policy demands it)
             )
         except (ClientError, BotoCoreError) as error:
             raise AccessLogUnavailable(f"access record {record.event_id} not written: {error}") from error

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 ENTRY_PREFIX = "entry#"
+REMOVED_PREFIX = "removed#"  # a removed local entry, kept with who removed it (not matched, not listed)
 
 
 def snapshot_key(source: str, version: str) -> str:
@@ -160,13 +161,21 @@ class DynamoHotlistStore:
             ]
         )
 
-    def delete_local_entry(self, entry_id: str, version: ListVersion) -> HotlistEntry | None:
+    def delete_local_entry(
+        self, entry_id: str, version: ListVersion, removed: HotlistEntry
+    ) -> HotlistEntry | None:
         found = self._dynamodb().get_item(TableName=self.table, Key=_entry_key(entry_id), ConsistentRead=True)
         if "Item" not in found:
             return None
+        kept = {
+            HOTLIST_PK: HOTLIST_LOCAL_PK,
+            HOTLIST_SK: REMOVED_PREFIX + entry_id,
+            **removed.model_dump(mode="json"),
+        }
         try:
             self._dynamodb().transact_write_items(
                 TransactItems=[
+                    {"Put": {"TableName": self.table, "Item": to_item(kept)}},
                     {
                         "Delete": {
                             "TableName": self.table,
@@ -183,6 +192,17 @@ class DynamoHotlistStore:
                 return None  # removed by someone else meanwhile
             raise
         return _entry(found["Item"])
+
+    def removed_entries(self) -> list[HotlistEntry]:
+        """Local entries removed, each with who removed it and when."""
+        response = self._dynamodb().query(
+            TableName=self.table,
+            KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
+            ExpressionAttributeNames={"#pk": HOTLIST_PK, "#sk": HOTLIST_SK},
+            ExpressionAttributeValues=to_item({":pk": HOTLIST_LOCAL_PK, ":prefix": REMOVED_PREFIX}),
+            ConsistentRead=True,
+        )
+        return [_entry(item) for item in response.get("Items", [])]
 
     def local_entries(self) -> list[HotlistEntry]:
         request: dict[str, Any] = {
@@ -208,6 +228,7 @@ class MemoryHotlistStore:
         self.versions: dict[str, ListVersion] = {}
         self.snapshots: dict[str, bytes] = {}
         self.entries: dict[str, HotlistEntry] = {}
+        self.removed: dict[str, HotlistEntry] = {}
         self.version_checks = 0
 
     def current_versions(self) -> list[ListVersion]:
@@ -252,11 +273,17 @@ class MemoryHotlistStore:
         self.entries[entry.entry_id] = entry
         self._move(version, 1)
 
-    def delete_local_entry(self, entry_id: str, version: ListVersion) -> HotlistEntry | None:
-        removed = self.entries.pop(entry_id, None)
-        if removed is not None:
+    def delete_local_entry(
+        self, entry_id: str, version: ListVersion, removed: HotlistEntry
+    ) -> HotlistEntry | None:
+        gone = self.entries.pop(entry_id, None)
+        if gone is not None:
             self._move(version, -1)
-        return removed
+            self.removed[entry_id] = removed
+        return gone
+
+    def removed_entries(self) -> list[HotlistEntry]:
+        return list(self.removed.values())
 
     def local_entries(self) -> list[HotlistEntry]:
         return list(self.entries.values())

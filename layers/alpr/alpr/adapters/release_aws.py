@@ -182,9 +182,13 @@ class ReleaseBucket:
         return url
 
 
-def image_bytes(s3: Callable[[], S3Client], bucket: str, key: str) -> bytes | None:
+def image_bytes(
+    s3: Callable[[], S3Client], bucket: str, key: str, version_id: str | None = None
+) -> bytes | None:
+    """The object's bytes (of `version_id` when given: a held version), None when it is gone."""
     try:
-        data: bytes = s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+        version = {"VersionId": version_id} if version_id else {}
+        data: bytes = s3().get_object(Bucket=bucket, Key=key, **version)["Body"].read()  # type: ignore[arg-type]
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
             return None

@@ -81,8 +81,23 @@ class S3Uploads:
             etag=response.get("ETag", "").strip('"'),
             last_modified=response["LastModified"],
             metadata=response.get("Metadata", {}),
+            version_id=response.get("VersionId"),
         )
         return FetchedUpload(upload, response["Body"])
+
+    def earlier_etags(self, upload: StoredUpload) -> set[str]:
+        """The ETags of the key's other versions (none on an unversioned bucket)."""
+        found: set[str] = set()
+        pages = (
+            self._client()
+            .get_paginator("list_object_versions")
+            .paginate(Bucket=upload.bucket, Prefix=upload.key)
+        )
+        for page in pages:
+            for version in page.get("Versions", []):
+                if version["Key"] == upload.key and version.get("VersionId") != upload.version_id:
+                    found.add(version.get("ETag", "").strip('"'))
+        return found
 
     def put_crop(self, key: str, jpeg: bytes) -> None:
         """Store a plate crop in the uploads bucket (same bytes, same key: safe to repeat)."""
@@ -91,13 +106,18 @@ class S3Uploads:
     def quarantine(self, upload: StoredUpload, record: QuarantineRecord) -> str:
         """Move an upload to `quarantine/<key>` with its reason; the quarantine key."""
         client = self._client()
-        target = QUARANTINE_PREFIX + upload.key
+        # An overwrite is quarantined by its version: the image it replaced becomes current again.
+        overwrite = record.reason == "overwrite" and upload.version_id is not None
+        target = QUARANTINE_PREFIX + upload.key + (f".{upload.version_id}" if overwrite else "")
+        source = {"Bucket": upload.bucket, "Key": upload.key} | (
+            {"VersionId": upload.version_id} if overwrite and upload.version_id else {}
+        )
         metadata = {k: _ascii(v) for k, v in upload.metadata.items()}
         metadata[QUARANTINE_REASON_METADATA] = _ascii(f"{record.reason}: {record.detail}")
         client.copy_object(
             Bucket=self.quarantine_bucket,
             Key=target,
-            CopySource={"Bucket": upload.bucket, "Key": upload.key},
+            CopySource=source,  # type: ignore[arg-type]
             Metadata=metadata,
             MetadataDirective="REPLACE",
             ContentType=upload.content_type or "application/octet-stream",
@@ -109,5 +129,8 @@ class S3Uploads:
             ContentType="application/json",
         )
         # Deleted only after both copies exist: a crash in between leaves the upload to be redone.
-        client.delete_object(Bucket=upload.bucket, Key=upload.key)
+        if overwrite and upload.version_id:
+            client.delete_object(Bucket=upload.bucket, Key=upload.key, VersionId=upload.version_id)
+        else:
+            client.delete_object(Bucket=upload.bucket, Key=upload.key)
         return target

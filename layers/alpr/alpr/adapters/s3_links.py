@@ -29,10 +29,13 @@ class S3ObjectHolds:
     def lock(self, bucket: str, key: str) -> str:
         """Put the current version under legal hold; returns its version id."""
         version: str = self._client().head_object(Bucket=bucket, Key=key)["VersionId"]
-        self._client().put_object_legal_hold(
-            Bucket=bucket, Key=key, VersionId=version, LegalHold={"Status": "ON"}
-        )
+        self.lock_version(bucket, key, version)
         return version
+
+    def lock_version(self, bucket: str, key: str, version_id: str) -> None:
+        self._client().put_object_legal_hold(
+            Bucket=bucket, Key=key, VersionId=version_id, LegalHold={"Status": "ON"}
+        )
 
     def unlock(self, bucket: str, key: str, version_id: str) -> None:
         self._client().put_object_legal_hold(

@@ -36,6 +36,9 @@ def error_response(status: HTTPStatus, message: str, **extra: object) -> Respons
     )
 
 
+BODY_NOT_UTF8 = "the request body is not UTF-8 text (send JSON encoded as UTF-8)"
+
+
 def register_error_handlers(app: APIGatewayRestResolver) -> None:
     """Install the mapping on a resolver."""
 
@@ -44,6 +47,11 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
         status = _status(error)
         logger.info("request refused", extra={"status": int(status), "reason": error.message})
         return error_response(status, error.message)
+
+    @app.exception_handler(UnicodeDecodeError)
+    def body_not_utf8(error: UnicodeDecodeError) -> Response:
+        # API Gateway passes any body on (base64 when not text): one that is not UTF-8 is refused.
+        return error_response(HTTPStatus.BAD_REQUEST, BODY_NOT_UTF8)
 
     @app.exception_handler(ValidationError)
     def invalid_model(error: ValidationError) -> Response:

@@ -27,7 +27,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import ValidationError
 
 from alpr.api import web
-from alpr.api.access import begin_access, current_access
+from alpr.api.access import begin_access, current_access, note_access
 from alpr.api.errors import STATUS, error_response
 from alpr.domain.access import (
     CASE_NUMBER_HEADER,
@@ -46,6 +46,7 @@ from alpr.domain.access import (
 )
 from alpr.domain.callers import caller_from_claims
 from alpr.domain.errors import DomainError, Unauthenticated
+from alpr.domain.holds import Shown, holds_for_case
 from alpr.domain.ids import new_ulid
 from alpr.domain.models import Caller
 from alpr.domain.personnel import (
@@ -84,11 +85,38 @@ class Grant:
 
 
 _grant: ContextVar[Grant | None] = ContextVar("alpr_access_grant", default=None)
+_request: ContextVar[_Request | None] = ContextVar("alpr_access_request", default=None)
+PENDING = "pending: the export's objects are about to be written"
 
 
 def current_grant() -> Grant | None:
     """The gate's grant for the request being handled (None on public routes)."""
     return _grant.get()
+
+
+def record_pending(query: dict[str, Any], returned_ids: list[str]) -> None:
+    """Write an access record saying what the request is about to write that cannot be undone
+    (objects under legal hold), before it writes them; AccessLogUnavailable when it cannot be
+    written, so nothing is."""
+    request = _request.get()
+    if request is None:  # the gate sets it on every gated route
+        raise AccessLogUnavailable("no access request to record")
+    note_access(query=query)
+    note = current_access()
+    assert note is not None  # note_access begins one
+    # The ids go on this record only: the route notes what it returned for the final one.
+    note.returned_ids, note.returned_count = list(returned_ids), len(returned_ids)
+    written = request.write("allowed", HTTPStatus.ACCEPTED, PENDING)
+    note.returned_ids, note.returned_count = [], 0
+    if not written:
+        raise AccessLogUnavailable("the pending access record could not be written")
+
+
+def shown_to_case(reads: list[Shown]) -> list[Shown]:
+    """The reads as the request's case may see them: its holds named, the others only counted."""
+    grant = _grant.get()
+    case = grant.purpose.case_number if grant and grant.purpose else None
+    return [holds_for_case(read, case) for read in reads]
 
 
 def install(app: APIGatewayRestResolver) -> None:
@@ -217,6 +245,7 @@ def gate(app: APIGatewayRestResolver, next_middleware: Next) -> Response:
         raise decision.error
     assert caller is not None and rule is not None
     _grant.set(Grant(caller=caller, person=person, role=decision.role, purpose=decision.purpose))
+    _request.set(request)
     try:
         response = next_middleware(app)
     except Exception as error:
@@ -257,6 +286,10 @@ def _status_of(error: BaseException) -> int:
         return int(HTTPStatus.BAD_REQUEST)
     if isinstance(error, RequestValidationError | ValidationError):
         return int(HTTPStatus.UNPROCESSABLE_ENTITY)
+    if isinstance(error, AccessLogUnavailable):
+        return int(HTTPStatus.SERVICE_UNAVAILABLE)
+    if isinstance(error, UnicodeDecodeError):  # a body that is not UTF-8 (alpr.api.errors)
+        return int(HTTPStatus.BAD_REQUEST)
     return int(HTTPStatus.INTERNAL_SERVER_ERROR)
 
 

@@ -11,12 +11,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
-from alpr.api.gate import Grant, current_grant
+from alpr.api.gate import Grant, current_grant, record_pending
 from alpr.api.params import UlidPath
 from alpr.domain.access import Purpose
 from alpr.domain.errors import Unauthenticated
 from alpr.domain.evidence import ExportReceipt, ExportRequest
-from alpr.domain.holds import HoldState
+from alpr.domain.holds import HoldState, holds_for_case
 from alpr.services import evidence as evidence_service
 from alpr.services import holds as holds_service
 
@@ -39,7 +39,7 @@ def place_hold(read_id: UlidPath) -> HoldState:
     grant, purpose = _grant()
     state = holds_service.hold(grant.caller, grant.person, purpose, read_id)
     note_access(query={"hold": "place", "read_id": read_id}, returned_ids=[read_id])
-    return state
+    return holds_for_case(state, purpose.case_number)
 
 
 @router.delete(
@@ -49,9 +49,9 @@ def place_hold(read_id: UlidPath) -> HoldState:
 )
 def release_hold(read_id: UlidPath) -> HoldState:
     grant, purpose = _grant()
-    state = holds_service.release(grant.caller, purpose, read_id)
+    state = holds_service.release(grant.caller, grant.person, purpose, read_id)
     note_access(query={"hold": "release", "read_id": read_id}, returned_ids=[read_id])
-    return state
+    return holds_for_case(state, purpose.case_number)
 
 
 @router.post(
@@ -61,6 +61,12 @@ def release_hold(read_id: UlidPath) -> HoldState:
 )
 def export_evidence(request: Annotated[ExportRequest, Body()]) -> ExportReceipt:
     grant, purpose = _grant()
-    receipt = evidence_service.export(grant.caller, grant.person, purpose, request.read_ids)
+    receipt = evidence_service.export(
+        grant.caller,
+        grant.person,
+        purpose,
+        request.read_ids,
+        before_writing=lambda export_id, read_ids: record_pending({"export": export_id}, read_ids),
+    )
     note_access(query={"export": receipt.export_id}, returned_ids=receipt.read_ids)
     return receipt

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
-from alpr.api.gate import current_grant
+from alpr.api.gate import current_grant, shown_to_case
 from alpr.domain.errors import NotFound, Unauthenticated
 from alpr.domain.hotlist import HotlistEntry, LocalEntryRequest
 from alpr.domain.models import Caller
@@ -52,7 +52,7 @@ def add_entry(request: Annotated[LocalEntryRequest, Body()]) -> EntryCreated:
         returned_ids=[read.read_id for read in created.earlier_sightings] or None,
         returned_count=0 if not created.earlier_sightings else None,
     )
-    return created
+    return created.model_copy(update={"earlier_sightings": shown_to_case(created.earlier_sightings)})
 
 
 @router.get(
@@ -77,6 +77,9 @@ def get_entry(entry_id: EntryId) -> HotlistEntry:
 
 @router.delete("/v1/hotlist/entries/<entry_id>", summary="Remove a local entry", security=AUTHENTICATED)
 def delete_entry(entry_id: EntryId) -> HotlistEntry:
-    removed = hotlist_service.delete_entry(entry_id)
+    grant = current_grant()
+    if grant is None:  # the gate always sets it on these routes
+        raise Unauthenticated("authentication required")
+    removed = hotlist_service.delete_entry(grant.caller, grant.person, entry_id)
     note_access(query={"hotlist_entry_removed": entry_id}, returned_ids=[entry_id])
     return removed

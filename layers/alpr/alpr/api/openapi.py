@@ -1,26 +1,43 @@
-"""The investigator API's OpenAPI document, as `make openapi` pins it in docs/openapi.json.
+"""The API's OpenAPI document: every route of the `api` and `uploads` functions in one document,
+as Powertools generates it from the routes. The local stack serves it at /openapi.json, and
+`make openapi` pins it in docs/openapi.json (a test fails when the code's drifts from it).
 
-python -m alpr.api.openapi > docs/openapi.json
+Run it as a module (`python -m alpr.api.openapi [SERVER_URL]`) to print the document: including a
+Router in a resolver points the router at that resolver, so the document is built in a process of
+its own, never beside the functions' own resolvers. It is built with the default configuration,
+whatever the environment (the purposes it lists are the defaults).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 
-from alpr.api import investigator_api
+from aws_lambda_powertools.event_handler.openapi.models import Server
+
+from alpr.api import investigator_api, uploads
+from alpr.config import Config
+from alpr.services.container import Container, use
 
 
-def document() -> str:
-    """The document with the default configuration (the purposes it lists are the defaults)."""
-    return (
-        json.dumps(
-            investigator_api().get_openapi_schema().model_dump(mode="json", by_alias=True, exclude_none=True),
-            indent=2,
-            sort_keys=True,
+def document(server_url: str | None = None) -> str:
+    """The document as JSON (keys sorted), with `server_url` as its server when given."""
+    previous = use(Container(Config.model_validate({})))
+    try:
+        app = investigator_api()
+        app.include_router(uploads.router)
+        config = app.openapi_config
+        schema = app.get_openapi_schema(
+            title=config.title,
+            version=config.version,
+            security_schemes=config.security_schemes,
+            servers=[Server(url=server_url)] if server_url else None,
         )
-        + "\n"
-    )
+    finally:
+        use(previous)
+    body = schema.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return json.dumps(body, indent=2, sort_keys=True) + "\n"
 
 
 if __name__ == "__main__":
-    print(document(), end="")
+    print(document(sys.argv[1] if len(sys.argv) > 1 else None), end="")

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.auth import current_caller
+from alpr.api.gate import shown_to_case
 from alpr.api.params import UlidPath
 from alpr.api.reads import EARLIEST, _instant
 from alpr.domain.canvass import Area, Circle, polygon_from_geojson
@@ -67,7 +68,7 @@ def _canvass_window(start: datetime | None, end: datetime | None) -> tuple[datet
 def _canvass(area: Area, start: datetime, end: datetime, limit: int, token: str | None) -> CanvassPage:
     page = search_service.canvass(current_caller(router), area, start, end, limit=limit, token=token)
     _returned(page.items, {"area": area.describe(), "from": iso_utc(start), "to": iso_utc(end)})
-    return page
+    return page.model_copy(update={"items": shown_to_case(page.items)})
 
 
 @router.get("/v1/reads/search", summary="Reads of the plates a partial plate matches", security=AUTHENTICATED)
@@ -96,7 +97,7 @@ def search_pattern(
             "to": iso_utc(end_at),
         },
     )
-    return page
+    return page.model_copy(update={"items": shown_to_case(page.items)})
 
 
 @router.get(
@@ -135,7 +136,8 @@ def get_read(read_id: UlidPath) -> ReadDetail:
     images = [key for key in (detail.image_key, detail.crop_key) if key]
     note_access(query={"read_id": read_id, "images": images}, returned_ids=[detail.read_id])
     metrics.add_metric(name="ReadsReturned", unit=MetricUnit.Count, value=1)
-    return detail
+    (shown,) = shown_to_case([detail])
+    return shown
 
 
 def _one_read(read_id: str) -> ReadDetail:

@@ -20,6 +20,7 @@ from alpr.cli.options import console
 from alpr.domain.audit import NAMED_QUERIES, NamedQuery, named_query
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.plates import plate_for_search
+from alpr.domain.spreadsheet import neutralise
 from alpr.names import ACCESS_LOG_PREFIX, Output
 
 app = typer.Typer(help="The audit plan's named queries over the access log", no_args_is_help=True)
@@ -91,8 +92,8 @@ def _print(query: NamedQuery, result: AuditResult, output: Format, title: str) -
         console.print(result_table(query, result, title))
     elif output is Format.CSV:
         writer = csv.writer(sys.stdout)
-        writer.writerow(result.columns)
-        writer.writerows([[_cell(v) for v in row] for row in result.rows])
+        writer.writerow([neutralise(c) for c in result.columns])
+        writer.writerows([[neutralise(_cell(v)) for v in row] for row in result.rows])
     else:
         rows = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
         print(json.dumps(rows, indent=2, default=str))

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from alpr.domain.errors import DomainError, Forbidden, InvalidRequest, Unauthenticated
 from alpr.domain.models import Caller, UtcDatetime
 from alpr.domain.personnel import PersonnelRecord, StandingPolicy, Status, inactive_since, standing_refusal
+from alpr.domain.spreadsheet import starts_like_formula
 from alpr.names import Group
 
 
@@ -410,7 +411,8 @@ def purpose_from_headers(headers: Mapping[str, str], rules: PurposeRules) -> Pur
     """
     category = headers.get(PURPOSE_CATEGORY_HEADER.lower(), "").strip()
     case_number = headers.get(CASE_NUMBER_HEADER.lower(), "").strip()
-    text = " ".join(headers.get(PURPOSE_TEXT_HEADER.lower(), "").split())
+    raw_text = headers.get(PURPOSE_TEXT_HEADER.lower(), "")
+    text = " ".join(raw_text.split())
     missing = [
         name
         for name, value in (
@@ -436,6 +438,12 @@ def purpose_from_headers(headers: Mapping[str, str], rules: PurposeRules) -> Pur
         )
     if len(text) > MAX_PURPOSE_TEXT:
         raise InvalidRequest(f"purpose text is longer than {MAX_PURPOSE_TEXT} characters")
+    if starts_like_formula(raw_text) or starts_like_formula(text):
+        # The purpose lands in the audit's CSV exports, where a spreadsheet would run it.
+        raise InvalidRequest(
+            "purpose text may not start with = + - @, a tab or a carriage return "
+            "(a spreadsheet would run it as a formula): start with words"
+        )
     vague = vague_text_reason(text)
     if vague:
         raise InvalidRequest(f"purpose text '{text}' refused: {vague}")

@@ -4,11 +4,17 @@ Answered from the cell-day indexes of the Reads table: the geohash cells coverin
 at a precision sized to it, times the UTC days of the window, one index query per
 (cell, day) with the window as the sort-key range; then the exact point-in-area test
 (haversine for a circle, ray casting for a polygon).
+
+Before any cover is built, the area must lie inside the service area (the department's
+jurisdiction) and be valid GeoJSON (simple rings, holes inside the exterior); the cover is
+bounded in cells before it is built, and the cells it would query in area afterwards, so
+neither a far-off point nor a cancelling hole makes one request scan a city or pin the API.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -32,15 +38,52 @@ BOUNDARY_TOLERANCE_M = 0.001  # a read on the circle's edge (to the millimetre) 
 # The finest precision whose cover takes at most this many index queries (cells x days): about
 # 2-4 s of DynamoDB round trips in the API function, well inside API Gateway's 29 s.
 MAX_QUERIES = 400
+# A cover is estimated from the area's bounding box before it is built; a precision whose cover
+# would pass this many cells is not built at all (a coarser one may be; none: refused).
+MAX_COVER_CELLS = 4096
+# The cells a canvass queries may span at most this many times the area limit (a cover is
+# bigger than its area, but a city's worth of cells for a thin band is a bypass).
+MAX_COVER_FACTOR = 8
+MAX_POSITIONS = 500  # positions of a drawn polygon, all rings: its validity check is quadratic
 _METRES_PER_DEGREE = math.pi * geohash.EARTH_RADIUS_M / 180
 
 
+# California's bounding box (lon, lat), closed: the default service area of a department that has
+# not set its own jurisdiction (`ALPR_SERVICE_AREA`).
+CALIFORNIA: tuple[tuple[float, float], ...] = (
+    (-124.6, 32.4),
+    (-114.0, 32.4),
+    (-114.0, 42.1),
+    (-124.6, 42.1),
+    (-124.6, 32.4),
+)
+
+
 class SearchLimits(BaseModel):
-    """How far a canvass may reach (policy 439.4: the surroundings of an incident)."""
+    """How far a canvass may reach (policy 439.4: the surroundings of an incident), and where:
+    the service area (the department's jurisdiction), an exterior ring of (lon, lat) positions."""
 
     canvass_max_days: int = Field(default=7, ge=1)
     canvass_max_area_km2: float = Field(default=10.0, gt=0)
     image_url_seconds: int = Field(default=300, ge=1, le=3600)
+    service_area: tuple[tuple[float, float], ...] = Field(default=CALIFORNIA, min_length=4)
+
+
+def parse_service_area(text: str) -> tuple[tuple[float, float], ...]:
+    """The service area from its setting: a bounding box `[west, south, east, north]`, or a GeoJSON
+    Polygon (or a Feature holding one) whose exterior ring is kept; California when empty."""
+    if not text.strip():
+        return CALIFORNIA
+    data = json.loads(text)
+    if isinstance(data, list) and len(data) == 4 and all(isinstance(v, int | float) for v in data):
+        west, south, east, north = (float(v) for v in data)
+        if not (west < east and south < north):
+            raise ValueError(f"service area box {data} is not [west, south, east, north]")
+        return ((west, south), (east, south), (east, north), (west, north), (west, south))
+    geometry = data.get("geometry") if isinstance(data, dict) and data.get("type") == "Feature" else data
+    if not isinstance(geometry, dict) or geometry.get("type") != "Polygon":
+        raise ValueError("the service area must be [west, south, east, north] or a GeoJSON Polygon")
+    return tuple((float(lon), float(lat)) for lon, lat in geometry["coordinates"][0])
 
 
 @dataclass(frozen=True)
@@ -77,6 +120,10 @@ class Area(Protocol):
         """The area as the access log records it."""
         ...
 
+    def bbox(self) -> tuple[float, float, float, float]:
+        """(west, south, east, north) in degrees; every longitude when the area reaches a pole."""
+        ...
+
 
 @dataclass(frozen=True)
 class Circle:
@@ -102,6 +149,17 @@ class Circle:
     def describe(self) -> dict[str, Any]:
         return {"type": "circle", "lat": self.lat, "lon": self.lon, "radius_m": self.radius_m}
 
+    def bbox(self) -> tuple[float, float, float, float]:
+        dlat = (self.radius_m + BOUNDARY_TOLERANCE_M) / _METRES_PER_DEGREE
+        south, north = max(-90.0, self.lat - dlat), min(90.0, self.lat + dlat)
+        widest = max(abs(south), abs(north))
+        if widest >= 89.9:
+            return -180.0, south, 180.0, north
+        dlon = dlat / math.cos(math.radians(widest))
+        if dlon >= 180.0:
+            return -180.0, south, 180.0, north
+        return self.lon - dlon, south, self.lon + dlon, north
+
 
 Ring = tuple[tuple[float, float], ...]  # (lon, lat) positions, closed (first == last)
 
@@ -124,7 +182,46 @@ def _segments_cross(
         return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
 
     d1, d2, d3, d4 = orient(c, d, a), orient(c, d, b), orient(a, b, c), orient(a, b, d)
+    if d1 == d2 == d3 == d4 == 0:  # on one line: they meet only if their extents overlap
+        return all(
+            max(min(a[k], b[k]), min(c[k], d[k])) <= min(max(a[k], b[k]), max(c[k], d[k])) for k in (0, 1)
+        )
     return (d1 * d2 <= 0) and (d3 * d4 <= 0)
+
+
+def _edges(ring: Ring) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    return list(itertools.pairwise(ring))
+
+
+def _self_crossing(ring: Ring) -> bool:
+    # A simple ring: no two edges meet except neighbours at their shared position.
+    edges = _edges(ring)
+    last = len(edges) - 1
+    for i, (a, b) in enumerate(edges):
+        for j in range(i + 1, len(edges)):
+            c, d = edges[j]
+            if j == i + 1:  # neighbours share a position; they may not fold back over each other
+                if _collinear_back(a, b, d):
+                    return True
+                continue
+            if i == 0 and j == last:  # the closing edge and the first share the first position
+                if _collinear_back(c, a, b):
+                    return True
+                continue
+            if _segments_cross(a, b, c, d):
+                return True
+    return False
+
+
+def _collinear_back(p: tuple[float, float], q: tuple[float, float], r: tuple[float, float]) -> bool:
+    # r lies on the line p-q on p's side of q: the ring turns back along its own edge.
+    cross = (q[0] - p[0]) * (r[1] - q[1]) - (q[1] - p[1]) * (r[0] - q[0])
+    dot = (q[0] - p[0]) * (r[0] - q[0]) + (q[1] - p[1]) * (r[1] - q[1])
+    return cross == 0 and dot < 0
+
+
+def _rings_cross(one: Ring, other: Ring) -> bool:
+    return any(_segments_cross(a, b, c, d) for a, b in _edges(one) for c, d in _edges(other))
 
 
 @dataclass(frozen=True)
@@ -144,6 +241,26 @@ class Polygon:
             for lon, lat in ring:
                 if not -90.0 <= lat <= 90.0 or not -180.0 <= lon <= 180.0:
                     raise InvalidRequest(f"[{lon}, {lat}] is not a position on Earth ([lon, lat])")
+        if sum(len(ring) for ring in self.rings) > MAX_POSITIONS:
+            raise InvalidRequest(f"a canvass polygon may have at most {MAX_POSITIONS} positions")
+        # GeoJSON validity (RFC 7946 § 3.1.6): otherwise a bow-tie or a hole outside the
+        # exterior nets a city down to a small area and passes the area limit.
+        for ring in self.rings:
+            if _self_crossing(ring):
+                raise InvalidRequest("a polygon ring may not cross itself (a bow-tie is two polygons)")
+        exterior, *holes = self.rings
+        for n, hole in enumerate(holes):
+            if _rings_cross(hole, exterior) or not all(
+                _in_ring(exterior, lat, lon) for lon, lat in hole[:-1]
+            ):
+                raise InvalidRequest("each hole of a polygon must lie inside its exterior ring")
+            for other in holes[n + 1 :]:
+                if (
+                    _rings_cross(hole, other)
+                    or _in_ring(other, hole[0][1], hole[0][0])
+                    or _in_ring(hole, other[0][1], other[0][0])
+                ):
+                    raise InvalidRequest("the holes of a polygon may not overlap")
 
     def contains(self, lat: float, lon: float) -> bool:
         exterior, *holes = self.rings
@@ -196,6 +313,11 @@ class Polygon:
 
     def describe(self) -> dict[str, Any]:
         return {"type": "Polygon", "coordinates": [[list(p) for p in ring] for ring in self.rings]}
+
+    def bbox(self) -> tuple[float, float, float, float]:
+        exterior = self.rings[0]
+        lons, lats = [x for x, _ in exterior], [y for _, y in exterior]
+        return min(lons), min(lats), max(lons), max(lats)
 
 
 def polygon_from_geojson(data: Any) -> Polygon:
@@ -255,6 +377,46 @@ def check_area(area: Area, limits: SearchLimits) -> None:
         )
 
 
+def check_service_area(area: Area, limits: SearchLimits) -> None:
+    """InvalidRequest when the area reaches outside the service area (the department's
+    jurisdiction): its bounding box's corners must lie inside it. Cheap: no cover is built."""
+    service = limits.service_area
+    west, south, east, north = area.bbox()
+    corners = ((west, south), (east, south), (east, north), (west, north))
+    if not all(_in_ring(service, lat, lon) for lon, lat in corners):
+        raise InvalidRequest(
+            "the canvass area reaches outside the service area (the department's jurisdiction): "
+            "a canvass is for the surroundings of an incident within it"
+        )
+
+
+def estimate_cells(area: Area, precision: int) -> int:
+    """An upper bound on the cells of the area's cover at `precision`, from its bounding box."""
+    west, south, east, north = area.bbox()
+    cell = geohash.bounds(
+        geohash.encode(min(max(south, -90.0), 90.0), min(max(west, -180.0), 180.0), precision)
+    )
+    rows = math.ceil((north - south) / (cell.lat_max - cell.lat_min)) + 2
+    cols = math.ceil((east - west) / (cell.lon_max - cell.lon_min)) + 2
+    return rows * cols
+
+
+def cells_area_km2(cells: set[str]) -> float:
+    """The ground the cells cover (a cell is small enough to be a flat rectangle)."""
+    total = 0.0
+    for cell in cells:
+        box = geohash.bounds(cell)
+        mid = math.radians((box.lat_min + box.lat_max) / 2)
+        total += (
+            (box.lat_max - box.lat_min)
+            * _METRES_PER_DEGREE
+            * (box.lon_max - box.lon_min)
+            * _METRES_PER_DEGREE
+            * math.cos(mid)
+        )
+    return total / 1e6
+
+
 def _merge_full_parents(cells: set[str]) -> set[str]:
     # A parent whose 32 children are all in the cover holds exactly the same reads: one query, not 32.
     by_parent: dict[str, set[str]] = defaultdict(set)
@@ -277,15 +439,34 @@ def plan_canvass(
     indexes: Sequence[CellIndex] = CELL_INDEXES,
 ) -> CanvassPlan:
     """The cell-day partitions for the area and window, at the finest precision whose cover
-    takes at most `MAX_QUERIES` index queries over the window's days (the coarsest otherwise)."""
+    takes at most `MAX_QUERIES` index queries over the window's days (the coarsest otherwise).
+
+    InvalidRequest, before any cover is built, for an area outside the service area or a cover
+    that would pass `MAX_COVER_CELLS` cells; and for cells spanning more than `MAX_COVER_FACTOR`
+    times the area limit."""
     check_window(start, end, limits)
+    check_service_area(area, limits)
     check_area(area, limits)
     days = window_days(start, end)
-    chosen = indexes[-1]
+    chosen: CellIndex | None = None
     cells: set[str] = set()
     for index in indexes:
+        if estimate_cells(area, index.precision) > MAX_COVER_CELLS:
+            continue  # too many cells to even build: try a coarser index
         cells = _merge_full_parents(area.cover(index.precision))
         chosen = index
         if len(cells) * len(days) <= MAX_QUERIES:
             break
+    if chosen is None:
+        raise InvalidRequest(
+            f"the canvass area would need more than {MAX_COVER_CELLS} index cells: "
+            "a canvass is for the surroundings of an incident"
+        )
+    queried_km2 = cells_area_km2(cells)
+    if queried_km2 > MAX_COVER_FACTOR * limits.canvass_max_area_km2:
+        raise InvalidRequest(
+            f"the index cells this canvass would query cover {queried_km2:.0f} km², more than "
+            f"{MAX_COVER_FACTOR} times the {limits.canvass_max_area_km2:g} km² limit: draw the area itself, "
+            "not a large ring with a hole"
+        )
     return CanvassPlan(precision=chosen.precision, cells=tuple(sorted(cells)), days=days)

@@ -8,6 +8,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -24,7 +25,9 @@ MAX_EXPORT_READS = 200
 class ExportRequest(BaseModel):
     """The reads to book into evidence for the purpose's case."""
 
-    read_ids: list[str] = Field(min_length=1, max_length=MAX_EXPORT_READS)
+    read_ids: list[Annotated[str, Field(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]] = Field(
+        min_length=1, max_length=MAX_EXPORT_READS, description="read ids (26-character ULIDs)"
+    )
 
 
 class ExportReceipt(BaseModel):

@@ -19,7 +19,7 @@ from typing import Protocol
 from pydantic import BaseModel, Field
 
 from alpr.domain.clock import Clock
-from alpr.domain.errors import DomainError, InvalidRequest, NotFound
+from alpr.domain.errors import DomainError, Forbidden, InvalidRequest, NotFound
 from alpr.domain.ids import new_ulid
 from alpr.domain.models import UtcDatetime
 from alpr.domain.patterns import ANY, ONE, parse_pattern
@@ -86,6 +86,10 @@ class HotlistEntry(BaseModel):
     entered_by: str | None = None
     entered_at: UtcDatetime | None = None
     expires_at: UtcDatetime | None = None
+    removed_by: str | None = Field(
+        default=None, description="who removed a local entry (its creator or a supervisor)"
+    )
+    removed_at: UtcDatetime | None = None
 
     @property
     def is_pattern(self) -> bool:
@@ -361,8 +365,11 @@ class HotlistStore(Protocol):
         """Store a local entry and move the LOCAL version, in one transaction."""
         ...
 
-    def delete_local_entry(self, entry_id: str, version: ListVersion) -> HotlistEntry | None:
-        """Remove a local entry and move the LOCAL version; None when there was no such entry."""
+    def delete_local_entry(
+        self, entry_id: str, version: ListVersion, removed: HotlistEntry
+    ) -> HotlistEntry | None:
+        """Remove a local entry, keep `removed` (it, saying who removed it and when) on file and move
+        the LOCAL version; None when there was no such entry."""
         ...
 
     def local_entries(self) -> list[HotlistEntry]: ...
@@ -470,9 +477,20 @@ def local_version(store: HotlistStore, clock: Clock, change: int) -> ListVersion
     )
 
 
-def remove_local_entry(store: HotlistStore, entry_id: str, clock: Clock) -> HotlistEntry:
-    """Delete a local entry; NotFound when there is none with that id."""
-    removed = store.delete_local_entry(entry_id, local_version(store, clock, -1))
+def remove_local_entry(
+    store: HotlistStore, entry_id: str, clock: Clock, *, by: str, supervisor: bool = False
+) -> HotlistEntry:
+    """Delete a local entry (by the user who entered it, or a supervisor); the entry kept on file
+    says who removed it. NotFound when there is none with that id, Forbidden for anyone else."""
+    entry = next((e for e in store.local_entries() if e.entry_id == entry_id), None)
+    if entry is None:
+        raise NotFound(f"no local hotlist entry '{entry_id}'")
+    if entry.entered_by != by and not supervisor:
+        raise Forbidden(
+            f"local hotlist entry '{entry_id}' was entered by another user: only they, or a supervisor, may remove it"
+        )
+    removal = entry.model_copy(update={"removed_by": by, "removed_at": clock.now()})
+    removed = store.delete_local_entry(entry_id, local_version(store, clock, -1), removal)
     if removed is None:
         raise NotFound(f"no local hotlist entry '{entry_id}'")
-    return removed
+    return removal

@@ -113,6 +113,10 @@ class HoldEvent(BaseModel):
     reason: str
     by: str
     at: UtcDatetime
+    approved_by: str | None = Field(
+        default=None,
+        description="the supervisor (of the hold's organisation) who released a hold another user placed",
+    )
 
 
 class Read(BaseModel):
@@ -159,8 +163,11 @@ class Read(BaseModel):
 
 
 class ReadResult(Read):
-    """A read as an investigator receives it (with its `hotlist_hits`, if any)."""
+    """A read as an investigator receives it (with its `hotlist_hits`, if any). Its holds are
+    those of the caller's case; the others are only counted (`other_holds`)."""
 
+    held: bool = Field(default=False, description="whether any case holds the read")
+    other_holds: int = Field(default=0, description="holds of cases other than the caller's (not named)")
     disclaimer: str = READ_DISCLAIMER
 
 

@@ -17,6 +17,7 @@ from alpr.domain.models import Read, iso_utc
 from alpr.domain.plates import normalize_plate
 from alpr.domain.release import DataScope, ManifestEntry, ReleaseRequest
 from alpr.domain.retention import is_expired
+from alpr.domain.spreadsheet import neutralise
 
 MANIFEST = "manifest.json"
 # One bundle is built in one Lambda invocation (memory, 120 s): a scope beyond this is
@@ -86,7 +87,8 @@ def _csv(reads: list[Read]) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for read in reads:
         writer.writerow(
-            [
+            neutralise(cell)
+            for cell in [
                 read.read_id,
                 read.plate,
                 read.state or "",

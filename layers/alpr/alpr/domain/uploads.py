@@ -22,6 +22,9 @@ from alpr.names import RAW_PREFIX, UPLOAD_EXPIRES_METADATA, UPLOAD_METADATA
 
 EXTENSIONS: dict[str, str] = {"image/jpeg": "jpg", "image/png": "png"}
 CLOCK_SKEW = timedelta(minutes=5)  # a unit's clock may run this far ahead of ours
+# How far back a unit may date a capture (an outbox offline longer loses its oldest images;
+# without a bound a unit could place a plate anywhere in the past).
+DEFAULT_MAX_CAPTURE_AGE = timedelta(hours=48)
 _UNIT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _RAW_KEY = re.compile(
     r"^raw/(?P<unit>[A-Za-z0-9][A-Za-z0-9._-]{0,63})/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/"
@@ -85,6 +88,7 @@ def plan_upload(
     *,
     expires_in: int,
     max_bytes: int,
+    max_age: timedelta = DEFAULT_MAX_CAPTURE_AGE,
 ) -> UploadPlan:
     """The key, form fields and POST policy conditions for one image from a unit.
 
@@ -93,6 +97,12 @@ def plan_upload(
     """
     if request.captured_at > as_utc(now) + CLOCK_SKEW:
         raise InvalidRequest(f"captured_at {iso_utc(request.captured_at)} is in the future")
+    if request.captured_at < as_utc(now) - max_age:
+        hours = max_age / timedelta(hours=1)
+        raise InvalidRequest(
+            f"captured_at {iso_utc(request.captured_at)} is more than {hours:g} hours ago: "
+            "captures older than that are not accepted"
+        )
     capture = Capture(
         unit_id=caller.username,
         captured_at=request.captured_at,
@@ -124,6 +134,20 @@ class StoredUpload:
     etag: str
     last_modified: datetime
     metadata: Mapping[str, str]
+    version_id: str | None = None
+
+
+def check_not_overwrite(upload: StoredUpload, earlier_etags: set[str]) -> None:
+    """UploadRejected when the key held other bytes before (an earlier version with another ETag):
+    a unit may not replace an image it uploaded, which may already have reads. The same bytes
+    again (an outbox retry of the same upload) are not an overwrite."""
+    others = earlier_etags - {upload.etag}
+    if others:
+        raise UploadRejected(
+            "overwrite",
+            f"key '{upload.key}' already held another image (ETag {sorted(others)[0]}): "
+            "an uploaded image cannot be replaced",
+        )
 
 
 def check_upload(upload: StoredUpload, *, max_bytes: int) -> Capture:

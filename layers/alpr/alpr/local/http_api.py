@@ -15,6 +15,7 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -203,8 +204,11 @@ class LocalApi:
         region: str,
         port: int,
         access_log: StageAccessLog | None = None,
+        documents: Mapping[str, bytes] | None = None,
     ) -> None:
         self.routes = routes
+        # Served as they are at their path (GET), before any route: the OpenAPI document.
+        self.documents = dict(documents or {})
         self.verifier = verifier
         self.access_log = access_log
         self.lambda_client = boto3.client("lambda", endpoint_url=endpoint_url, region_name=region)
@@ -264,6 +268,8 @@ class LocalApi:
         request_id: str,
     ) -> tuple[int, dict[str, str], bytes]:
         split = urlsplit(raw_path)
+        if method in ("GET", "HEAD") and split.path in self.documents:
+            return 200, {"Content-Type": "application/json"}, self.documents[split.path]
         if route is None or parameters is None:
             return _json(
                 404 if method in ("GET", "HEAD") else 403, {"message": "Missing Authentication Token"}
@@ -314,6 +320,23 @@ class LocalApi:
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
+            def __getattr__(self, name: str) -> Any:
+                # Any other method (TRACE, CONNECT, WebDAV's …): 405 in JSON as API Gateway answers,
+                # not the standard library's 501 HTML page.
+                if name.startswith("do_"):
+                    return self._refuse_method
+                raise AttributeError(name)
+
+            def _refuse_method(self) -> None:
+                self.close_connection = True  # its body, if any, is never read
+                status, out_headers, data = _json(405, {"message": "Method Not Allowed"})
+                self.send_response(status)
+                for key, value in out_headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def log_message(self, format: str, *args: Any) -> None:  # quiet: the handlers log
                 pass
 
@@ -322,6 +345,16 @@ class LocalApi:
 
 def _json(status: int, body: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:
     return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
+
+
+def _is_utf8(body: bytes) -> bool:
+    # A "text" body that is not UTF-8 travels base64-encoded, as API Gateway passes binary bodies:
+    # the API then refuses it instead of this server failing to decode it.
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def proxy_event(
@@ -339,7 +372,7 @@ def proxy_event(
     """The REST API (v1) proxy integration event for one request."""
     multi_query = parse_qs(query, keep_blank_values=True)
     content_type = headers.get("content-type", "")
-    is_text = not body or content_type.startswith(TEXT_TYPES)
+    is_text = not body or (content_type.startswith(TEXT_TYPES) and _is_utf8(body))
     return {
         "resource": route.path,
         "path": path,

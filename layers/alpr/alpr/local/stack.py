@@ -8,6 +8,8 @@ import logging
 import os
 import secrets
 import socket
+import subprocess
+import sys
 import threading
 import time
 import warnings
@@ -32,7 +34,7 @@ from alpr.local.login import LocalHostedUi
 from alpr.local.personnel_seed import seed_local_stack
 from alpr.local.template import Template, TemplateError, template_path
 from alpr.local.totp import fresh_totp
-from alpr.names import MODELS_LAYER_DIR, Env, Group
+from alpr.names import MODELS_LAYER_DIR, OPENAPI_PATH, Env, Group
 from alpr.web.settings import CALLBACK_PATH
 
 REGION = "us-east-1"
@@ -79,8 +81,12 @@ class LocalState:
     sign_in_url: str = ""  # the local hosted UI
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Write the state (it holds the seeded users' passwords) readable by its owner only: the
+        folder 0700 and the file 0600 on every save, whatever modes they had before."""
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.parent.chmod(0o700)
         path.touch(mode=0o600)
+        path.chmod(0o600)  # touch keeps the mode of a file that existed
         path.write_text(json.dumps(self.__dict__, indent=2))
 
     @classmethod
@@ -219,11 +225,28 @@ class LocalStack:
         verifier = TokenVerifier(self.endpoint_url, REGION, self._client_ids(template))
         routes = routes_from_template(template, self.deployment.resolver.refs, self.deployment.functions)
         self._api = LocalApi(
-            routes, verifier, self.endpoint_url, REGION, self.port, self._stage_access_log(template)
+            routes,
+            verifier,
+            self.endpoint_url,
+            REGION,
+            self.port,
+            self._stage_access_log(template),
+            documents={OPENAPI_PATH: self._openapi_document()},
         )
         self._api.start()
         self.state().save(state_file(self.port))
         return self
+
+    def _openapi_document(self) -> bytes:
+        # Built in a process of its own: a Router included in a resolver points at it, and the
+        # functions' resolvers run in this process (alpr.api.openapi).
+        built = subprocess.run(
+            [sys.executable, "-m", "alpr.api.openapi", self.api_url],
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+        return built.stdout
 
     def stop(self) -> None:
         for stoppable in (self._api, self._login, self._sweeper, self._server):

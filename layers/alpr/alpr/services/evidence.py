@@ -3,6 +3,7 @@ the bundle into the evidence bucket under legal hold."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from alpr.adapters.s3_links import S3Links
 from alpr.domain.access import Purpose
 from alpr.domain.errors import NotFound
 from alpr.domain.evidence import ExportReceipt, build_evidence
+from alpr.domain.holds import held_version
 from alpr.domain.ids import new_ulid
 from alpr.domain.models import Caller, Read
 from alpr.domain.personnel import PersonnelRecord
@@ -24,10 +26,15 @@ IO_THREADS = 8  # S3 round trips dominate: fetch and store a few objects at a ti
 
 
 def export(
-    caller: Caller, person: PersonnelRecord | None, purpose: Purpose, read_ids: list[str]
+    caller: Caller,
+    person: PersonnelRecord | None,
+    purpose: Purpose,
+    read_ids: list[str],
+    before_writing: Callable[[str, list[str]], None] = lambda export_id, read_ids: None,
 ) -> ExportReceipt:
     """Book the reads into evidence for the purpose's case. NotFound, and nothing written, when any
-    read is absent or past its retention."""
+    read is absent or past its retention. `before_writing(export id, read ids)` runs before the
+    first object is written (the objects are under legal hold: they cannot be taken back)."""
     clock = container().clock
     now = clock.now()
     wanted = list(dict.fromkeys(read_ids))
@@ -41,9 +48,16 @@ def export(
     bucket = container().evidence_bucket
     with ThreadPoolExecutor(max_workers=IO_THREADS) as pool:
         fetched = pool.map(
-            lambda r: (r.image_key, image_bytes(container().s3, r.image_bucket, r.image_key)), reads
+            lambda r: (
+                r.image_key,
+                image_bytes(container().s3, r.image_bucket, r.image_key, held_version(r, r.image_key)),
+            ),
+            reads,
         )
         images = {key: data for key, data in fetched if data is not None}
+        lost = sorted(r.read_id for r in reads if r.image_key not in images)
+        if lost:  # evidence without its image is no evidence: nothing is booked
+            raise NotFound(f"the image of read(s) {', '.join(lost)} is missing: nothing was exported")
         files = build_evidence(
             export_id,
             reads,
@@ -55,6 +69,7 @@ def export(
             organisation=person.organisation if person else "",
             now=now,
         )
+        before_writing(export_id, sorted(r.read_id for r in reads))
         list(pool.map(lambda f: bucket.put_held(prefix + f.path, f.data, content_type(f.path)), files))
     bucket.put_held(prefix + "bundle.zip", zip_bundle(files), "application/zip")
     return ExportReceipt(

@@ -7,6 +7,7 @@ from alpr.domain.access import Purpose
 from alpr.domain.holds import HoldState, place_hold, release_hold
 from alpr.domain.models import Caller
 from alpr.domain.personnel import PersonnelRecord
+from alpr.names import Group
 from alpr.services.container import container
 
 
@@ -25,8 +26,9 @@ def hold(caller: Caller, person: PersonnelRecord | None, purpose: Purpose, read_
     )
 
 
-def release(caller: Caller, purpose: Purpose, read_id: str) -> HoldState:
-    """Release the hold of the request's case; the purpose's words are the reason."""
+def release(caller: Caller, person: PersonnelRecord | None, purpose: Purpose, read_id: str) -> HoldState:
+    """Release the hold of the request's case (its placer, or a supervisor of its organisation);
+    the purpose's words are the reason."""
     return release_hold(
         container().read_store,
         container().object_holds,
@@ -34,6 +36,8 @@ def release(caller: Caller, purpose: Purpose, read_id: str) -> HoldState:
         case_number=purpose.case_number,
         reason=purpose.text,
         by=caller.username,
+        organisation=person.organisation if person else "",
+        supervisor=person is not None and Group.SUPERVISOR in person.roles,
         now=container().clock.now(),
         retention=container().config.retention,
     )

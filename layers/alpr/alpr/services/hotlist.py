@@ -44,9 +44,12 @@ from alpr.domain.ids import new_ulid
 from alpr.domain.matching import CompiledList, Matcher, Refresh, SnapshotBuilder
 from alpr.domain.models import Caller, PlateQuery, Read, ReadResult, iso_utc
 from alpr.domain.paging import decode_page, encode_page
+from alpr.domain.patterns import parse_pattern
+from alpr.domain.personnel import PersonnelRecord
 from alpr.domain.reads import search_by_plate
 from alpr.domain.retention import is_expired
-from alpr.names import HOTLIST_INCOMING_PREFIX, HOTLIST_REPORT_PREFIX
+from alpr.domain.search import matching_plates
+from alpr.names import HOTLIST_INCOMING_PREFIX, HOTLIST_REPORT_PREFIX, Group
 from alpr.services.container import container
 
 logger = Logger(child=True)
@@ -199,9 +202,22 @@ class EntryCreated(BaseModel):
     match_kinds: dict[str, str] = Field(description="read_id -> how the read met the entry")
 
 
-def retro_match(entry: HotlistEntry) -> tuple[list[ReadResult], dict[str, str], bool]:
-    """Stored reads within retention that the entry matches: the Plates dictionary names the
-    plates, the `by_plate` index gives their reads; the Reads table is never scanned."""
+def retro_plates(entry: HotlistEntry) -> list[str]:
+    """The plates of the dictionary, seen within retention, that the entry may match (OCR
+    look-alikes included), through the trigram index like a partial-plate search; InvalidRequest
+    when they are more than such a search may return (an entry is no way round its limit)."""
+    now = container().clock.now()
+    start = now - timedelta(days=container().config.retention.days)
+    try:
+        pattern = parse_pattern(entry.plate, equivalents=True)
+    except InvalidRequest:  # a plain plate shorter than a pattern may be: only itself
+        return [entry.plate]
+    return matching_plates(container().read_store, pattern, start, now)
+
+
+def retro_match(entry: HotlistEntry, plates: list[str]) -> tuple[list[ReadResult], dict[str, str], bool]:
+    """Stored reads within retention that the entry matches, among the reads of `plates` (from
+    `retro_plates`): the `by_plate` index gives their reads; the Reads table is never scanned."""
     clock = container().clock
     now = clock.now()
     retention = container().config.retention
@@ -209,11 +225,6 @@ def retro_match(entry: HotlistEntry) -> tuple[list[ReadResult], dict[str, str], 
     version = ListVersion(source=entry.source, version="retro", refreshed_at=now, imported_at=now, entries=1)
     matcher = Matcher([CompiledList.build(version, [entry])])
     store = container().read_store
-    plates = [
-        s.plate
-        for s in store.plate_sightings(iso_utc(start), iso_utc(now), None)
-        if matcher.match(s.plate, None, False, now)
-    ]
     found: list[ReadResult] = []
     kinds: dict[str, str] = {}
     for plate in plates:
@@ -239,9 +250,10 @@ def add_entry(caller: Caller, request: LocalEntryRequest) -> EntryCreated:
         max_days=config.hotlist_entry_max_days,
         refused=config.refused_hotlist_categories,
     )
+    plates = retro_plates(entry)  # before the entry is stored: a too-broad one is refused whole
     store = container().hotlist_store
     store.put_local_entry(entry, local_version(store, clock, 1))
-    sightings, kinds, truncated = retro_match(entry)
+    sightings, kinds, truncated = retro_match(entry, plates)
     metrics.add_metric(name="HotlistRetroMatches", unit=MetricUnit.Count, value=len(sightings))
     return EntryCreated(
         entry=entry,
@@ -257,8 +269,12 @@ def list_entries(include_expired: bool = False) -> list[HotlistEntry]:
     return sorted(entries, key=lambda e: e.entry_id, reverse=True)
 
 
-def delete_entry(entry_id: str) -> HotlistEntry:
-    return remove_local_entry(container().hotlist_store, entry_id, container().clock)
+def delete_entry(caller: Caller, person: PersonnelRecord | None, entry_id: str) -> HotlistEntry:
+    """Remove a local entry (its creator, or a supervisor); the entry returned says who removed it."""
+    supervisor = person is not None and Group.SUPERVISOR in person.roles
+    return remove_local_entry(
+        container().hotlist_store, entry_id, container().clock, by=caller.username, supervisor=supervisor
+    )
 
 
 def list_sources() -> list[dict[str, object]]:

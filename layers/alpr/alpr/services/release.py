@@ -19,6 +19,7 @@ from alpr.domain import release_flow
 from alpr.domain.access import AccessLog
 from alpr.domain.clock import Clock
 from alpr.domain.errors import InvalidRequest
+from alpr.domain.holds import held_version
 from alpr.domain.ids import new_ulid
 from alpr.domain.links import DecisionLink, LinkRefused, sign, verify
 from alpr.domain.models import Caller, iso_utc
@@ -287,7 +288,9 @@ def fulfil(request_id: str, access_log: AccessLog) -> dict[str, Any]:
         fetched = pool.map(
             lambda read: (
                 read.image_key,
-                release_aws.image_bytes(container().s3, read.image_bucket, read.image_key),
+                release_aws.image_bytes(
+                    container().s3, read.image_bucket, read.image_key, held_version(read, read.image_key)
+                ),
             ),
             list(reads.values()),
         )

@@ -4,6 +4,7 @@ their crops, their hotlist matches, or the quarantine with its reason)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Literal
 from uuid import uuid4
 
@@ -16,7 +17,7 @@ from alpr.domain.callers import require_group
 from alpr.domain.errors import UploadRejected
 from alpr.domain.models import Caller, QuarantineRecord, Read, UploadRequest, UploadTicket
 from alpr.domain.reads import crop_key_for, reads_from_image, store_reads
-from alpr.domain.uploads import StoredUpload, check_upload, plan_upload
+from alpr.domain.uploads import StoredUpload, check_not_overwrite, check_upload, plan_upload
 from alpr.names import Group
 from alpr.services import hotlist
 from alpr.services.container import container
@@ -64,6 +65,7 @@ def issue_upload_ticket(caller: Caller, request: UploadRequest) -> UploadTicket:
         container().clock.now(),
         expires_in=config.upload_url_seconds,
         max_bytes=config.upload_max_bytes,
+        max_age=timedelta(hours=config.upload_max_age_hours),
     )
     return container().uploads.presign(plan)
 
@@ -130,6 +132,7 @@ def recognize_upload(bucket: str, key: str) -> Recognition:
     config = container().config
     try:
         capture = check_upload(upload, max_bytes=config.upload_max_bytes)
+        check_not_overwrite(upload, container().uploads.earlier_etags(upload))
         image = decode_image(fetched.read())  # read only once size and policy are known good
     except UploadRejected as rejected:
         fetched.close()
