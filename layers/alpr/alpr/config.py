@@ -26,7 +26,12 @@ from alpr.domain.access import (
 )
 from alpr.domain.canvass import SearchLimits
 from alpr.domain.hotlist import DEFAULT_REFUSED, Category
-from alpr.domain.personnel import DEFAULT_INACTIVITY_DAYS, DEFAULT_REFRESHER_DAYS, StandingPolicy
+from alpr.domain.personnel import (
+    DEFAULT_INACTIVITY_DAYS,
+    DEFAULT_REFRESHER_DAYS,
+    MAX_REFRESHER_DAYS,
+    StandingPolicy,
+)
 from alpr.domain.retention import MIN_RETENTION_DAYS, Retention
 from alpr.web.settings import WebSettings
 
@@ -77,7 +82,7 @@ class Config(BaseSettings):
     case_number_pattern: str = DEFAULT_CASE_NUMBER_PATTERN
     case_number_example: str = DEFAULT_CASE_NUMBER_EXAMPLE
     inactivity_days: int = Field(default=DEFAULT_INACTIVITY_DAYS, ge=1)
-    training_refresher_days: int = Field(default=DEFAULT_REFRESHER_DAYS, ge=1)
+    training_refresher_days: int = Field(default=DEFAULT_REFRESHER_DAYS, ge=1, le=MAX_REFRESHER_DAYS)
     # Release to other agencies (policy 439.7)
     release_state_machine: str | None = None
     release_link_secret: str | None = None  # Secrets Manager ARN of the decision links' HMAC key
