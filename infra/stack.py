@@ -33,7 +33,8 @@ class AlprStack(Stack):
         retention = Retention(days=retention_days)
         super().__init__(scope, names.STACK_NAME, **kwargs)  # type: ignore[arg-type]
         Tags.of(self).add("project", names.APP_NAME)
-        self.storage = Storage(self, "Storage", retention_days=retention.days)
+        # Buckets count days and a year may have 366: their lifecycles and locks use the longest span.
+        self.storage = Storage(self, "Storage", retention_days=retention.max_days)
         self.layers = Layers(self, "Layers", assets=assets)
         self.ingest = Ingest(
             self, "Ingest", storage=self.storage, assets=assets, retention_days=retention.days
@@ -73,7 +74,7 @@ class AlprStack(Stack):
             self,
             "Audit",
             storage=storage,
-            retention_days=retention.days,
+            retention_days=retention.max_days,
             # Every bucket that holds personal data (images, plates, records, bundles) is on the trail.
             personal_data_buckets=[
                 storage.uploads,

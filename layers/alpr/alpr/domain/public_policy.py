@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from alpr.domain.access import ROLE_ACTIONS, AccessPolicy
 from alpr.domain.models import UtcDatetime
 from alpr.domain.release import Status
+from alpr.domain.retention import Retention
 from alpr.names import Group
 
 # Policy 439.3: the custodian of the system and its data.
@@ -56,6 +57,11 @@ def usage_and_privacy_policy(
     """The policy as the system is configured now."""
     purpose = access.purpose
     standing = access.standing
+    retention = Retention(days=retention_days)
+    kept_until = (
+        f"the same calendar date {retention.years} year{'s' if retention.years != 1 else ''} after capture"
+        + (f", plus {retention.extra_days} days" if retention.extra_days else "")
+    )
     roles = "; ".join(
         f"{ROLE_TITLES[group]} ({group.value}): {_listed(sorted(a.value for a in ROLE_ACTIONS[group]))}"
         for group in Group
@@ -90,7 +96,7 @@ def usage_and_privacy_policy(
             text="Every access is recorded before any data is returned: who, their organization, when, "
             "the plate or other data used to query, and the purpose and case; if the record cannot be "
             "written, no data is returned. The access log is append-only (write once, kept for the "
-            f"retention period of {retention_days} days) and audited on a regular basis with written "
+            f"retention period of {retention.period}) and audited on a regular basis with written "
             "queries; administrative and data events are also recorded by AWS CloudTrail. Data is "
             "encrypted at rest and in transit, and every sign-in requires a password and a second factor.",
         ),
@@ -121,8 +127,8 @@ def usage_and_privacy_policy(
         PolicySection(
             title="Retention and destruction",
             statute="Civil Code § 1798.90.51(b)(7); Gov. Code § 34090.6; policy 439.5",
-            text=f"Reads and their images are kept {retention_days} days from capture and then destroyed "
-            "automatically. Data that is or may become evidence is kept under a legal hold for its case, "
+            text=f"Reads and their images are kept until {kept_until} (a calendar year, Gov. Code "
+            f"§ 34090.6: a read of 1 March is kept until 1 March) and then destroyed automatically. Data that is or may become evidence is kept under a legal hold for its case, "
             "or exported and booked into evidence, until the hold is released.",
         ),
     ]

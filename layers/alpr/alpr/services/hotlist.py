@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
-from datetime import timedelta
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -203,7 +202,7 @@ def retro_match(entry: HotlistEntry) -> tuple[list[ReadResult], dict[str, str], 
     clock = container().clock
     now = clock.now()
     retention = container().config.retention
-    start = now - timedelta(days=retention.days)
+    start = retention.horizon(now)
     version = ListVersion(source=entry.source, version="retro", refreshed_at=now, imported_at=now, entries=1)
     matcher = Matcher([CompiledList.build(version, [entry])])
     store = container().read_store
