@@ -50,6 +50,8 @@ class AlprStack(Stack):
             retention_days=retention.days,
         )
         self.web = WebSignIn(self, "Web", auth=self.auth, api=self.api, storage=self.storage)
+        # Alert notifications link to the alert in the API (issue 22).
+        self.ingest.recognize.set_env(names.Env.WEB_BASE_URL, self.web.base_url)
         self.release = Release(
             self,
             "Release",

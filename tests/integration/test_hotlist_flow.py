@@ -30,7 +30,7 @@ from alpr.names import (
 )
 from alpr.services import hotlist as hotlist_service
 from alpr.services.container import container, use
-from tests.integration.conftest import REGION, FakeContext, Stack, load_event, load_handler
+from tests.integration.conftest import REGION, FakeContext, Stack, access_records, load_event, load_handler
 from tests.integration.gate_support import GOOD_PURPOSE, call, event
 from tests.unit.test_search import a_read
 
@@ -46,6 +46,7 @@ class Hotlists:
     alerts_table: str
     queue_url: str
     sqs: Any
+    queue_arn: str = ""
 
     def messages(self) -> list[dict[str, Any]]:
         """What SNS delivered to the test's subscription (raw JSON envelopes)."""
@@ -109,7 +110,8 @@ def hotlists(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hotlists
     topic = sns.create_topic(Name=f"alerts-{suffix}")["TopicArn"]
     names.queue_url = names.sqs.create_queue(QueueName=f"alerts-{suffix}")["QueueUrl"]
     queue_arn = names.sqs.get_queue_attributes(QueueUrl=names.queue_url, AttributeNames=["QueueArn"])
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
+    names.queue_arn = queue_arn["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=names.queue_arn)
     for key, value in {
         Env.HOTLIST_TABLE: names.table,
         Env.ALERTS_TABLE: names.alerts_table,
@@ -195,8 +197,15 @@ def test_a_stored_read_on_a_list_becomes_an_alert_in_the_table_and_on_sns(hotlis
         "stolen_vehicle",
     )
     (message,) = hotlists.messages()
-    assert message["Subject"].startswith("ALPR HIT 6TRJ244 (CA) stolen vehicle")
-    assert CLETS_LINE in message["Message"] and "unit-07" in message["Message"]
+    assert message["Subject"] == f"ALPR alert {alert.alert_id}: stolen vehicle"
+    assert CLETS_LINE in message["Message"] and f"/v1/alerts/{alert.alert_id}" in message["Message"]
+    # And the notification carries none of the alert's data (plate, unit, place, entry)
+    for data in ("6TRJ244", "unit-07", "NCIC", '"lat"'):
+        assert data not in message["Subject"] + message["Message"]
+    # And its delivery is in the access log: which alert, to whom, when
+    (delivery,) = [r for r in access_records(hotlists.stack) if r["action"] == "alerts:notify"]
+    assert delivery["returned_ids"] == [alert.alert_id]
+    assert delivery["query"]["recipients"] == [f"sqs:{hotlists.queue_arn}"]
     # And the read itself carries the hit (searches return it beside the read)
     kept_read = container().read_store.get_read(read.read_id)
     assert kept_read is not None
@@ -323,5 +332,6 @@ def test_hits_on_a_list_past_its_age_are_marked_stale(hotlists: Hotlists) -> Non
     assert any(c.startswith("STALE LIST: NCIC") for c in alert.cautions)
     (health,) = hotlist_service.list_sources()
     assert (health["source"], health["stale"]) == ("NCIC", True) and 30.0 <= health["age_hours"] <= 30.2
+    # (the notification names the alert only: staleness is read in the alert, signed in)
     (message,) = hotlists.messages()
-    assert "STALE" in message["Subject"]
+    assert message["Subject"] == f"ALPR alert {alert.alert_id}: stolen vehicle"

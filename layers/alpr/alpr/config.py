@@ -209,6 +209,8 @@ class ApiConfig(_Gate):
 
 
 class RecognizeConfig(Config):
+    access_log_bucket: str  # a delivery record per alert notification
+    web_base_url: str  # the link to the alert in a notification
     reads_table: str
     plates_table: str
     plate_grams_table: str

@@ -4,6 +4,10 @@ An alert says what was read and what is listed side by side (plate, state), how 
 (the match kind; only `exact` means the characters are the listed ones), where the list
 comes from and how old it is, when and where the read was made and by which unit, a link
 to the plate crop, and always the instruction to confirm through CLETS (policy 439.4(f)).
+
+The notification (SNS: email, SMS, queues) carries none of that: only the alert's id, its list
+category, a link to the alert and the CLETS line. The data is read through the signed-in, logged
+`GET /v1/alerts/{id}`, and every notification is itself recorded in the access log (`alerts:notify`).
 """
 
 from __future__ import annotations
@@ -15,13 +19,16 @@ from typing import Final, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from alpr.domain.access import AccessLog, AccessRecord
 from alpr.domain.errors import InvalidRequest, NotFound
 from alpr.domain.hotlist import Category
 from alpr.domain.ids import derived_ulid
 from alpr.domain.matching import Hit, MatchKind
-from alpr.domain.models import Read, UtcDatetime
+from alpr.domain.models import Read, UtcDatetime, iso_utc
 
 CLETS_LINE: Final = "Confirm through CLETS before any enforcement action based solely on this alert"
+ALERTS_PATH: Final = "/v1/alerts"
+NOTIFY_ACTION: Final = "alerts:notify"
 
 KIND_WORDS: dict[MatchKind, str] = {
     MatchKind.EXACT: "the characters read are the listed plate",
@@ -223,6 +230,52 @@ def officer_message(alert: Alert) -> tuple[str, str]:
     return subject, "\n".join(lines)
 
 
+def alert_link(alert_id: str, base_url: str) -> str:
+    """The alert in the API (sign-in required): what a notification points to."""
+    return f"{base_url.rstrip('/')}{ALERTS_PATH}/{alert_id}"
+
+
+def notification(alert: Alert, base_url: str) -> tuple[str, str]:
+    """(subject, body) of the notification: the alert's id, its list category, a link to it and the
+    CLETS line; no plate, place, time, unit, entry or case (those are read signed in, and logged)."""
+    category = alert.category.value.replace("_", " ")
+    subject = f"ALPR alert {alert.alert_id}: {category}"
+    body = "\n".join(
+        [
+            f"ALPR alert {alert.alert_id}: {category.upper()}.",
+            f"Open it (sign-in required): {alert_link(alert.alert_id, base_url)}",
+            alert.instruction + ".",
+        ]
+    )
+    return subject, body
+
+
+def delivery_record(alert: Alert, recipients: Sequence[str], at: datetime) -> AccessRecord:
+    """The access-log entry of one notification: which alert, of what category, to whom, when."""
+    return AccessRecord(
+        event_id=derived_ulid(at, NOTIFY_ACTION, alert.alert_id, iso_utc(at)),
+        time=at,
+        username=None,
+        full_name=None,
+        organisation=None,
+        role=None,
+        action=NOTIFY_ACTION,
+        method="NOTIFY",
+        route="recognize",
+        query={"alert_id": alert.alert_id, "category": alert.category.value, "recipients": list(recipients)},
+        returned_ids=[alert.alert_id],
+        returned_count=1,
+        purpose_category=None,
+        case_number=None,
+        purpose_text="hotlist hit notification: alert id, category and link only (policy 439.4(f))",
+        outcome="allowed",
+        reason=f"alert {alert.alert_id} notified to {len(recipients)} subscriber(s)",
+        status=200,
+        source_ip=None,
+        request_id=alert.alert_id,
+    )
+
+
 class AlertStore(Protocol):
     def put_alert(self, alert: Alert) -> bool:
         """Store an alert once; False when it is already stored (a redelivered read)."""
@@ -244,7 +297,9 @@ class AlertStore(Protocol):
 
 
 class AlertNotifier(Protocol):
-    def publish(self, alert: Alert, subject: str, body: str) -> None: ...
+    def publish(self, alert: Alert, subject: str, body: str) -> list[str]:
+        """Send the notification; who it was sent to (the subscriptions), for the delivery record."""
+        ...
 
 
 def raise_alerts(
@@ -255,8 +310,13 @@ def raise_alerts(
     *,
     now: datetime,
     max_age: timedelta,
+    access_log: AccessLog,
+    base_url: str,
 ) -> list[Alert]:
-    """Store and send an alert per hit; the alerts sent now (a redelivery resends only unsent ones)."""
+    """Store and send an alert per hit; the alerts sent now (a redelivery resends only unsent ones).
+
+    Each notification is recorded (`alerts:notify`) before the alert counts as notified: if the
+    record cannot be written the error propagates and a redelivery sends and records it again."""
     sent: list[Alert] = []
     for hit in hits:
         alert = build_alert(read, hit, now=now, max_age=max_age)
@@ -265,7 +325,8 @@ def raise_alerts(
             if stored is None or stored.notified:
                 continue
             alert = stored
-        notifier.publish(alert, *officer_message(alert))
+        recipients = notifier.publish(alert, *notification(alert, base_url))
+        access_log.write(delivery_record(alert, recipients, now))
         store.mark_notified(alert.alert_id)
         sent.append(alert)
     return sent

@@ -111,6 +111,8 @@ def match_reads(reads: Iterable[Read]) -> list[Alert]:
                 hits,
                 now=now,
                 max_age=config.hotlist_max_age,
+                access_log=container().access_log,
+                base_url=config.web.base_url,
             )
             container().read_hits.note_hits(read.read_id, [hit_summary(read, hit) for hit in hits])
     if sent:
