@@ -76,3 +76,13 @@ def test_a_retention_with_extra_days_is_stated_as_years_and_days() -> None:
     assert "the same calendar date 1 year after capture, plus 35 days" in _text(
         policy, "Retention and destruction"
     )
+
+
+def test_the_policy_states_the_clets_rule_and_what_a_notification_carries() -> None:
+    policy = usage_and_privacy_policy(
+        retention_days=365, access=AccessPolicy(), refused_hotlist_categories=[]
+    )
+    who = _text(policy, "Who may access the system, and their training")
+    assert "CLETS authorisation" in who and "439.4(e)" in who
+    monitoring = _text(policy, "Monitoring, security and audits")
+    assert "notification carries only the alert's number, its category and a link" in monitoring

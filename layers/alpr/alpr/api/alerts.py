@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
+from alpr.api.clets import alert_shown
 from alpr.api.gate import current_grant
 from alpr.domain.alerts import Alert, AlertPage, AlertStatus, DispositionRequest
 from alpr.domain.errors import InvalidRequest, NotFound, Unauthenticated
@@ -49,6 +50,7 @@ def list_alerts(
         returned_ids=[a.alert_id for a in page.items] or None,
         returned_count=0 if not page.items else None,
     )
+    page.items = [alert_shown(a) for a in page.items]
     return page
 
 
@@ -58,7 +60,7 @@ def get_alert(alert_id: AlertId) -> Alert:
     if alert is None:
         raise NotFound(f"no alert '{alert_id}'")
     note_access(returned_ids=[alert_id])
-    return alert
+    return alert_shown(alert)
 
 
 @router.post(
@@ -72,4 +74,4 @@ def dispose_alert(alert_id: AlertId, request: Annotated[DispositionRequest, Body
         raise Unauthenticated("authentication required")
     closed = hotlist_service.dispose_alert(grant.caller, alert_id, request)
     note_access(query={"alert": alert_id, "disposition": request.disposition.value}, returned_ids=[alert_id])
-    return closed
+    return alert_shown(closed)

@@ -13,6 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.auth import current_caller
+from alpr.api.clets import reads_shown
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.models import PlateQuery, ReadPage, parse_iso_utc
 from alpr.domain.plates import plate_for_search
@@ -71,4 +72,5 @@ def list_reads(
         returned_ids=[read.read_id for read in page.items],
     )
     metrics.add_metric(name="ReadsReturned", unit=MetricUnit.Count, value=len(page.items))
+    page.items = reads_shown(page.items)
     return page

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.auth import current_caller
+from alpr.api.clets import reads_shown
 from alpr.api.reads import EARLIEST, _instant
 from alpr.domain.canvass import Area, Circle, polygon_from_geojson
 from alpr.domain.errors import InvalidRequest, NotFound
@@ -68,6 +69,7 @@ def _canvass_window(start: datetime | None, end: datetime | None) -> tuple[datet
 def _canvass(area: Area, start: datetime, end: datetime, limit: int, token: str | None) -> CanvassPage:
     page = search_service.canvass(current_caller(router), area, start, end, limit=limit, token=token)
     _returned(page.items, {"area": area.describe(), "from": iso_utc(start), "to": iso_utc(end)})
+    page.items = reads_shown(page.items)
     return page
 
 
@@ -97,6 +99,7 @@ def search_pattern(
             "to": iso_utc(end_at),
         },
     )
+    page.items = reads_shown(page.items)
     return page
 
 
@@ -136,7 +139,7 @@ def get_read(read_id: str) -> ReadDetail:
     images = [key for key in (detail.image_key, detail.crop_key) if key]
     note_access(query={"read_id": read_id, "images": images}, returned_ids=[detail.read_id])
     metrics.add_metric(name="ReadsReturned", unit=MetricUnit.Count, value=1)
-    return detail
+    return reads_shown([detail])[0]
 
 
 def _one_read(read_id: str) -> ReadDetail:

@@ -15,19 +15,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Final, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
 from alpr.domain.access import AccessLog, AccessRecord
 from alpr.domain.errors import InvalidRequest, NotFound
-from alpr.domain.hotlist import Category
+from alpr.domain.hotlist import LOCAL_SOURCE, Category
 from alpr.domain.ids import derived_ulid
 from alpr.domain.matching import Hit, MatchKind
 from alpr.domain.models import Read, UtcDatetime, iso_utc
+from alpr.domain.personnel import PersonnelRecord
 
 CLETS_LINE: Final = "Confirm through CLETS before any enforcement action based solely on this alert"
 ALERTS_PATH: Final = "/v1/alerts"
+CLETS_WITHHELD: Final = (
+    "state and federal (CLETS/NCIC) entry details are shown only with a CLETS authorisation on your "
+    "Personnel record (policy 439.4(e))"
+)
+# What a hit says about a state or federal entry (NIC, ORI, OCA, the entry's text); the rest says
+# that a hit exists, on which list, of what category, and how it matched.
+STATE_FEDERAL_DETAILS: Final = ("plate_listed", "state_listed", "entry_id", "case_number", "vehicle")
 NOTIFY_ACTION: Final = "alerts:notify"
 
 KIND_WORDS: dict[MatchKind, str] = {
@@ -99,13 +107,16 @@ class Alert(BaseModel):
     crop_key: str | None
     read_link: str = Field(description="the API path of the read, with its image and crop links")
     # The entry and its list
-    plate_listed: str
+    plate_listed: str | None = Field(description="null when withheld (see details_withheld)")
     state_listed: str | None
     source: str
     category: Category
-    entry_id: str
+    entry_id: str | None = Field(description="the NIC for NCIC entries; null when withheld")
     case_number: str | None = None
     vehicle: str | None = None
+    details_withheld: str | None = Field(
+        default=None, description="why the entry's state or federal details are not shown to this caller"
+    )
     list_version: str
     list_refreshed_at: UtcDatetime
     list_age_hours: float
@@ -117,6 +128,35 @@ class Alert(BaseModel):
     dispositions: list[Disposition] = Field(default_factory=list)
     notified: bool = False
     expires_at: int | None = Field(description="epoch seconds (DynamoDB TTL): the read's retention")
+
+
+def clets_authorised(person: PersonnelRecord | None) -> bool:
+    """Whether `person` may see state and federal hotlist details (a dated CLETS authorisation)."""
+    return person is not None and person.clets_authorised_on is not None
+
+
+def _state_federal(source: object) -> bool:
+    return source != LOCAL_SOURCE  # every imported list comes through CLETS (NCIC, SVS, ...)
+
+
+def alert_for(alert: Alert, authorised: bool) -> Alert:
+    """The alert as a caller may see it: a state or federal entry's details only with CLETS authorisation."""
+    if authorised or not _state_federal(alert.source):
+        return alert
+    return alert.model_copy(
+        update=dict.fromkeys(STATE_FEDERAL_DETAILS) | {"details_withheld": CLETS_WITHHELD}
+    )
+
+
+def hits_for(hits: Sequence[dict[str, Any]], authorised: bool) -> list[dict[str, Any]]:
+    """A read's hotlist hits as a caller may see them (see `alert_for`)."""
+    return [
+        hit
+        if authorised or not _state_federal(hit.get("source"))
+        else {k: v for k, v in hit.items() if k not in STATE_FEDERAL_DETAILS}
+        | {"details_withheld": CLETS_WITHHELD}
+        for hit in hits
+    ]
 
 
 class AlertPage(BaseModel):
@@ -210,13 +250,18 @@ def officer_message(alert: Alert) -> tuple[str, str]:
         f"ALPR {kind}: {alert.category.value.replace('_', ' ').upper()}",
         f"Plate read:    {alert.plate_read}  state {alert.state_read or 'not read'}  "
         f"(confidence {alert.read_confidence:.2f})",
-        f"Plate listed:  {alert.plate_listed}  state {alert.state_listed or 'not listed'}",
+        f"Plate listed:  {alert.plate_listed}  state {alert.state_listed or 'not listed'}"
+        if not alert.details_withheld
+        else f"Entry:         withheld: {alert.details_withheld}",
         f"Match:         {alert.match.value}: {alert.match_explained}",
         f"List:          {alert.source} version {alert.list_version}, refreshed "
         f"{alert.list_refreshed_at:%Y-%m-%d %H:%M}Z ({alert.list_age_hours:.1f} h old)"
         + (" STALE" if alert.stale else ""),
-        f"Entry:         {alert.entry_id}" + (f", case {alert.case_number}" if alert.case_number else ""),
     ]
+    if alert.entry_id:
+        lines.append(
+            f"Entry:         {alert.entry_id}" + (f", case {alert.case_number}" if alert.case_number else "")
+        )
     if alert.vehicle:
         lines.append(f"Vehicle:       {alert.vehicle}")
     lines += [

@@ -49,6 +49,11 @@ class Account(BaseModel):
     training_completed: date | None = None
     training_expires: date | None = None
     approved_by: str = Field(min_length=1, description="username of the supervisor who approved the account")
+    clets_authorised_on: date | None = Field(
+        default=None,
+        description="when the person was authorised to see state and federal (CLETS/NCIC) data, policy "
+        "439.4(e); without it hits show only that they exist and their category",
+    )
 
 
 class PersonnelRecord(Account):

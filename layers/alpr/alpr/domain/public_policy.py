@@ -88,7 +88,10 @@ def usage_and_privacy_policy(
             text=f"Access by role: {roles}. No one uses the system without department-approved training "
             f"on record; training must be refreshed every {standing.refresher_days} days, and an account "
             f"unused for {standing.inactivity_days} days is suspended until a supervisor reactivates it. "
-            "Accounts of members who leave are deactivated at once.",
+            "Accounts of members who leave are deactivated at once. State and federal hotlist details "
+            "(CLETS/NCIC: NIC, ORI, case number, the entry's text) are shown only to members whose record "
+            "carries a dated CLETS authorisation (policy 439.4(e)); others see that a hit exists and its "
+            "category.",
         ),
         PolicySection(
             title="Monitoring, security and audits",
@@ -97,7 +100,9 @@ def usage_and_privacy_policy(
             "the plate or other data used to query, and the purpose and case; if the record cannot be "
             "written, no data is returned. The access log is append-only (write once, kept for the "
             f"retention period of {retention.period}) and audited on a regular basis with written "
-            "queries; administrative and data events are also recorded by AWS CloudTrail. Data is "
+            "queries; administrative and data events are also recorded by AWS CloudTrail. A hotlist "
+            "notification carries only the alert's number, its category and a link to it (the alert is "
+            "read signed in, and logged), and every notification is recorded with its recipients. Data is "
             "encrypted at rest and in transit, and every sign-in requires a password and a second factor.",
         ),
         PolicySection(
