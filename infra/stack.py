@@ -17,6 +17,7 @@ from infra.ingest import Ingest
 from infra.layers import Layers
 from infra.nag import acknowledge
 from infra.operations import Operations
+from infra.plate_expiry import PlateExpiry
 from infra.release import Release
 from infra.storage import Storage
 from infra.web import WebSignIn
@@ -38,6 +39,14 @@ class AlprStack(Stack):
         self.layers = Layers(self, "Layers", assets=assets)
         self.ingest = Ingest(
             self, "Ingest", storage=self.storage, assets=assets, retention_days=retention.days
+        )
+        self.plate_expiry = PlateExpiry(
+            self,
+            "PlateExpiry",
+            storage=self.storage,
+            layers=self.layers,
+            assets=assets,
+            retention_days=retention.days,
         )
         self.auth = Auth(self, "Auth")
         self.api = Api(

@@ -244,3 +244,8 @@ class ReleaseFulfilConfig(Config):
     release_bucket: str
     uploads_bucket: str
     access_log_bucket: str
+
+
+class PlateGramsPruneConfig(Config):
+    plates_table: str
+    plate_grams_table: str
