@@ -86,3 +86,12 @@ def test_the_policy_states_the_clets_rule_and_what_a_notification_carries() -> N
     assert "CLETS authorisation" in who and "439.4(e)" in who
     monitoring = _text(policy, "Monitoring, security and audits")
     assert "notification carries only the alert's number, its category and a link" in monitoring
+
+
+def test_the_policy_says_the_plate_index_expires_with_the_reads() -> None:
+    policy = usage_and_privacy_policy(
+        retention_days=365, access=AccessPolicy(), refused_hotlist_categories=[]
+    )
+    kept = _text(policy, "Retention and destruction")
+    assert "index of plates" in kept and "with the plate's newest read" in kept
+    assert "unit" in kept and "deleted from the vehicle once stored" in kept

@@ -133,7 +133,7 @@ def usage_and_privacy_policy(
             title="Retention and destruction",
             statute="Civil Code § 1798.90.51(b)(7); Gov. Code § 34090.6; policy 439.5",
             text=f"Reads and their images are kept until {kept_until} (a calendar year, Gov. Code "
-            f"§ 34090.6: a read of 1 March is kept until 1 March) and then destroyed automatically. Data that is or may become evidence is kept under a legal hold for its case, "
+            f"§ 34090.6: a read of 1 March is kept until 1 March) and then destroyed automatically. The index of plates used to search partial plates forgets a plate with the plate's newest read. Images waiting in a vehicle unit are encrypted, and deleted from the vehicle once stored. Data that is or may become evidence is kept under a legal hold for its case, "
             "or exported and booked into evidence, until the hold is released.",
         ),
     ]
