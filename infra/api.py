@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
@@ -77,6 +78,10 @@ class Api(Construct):
             ],
         )
         fn.read_table(storage.plates, Env.PLATES_TABLE)
+        # A legal hold marks its plate held (no TTL) in the same transaction as the read (issue 22).
+        fn.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[storage.plates.table_arn])
+        )
         fn.read_table(storage.plate_grams, Env.PLATE_GRAMS_TABLE)
         fn.read_write_table(storage.hotlist, Env.HOTLIST_TABLE, indexes=[names.HOTLIST_OCR_INDEX])
         fn.read_write_table(storage.alerts, Env.ALERTS_TABLE, indexes=[names.ALERTS_BY_STATUS_INDEX])

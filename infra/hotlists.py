@@ -131,6 +131,17 @@ class Hotlists(Construct):
         recognize.role.add_to_principal_policy(
             iam.PolicyStatement(actions=["sns:Publish"], resources=[self.topic.topic_arn])
         )
+        # Who a notification reached goes into its delivery record (`alerts:notify`, issue 22).
+        recognize.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["sns:ListSubscriptionsByTopic"], resources=[self.topic.topic_arn])
+        )
+        recognize.write_objects(
+            storage.access_log,
+            Env.ACCESS_LOG_BUCKET,
+            prefix=names.ACCESS_LOG_PREFIX,
+            reason="Appends one delivery record per alert notification under access-log/dt=YYYY-MM-DD/; "
+            "each record is a new key.",
+        )
         recognize.role.add_to_principal_policy(
             iam.PolicyStatement(actions=list(KEY_ENCRYPT), resources=[storage.key.key_arn])
         )

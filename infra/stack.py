@@ -18,6 +18,7 @@ from infra.ingest import Ingest
 from infra.layers import Layers
 from infra.nag import acknowledge, checkov_skip
 from infra.operations import Operations
+from infra.plate_expiry import PlateExpiry
 from infra.release import Release
 from infra.storage import Storage
 from infra.web import WebSignIn
@@ -34,10 +35,19 @@ class AlprStack(Stack):
         retention = Retention(days=retention_days)
         super().__init__(scope, names.STACK_NAME, **kwargs)  # type: ignore[arg-type]
         Tags.of(self).add("project", names.APP_NAME)
-        self.storage = Storage(self, "Storage", retention_days=retention.days)
+        # Buckets count days and a year may have 366: their lifecycles and locks use the longest span.
+        self.storage = Storage(self, "Storage", retention_days=retention.max_days)
         self.layers = Layers(self, "Layers", assets=assets)
         self.ingest = Ingest(
             self, "Ingest", storage=self.storage, assets=assets, retention_days=retention.days
+        )
+        self.plate_expiry = PlateExpiry(
+            self,
+            "PlateExpiry",
+            storage=self.storage,
+            layers=self.layers,
+            assets=assets,
+            retention_days=retention.days,
         )
         self.auth = Auth(self, "Auth")
         self.api = Api(
@@ -50,6 +60,8 @@ class AlprStack(Stack):
             retention_days=retention.days,
         )
         self.web = WebSignIn(self, "Web", auth=self.auth, api=self.api, storage=self.storage)
+        # Alert notifications link to the alert in the API (issue 22).
+        self.ingest.recognize.set_env(names.Env.WEB_BASE_URL, self.web.base_url)
         self.release = Release(
             self,
             "Release",
@@ -74,7 +86,7 @@ class AlprStack(Stack):
             self,
             "Audit",
             storage=storage,
-            retention_days=retention.days,
+            retention_days=retention.max_days,
             # Every bucket that holds personal data (images, plates, records, bundles) is on the trail.
             personal_data_buckets=[
                 storage.uploads,

@@ -143,7 +143,10 @@ class Storage(Construct):
                 (names.READS_BY_CELL7_DAY_INDEX, names.READS_CELL7_DAY_KEY, names.READS_TIME_KEY),
             ),
         )
-        self.plates = self._table("PlatesTable", partition_key=names.PLATE)
+        # Expires with its newest read (issue 22); the stream tells the prune function what expired.
+        self.plates = self._table(
+            "PlatesTable", partition_key=names.PLATE, ttl=True, stream=dynamodb.StreamViewType.KEYS_ONLY
+        )
         # The dictionary's trigram index: a partial plate reads a few items, not the dictionary.
         self.plate_grams = self._table("PlateGramsTable", partition_key=names.PLATE_GRAM)
         self.hotlist = self._table(
@@ -218,6 +221,7 @@ class Storage(Construct):
         sort_key: str | None = None,
         ttl: bool = False,
         indexes: tuple[tuple[str, str, str], ...] = (),
+        stream: dynamodb.StreamViewType | None = None,
     ) -> dynamodb.Table:
         table = dynamodb.Table(
             self,
@@ -231,6 +235,7 @@ class Storage(Construct):
             encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
             encryption_key=self.key,
             time_to_live_attribute=names.TTL_ATTRIBUTE if ttl else None,
+            stream=stream,
             deletion_protection=True,
             removal_policy=RemovalPolicy.RETAIN,
         )

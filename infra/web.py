@@ -36,6 +36,7 @@ class WebSignIn(Construct):
         ).rstrip("/")
         if not base_url.startswith("https://"):
             raise ValueError("web_base_url must be an https:// URL: sign-in and decision links need TLS")
+        self.base_url = base_url
         prefix = str(self.node.try_get_context("web_auth_domain_prefix") or f"alpr-{Aws.ACCOUNT_ID}")
         self.domain = auth.user_pool.add_domain(
             "HostedUiDomain", cognito_domain=cognito.CognitoDomainOptions(domain_prefix=prefix)

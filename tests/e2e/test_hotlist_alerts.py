@@ -52,7 +52,7 @@ def test_an_uploaded_plate_on_an_imported_list_raises_an_alert(stack, unit, inve
     assert alert["match"] in ("exact", "ocr_equivalent", "low_confidence_read")
     assert alert["instruction"] == CLETS_LINE and alert["stale"] is False
     assert alert["unit_id"] == "unit-01" and alert["read_link"] == f"/v1/reads/{alert['read_id']}"
-    # And the same alert went out on the topic, with the CLETS line in the officer's text
+    # And the alert went out on the topic, with the CLETS line
     deadline, messages = time.monotonic() + 30, []
     while not messages and time.monotonic() < deadline:
         messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages", [])
@@ -61,7 +61,14 @@ def test_an_uploaded_plate_on_an_imported_list_raises_an_alert(stack, unit, inve
     aws("sns").unsubscribe(SubscriptionArn=subscription)
     (message,) = messages
     body = json.loads(message["Body"])
-    assert "4GHK771" in body["Subject"] and CLETS_LINE in body["Message"]
+    # (the notification names the alert, its category and where to read it: none of its data)
+    assert body["Subject"] == f"ALPR alert {alert['alert_id']}: stolen vehicle"
+    assert CLETS_LINE in body["Message"]
+    assert f"{stack.api_url}/v1/alerts/{alert['alert_id']}" in body["Message"]
+    assert "4GHK771" not in body["Subject"] + body["Message"] and "unit-01" not in body["Message"]
+    # And the link opens the alert for a signed-in investigator, with its data
+    opened = investigator.call("GET", f"/v1/alerts/{alert['alert_id']}")
+    assert opened["plate_read"] == alert["plate_read"] and opened["unit_id"] == "unit-01"
 
     # And it closes only with a disposition
     path = f"/v1/alerts/{alert['alert_id']}/disposition"

@@ -17,7 +17,7 @@ def test_images_wait_in_the_outbox_until_the_api_answers(stack, unit, investigat
     # Given a rendered plate queued in a unit's outbox
     image = tmp_path / "capture.jpg"
     image.write_bytes(render_scene("6TRK404", "CA", seed=11)[0])
-    outbox = Outbox(tmp_path / "outbox")
+    outbox = Outbox(tmp_path / "outbox", secret=stack.passwords["unit-01"])
     outbox.add(image, Capture(captured_at=datetime.now(UTC), lat=38.0101, lon=-122.1202, heading=180.0))
     # When the unit has no connection, nothing leaves the outbox
     offline = AlprClient(f"http://127.0.0.1:{free_port()}", unit.token, timeout_s=2)
@@ -27,6 +27,9 @@ def test_images_wait_in_the_outbox_until_the_api_answers(stack, unit, investigat
     assert outbox.flush(unit) == (0, 0)
     reads = investigator.wait_for_plate("6TRK404", count=1)
     assert [read["unit_id"] for read in reads] == ["unit-01"]
+    # And the car keeps nothing of it: no image waits, and only its hash and key are remembered
+    assert outbox.waiting() == []
+    assert list(outbox.sent_keys().values()) == [f"{reads[0]['image_key']}"]
 
 
 def test_a_retried_upload_lands_on_the_same_key_and_is_read_once(unit, investigator):

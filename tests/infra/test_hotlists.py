@@ -87,10 +87,24 @@ def test_recognize_may_load_list_versions_publish_alerts_and_knows_the_settings(
     assert env[Env.HOTLIST_REFUSED_CATEGORIES.value] == "immigration_violator"
     statements = _role_statements(synth, "RecognizeFunction")
     (publish,) = [s for s in statements if "sns:Publish" in _actions(s)]
-    assert _actions(publish) == {"sns:Publish"} and publish["Resource"] == {"Ref": "AlertsTopic"}
+    # publishing, and listing who a notification reaches (its delivery record)
+    assert _actions(publish) == {"sns:Publish", "sns:ListSubscriptionsByTopic"}
+    assert publish["Resource"] == {"Ref": "AlertsTopic"}
     reads = [s for s in statements if "HotlistBucket" in _resource_texts(s)]
     assert {a for s in reads for a in _actions(s)} == {"s3:GetObject", "s3:GetObjectVersion"}
     assert all(names.HOTLIST_SNAPSHOT_PREFIX in _resource_texts(s) for s in reads)
+
+
+def test_recognize_links_to_the_alert_and_records_who_it_notified(synth: Synth) -> None:
+    env = _env(synth, "RecognizeFunction")
+    assert env[Env.WEB_BASE_URL.value] == _env(synth, "ApiFunction")[Env.WEB_BASE_URL.value]
+    assert env[Env.ACCESS_LOG_BUCKET.value] == {"Ref": "AccessLogBucket"}
+    statements = _role_statements(synth, "RecognizeFunction")
+    (listing,) = [s for s in statements if "sns:ListSubscriptionsByTopic" in _actions(s)]
+    assert listing["Resource"] == {"Ref": "AlertsTopic"}
+    writes = [s for s in statements if "AccessLogBucket" in _resource_texts(s)]
+    assert {a for s in writes for a in _actions(s)} == {"s3:PutObject"}
+    assert all(names.ACCESS_LOG_PREFIX in _resource_texts(s) for s in writes)
 
 
 def test_the_api_knows_the_local_entry_limits(synth: Synth) -> None:

@@ -27,11 +27,12 @@ from alpr.names import (
     HOTLIST_PK,
     HOTLIST_SK,
     Env,
+    Group,
 )
 from alpr.services import hotlist as hotlist_service
 from alpr.services.container import container, use
-from tests.integration.conftest import REGION, FakeContext, Stack, load_event, load_handler
-from tests.integration.gate_support import GOOD_PURPOSE, call, event
+from tests.integration.conftest import REGION, FakeContext, Stack, access_records, load_event, load_handler
+from tests.integration.gate_support import GOOD_PURPOSE, call, event, person
 from tests.unit.test_search import a_read
 
 SAMPLE = Path(__file__).resolve().parents[2] / "events" / "hotlist" / "ncic_sample.txt"
@@ -46,6 +47,7 @@ class Hotlists:
     alerts_table: str
     queue_url: str
     sqs: Any
+    queue_arn: str = ""
 
     def messages(self) -> list[dict[str, Any]]:
         """What SNS delivered to the test's subscription (raw JSON envelopes)."""
@@ -109,7 +111,8 @@ def hotlists(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hotlists
     topic = sns.create_topic(Name=f"alerts-{suffix}")["TopicArn"]
     names.queue_url = names.sqs.create_queue(QueueName=f"alerts-{suffix}")["QueueUrl"]
     queue_arn = names.sqs.get_queue_attributes(QueueUrl=names.queue_url, AttributeNames=["QueueArn"])
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn["Attributes"]["QueueArn"])
+    names.queue_arn = queue_arn["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=names.queue_arn)
     for key, value in {
         Env.HOTLIST_TABLE: names.table,
         Env.ALERTS_TABLE: names.alerts_table,
@@ -195,8 +198,15 @@ def test_a_stored_read_on_a_list_becomes_an_alert_in_the_table_and_on_sns(hotlis
         "stolen_vehicle",
     )
     (message,) = hotlists.messages()
-    assert message["Subject"].startswith("ALPR HIT 6TRJ244 (CA) stolen vehicle")
-    assert CLETS_LINE in message["Message"] and "unit-07" in message["Message"]
+    assert message["Subject"] == f"ALPR alert {alert.alert_id}: stolen vehicle"
+    assert CLETS_LINE in message["Message"] and f"/v1/alerts/{alert.alert_id}" in message["Message"]
+    # And the notification carries none of the alert's data (plate, unit, place, entry)
+    for data in ("6TRJ244", "unit-07", "NCIC", '"lat"'):
+        assert data not in message["Subject"] + message["Message"]
+    # And its delivery is in the access log: which alert, to whom, when
+    (delivery,) = [r for r in access_records(hotlists.stack) if r["action"] == "alerts:notify"]
+    assert delivery["returned_ids"] == [alert.alert_id]
+    assert delivery["query"]["recipients"] == [f"sqs:{hotlists.queue_arn}"]
     # And the read itself carries the hit (searches return it beside the read)
     kept_read = container().read_store.get_read(read.read_id)
     assert kept_read is not None
@@ -382,5 +392,39 @@ def test_hits_on_a_list_past_its_age_are_marked_stale(hotlists: Hotlists) -> Non
     assert any(c.startswith("STALE LIST: NCIC") for c in alert.cautions)
     (health,) = hotlist_service.list_sources()
     assert (health["source"], health["stale"]) == ("NCIC", True) and 30.0 <= health["age_hours"] <= 30.2
+    # (the notification names the alert only: staleness is read in the alert, signed in)
     (message,) = hotlists.messages()
-    assert "STALE" in message["Subject"]
+    assert message["Subject"] == f"ALPR alert {alert.alert_id}: stolen vehicle"
+
+
+def test_state_and_federal_hit_details_are_shown_only_to_clets_authorised_users(hotlists: Hotlists) -> None:
+    # Given a hit on the NCIC list, and a trained investigator with no CLETS authorisation on record
+    import_sample(hotlists)
+    read = a_read("6TRJ244", NOW)
+    stored(read)
+    (alert,) = hotlist_service.match_reads([read])
+    person("newhire", [Group.INVESTIGATOR], datetime.now(UTC), trained=datetime.now(UTC).date())
+
+    def as_newhire(path: str, query: dict[str, str] | None = None) -> dict[str, Any]:
+        request = event(
+            "GET", path, username="newhire", groups=["investigator"], purpose=GOOD_PURPOSE, query=query
+        )
+        status, body = call("api", request)
+        assert status == 200, body
+        return body
+
+    # When they open the alert, list alerts and search the plate
+    seen = as_newhire(f"/v1/alerts/{alert.alert_id}")
+    listed = as_newhire("/v1/alerts")["items"][0]
+    (found,) = as_newhire("/v1/reads", {"plate": "6TRJ244"})["items"]
+    # Then they see that there is a hit and its category, and none of the entry's details
+    for shown in (seen, listed):
+        assert (shown["alert_id"], shown["category"]) == (alert.alert_id, "stolen_vehicle")
+        assert shown["entry_id"] is None and shown["case_number"] is None and shown["vehicle"] is None
+        assert shown["plate_listed"] is None and "CLETS authorisation" in shown["details_withheld"]
+    (hit,) = found["hotlist_hits"]
+    assert hit["category"] == "stolen_vehicle" and "entry_id" not in hit and "plate_listed" not in hit
+    # And an investigator with a dated CLETS authorisation sees them
+    status, full = api("GET", f"/v1/alerts/{alert.alert_id}")
+    assert status == 200 and full["entry_id"] == alert.entry_id and full["case_number"] == "26-004417"
+    assert full["details_withheld"] is None

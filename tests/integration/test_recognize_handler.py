@@ -119,9 +119,7 @@ def test_rendered_plate_becomes_a_read_that_search_finds(stack: Stack, context: 
     assert len(read["char_confidences"]) == 7
     assert set(read["box"]) == {"x", "y", "w", "h"}
     assert read["model_version"]
-    assert int(read["expires_at"]) == int(
-        (CAPTURED_AT + timedelta(days=container().config.retention.days)).timestamp()
-    )
+    assert int(read["expires_at"]) == int(container().config.retention.expiry(CAPTURED_AT).timestamp())
     for field in ("state", "low_confidence", "ingested_at", "read_id"):
         assert field in read
     assert read["crop_key"] == f"crops/{read['read_id']}.jpg"

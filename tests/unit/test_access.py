@@ -266,6 +266,6 @@ def test_nothing_allowed_that_the_rules_forbid(
         assert person.status is Status.ACTIVE
     if rule.person:
         assert person is not None and idle_days <= 90
-        assert trained_days_ago is not None and trained_days_ago <= 730
+        assert trained_days_ago is not None and trained_days_ago <= 365
     if rule.purpose is PurposeNeed.REQUIRED:
         assert stated == GOOD

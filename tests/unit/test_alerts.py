@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
+from alpr.adapters.access_log import MemoryAccessLog
 from alpr.adapters.alerts import MemoryAlertStore
 from alpr.domain.alerts import (
     CLETS_LINE,
@@ -25,6 +26,8 @@ from alpr.domain.models import BoundingBox, Read
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 MAX_AGE = timedelta(hours=24)
+BASE_URL = "https://alpr.example.gov/prod"
+LOGGED = {"access_log": MemoryAccessLog(), "base_url": BASE_URL}
 
 
 def read(plate: str = "7ABC123", state: str | None = "CA", low: bool = False) -> Read:
@@ -143,9 +146,9 @@ def test_a_read_without_a_state_says_so():
 
 def test_a_redelivered_read_is_alerted_once():
     store = MemoryAlertStore()
-    first = raise_alerts(store, store, read(), hits("7ABC123"), now=NOW, max_age=MAX_AGE)
+    first = raise_alerts(store, store, read(), hits("7ABC123"), now=NOW, max_age=MAX_AGE, **LOGGED)
     again = raise_alerts(
-        store, store, read(), hits("7ABC123"), now=NOW + timedelta(seconds=5), max_age=MAX_AGE
+        store, store, read(), hits("7ABC123"), now=NOW + timedelta(seconds=5), max_age=MAX_AGE, **LOGGED
     )
     assert len(first) == 1 and again == []
     assert len(store.published) == 1 and len(store.alerts) == 1
@@ -157,7 +160,7 @@ def test_an_alert_stored_but_not_sent_is_sent_on_redelivery():
     (hit,) = hits("7ABC123")
     store.put_alert(build_alert(read(), hit, now=NOW, max_age=MAX_AGE))
     # When the read is handled again
-    sent = raise_alerts(store, store, read(), [hit], now=NOW, max_age=MAX_AGE)
+    sent = raise_alerts(store, store, read(), [hit], now=NOW, max_age=MAX_AGE, **LOGGED)
     # Then it is sent now, once
     assert len(sent) == 1 and len(store.published) == 1
     assert store.alerts[sent[0].alert_id].notified
@@ -165,7 +168,7 @@ def test_an_alert_stored_but_not_sent_is_sent_on_redelivery():
 
 def test_an_alert_closes_only_with_a_disposition_naming_who_and_when():
     store = MemoryAlertStore()
-    (alert,) = raise_alerts(store, store, read(), hits("7ABC123"), now=NOW, max_age=MAX_AGE)
+    (alert,) = raise_alerts(store, store, read(), hits("7ABC123"), now=NOW, max_age=MAX_AGE, **LOGGED)
     with pytest.raises(ValidationError):
         DispositionRequest.model_validate({})  # no disposition, no closing
     with pytest.raises(ValidationError):
@@ -187,3 +190,54 @@ def test_an_alert_closes_only_with_a_disposition_naming_who_and_when():
         )
     with pytest.raises(NotFound):
         dispose(store, "nope", DispositionRequest(disposition=DispositionKind.DISMISSED), by="x", now=NOW)
+
+
+def test_a_notification_carries_only_the_alert_id_its_category_a_link_and_the_clets_line():
+    # Given a hit on a stolen vehicle, read by unit-01 at a place and time, on an entry with a case
+    store, log = MemoryAlertStore(), MemoryAccessLog()
+    # When it is raised
+    (alert,) = raise_alerts(
+        store, store, read(), hits("7ABC123"), now=NOW, max_age=MAX_AGE, access_log=log, base_url=BASE_URL
+    )
+    # Then the message says which alert, of what kind, where to open it, and to confirm through CLETS
+    ((_, subject, body),) = store.published
+    assert subject == f"ALPR alert {alert.alert_id}: stolen vehicle"
+    assert body.splitlines() == [
+        f"ALPR alert {alert.alert_id}: STOLEN VEHICLE.",
+        f"Open it (sign-in required): {BASE_URL}/v1/alerts/{alert.alert_id}",
+        CLETS_LINE + ".",
+    ]
+    # and nothing else: no plate, state, place, time, unit, entry or case
+    for data in ("7ABC123", "CA", "unit-01", "38.0", "-122.1", "26-004417", "HOND", "NCIC", "12:0"):
+        assert data not in subject + body
+
+
+def test_every_notification_is_recorded_in_the_access_log_as_alerts_notify():
+    store, log = MemoryAlertStore(), MemoryAccessLog()
+    (alert,) = raise_alerts(
+        store, store, read(), hits("7ABC123"), now=NOW, max_age=MAX_AGE, access_log=log, base_url=BASE_URL
+    )
+    (record,) = log.records
+    assert (record.action, record.outcome, record.time, record.returned_ids) == (
+        "alerts:notify",
+        "allowed",
+        NOW,
+        [alert.alert_id],
+    )
+    assert record.query["alert_id"] == alert.alert_id and record.query["category"] == "stolen_vehicle"
+    assert record.query["recipients"] == store.recipients  # who was notified
+    assert "7ABC123" not in record.model_dump_json()  # the log names the alert, not its data
+
+
+def test_a_notification_that_cannot_be_recorded_is_sent_again_on_redelivery():
+    store, log = MemoryAlertStore(), MemoryAccessLog()
+    log.fail = True
+    with pytest.raises(Exception, match="access log"):
+        raise_alerts(
+            store, store, read(), hits("7ABC123"), now=NOW, max_age=MAX_AGE, access_log=log, base_url=BASE_URL
+        )
+    log.fail = False
+    sent = raise_alerts(
+        store, store, read(), hits("7ABC123"), now=NOW, max_age=MAX_AGE, access_log=log, base_url=BASE_URL
+    )
+    assert len(sent) == 1 and len(log.records) == 1

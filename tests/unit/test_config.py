@@ -45,3 +45,11 @@ def test_the_api_config_requires_its_tables_but_not_the_recognizer() -> None:
     required = {name for name, field in ApiConfig.model_fields.items() if field.is_required()}
     assert {"reads_table", "personnel_table", "access_log_bucket"} <= required
     assert "models_dir" not in required and "quarantine_bucket" not in required
+
+
+def test_a_training_refresher_longer_than_a_year_fails_the_cold_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(Env.TRAINING_REFRESHER_DAYS.value, "730")
+    with pytest.raises(ValidationError, match="365"):
+        Config()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from alpr.adapters.personnel import MemoryPersonnelStore
 from alpr.domain.errors import Forbidden, InvalidRequest, NotFound
@@ -66,11 +67,11 @@ def change(**changes: object) -> PersonnelChange:
 
 def test_training_lapses_at_the_earlier_of_its_expiry_and_the_refresher() -> None:
     trained = record("ivy", [Group.INVESTIGATOR], training_completed=date(2025, 1, 1))
-    assert training_expiry(trained, POLICY) == date(2027, 1, 1)  # 730 days later
+    assert training_expiry(trained, POLICY) == date(2026, 1, 1)  # 365 days later
     assert training_expiry(trained.model_copy(update={"training_expires": date(2025, 6, 1)}), POLICY) == date(
         2025, 6, 1
     )
-    assert training_expiry(trained, StandingPolicy(refresher_days=365)) == date(2026, 1, 1)
+    assert training_expiry(trained, StandingPolicy(refresher_days=180)) == date(2025, 6, 30)
     assert training_expiry(trained.model_copy(update={"training_completed": None}), POLICY) is None
 
 
@@ -135,7 +136,7 @@ def test_replacing_an_account_keeps_its_status_and_history(store: MemoryPersonne
 
 def test_training_defaults_to_the_refresher_period(store: MemoryPersonnelStore) -> None:
     updated = record_training(store, "ada", "ivy", TrainingRecord(completed=date(2026, 11, 1)), POLICY, NOW)
-    assert updated.training_expires == date(2028, 10, 31)
+    assert updated.training_expires == date(2027, 11, 1)
     with pytest.raises(NotFound):
         record_training(store, "ada", "ghost", TrainingRecord(completed=date(2026, 11, 1)), POLICY, NOW)
 
@@ -164,3 +165,11 @@ def test_a_separated_account_is_never_reactivated(store: MemoryPersonnelStore) -
         change_status(
             store, "ada", "ivy", StatusChange(status=Status.ACTIVE, reason="rehired", approved_by="sam"), NOW
         )
+
+
+def test_training_is_refreshed_every_year_by_default_and_never_less_often() -> None:
+    # CJIS security awareness training is yearly: the default is a year, and a longer period is refused.
+    assert StandingPolicy().refresher_days == 365
+    StandingPolicy(refresher_days=180)
+    with pytest.raises(ValidationError, match="365"):
+        StandingPolicy(refresher_days=366)

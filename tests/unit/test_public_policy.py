@@ -43,7 +43,10 @@ def test_the_figures_are_the_configured_ones() -> None:
     policy = usage_and_privacy_policy(
         retention_days=730, access=access, refused_hotlist_categories=["immigration_violator"]
     )
-    assert "kept 730 days from capture" in _text(policy, "Retention and destruction")
+    kept = _text(policy, "Retention and destruction")
+    assert "kept until the same calendar date 2 years after capture" in kept
+    # the access log is kept as long as the reads
+    assert "2 years" in _text(policy, "Monitoring, security and audits")
     purposes = _text(policy, "Authorized purposes")
     assert "homicide, stolen-vehicle" in purposes and "immigration_violator" in purposes
     training = _text(policy, "Who may access the system, and their training")
@@ -64,3 +67,31 @@ def test_transparency_lists_every_release_outcome_and_counts_them() -> None:
     assert set(report.release_requests) == {status.value for status in ReleaseStatus}
     assert report.release_requests["denied"] == 0
     assert (report.reads_stored, report.alerts_stored) == (1200, 7)
+
+
+def test_a_retention_with_extra_days_is_stated_as_years_and_days() -> None:
+    policy = usage_and_privacy_policy(
+        retention_days=400, access=AccessPolicy(), refused_hotlist_categories=[]
+    )
+    assert "the same calendar date 1 year after capture, plus 35 days" in _text(
+        policy, "Retention and destruction"
+    )
+
+
+def test_the_policy_states_the_clets_rule_and_what_a_notification_carries() -> None:
+    policy = usage_and_privacy_policy(
+        retention_days=365, access=AccessPolicy(), refused_hotlist_categories=[]
+    )
+    who = _text(policy, "Who may access the system, and their training")
+    assert "CLETS authorisation" in who and "439.4(e)" in who
+    monitoring = _text(policy, "Monitoring, security and audits")
+    assert "notification carries only the alert's number, its category and a link" in monitoring
+
+
+def test_the_policy_says_the_plate_index_expires_with_the_reads() -> None:
+    policy = usage_and_privacy_policy(
+        retention_days=365, access=AccessPolicy(), refused_hotlist_categories=[]
+    )
+    kept = _text(policy, "Retention and destruction")
+    assert "index of plates" in kept and "with the plate's newest read" in kept
+    assert "unit" in kept and "deleted from the vehicle once stored" in kept

@@ -26,7 +26,12 @@ from alpr.domain.access import (
 )
 from alpr.domain.canvass import SearchLimits, parse_service_area
 from alpr.domain.hotlist import DEFAULT_REFUSED, Category
-from alpr.domain.personnel import DEFAULT_INACTIVITY_DAYS, DEFAULT_REFRESHER_DAYS, StandingPolicy
+from alpr.domain.personnel import (
+    DEFAULT_INACTIVITY_DAYS,
+    DEFAULT_REFRESHER_DAYS,
+    MAX_REFRESHER_DAYS,
+    StandingPolicy,
+)
 from alpr.domain.retention import MIN_RETENTION_DAYS, Retention
 from alpr.web.settings import WebSettings
 
@@ -81,7 +86,7 @@ class Config(BaseSettings):
     case_number_pattern: str = DEFAULT_CASE_NUMBER_PATTERN
     case_number_example: str = DEFAULT_CASE_NUMBER_EXAMPLE
     inactivity_days: int = Field(default=DEFAULT_INACTIVITY_DAYS, ge=1)
-    training_refresher_days: int = Field(default=DEFAULT_REFRESHER_DAYS, ge=1)
+    training_refresher_days: int = Field(default=DEFAULT_REFRESHER_DAYS, ge=1, le=MAX_REFRESHER_DAYS)
     # Release to other agencies (policy 439.7)
     release_state_machine: str | None = None
     release_link_secret: str | None = None  # Secrets Manager ARN of the decision links' HMAC key
@@ -216,6 +221,8 @@ class ApiConfig(_Gate):
 
 
 class RecognizeConfig(Config):
+    access_log_bucket: str  # a delivery record per alert notification
+    web_base_url: str  # the link to the alert in a notification
     reads_table: str
     plates_table: str
     plate_grams_table: str
@@ -249,3 +256,8 @@ class ReleaseFulfilConfig(Config):
     release_bucket: str
     uploads_bucket: str
     access_log_bucket: str
+
+
+class PlateGramsPruneConfig(Config):
+    plates_table: str
+    plate_grams_table: str

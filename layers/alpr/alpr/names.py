@@ -80,6 +80,7 @@ class Function(StrEnum):
     RELEASE_NOTIFY = "release_notify"
     RELEASE_FULFIL = "release_fulfil"
     HOTLIST_IMPORT = "hotlist_import"
+    PLATE_GRAMS_PRUNE = "plate_grams_prune"  # an expired plate leaves its trigrams (issue 22)
 
 
 class Group(StrEnum):

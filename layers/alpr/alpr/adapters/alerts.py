@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -126,27 +125,34 @@ class DynamoReadHits:
 
 
 class SnsAlertNotifier:
-    """Publishes the officer's text, with the alert as JSON for machines in the attributes."""
+    """Publishes the notification (alert id, category, link, CLETS line) and nothing of the alert's
+    data: no JSON copy for machines either, they read `GET /v1/alerts/{id}` like people."""
 
     def __init__(self, topic_arn: str, sns: Callable[[], SNSClient]) -> None:
         self.topic_arn = topic_arn
         self._sns = sns
 
-    def publish(self, alert: Alert, subject: str, body: str) -> None:
+    def publish(self, alert: Alert, subject: str, body: str) -> list[str]:
+        recipients = self.recipients()
         self._sns().publish(
             TopicArn=self.topic_arn,
             Subject=subject,
-            Message=json.dumps(
-                {"default": body, "sqs": alert.model_dump_json(), "lambda": alert.model_dump_json()}
-            ),
-            MessageStructure="json",
+            Message=body,
             MessageAttributes={
-                "match": {"DataType": "String", "StringValue": alert.match.value},
+                "alert_id": {"DataType": "String", "StringValue": alert.alert_id},
                 "category": {"DataType": "String", "StringValue": alert.category.value},
-                "source": {"DataType": "String", "StringValue": alert.source},
-                "stale": {"DataType": "String", "StringValue": str(alert.stale).lower()},
             },
         )
+        return recipients
+
+    def recipients(self) -> list[str]:
+        """The topic's subscriptions as `protocol:endpoint` (who a message reaches)."""
+        found: list[str] = []
+        for page in (
+            self._sns().get_paginator("list_subscriptions_by_topic").paginate(TopicArn=self.topic_arn)
+        ):
+            found += [f"{s['Protocol']}:{s['Endpoint']}" for s in page.get("Subscriptions", [])]
+        return sorted(found)
 
 
 class MemoryAlertStore:
@@ -155,6 +161,7 @@ class MemoryAlertStore:
     def __init__(self) -> None:
         self.alerts: dict[str, Alert] = {}
         self.published: list[tuple[Alert, str, str]] = []
+        self.recipients = ["email:duty-sergeant@example.gov"]
 
     def put_alert(self, alert: Alert) -> bool:
         if alert.alert_id in self.alerts:
@@ -185,5 +192,6 @@ class MemoryAlertStore:
         )
         return True
 
-    def publish(self, alert: Alert, subject: str, body: str) -> None:
+    def publish(self, alert: Alert, subject: str, body: str) -> list[str]:
         self.published.append((alert, subject, body))
+        return list(self.recipients)

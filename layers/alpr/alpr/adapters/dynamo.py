@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -20,6 +20,7 @@ from alpr.names import (
     READS_BY_PLATE_INDEX,
     READS_CELL7_DAY_KEY,
     READS_TIME_KEY,
+    TTL_ATTRIBUTE,
 )
 
 if TYPE_CHECKING:
@@ -144,6 +145,83 @@ class DynamoReadStore:
         # only when this read lies outside them. Both updates are idempotent.
         self._widen(read.plate, "last_seen", ">", seen)
         self._widen(read.plate, "first_seen", "<", seen)
+        if read.expires_at is not None:
+            self._extend_expiry(read.plate, read.expires_at)
+        return True
+
+    def _extend_expiry(self, plate: str, expires: int) -> None:
+        """The entry expires with its newest read (`newest_expiry`), and has no TTL while any read
+        of the plate is held (`held_reads`). Both updates only ever lengthen, so order is free."""
+        for update, condition in (
+            ("SET newest_expiry = :e", "attribute_not_exists(newest_expiry) OR newest_expiry < :e"),
+            (
+                f"SET {TTL_ATTRIBUTE} = :e",
+                f"attribute_not_exists(held_reads) AND (attribute_not_exists({TTL_ATTRIBUTE}) "
+                f"OR {TTL_ATTRIBUTE} < :e)",
+            ),
+        ):
+            try:
+                self._client().update_item(
+                    TableName=self.plates_table,
+                    Key=to_item({PLATE: plate}),
+                    UpdateExpression=update,
+                    ConditionExpression=condition,
+                    ExpressionAttributeValues=to_item({":e": expires}),
+                )
+            except ClientError as error:
+                if not _is_condition_failure(error):
+                    raise
+
+    def prune_grams(self, plate: str) -> bool:
+        """Take an expired plate out of its trigrams' lists and delete the trigrams left empty;
+        False (and no change) when the plate is in the dictionary again (read since)."""
+        if not self.grams_table:
+            return False
+        gone: Any = {  # TransactWriteItem shapes, as boto3 takes them
+            "ConditionCheck": {
+                "TableName": self.plates_table,
+                "Key": to_item({PLATE: plate}),
+                "ConditionExpression": "attribute_not_exists(#plate)",
+                "ExpressionAttributeNames": {"#plate": PLATE},
+            }
+        }
+        grams = sorted(grams_of(plate))
+        try:
+            self._client().transact_write_items(
+                TransactItems=[
+                    gone,
+                    *(
+                        cast(
+                            Any,
+                            {
+                                "Update": {
+                                    "TableName": self.grams_table,
+                                    "Key": to_item({PLATE_GRAM: gram}),
+                                    "UpdateExpression": "DELETE #plates :plate",
+                                    "ExpressionAttributeNames": {"#plates": "plates"},
+                                    "ExpressionAttributeValues": to_item({":plate": {plate}}),
+                                }
+                            },
+                        )
+                        for gram in grams
+                    ),
+                ]
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return False
+            raise
+        for gram in grams:  # a trigram no plate has any more goes too (unless one was added since)
+            try:
+                self._client().delete_item(
+                    TableName=self.grams_table,
+                    Key=to_item({PLATE_GRAM: gram}),
+                    ConditionExpression="attribute_not_exists(#plates)",
+                    ExpressionAttributeNames={"#plates": "plates"},
+                )
+            except ClientError as error:
+                if not _is_condition_failure(error):
+                    raise
         return True
 
     def _in_dictionary(self, plate: str) -> bool:
@@ -299,19 +377,58 @@ class DynamoReadStore:
         # Reads stored before holds existed have no hold_history attribute at all.
         never_held = "attribute_not_exists(hold_history) OR " if not read.hold_history else ""
         unchanged = f"attribute_exists(read_id) AND ({never_held}size(hold_history) = :seen)"
+        # The plate's dictionary entry is kept while any read of it is held (no TTL), in the same
+        # transaction as the read, so the dictionary never expires a plate whose read is kept.
+        plate_update = (
+            f"ADD held_reads :rid REMOVE {TTL_ATTRIBUTE}"
+            if expires is None
+            else "DELETE held_reads :rid SET newest_expiry = if_not_exists(newest_expiry, :e)"
+        )
+        plate_values: dict[str, Any] = {":rid": {read.read_id}} | (
+            {":e": expires} if expires is not None else {}
+        )
         try:
-            self._client().update_item(
-                TableName=self.reads_table,
-                Key=to_item({READ_ID: read.read_id}),
-                UpdateExpression=update,
-                ConditionExpression=unchanged,
-                ExpressionAttributeValues=to_item(values),
+            self._client().transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self.reads_table,
+                            "Key": to_item({READ_ID: read.read_id}),
+                            "UpdateExpression": update,
+                            "ConditionExpression": unchanged,
+                            "ExpressionAttributeValues": to_item(values),
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self.plates_table,
+                            "Key": to_item({PLATE: read.plate}),
+                            "UpdateExpression": plate_update,
+                            "ExpressionAttributeValues": to_item(plate_values),
+                        }
+                    },
+                ]
             )
         except ClientError as error:
             if _is_condition_failure(error):
                 return False
             raise
+        if expires is not None:
+            self._restore_expiry(read.plate)
         return True
+
+    def _restore_expiry(self, plate: str) -> None:
+        """Once no read of the plate is held, its entry expires with its newest read again."""
+        try:
+            self._client().update_item(
+                TableName=self.plates_table,
+                Key=to_item({PLATE: plate}),
+                UpdateExpression=f"SET {TTL_ATTRIBUTE} = newest_expiry",
+                ConditionExpression="attribute_not_exists(held_reads) AND attribute_exists(newest_expiry)",
+            )
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
 
     def get_read(self, read_id: str) -> Read | None:
         """One read by id, or None."""

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
+from alpr.api.clets import alert_shown
 from alpr.api.gate import current_grant
 from alpr.api.params import UlidPath
 from alpr.domain.alerts import Alert, AlertPage, AlertStatus, DispositionRequest
@@ -31,6 +32,7 @@ def list_alerts(
         returned_ids=[a.alert_id for a in page.items] or None,
         returned_count=0 if not page.items else None,
     )
+    page.items = [alert_shown(a) for a in page.items]
     return page
 
 
@@ -40,7 +42,7 @@ def get_alert(alert_id: UlidPath) -> Alert:
     if alert is None:
         raise NotFound(f"no alert '{alert_id}'")
     note_access(returned_ids=[alert_id])
-    return alert
+    return alert_shown(alert)
 
 
 @router.post(
@@ -54,4 +56,4 @@ def dispose_alert(alert_id: UlidPath, request: Annotated[DispositionRequest, Bod
         raise Unauthenticated("authentication required")
     closed = hotlist_service.dispose_alert(grant.caller, alert_id, request)
     note_access(query={"alert": alert_id, "disposition": request.disposition.value}, returned_ids=[alert_id])
-    return closed
+    return alert_shown(closed)

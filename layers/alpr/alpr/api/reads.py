@@ -13,6 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.auth import current_caller
+from alpr.api.clets import reads_shown
 from alpr.api.gate import shown_to_case
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.models import PlateQuery, ReadPage, parse_iso_utc
@@ -72,4 +73,4 @@ def list_reads(
         returned_ids=[read.read_id for read in page.items],
     )
     metrics.add_metric(name="ReadsReturned", unit=MetricUnit.Count, value=len(page.items))
-    return page.model_copy(update={"items": shown_to_case(page.items)})
+    return page.model_copy(update={"items": shown_to_case(reads_shown(page.items))})

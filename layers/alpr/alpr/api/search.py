@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.auth import current_caller
+from alpr.api.clets import reads_shown
 from alpr.api.gate import shown_to_case
 from alpr.api.params import UlidPath
 from alpr.api.reads import EARLIEST, _instant
@@ -68,7 +69,7 @@ def _canvass_window(start: datetime | None, end: datetime | None) -> tuple[datet
 def _canvass(area: Area, start: datetime, end: datetime, limit: int, token: str | None) -> CanvassPage:
     page = search_service.canvass(current_caller(router), area, start, end, limit=limit, token=token)
     _returned(page.items, {"area": area.describe(), "from": iso_utc(start), "to": iso_utc(end)})
-    return page.model_copy(update={"items": shown_to_case(page.items)})
+    return page.model_copy(update={"items": shown_to_case(reads_shown(page.items))})
 
 
 @router.get("/v1/reads/search", summary="Reads of the plates a partial plate matches", security=AUTHENTICATED)
@@ -97,7 +98,7 @@ def search_pattern(
             "to": iso_utc(end_at),
         },
     )
-    return page.model_copy(update={"items": shown_to_case(page.items)})
+    return page.model_copy(update={"items": shown_to_case(reads_shown(page.items))})
 
 
 @router.get(
@@ -136,7 +137,7 @@ def get_read(read_id: UlidPath) -> ReadDetail:
     images = [key for key in (detail.image_key, detail.crop_key) if key]
     note_access(query={"read_id": read_id, "images": images}, returned_ids=[detail.read_id])
     metrics.add_metric(name="ReadsReturned", unit=MetricUnit.Count, value=1)
-    (shown,) = shown_to_case([detail])
+    (shown,) = shown_to_case(reads_shown([detail]))
     return shown
 
 

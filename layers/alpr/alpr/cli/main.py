@@ -21,6 +21,14 @@ from alpr.client.http import AlprClient, Capture, Outbox
 
 app = typer.Typer(help="ALPR back office", no_args_is_help=True, add_completion=False)
 local_app = typer.Typer(help="The whole system on this machine, no AWS account", no_args_is_help=True)
+UnitSecret = Annotated[
+    str,
+    typer.Option(
+        envvar="ALPR_UNIT_SECRET",
+        help="The unit's credential: the key of its outbox is derived from it",
+        show_default=False,
+    ),
+]
 unit_app = typer.Typer(help="What a vehicle unit does: upload images", no_args_is_help=True)
 search_app = typer.Typer(help="Investigator searches", no_args_is_help=True)
 app.add_typer(local_app, name="local")
@@ -95,15 +103,35 @@ def unit_upload(
     outbox: Annotated[Path, typer.Option(help="On-disk outbox; pending images are retried")] = Path(
         ".alpr-outbox"
     ),
+    secret: UnitSecret = "",
 ) -> None:
-    """Queue images in the outbox and send everything pending."""
-    box = Outbox(outbox)
+    """Queue images in the outbox (encrypted) and send everything pending; sent images are deleted."""
+    box = Outbox(outbox, secret=secret)
     for image in images:
-        box.add(image, Capture(captured_at=datetime.now(UTC), lat=lat, lon=lon, heading=heading))
+        if box.add(image, Capture(captured_at=datetime.now(UTC), lat=lat, lon=lon, heading=heading)) is None:
+            console.print(f"{image.name}: already sent, not queued again")
     sent, pending = box.flush(client)
     console.print(f"sent {sent}, still pending {pending}")
     if pending:
         raise typer.Exit(1)
+
+
+@unit_app.command("status")
+def unit_status(
+    outbox: Annotated[Path, typer.Option(help="The unit's on-disk outbox")] = Path(".alpr-outbox"),
+    secret: UnitSecret = "",
+) -> None:
+    """What is waiting in the outbox (captured when, how large); sent images are not kept."""
+    box = Outbox(outbox, secret=secret)
+    waiting = box.waiting()
+    console.print(
+        f"{len(waiting)} waiting ({sum(w.size for w in waiting):,} bytes, encrypted); "
+        f"{len(box.sent_keys())} sent (hash and key only)"
+    )
+    for item in waiting:
+        console.print(
+            f"  {item.upload_id}  captured {item.captured_at:%Y-%m-%d %H:%M:%S}Z  {item.size:,} bytes"
+        )
 
 
 @search_app.command("plate")

@@ -6,7 +6,10 @@ they exercise is what a real caller sends over the wire.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import os
 import shutil
 import time
 import uuid
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from cryptography.fernet import Fernet, InvalidToken
 
 from alpr.domain.access import Purpose
 
@@ -153,42 +157,134 @@ class AlprClient:
             time.sleep(0.5)
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """One image waiting in the outbox (what `alpr unit status` shows)."""
+
+    upload_id: str
+    captured_at: datetime
+    size: int
+
+
 class Outbox:
-    """A unit's on-disk queue: an image leaves it only once the upload succeeded,
-    so a patrol car that loses signal loses nothing."""
+    """A unit's on-disk queue: an image leaves it only once the upload succeeded, so a patrol car
+    that loses signal loses nothing; and once it succeeded, nothing of it stays on the car.
 
-    def __init__(self, directory: Path) -> None:
+    What waits is encrypted (Fernet: AES-128-CBC + HMAC-SHA256) with a key derived from the unit's
+    credential (PBKDF2-HMAC-SHA256 over the outbox's own random salt), one file per image holding
+    its capture and its bytes. When the object is stored (the presigned POST answered 2xx) the file
+    is deleted and only the image's SHA-256 and its object key are kept (`sent.log`), so the same
+    image queued twice is not sent twice.
+    """
+
+    LEDGER_LIMIT = 10_000  # hashes kept for de-duplication: far more than a shift's captures
+    _ITERATIONS = 200_000
+
+    def __init__(self, directory: Path, *, secret: str) -> None:
+        if not secret:
+            raise ValueError(
+                "the outbox needs the unit's credential (ALPR_UNIT_SECRET) to encrypt what waits"
+            )
+        self.directory = directory
         self.pending = directory / "pending"
-        self.sent = directory / "sent"
         self.pending.mkdir(parents=True, exist_ok=True)
-        self.sent.mkdir(parents=True, exist_ok=True)
+        self.ledger = directory / "sent.log"
+        self._fernet = Fernet(self._key(secret))
+        self._forget_legacy()
 
-    def add(self, image: Path, capture: Capture) -> Path:
-        """Queue a copy of the image with its capture and the id every retry will reuse."""
-        target = self.pending / image.name
-        shutil.copy2(image, target)
-        sidecar = capture.as_json("") | {"upload_id": str(uuid.uuid4())}
-        target.with_suffix(".json").write_text(json.dumps(sidecar))
+    def _key(self, secret: str) -> bytes:
+        salt_file = self.directory / "salt"
+        if not salt_file.exists():
+            salt_file.write_bytes(os.urandom(16))
+        raw = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt_file.read_bytes(), self._ITERATIONS)
+        return base64.urlsafe_b64encode(raw)
+
+    def _forget_legacy(self) -> None:
+        """An older outbox kept sent images in `sent/` and waiting ones in the clear: the sent are
+        deleted, the waiting encrypted."""
+        shutil.rmtree(self.directory / "sent", ignore_errors=True)
+        for image in sorted(p for p in self.pending.iterdir() if p.suffix not in (".json", ".alpr", ".tmp")):
+            sidecar = image.with_suffix(".json")
+            if sidecar.exists():
+                meta = json.loads(sidecar.read_text())
+                self._store(image.read_bytes(), meta | {"content_type": _content_type(image)})
+                sidecar.unlink()
+            image.unlink()
+
+    def _store(self, data: bytes, meta: dict[str, Any]) -> Path:
+        target = self.pending / f"{meta['upload_id']}.alpr"
+        sealed = self._fernet.encrypt(json.dumps(meta).encode() + b"\0" + data)
+        partial = target.with_suffix(".tmp")
+        partial.write_bytes(sealed)
+        partial.replace(target)  # whole or absent
         return target
+
+    def _open(self, path: Path) -> tuple[dict[str, Any], bytes]:
+        try:
+            plain = self._fernet.decrypt(path.read_bytes())
+        except InvalidToken:
+            raise ValueError(f"{path.name} does not open with this unit's credential") from None
+        header, _, data = plain.partition(b"\0")
+        meta: dict[str, Any] = json.loads(header)
+        return meta, data
+
+    def sent_keys(self) -> dict[str, str]:
+        """SHA-256 of each image sent -> its object key (the de-duplication ledger)."""
+        if not self.ledger.exists():
+            return {}
+        pairs = (line.split(" ", 1) for line in self.ledger.read_text().splitlines() if " " in line)
+        return {digest: key for digest, key in pairs}
+
+    def _remember(self, digest: str, key: str) -> None:
+        lines = [f"{d} {k}" for d, k in self.sent_keys().items()] + [f"{digest} {key}"]
+        partial = self.ledger.with_suffix(".tmp")
+        partial.write_text("\n".join(lines[-self.LEDGER_LIMIT :]) + "\n")
+        partial.replace(self.ledger)
+
+    def add(self, image: Path, capture: Capture) -> Path | None:
+        """Queue the image (encrypted) with its capture and the id every retry will reuse; None when
+        this very image was already sent."""
+        data = image.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in self.sent_keys():
+            return None
+        meta = capture.as_json(_content_type(image)) | {"upload_id": str(uuid.uuid4()), "sha256": digest}
+        return self._store(data, meta)
+
+    def waiting(self) -> list[Waiting]:
+        """What is waiting, oldest capture first."""
+        items = []
+        for path in sorted(self.pending.glob("*.alpr")):
+            meta, data = self._open(path)
+            items.append(Waiting(meta["upload_id"], _instant(meta["captured_at"]), len(data)))
+        return sorted(items, key=lambda w: w.captured_at)
 
     def flush(self, client: AlprClient) -> tuple[int, int]:
         """Upload everything pending; returns (sent, still pending)."""
         sent = failed = 0
-        for image in sorted(p for p in self.pending.iterdir() if p.suffix != ".json"):
-            meta = json.loads(image.with_suffix(".json").read_text())
+        for path in sorted(self.pending.glob("*.alpr")):
+            meta, data = self._open(path)
             capture = Capture(
-                captured_at=datetime.fromisoformat(meta["captured_at"].replace("Z", "+00:00")),
+                captured_at=_instant(meta["captured_at"]),
                 lat=meta["lat"],
                 lon=meta["lon"],
                 heading=meta["heading"],
             )
-            content_type = "image/png" if image.suffix.lower() == ".png" else "image/jpeg"
             try:
-                client.upload(image.read_bytes(), capture, content_type, upload_id=meta["upload_id"])
+                key = client.upload(data, capture, meta["content_type"], upload_id=meta["upload_id"])
             except (ApiError, requests.RequestException):
                 failed += 1
                 continue
-            image.with_suffix(".json").rename(self.sent / image.with_suffix(".json").name)
-            image.rename(self.sent / image.name)
+            # The object is stored: keep only what de-duplicates (hash and key), then forget the image.
+            self._remember(meta.get("sha256") or hashlib.sha256(data).hexdigest(), key)
+            path.unlink()
             sent += 1
         return sent, failed
+
+
+def _content_type(image: Path) -> str:
+    return "image/png" if image.suffix.lower() == ".png" else "image/jpeg"
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

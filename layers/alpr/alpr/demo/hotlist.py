@@ -1,8 +1,10 @@
 """The demo's hotlist step: import an NCIC-style extract, enter a partial plate (with its earlier
-sightings), read a listed stolen car and show the alert as an officer gets it, then close it."""
+sightings), read a listed stolen car, show the notification an officer gets (no data in it) and the
+alert read through the API (signed in, logged), then close it."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -12,7 +14,7 @@ from typing import Any
 from rich.console import Console
 
 from alpr.client.http import AlprClient, ApiError, Capture
-from alpr.local.stack import LocalStack
+from alpr.local.stack import REGION, LocalStack
 from alpr.names import Output
 
 SAMPLE = Path(__file__).resolve().parents[4] / "events" / "hotlist" / "ncic_sample.txt"
@@ -41,6 +43,28 @@ def wait_for_alert(client: AlprClient, plate: str, timeout_s: float = 60) -> dic
         time.sleep(0.5)
 
 
+def duty_inbox(stack: LocalStack) -> tuple[Any, str]:
+    """A queue subscribed to the alerts topic: what an email subscriber receives."""
+    import boto3
+
+    sqs = boto3.client("sqs", endpoint_url=stack.endpoint_url, region_name=REGION)
+    queue_url = sqs.create_queue(QueueName="demo-duty-sergeant-inbox")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    boto3.client("sns", endpoint_url=stack.endpoint_url, region_name=REGION).subscribe(
+        TopicArn=str(stack.outputs()[Output.ALERTS_TOPIC.value]), Protocol="sqs", Endpoint=arn
+    )
+    return sqs, queue_url
+
+
+def first_message(sqs: Any, queue_url: str, timeout_s: float = 30) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for message in sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages", []):
+            body: dict[str, Any] = json.loads(message["Body"])
+            return body
+    raise SystemExit(f"no notification within {timeout_s:.0f} s")
+
+
 def show_hotlists(console: Console, stack: LocalStack, investigator: AlprClient) -> None:
     from alpr.cli.hotlist import alert_text, entry_request, import_file, print_report, sightings_table
     from alpr.demo.synth import render_scene
@@ -65,6 +89,7 @@ def show_hotlists(console: Console, stack: LocalStack, investigator: AlprClient)
     console.print(f"Entered the partial plate {PARTIAL} (case 26-004512, expires in 14 days): retro-match")
     console.print(sightings_table(created))
 
+    sqs, inbox = duty_inbox(stack)
     unit = AlprClient(stack.api_url, stack.token("unit-01"))
     plate, state = STOLEN
     image, _ = render_scene(plate, state, seed=11)
@@ -73,7 +98,12 @@ def show_hotlists(console: Console, stack: LocalStack, investigator: AlprClient)
     )
     console.print(f"unit-01 uploaded a rendered {plate} ({state}); recognize reads it and matches it")
     alert = wait_for_alert(investigator, plate)
-    console.print(alert_text(alert), markup=False, highlight=False)
+    email = first_message(sqs, inbox)
+    console.print("The duty sergeant's email (the alerts topic): no plate, place, unit or case in it")
+    console.print(f"Subject: {email['Subject']}\n{email['Message']}", markup=False, highlight=False)
+    console.print("The link, opened signed in (the read is in the access log):")
+    opened = investigator.call("GET", f"/v1/alerts/{alert['alert_id']}")
+    console.print(alert_text(opened), markup=False, highlight=False)
 
     path = f"/v1/alerts/{alert['alert_id']}/disposition"
     try:

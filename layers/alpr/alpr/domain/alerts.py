@@ -4,6 +4,10 @@ An alert says what was read and what is listed side by side (plate, state), how 
 (the match kind; only `exact` means the characters are the listed ones), where the list
 comes from and how old it is, when and where the read was made and by which unit, a link
 to the plate crop, and always the instruction to confirm through CLETS (policy 439.4(f)).
+
+The notification (SNS: email, SMS, queues) carries none of that: only the alert's id, its list
+category, a link to the alert and the CLETS line. The data is read through the signed-in, logged
+`GET /v1/alerts/{id}`, and every notification is itself recorded in the access log (`alerts:notify`).
 """
 
 from __future__ import annotations
@@ -11,17 +15,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Final, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from alpr.domain.access import AccessLog, AccessRecord
 from alpr.domain.errors import InvalidRequest, NotFound
-from alpr.domain.hotlist import Category
+from alpr.domain.hotlist import LOCAL_SOURCE, Category
 from alpr.domain.ids import derived_ulid
 from alpr.domain.matching import Hit, MatchKind
-from alpr.domain.models import Read, UtcDatetime
+from alpr.domain.models import Read, UtcDatetime, iso_utc
+from alpr.domain.personnel import PersonnelRecord
 
 CLETS_LINE: Final = "Confirm through CLETS before any enforcement action based solely on this alert"
+ALERTS_PATH: Final = "/v1/alerts"
+CLETS_WITHHELD: Final = (
+    "state and federal (CLETS/NCIC) entry details are shown only with a CLETS authorisation on your "
+    "Personnel record (policy 439.4(e))"
+)
+# What a hit says about a state or federal entry (NIC, ORI, OCA, the entry's text); the rest says
+# that a hit exists, on which list, of what category, and how it matched.
+STATE_FEDERAL_DETAILS: Final = ("plate_listed", "state_listed", "entry_id", "case_number", "vehicle")
+NOTIFY_ACTION: Final = "alerts:notify"
 
 KIND_WORDS: dict[MatchKind, str] = {
     MatchKind.EXACT: "the characters read are the listed plate",
@@ -92,13 +107,16 @@ class Alert(BaseModel):
     crop_key: str | None
     read_link: str = Field(description="the API path of the read, with its image and crop links")
     # The entry and its list
-    plate_listed: str
+    plate_listed: str | None = Field(description="null when withheld (see details_withheld)")
     state_listed: str | None
     source: str
     category: Category
-    entry_id: str
+    entry_id: str | None = Field(description="the NIC for NCIC entries; null when withheld")
     case_number: str | None = None
     vehicle: str | None = None
+    details_withheld: str | None = Field(
+        default=None, description="why the entry's state or federal details are not shown to this caller"
+    )
     list_version: str
     list_refreshed_at: UtcDatetime
     list_age_hours: float
@@ -110,6 +128,35 @@ class Alert(BaseModel):
     dispositions: list[Disposition] = Field(default_factory=list)
     notified: bool = False
     expires_at: int | None = Field(description="epoch seconds (DynamoDB TTL): the read's retention")
+
+
+def clets_authorised(person: PersonnelRecord | None) -> bool:
+    """Whether `person` may see state and federal hotlist details (a dated CLETS authorisation)."""
+    return person is not None and person.clets_authorised_on is not None
+
+
+def _state_federal(source: object) -> bool:
+    return source != LOCAL_SOURCE  # every imported list comes through CLETS (NCIC, SVS, ...)
+
+
+def alert_for(alert: Alert, authorised: bool) -> Alert:
+    """The alert as a caller may see it: a state or federal entry's details only with CLETS authorisation."""
+    if authorised or not _state_federal(alert.source):
+        return alert
+    return alert.model_copy(
+        update=dict.fromkeys(STATE_FEDERAL_DETAILS) | {"details_withheld": CLETS_WITHHELD}
+    )
+
+
+def hits_for(hits: Sequence[dict[str, Any]], authorised: bool) -> list[dict[str, Any]]:
+    """A read's hotlist hits as a caller may see them (see `alert_for`)."""
+    return [
+        hit
+        if authorised or not _state_federal(hit.get("source"))
+        else {k: v for k, v in hit.items() if k not in STATE_FEDERAL_DETAILS}
+        | {"details_withheld": CLETS_WITHHELD}
+        for hit in hits
+    ]
 
 
 class AlertPage(BaseModel):
@@ -203,13 +250,18 @@ def officer_message(alert: Alert) -> tuple[str, str]:
         f"ALPR {kind}: {alert.category.value.replace('_', ' ').upper()}",
         f"Plate read:    {alert.plate_read}  state {alert.state_read or 'not read'}  "
         f"(confidence {alert.read_confidence:.2f})",
-        f"Plate listed:  {alert.plate_listed}  state {alert.state_listed or 'not listed'}",
+        f"Plate listed:  {alert.plate_listed}  state {alert.state_listed or 'not listed'}"
+        if not alert.details_withheld
+        else f"Entry:         withheld: {alert.details_withheld}",
         f"Match:         {alert.match.value}: {alert.match_explained}",
         f"List:          {alert.source} version {alert.list_version}, refreshed "
         f"{alert.list_refreshed_at:%Y-%m-%d %H:%M}Z ({alert.list_age_hours:.1f} h old)"
         + (" STALE" if alert.stale else ""),
-        f"Entry:         {alert.entry_id}" + (f", case {alert.case_number}" if alert.case_number else ""),
     ]
+    if alert.entry_id:
+        lines.append(
+            f"Entry:         {alert.entry_id}" + (f", case {alert.case_number}" if alert.case_number else "")
+        )
     if alert.vehicle:
         lines.append(f"Vehicle:       {alert.vehicle}")
     lines += [
@@ -221,6 +273,52 @@ def officer_message(alert: Alert) -> tuple[str, str]:
     lines += [f"CAUTION: {c}" for c in alert.cautions]
     lines.append(alert.instruction + ".")
     return subject, "\n".join(lines)
+
+
+def alert_link(alert_id: str, base_url: str) -> str:
+    """The alert in the API (sign-in required): what a notification points to."""
+    return f"{base_url.rstrip('/')}{ALERTS_PATH}/{alert_id}"
+
+
+def notification(alert: Alert, base_url: str) -> tuple[str, str]:
+    """(subject, body) of the notification: the alert's id, its list category, a link to it and the
+    CLETS line; no plate, place, time, unit, entry or case (those are read signed in, and logged)."""
+    category = alert.category.value.replace("_", " ")
+    subject = f"ALPR alert {alert.alert_id}: {category}"
+    body = "\n".join(
+        [
+            f"ALPR alert {alert.alert_id}: {category.upper()}.",
+            f"Open it (sign-in required): {alert_link(alert.alert_id, base_url)}",
+            alert.instruction + ".",
+        ]
+    )
+    return subject, body
+
+
+def delivery_record(alert: Alert, recipients: Sequence[str], at: datetime) -> AccessRecord:
+    """The access-log entry of one notification: which alert, of what category, to whom, when."""
+    return AccessRecord(
+        event_id=derived_ulid(at, NOTIFY_ACTION, alert.alert_id, iso_utc(at)),
+        time=at,
+        username=None,
+        full_name=None,
+        organisation=None,
+        role=None,
+        action=NOTIFY_ACTION,
+        method="NOTIFY",
+        route="recognize",
+        query={"alert_id": alert.alert_id, "category": alert.category.value, "recipients": list(recipients)},
+        returned_ids=[alert.alert_id],
+        returned_count=1,
+        purpose_category=None,
+        case_number=None,
+        purpose_text="hotlist hit notification: alert id, category and link only (policy 439.4(f))",
+        outcome="allowed",
+        reason=f"alert {alert.alert_id} notified to {len(recipients)} subscriber(s)",
+        status=200,
+        source_ip=None,
+        request_id=alert.alert_id,
+    )
 
 
 class AlertStore(Protocol):
@@ -244,7 +342,9 @@ class AlertStore(Protocol):
 
 
 class AlertNotifier(Protocol):
-    def publish(self, alert: Alert, subject: str, body: str) -> None: ...
+    def publish(self, alert: Alert, subject: str, body: str) -> list[str]:
+        """Send the notification; who it was sent to (the subscriptions), for the delivery record."""
+        ...
 
 
 def raise_alerts(
@@ -255,8 +355,13 @@ def raise_alerts(
     *,
     now: datetime,
     max_age: timedelta,
+    access_log: AccessLog,
+    base_url: str,
 ) -> list[Alert]:
-    """Store and send an alert per hit; the alerts sent now (a redelivery resends only unsent ones)."""
+    """Store and send an alert per hit; the alerts sent now (a redelivery resends only unsent ones).
+
+    Each notification is recorded (`alerts:notify`) before the alert counts as notified: if the
+    record cannot be written the error propagates and a redelivery sends and records it again."""
     sent: list[Alert] = []
     for hit in hits:
         alert = build_alert(read, hit, now=now, max_age=max_age)
@@ -265,7 +370,8 @@ def raise_alerts(
             if stored is None or stored.notified:
                 continue
             alert = stored
-        notifier.publish(alert, *officer_message(alert))
+        recipients = notifier.publish(alert, *notification(alert, base_url))
+        access_log.write(delivery_record(alert, recipients, now))
         store.mark_notified(alert.alert_id)
         sent.append(alert)
     return sent

@@ -19,7 +19,8 @@ from alpr.domain.models import UtcDatetime
 from alpr.names import Group
 
 DEFAULT_INACTIVITY_DAYS = 90  # State Auditor 2019-118: suspend after 90 days unused
-DEFAULT_REFRESHER_DAYS = 730  # refresher training every 2 years (policy 439.8; configurable)
+DEFAULT_REFRESHER_DAYS = 365  # CJIS security awareness training is yearly (policy 439.8)
+MAX_REFRESHER_DAYS = 365  # a configuration may make it more frequent, never less
 
 
 class Status(StrEnum):
@@ -34,7 +35,7 @@ class StandingPolicy(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     inactivity_days: int = Field(default=DEFAULT_INACTIVITY_DAYS, ge=1)
-    refresher_days: int = Field(default=DEFAULT_REFRESHER_DAYS, ge=1)
+    refresher_days: int = Field(default=DEFAULT_REFRESHER_DAYS, ge=1, le=MAX_REFRESHER_DAYS)
 
 
 class Account(BaseModel):
@@ -48,6 +49,11 @@ class Account(BaseModel):
     training_completed: date | None = None
     training_expires: date | None = None
     approved_by: str = Field(min_length=1, description="username of the supervisor who approved the account")
+    clets_authorised_on: date | None = Field(
+        default=None,
+        description="when the person was authorised to see state and federal (CLETS/NCIC) data, policy "
+        "439.4(e); without it hits show only that they exist and their category",
+    )
 
 
 class PersonnelRecord(Account):

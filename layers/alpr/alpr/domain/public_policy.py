@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from alpr.domain.access import ROLE_ACTIONS, AccessPolicy
 from alpr.domain.models import UtcDatetime
 from alpr.domain.release import ReleaseStatus
+from alpr.domain.retention import Retention
 from alpr.names import Group
 
 # Policy 439.3: the custodian of the system and its data.
@@ -56,6 +57,11 @@ def usage_and_privacy_policy(
     """The policy as the system is configured now."""
     purpose = access.purpose
     standing = access.standing
+    retention = Retention(days=retention_days)
+    kept_until = (
+        f"the same calendar date {retention.years} year{'s' if retention.years != 1 else ''} after capture"
+        + (f", plus {retention.extra_days} days" if retention.extra_days else "")
+    )
     roles = "; ".join(
         f"{ROLE_TITLES[group]} ({group.value}): {_listed(sorted(a.value for a in ROLE_ACTIONS[group]))}"
         for group in Group
@@ -82,7 +88,10 @@ def usage_and_privacy_policy(
             text=f"Access by role: {roles}. No one uses the system without department-approved training "
             f"on record; training must be refreshed every {standing.refresher_days} days, and an account "
             f"unused for {standing.inactivity_days} days is suspended until a supervisor reactivates it. "
-            "Accounts of members who leave are deactivated at once.",
+            "Accounts of members who leave are deactivated at once. State and federal hotlist details "
+            "(CLETS/NCIC: NIC, ORI, case number, the entry's text) are shown only to members whose record "
+            "carries a dated CLETS authorisation (policy 439.4(e)); others see that a hit exists and its "
+            "category.",
         ),
         PolicySection(
             title="Monitoring, security and audits",
@@ -90,8 +99,10 @@ def usage_and_privacy_policy(
             text="Every access is recorded before any data is returned: who, their organization, when, "
             "the plate or other data used to query, and the purpose and case; if the record cannot be "
             "written, no data is returned. The access log is append-only (write once, kept for the "
-            f"retention period of {retention_days} days) and audited on a regular basis with written "
-            "queries; administrative and data events are also recorded by AWS CloudTrail. Data is "
+            f"retention period of {retention.period}) and audited on a regular basis with written "
+            "queries; administrative and data events are also recorded by AWS CloudTrail. A hotlist "
+            "notification carries only the alert's number, its category and a link to it (the alert is "
+            "read signed in, and logged), and every notification is recorded with its recipients. Data is "
             "encrypted at rest and in transit, and every sign-in requires a password and a second factor.",
         ),
         PolicySection(
@@ -121,8 +132,8 @@ def usage_and_privacy_policy(
         PolicySection(
             title="Retention and destruction",
             statute="Civil Code § 1798.90.51(b)(7); Gov. Code § 34090.6; policy 439.5",
-            text=f"Reads and their images are kept {retention_days} days from capture and then destroyed "
-            "automatically. Data that is or may become evidence is kept under a legal hold for its case, "
+            text=f"Reads and their images are kept until {kept_until} (a calendar year, Gov. Code "
+            f"§ 34090.6: a read of 1 March is kept until 1 March) and then destroyed automatically. The index of plates used to search partial plates forgets a plate with the plate's newest read. Images waiting in a vehicle unit are encrypted, and deleted from the vehicle once stored. Data that is or may become evidence is kept under a legal hold for its case, "
             "or exported and booked into evidence, until the hold is released.",
         ),
     ]

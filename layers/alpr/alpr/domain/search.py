@@ -272,7 +272,7 @@ def search_pattern(
     disclosed after its reads are due for deletion (the dictionary itself keeps no TTL).
     """
     _window(start, end)
-    horizon = clock.now() - timedelta(days=retention.days)
+    horizon = retention.horizon(clock.now())
     plates = matching_plates(store, pattern, max(start, horizon), end)
     # The window is not part of it: a default 'to' moves with the clock between pages.
     fingerprint = search_fingerprint({"pattern": pattern.text, "eq": pattern.equivalents})

@@ -28,6 +28,7 @@ LOCAL_PEOPLE: dict[str, tuple[str, str, str | None]] = {
     "unit-01": ("Patrol car 01", "vehicle unit (mobile ALPR camera)", None),
 }
 UNTRAINED = frozenset({"untrained"})
+CLETS_ROLES = frozenset({Group.INVESTIGATOR, Group.SUPERVISOR, Group.COMMANDER})
 
 
 def local_personnel(users: Mapping[str, Sequence[Group]], now: datetime) -> list[PersonnelRecord]:
@@ -47,6 +48,10 @@ def local_personnel(users: Mapping[str, Sequence[Group]], now: datetime) -> list
                 roles=list(groups),
                 training_completed=(now - timedelta(days=TRAINED_DAYS_AGO)).date() if trained else None,
                 approved_by="commander" if username == "supervisor" else "supervisor",
+                # Sworn users who work alerts are authorised for CLETS data (policy 439.4(e)).
+                clets_authorised_on=(now - timedelta(days=TRAINED_DAYS_AGO)).date()
+                if trained and set(groups) & CLETS_ROLES
+                else None,
                 created_at=now,
                 updated_at=now,
                 updated_by="local-seed",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
-from datetime import timedelta
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -117,6 +116,8 @@ def match_reads(reads: Iterable[Read]) -> list[Alert]:
                 hits,
                 now=now,
                 max_age=config.hotlist_max_age,
+                access_log=container().access_log,
+                base_url=config.web.base_url,
             )
             container().read_hits.note_hits(read.read_id, [hit_summary(read, hit) for hit in hits])
     if sent:
@@ -207,7 +208,7 @@ def retro_plates(entry: HotlistEntry) -> list[str]:
     look-alikes included), through the trigram index like a partial-plate search; InvalidRequest
     when they are more than such a search may return (an entry is no way round its limit)."""
     now = container().clock.now()
-    start = now - timedelta(days=container().config.retention.days)
+    start = container().config.retention.horizon(now)
     try:
         pattern = parse_pattern(entry.plate, equivalents=True)
     except InvalidRequest:  # a plain plate shorter than a pattern may be: only itself
@@ -221,7 +222,7 @@ def retro_match(entry: HotlistEntry, plates: list[str]) -> tuple[list[ReadResult
     clock = container().clock
     now = clock.now()
     retention = container().config.retention
-    start = now - timedelta(days=retention.days)
+    start = retention.horizon(now)
     version = ListVersion(source=entry.source, version="retro", refreshed_at=now, imported_at=now, entries=1)
     matcher = Matcher([CompiledList.build(version, [entry])])
     store = container().read_store

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from alpr.domain.models import Caller, PlateQuery, ReadPage
 from alpr.domain.reads import search_by_plate
 from alpr.services.container import container
@@ -15,3 +17,9 @@ def search_reads(caller: Caller, query: PlateQuery) -> ReadPage:
     """
     del caller  # any authenticated user, until the access gate lands
     return search_by_plate(container().read_store, query, container().clock)
+
+
+def prune_expired_plates(plates: Iterable[str]) -> int:
+    """Take plates the dictionary no longer has (expired) out of the trigram index; how many were."""
+    store = container().read_store
+    return sum(store.prune_grams(plate) for plate in plates)
