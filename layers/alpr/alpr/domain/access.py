@@ -85,6 +85,25 @@ ROLE_ACTIONS: dict[Group, frozenset[Action]] = {
 }
 
 
+# Actions whose answer carries ALPR data: plates read, reads, images, alerts (the read beside the
+# listing) and a new hotlist entry's earlier sightings (retro-match, a plate search in effect).
+# Each is a data access in the audit catalogue (`alpr.domain.audit`: data-access, review-sample,
+# plate-lookups, user-summary); tests/integration/test_data_actions.py walks every route's answer
+# and fails when one that returns read data has an action missing here.
+DATA_ACTIONS: frozenset[Action] = frozenset(
+    {
+        Action.READS_SEARCH,
+        Action.READS_CANVASS,
+        Action.READS_VIEW,
+        Action.READS_VIEW_IMAGE,
+        Action.EVIDENCE_EXPORT,
+        Action.HOTLIST_WRITE,
+        Action.ALERTS_READ,
+        Action.ALERTS_DISPOSE,
+    }
+)
+
+
 class PurposeNeed(StrEnum):
     REQUIRED = "required"  # X-Purpose-Category, X-Case-Number and X-Purpose-Text
     IMPLIED = "implied"  # the request itself is the purpose (a decision on a release request)

@@ -12,18 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from alpr.domain import access
+
 AUDIT_DATABASE = "alpr_audit"
 ACCESS_LOG_TABLE = "access_log"
 QUALIFIED_ACCESS_LOG = f"{AUDIT_DATABASE}.{ACCESS_LOG_TABLE}"
 
-# Actions that return ALPR data (the ones a weekly review samples).
-DATA_ACTIONS = (
-    "reads:search",
-    "reads:canvass",
-    "reads:view",
-    "reads:view-image",
-    "evidence:export",
-)
+# Actions that return ALPR data (the ones a weekly review samples): the access table's, one list.
+DATA_ACTIONS: tuple[str, ...] = tuple(sorted(action.value for action in access.DATA_ACTIONS))
 _DATA = ", ".join(f"'{a}'" for a in DATA_ACTIONS)
 SAMPLE_SIZE = 25
 
