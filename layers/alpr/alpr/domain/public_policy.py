@@ -89,7 +89,9 @@ def usage_and_privacy_policy(
             statute="Civil Code § 1798.90.51(b)(3), § 1798.90.52; policy 439.6",
             text="Every access is recorded before any data is returned: who, their organization, when, "
             "the plate or other data used to query, and the purpose and case; if the record cannot be "
-            "written, no data is returned. The access log is append-only (write once, kept for the "
+            "written, no data is returned. One exception remains today: a hotlist alert notification "
+            "sent to officers (plate, place, time) is not yet recorded one by one in the access log; "
+            "the alert, its read and its disposition are kept. The access log is append-only (write once, kept for the "
             f"retention period of {retention_days} days) and audited on a regular basis with written "
             "queries; administrative and data events are also recorded by AWS CloudTrail. Data is "
             "encrypted at rest and in transit, and every sign-in requires a password and a second factor.",
