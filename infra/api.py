@@ -118,6 +118,13 @@ class Api(Construct):
             reason="Appends access records as new objects under access-log/dt=YYYY-MM-DD/; "
             "each record is a new key.",
         )
+        fn.write_objects(
+            storage.access_log,
+            Env.ACCESS_LOG_BUCKET,
+            prefix=names.AUDIT_REVIEWS_PREFIX,
+            reason="Appends supervisors' weekly reviews as new objects under audit-reviews/dt=YYYY-MM-DD/, "
+            "beside the log and under its Object Lock; each review is a new key.",
+        )
 
         self.uploads_function = AlprFunction(
             self,

@@ -5,6 +5,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from alpr.api import alerts as alerts_api
+from alpr.api import audit as audit_api
 from alpr.api import health, reads, resolver
 from alpr.api import holds as holds_api
 from alpr.api import hotlist as hotlist_api
@@ -33,6 +34,7 @@ app = resolver(
     holds_api.router,
     public_api.router,
     web_api.router,
+    audit_api.router,
 )
 
 

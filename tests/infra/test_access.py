@@ -49,7 +49,7 @@ def test_functions_may_only_append_to_the_access_log(synth: Synth) -> None:
         for resource in on_log:
             bucket, suffix = resource["Fn::Join"][1]
             assert bucket == {"Fn::GetAtt": ["AccessLogBucket", "Arn"]}
-            assert suffix == f"/{names.ACCESS_LOG_PREFIX}*", suffix
+            assert suffix in (f"/{names.ACCESS_LOG_PREFIX}*", f"/{names.AUDIT_REVIEWS_PREFIX}*"), suffix
 
 
 def test_no_role_may_read_unlock_or_delete_the_access_log(synth: Synth) -> None:

@@ -15,6 +15,7 @@ from alpr.cli.main import app
 from alpr.domain import access
 from alpr.domain.access import AccessRecord
 from alpr.domain.audit import DATA_ACTIONS, NAMED_QUERIES, SAMPLE_SIZE, named_query
+from alpr.domain.reviews import ReviewLine
 from tests.access_records import plate_search
 
 DAY = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday of the week under review
@@ -41,6 +42,23 @@ def refused(n: int, **fields: Any) -> AccessRecord:
 def run(records: list[AccessRecord], name: str, **arguments: str) -> list[dict[str, Any]]:
     database = AuditDatabase()
     database.load_records(records)
+    # Each access reviewed the moment it was made (the `reviews` query then has rows in every test).
+    database.load_reviews(
+        ReviewLine(
+            review_id=f"R{r.event_id}",
+            time=r.time,
+            reviewer="sam",
+            reviewer_name=None,
+            organisation=None,
+            from_day=f"{r.time:%Y-%m-%d}",
+            to_day=f"{r.time:%Y-%m-%d}",
+            sample_size=1,
+            event_id=r.event_id,
+            finding="proper",
+            note="",
+        )
+        for r in records
+    )
     result = database.run(named_query(name), {**WEEK, **arguments})
     return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
 

@@ -106,6 +106,9 @@ RAW_PREFIX = "raw/"
 EVIDENCE_EXPORTS_PREFIX = "exports/"  # exports/<export id>/...: reads booked into evidence, with custody
 QUARANTINE_PREFIX = "quarantine/"
 ACCESS_LOG_PREFIX = "access-log/"
+AUDIT_REVIEWS_PREFIX = (
+    "audit-reviews/"  # audit-reviews/dt=<day>/<last day reviewed>-<id>.json, beside the log
+)
 
 UPLOAD_METADATA = ("unit-id", "captured-at", "lat", "lon", "heading")
 

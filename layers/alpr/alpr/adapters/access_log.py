@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import BotoCoreError, ClientError
 
 from alpr.domain.access import AccessLogUnavailable, AccessRecord
+from alpr.domain.reviews import ReviewLine
 from alpr.names import ACCESS_LOG_PREFIX
 
 if TYPE_CHECKING:
@@ -50,15 +51,35 @@ class S3AccessLog:
         except (ClientError, BotoCoreError) as error:
             raise AccessLogUnavailable(f"access record {record.event_id} not written: {error}") from error
 
+    def write_review(self, key: str, lines: list[ReviewLine]) -> None:
+        """A weekly review, one JSON line per finding, beside the log (same bucket, same lock)."""
+        if not self.bucket:
+            raise AccessLogUnavailable("no access-log bucket is configured")
+        try:
+            self._client().put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=b"".join((line.model_dump_json() + "\n").encode() for line in lines),
+                ContentType="application/x-ndjson",
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise AccessLogUnavailable(f"review {key} not written: {error}") from error
+
 
 class MemoryAccessLog:
     """The same port in memory (unit tests); `fail` makes every write fail."""
 
     def __init__(self) -> None:
         self.records: list[AccessRecord] = []
+        self.reviews: dict[str, list[ReviewLine]] = {}
         self.fail = False
 
     def write(self, record: AccessRecord) -> None:
         if self.fail:
             raise AccessLogUnavailable("access log unavailable (fault injected)")
         self.records.append(record)
+
+    def write_review(self, key: str, lines: list[ReviewLine]) -> None:
+        if self.fail:
+            raise AccessLogUnavailable("access log unavailable (fault injected)")
+        self.reviews[key] = lines

@@ -17,7 +17,7 @@ from botocore.exceptions import EndpointConnectionError
 from rich.console import Console
 from rich.table import Table
 
-from alpr.adapters.audit_duckdb import AuditDatabase, AuditResult, S3AuditSource, window_days
+from alpr.adapters.audit_duckdb import AuditResult, S3AuditSource, window_days
 from alpr.domain.audit import NAMED_QUERIES, NamedQuery, named_query
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.plates import plate_for_search
@@ -147,9 +147,9 @@ def query_command(
         console.print(f"[red]{error}[/] (or give the port of the running stack with --port)")
         raise typer.Exit(1) from None
     bucket = str(state.outputs[Output.ACCESS_LOG_BUCKET.value])
-    database = AuditDatabase()
     try:
-        loaded = database.load(local_source(state.endpoint_url, bucket).records(first, last))
+        database = local_source(state.endpoint_url, bucket).database(first, last, query.reads_back_days)
+        loaded = database.loaded
     except EndpointConnectionError:
         console.print(
             f"[red]no local stack answers at {state.endpoint_url}: is `alpr local up --port {port}` running?[/]"

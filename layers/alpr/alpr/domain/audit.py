@@ -17,6 +17,10 @@ from alpr.domain import access
 AUDIT_DATABASE = "alpr_audit"
 ACCESS_LOG_TABLE = "access_log"
 QUALIFIED_ACCESS_LOG = f"{AUDIT_DATABASE}.{ACCESS_LOG_TABLE}"
+# The supervisors' weekly reviews (alpr.domain.reviews.ReviewLine), beside the log, partitioned by
+# the UTC day each was recorded.
+REVIEWS_TABLE = "reviews"
+QUALIFIED_REVIEWS = f"{AUDIT_DATABASE}.{REVIEWS_TABLE}"
 
 # Actions that return ALPR data (the ones a weekly review samples): the access table's, one list.
 DATA_ACTIONS: tuple[str, ...] = tuple(sorted(action.value for action in access.DATA_ACTIONS))
@@ -30,6 +34,9 @@ class NamedQuery:
     description: str
     parameters: tuple[str, ...]
     sql: str
+    # Days of the access log before the window that the query reads too (a review recorded this
+    # week judges last week's accesses); DuckDB loads those partitions as well.
+    reads_back_days: int = 0
 
 
 NAMED_QUERIES: tuple[NamedQuery, ...] = (
@@ -105,6 +112,22 @@ ORDER BY time""",
 FROM {QUALIFIED_ACCESS_LOG}
 WHERE dt BETWEEN ? AND ? AND action LIKE 'release:%'
 ORDER BY time""",
+    ),
+    NamedQuery(
+        "reviews",
+        "Weekly reviews recorded between two UTC days: who reviewed which window, and per sampled access "
+        "the finding (proper, question, improper) and note beside the access itself: who, what, why "
+        "(policy 439.6(c); CJIS weekly audit review).",
+        ("from_day", "to_day"),
+        f"""SELECT r.time, r.reviewer, r.reviewer_name, r.from_day, r.to_day, r.sample_size,
+       r.finding, r.note, a.time AS accessed_at, a.username, a.action,
+       json_extract_scalar(a.query, '$.plate') AS plate, a.case_number, a.purpose_text,
+       r.event_id, r.review_id
+FROM {QUALIFIED_REVIEWS} AS r
+LEFT JOIN {QUALIFIED_ACCESS_LOG} AS a ON a.event_id = r.event_id AND a.dt BETWEEN r.from_day AND r.to_day
+WHERE r.dt BETWEEN ? AND ?
+ORDER BY r.time, r.review_id, r.event_id""",
+        reads_back_days=31,
     ),
 )
 
