@@ -129,3 +129,22 @@ def test_the_memory_log_keeps_reviews_and_fails_when_told() -> None:
     log.fail = True
     with pytest.raises(Exception, match="unavailable"):
         log.write_review("k2", [])
+
+
+def test_the_cli_asks_about_each_sampled_access_in_order_and_builds_the_review() -> None:
+    from alpr.adapters.audit_duckdb import AuditResult
+    from alpr.cli.audit import review_body
+    from alpr.domain.reviews import Finding
+
+    sample = AuditResult(["event_id", "username"], [(A, "ivy"), (B, "ivy")])
+    asked: list[str] = []
+
+    def ask(row: dict[str, Any]) -> tuple[Finding, str]:
+        asked.append(row["event_id"])
+        return (Finding.PROPER, "") if row["event_id"] == A else (Finding.IMPROPER, "no case on file at all")
+
+    body = review_body(date(2026, 11, 23), date(2026, 11, 29), sample, ask)
+    assert asked == [A, B]
+    review = ReviewRequest.model_validate(body)  # what the API accepts
+    assert review.sample == [A, B]
+    assert [(f.event_id, f.finding.value) for f in review.findings] == [(A, "proper"), (B, "improper")]
