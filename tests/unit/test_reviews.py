@@ -148,3 +148,13 @@ def test_the_cli_asks_about_each_sampled_access_in_order_and_builds_the_review()
     review = ReviewRequest.model_validate(body)  # what the API accepts
     assert review.sample == [A, B]
     assert [(f.event_id, f.finding.value) for f in review.findings] == [(A, "proper"), (B, "improper")]
+
+
+def test_the_age_is_that_of_the_latest_window_reviewed_capped_past_the_limit() -> None:
+    from alpr.domain.reviews import reviewed_window_age
+
+    today = date(2026, 12, 10)
+    assert reviewed_window_age([date(2026, 11, 29), date(2026, 12, 6)], today) == 4
+    assert reviewed_window_age([date(2026, 11, 20)], today) == 11
+    assert reviewed_window_age([], today) == 11
+    assert reviewed_window_age([date(2026, 12, 12)], today) == 11  # a window not yet over counts for nothing

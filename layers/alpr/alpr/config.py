@@ -220,6 +220,10 @@ class HotlistImportConfig(Config):
     hotlist_bucket: str
 
 
+class AuditWatchConfig(Config):
+    access_log_bucket: str
+
+
 class ReleaseNotifyConfig(Config):
     release_requests_table: str
     release_link_secret: str

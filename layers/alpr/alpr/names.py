@@ -75,6 +75,7 @@ class Function(StrEnum):
     RELEASE_NOTIFY = "release_notify"
     RELEASE_FULFIL = "release_fulfil"
     HOTLIST_IMPORT = "hotlist_import"
+    AUDIT_WATCH = "audit_watch"  # daily: is the weekly review overdue? (issue 21)
 
 
 class Group(StrEnum):
@@ -106,9 +107,10 @@ RAW_PREFIX = "raw/"
 EVIDENCE_EXPORTS_PREFIX = "exports/"  # exports/<export id>/...: reads booked into evidence, with custody
 QUARANTINE_PREFIX = "quarantine/"
 ACCESS_LOG_PREFIX = "access-log/"
-AUDIT_REVIEWS_PREFIX = (
-    "audit-reviews/"  # audit-reviews/dt=<day>/<last day reviewed>-<id>.json, beside the log
-)
+# audit-reviews/dt=<day recorded>/<last day reviewed>-<id>.json: the weekly reviews, beside the log.
+AUDIT_REVIEWS_PREFIX = "audit-reviews/"
+# The days since the last reviewed window ended (the audit watch's metric, alarmed on above 10).
+REVIEW_AGE_METRIC = "AuditReviewedWindowAgeDays"
 
 UPLOAD_METADATA = ("unit-id", "captured-at", "lat", "lon", "heading")
 

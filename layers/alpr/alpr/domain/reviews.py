@@ -147,6 +147,13 @@ def reviewed_window_end(key: str) -> date | None:
         return None
 
 
+def reviewed_window_age(window_ends: list[date], today: date, limit_days: int = REVIEW_OVERDUE_DAYS) -> int:
+    """Days since the latest reviewed window ended; `limit_days + 1` when none ended within the limit
+    (only the last `limit_days + 1` days of reviews are listed: a later window cannot be older)."""
+    recent = [end for end in window_ends if end <= today]
+    return min((today - max(recent)).days, limit_days + 1) if recent else limit_days + 1
+
+
 def review_overdue(last_reviewed: date | None, today: date, limit_days: int = REVIEW_OVERDUE_DAYS) -> bool:
     """True when no reviewed window ends within `limit_days` of today."""
     return last_reviewed is None or today - last_reviewed > timedelta(days=limit_days)

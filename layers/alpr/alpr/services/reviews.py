@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 from alpr.domain.ids import new_ulid
 from alpr.domain.models import Caller
 from alpr.domain.personnel import PersonnelRecord
-from alpr.domain.reviews import ReviewReceipt, ReviewRequest, review_key, review_lines
+from alpr.domain.reviews import REVIEW_OVERDUE_DAYS, ReviewReceipt, ReviewRequest, review_key, review_lines
+from alpr.domain.reviews import reviewed_window_age as reviewed_window_age_of
 from alpr.services.container import container
 
 
@@ -33,3 +35,11 @@ def record_review(caller: Caller, person: PersonnelRecord | None, request: Revie
         sampled=len(request.sample),
         findings=dict(Counter(f.finding.value for f in request.findings)),
     )
+
+
+def reviewed_window_age() -> int:
+    """Days since the latest reviewed window ended (REVIEW_OVERDUE_DAYS + 1 when none in that time)."""
+    today = container().clock.now().date()
+    days = [today - timedelta(days=n) for n in range(REVIEW_OVERDUE_DAYS + 1)]
+    ends = [end for day in days for end in container().access_log.reviewed_window_ends(day)]
+    return reviewed_window_age_of(ends, today)
