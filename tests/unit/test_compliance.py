@@ -228,3 +228,12 @@ def test_the_posted_policy_and_the_readme_claim_no_more_than_the_table() -> None
         assert "alert notification" in readme
     if _status("CJIS audit review") != "enforced":
         assert "weekly review is recorded" not in readme
+
+
+def test_the_readme_lists_every_named_query_one_line_each() -> None:
+    from alpr.domain.audit import CLOUDTRAIL_QUERIES, NAMED_QUERIES
+
+    text = (ROOT / "README.md").read_text()
+    block = text[text.index("<!-- queries:start -->") : text.index("<!-- queries:end -->")]
+    listed = re.findall(r"^- `([a-z-]+)`", block, re.MULTILINE)
+    assert listed == [q.name for q in (*NAMED_QUERIES, *CLOUDTRAIL_QUERIES)]
