@@ -28,6 +28,15 @@ THROTTLE_RATE = 50  # requests per second, steady
 THROTTLE_BURST = 100
 
 
+# Context (`-c key=value`) → the API's environment: who policy 439.3 and 439.3.1(e) name.
+ADMINISTRATION_CONTEXT: tuple[tuple[str, Env, str], ...] = (
+    ("alpr_administrator_title", Env.ADMINISTRATOR_TITLE, "Administrative Services Division Commander"),
+    ("alpr_administrator_name", Env.ADMINISTRATOR_NAME, ""),
+    ("alpr_designee_title", Env.DESIGNEE_TITLE, ""),
+    ("alpr_designee_name", Env.DESIGNEE_NAME, ""),
+)
+
+
 class Api(Construct):
     """REST API with access logs, tracing and throttling; every method but GET /health is authorized."""
 
@@ -55,6 +64,11 @@ class Api(Construct):
         )
         fix_logical_id(self.api_function.function, "ApiFunction")
         fn = self.api_function
+        # The ALPR administrator and the current designee (policy 439.3.1(e)), posted in GET /v1/policy.
+        for context_key, env, default in ADMINISTRATION_CONTEXT:
+            value = str(self.node.try_get_context(context_key) or default)
+            if value:
+                fn.set_env(env, value)
         # Model manifests (source, licence, version) are public facts the API reports; the
         # uploads function never looks at a model and goes without the layer.
         fn.use_models(layers.models)

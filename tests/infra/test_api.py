@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from alpr.names import Group
-from tests.infra.conftest import Synth
+from alpr.names import Env, Group
+from infra.build_assets import Assets
+from tests.infra.conftest import Synth, _synth
 
 
 def _paths(synth: Synth) -> dict[str, str]:
@@ -126,3 +128,21 @@ def test_stage_logs_access_traces_and_throttles(synth: Synth) -> None:
     assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
     assert settings["LoggingLevel"] in ("ERROR", "INFO")
     assert settings["DataTraceEnabled"] is False
+
+
+def test_the_administrator_and_designee_come_from_context(assets: Assets, tmp_path: Path) -> None:
+    # Given the people policy 439.3.1(e) names, as CDK context
+    context = {
+        "alpr_administrator_name": "Cmdr. Dana Ortiz",
+        "alpr_designee_title": "ALPR Program Sergeant",
+        "alpr_designee_name": "Sgt. Lee Park",
+    }
+    synth = _synth(assets, tmp_path / "cdk.out", context=context)
+    # Then the API function (GET /v1/policy) knows them, with the policy's default title
+    variables = synth.props("ApiFunction")["Environment"]["Variables"]
+    assert variables[Env.ADMINISTRATOR_TITLE.value] == "Administrative Services Division Commander"
+    assert variables[Env.ADMINISTRATOR_NAME.value] == "Cmdr. Dana Ortiz"
+    assert (variables[Env.DESIGNEE_TITLE.value], variables[Env.DESIGNEE_NAME.value]) == (
+        "ALPR Program Sergeant",
+        "Sgt. Lee Park",
+    )
