@@ -146,3 +146,20 @@ def test_the_administrator_and_designee_come_from_context(assets: Assets, tmp_pa
         "ALPR Program Sergeant",
         "Sgt. Lee Park",
     )
+
+
+def test_failed_and_risky_sign_ins_lock_or_block_the_account(synth: Synth) -> None:
+    # CJIS: lock after at most five failed sign-ins. Cognito's own lockout follows five failures
+    # only with threat protection on; it must be enforced, not audit-only.
+    pool = synth.props("UserPool")
+    assert pool["UserPoolTier"] == "PLUS"
+    assert pool["UserPoolAddOns"] == {"AdvancedSecurityMode": "ENFORCED"}
+    (risk,) = synth.of_type("AWS::Cognito::UserPoolRiskConfigurationAttachment").values()
+    risk = risk["Properties"]
+    assert risk["UserPoolId"] == {"Ref": "UserPool"} and risk["ClientId"] == "ALL"
+    compromised = risk["CompromisedCredentialsRiskConfiguration"]
+    assert compromised["Actions"]["EventAction"] == "BLOCK"
+    assert "SIGN_IN" in compromised["EventFilter"]
+    takeover = risk["AccountTakeoverRiskConfiguration"]["Actions"]
+    assert takeover["HighAction"]["EventAction"] == "BLOCK"
+    assert {takeover[level]["EventAction"] for level in ("MediumAction", "LowAction")} == {"MFA_REQUIRED"}

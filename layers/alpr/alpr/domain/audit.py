@@ -183,6 +183,19 @@ PRIVILEGED_SOURCES = (
 )
 _PRIVILEGED = ", ".join(f"'{s}'" for s in PRIVILEGED_SOURCES)
 
+# Cognito user-pool sign-ins as CloudTrail records them (the user's `sub` in additionalEventData;
+# a locked-out user's attempts fail with "Password attempts exceeded").
+SIGN_IN_EVENTS = (
+    "InitiateAuth",
+    "RespondToAuthChallenge",
+    "AdminInitiateAuth",
+    "AdminRespondToAuthChallenge",
+    "Login",
+    "Login_POST",
+    "Token_POST",
+)
+_SIGN_INS = ", ".join(f"'{e}'" for e in SIGN_IN_EVENTS)
+
 CLOUDTRAIL_QUERIES: tuple[NamedQuery, ...] = (
     NamedQuery(
         "audit-log-tampering",
@@ -235,4 +248,32 @@ WHERE {_TRAIL_DAYS}
              OR eventname LIKE 'Admin%' OR eventname LIKE '%Group' OR eventname LIKE '%UserPool%')))
 ORDER BY eventtime""",
     ),
+    NamedQuery(
+        "cognito-sign-ins",
+        "Sign-ins to the user pool between two UTC days, per user (Cognito sub): attempts, successes, "
+        "failures and lockouts (more than five failures lock the account), first and last attempt and "
+        "the addresses used (CJIS: logons, successful and failed).",
+        ("from_day", "to_day"),
+        f"""SELECT json_extract_scalar(additionaleventdata, '$.sub') AS user_sub,
+       count(*) AS attempts,
+       sum(CASE WHEN errorcode IS NULL THEN 1 ELSE 0 END) AS succeeded,
+       sum(CASE WHEN errorcode IS NOT NULL THEN 1 ELSE 0 END) AS failed,
+       sum(CASE WHEN errormessage LIKE '%attempts exceeded%' THEN 1 ELSE 0 END) AS locked_out,
+       min(eventtime) AS first_attempt, max(eventtime) AS last_attempt,
+       array_join(array_agg(DISTINCT sourceipaddress), ', ') AS addresses
+FROM {QUALIFIED_CLOUDTRAIL}
+WHERE {_TRAIL_DAYS}
+  AND eventsource = 'cognito-idp.amazonaws.com' AND eventname IN ({_SIGN_INS})
+GROUP BY json_extract_scalar(additionaleventdata, '$.sub')
+ORDER BY failed DESC, attempts DESC""",
+    ),
 )
+
+
+def named_query_of_trail(name: str) -> NamedQuery:
+    """The CloudTrail catalogue entry called `name` (Athena only); KeyError naming the known ones."""
+    for query in CLOUDTRAIL_QUERIES:
+        if query.name == name:
+            return query
+    known = ", ".join(q.name for q in CLOUDTRAIL_QUERIES)
+    raise KeyError(f"no CloudTrail audit query {name!r} (known: {known})")
