@@ -36,6 +36,15 @@ UPLOAD_MAX_AGE_CONTEXT = "upload_max_age_hours"
 DEFAULT_UPLOAD_MAX_AGE_HOURS = 48
 
 
+# Context (`-c key=value`) → the API's environment: who policy 439.3 and 439.3.1(e) name.
+ADMINISTRATION_CONTEXT: tuple[tuple[str, Env, str], ...] = (
+    ("alpr_administrator_title", Env.ADMINISTRATOR_TITLE, "Administrative Services Division Commander"),
+    ("alpr_administrator_name", Env.ADMINISTRATOR_NAME, ""),
+    ("alpr_designee_title", Env.DESIGNEE_TITLE, ""),
+    ("alpr_designee_name", Env.DESIGNEE_NAME, ""),
+)
+
+
 class Api(Construct):
     """REST API with access logs, tracing and throttling; every method but GET /health is authorized."""
 
@@ -64,6 +73,11 @@ class Api(Construct):
         fix_logical_id(self.api_function.function, "ApiFunction")
         fn = self.api_function
         fn.set_env(Env.SERVICE_AREA, service_area_setting(self.node.try_get_context(SERVICE_AREA_CONTEXT)))
+        # The ALPR administrator and the current designee (policy 439.3.1(e)), posted in GET /v1/policy.
+        for context_key, env, default in ADMINISTRATION_CONTEXT:
+            value = str(self.node.try_get_context(context_key) or default)
+            if value:
+                fn.set_env(env, value)
         # Model manifests (source, licence, version) are public facts the API reports; the
         # uploads function never looks at a model and goes without the layer.
         fn.use_models(layers.models)
@@ -131,6 +145,13 @@ class Api(Construct):
             prefix=names.ACCESS_LOG_PREFIX,
             reason="Appends access records as new objects under access-log/dt=YYYY-MM-DD/; "
             "each record is a new key.",
+        )
+        fn.write_objects(
+            storage.access_log,
+            Env.ACCESS_LOG_BUCKET,
+            prefix=names.AUDIT_REVIEWS_PREFIX,
+            reason="Appends supervisors' weekly reviews as new objects under audit-reviews/dt=YYYY-MM-DD/, "
+            "beside the log and under its Object Lock; each review is a new key.",
         )
 
         self.uploads_function = AlprFunction(

@@ -30,8 +30,10 @@ from alpr.domain.audit import (
     CLOUDTRAIL_QUERIES,
     CLOUDTRAIL_TABLE,
     NAMED_QUERIES,
+    REVIEWS_TABLE,
     NamedQuery,
 )
+from alpr.domain.reviews import ReviewLine
 from alpr.names import Output
 from infra.nag import acknowledge
 from infra.naming import fix_logical_id, output
@@ -124,6 +126,11 @@ def hive_type(annotation: Any) -> str:
 def access_log_columns() -> list[tuple[str, str]]:
     """(name, type) for every field of `AccessRecord`, in its order: the table cannot drift from it."""
     return [(name, hive_type(field.annotation)) for name, field in AccessRecord.model_fields.items()]
+
+
+def review_columns() -> list[tuple[str, str]]:
+    """(name, type) for every field of `ReviewLine`: the reviews table cannot drift from the writer."""
+    return [(name, hive_type(field.annotation)) for name, field in ReviewLine.model_fields.items()]
 
 
 def _columns(columns: Sequence[tuple[str, str]]) -> list[glue.CfnTable.ColumnProperty]:
@@ -225,6 +232,22 @@ class Audit(Construct):
             projection={
                 **_daily_projection("dt", "yyyy-MM-dd", PROJECTION_START),
                 "storage.location.template": f"{log}dt=${{dt}}/",
+            },
+            serde=JSON_SERDE,
+            input_format=TEXT_INPUT,
+        )
+        reviews = f"s3://{access_log.bucket_name}/{names.AUDIT_REVIEWS_PREFIX}"
+        self.reviews_table = self._table(
+            "AuditReviewsGlueTable",
+            name=REVIEWS_TABLE,
+            description="The supervisors' weekly reviews: one row per sampled access and its finding "
+            "(alpr.domain.reviews.ReviewLine)",
+            columns=review_columns(),
+            partitions=(("dt", "string"),),
+            location=reviews,
+            projection={
+                **_daily_projection("dt", "yyyy-MM-dd", PROJECTION_START),
+                "storage.location.template": f"{reviews}dt=${{dt}}/",
             },
             serde=JSON_SERDE,
             input_format=TEXT_INPUT,
@@ -420,6 +443,7 @@ class Audit(Construct):
         glue_arn = _arn("glue")
         access_log, trail, results = storage.access_log, self.trail_bucket, self.results
         log_objects = f"{names.ACCESS_LOG_PREFIX}*"
+        review_objects = f"{names.AUDIT_REVIEWS_PREFIX}*"
         trail_objects = f"AWSLogs/{Aws.ACCOUNT_ID}/*"
         policy = iam.ManagedPolicy(
             self,
@@ -454,18 +478,23 @@ class Audit(Construct):
                         f"{glue_arn}:database/{AUDIT_DATABASE}",
                         f"{glue_arn}:table/{AUDIT_DATABASE}/{ACCESS_LOG_TABLE}",
                         f"{glue_arn}:table/{AUDIT_DATABASE}/{CLOUDTRAIL_TABLE}",
+                        f"{glue_arn}:table/{AUDIT_DATABASE}/{REVIEWS_TABLE}",
                     ],
                 ),
                 iam.PolicyStatement(
                     sid="ReadTheLogs",
                     actions=["s3:GetObject"],
-                    resources=[access_log.arn_for_objects(log_objects), trail.arn_for_objects(trail_objects)],
+                    resources=[
+                        access_log.arn_for_objects(log_objects),
+                        access_log.arn_for_objects(review_objects),
+                        trail.arn_for_objects(trail_objects),
+                    ],
                 ),
                 iam.PolicyStatement(
                     sid="ListTheAccessLog",
                     actions=["s3:ListBucket"],
                     resources=[access_log.bucket_arn],
-                    conditions={"StringLike": {"s3:prefix": [log_objects]}},
+                    conditions={"StringLike": {"s3:prefix": [log_objects, review_objects]}},
                 ),
                 iam.PolicyStatement(
                     sid="ListTheTrail",
@@ -516,6 +545,11 @@ class Audit(Construct):
                 f"<AccessLogBucket.Arn>/{log_objects}",
                 "Auditors read the access log, one object per record under access-log/dt=YYYY-MM-DD/; "
                 "read only: no put, delete, retention or legal-hold action is granted on the bucket.",
+            ),
+            (
+                f"<AccessLogBucket.Arn>/{review_objects}",
+                "Auditors read the supervisors' weekly reviews, one object per review under "
+                "audit-reviews/dt=YYYY-MM-DD/; read only, and locked like the log.",
             ),
             (
                 "<AuditTrailBucket.Arn>/AWSLogs/<AWS::AccountId>/*",

@@ -42,6 +42,32 @@ class Auth(Construct):
             removal_policy=RemovalPolicy.RETAIN,
         )
         fix_logical_id(self.user_pool, "UserPool")
+        # CJIS: lock after at most 5 failed sign-ins. Cognito locks a user out after five failed
+        # attempts (growing lockouts); threat protection also blocks sign-ins with compromised
+        # credentials and high-risk sign-ins, and asks for the second factor at medium and low risk.
+        block = cognito.CfnUserPoolRiskConfigurationAttachment.AccountTakeoverActionTypeProperty(
+            event_action="BLOCK", notify=False
+        )
+        mfa = cognito.CfnUserPoolRiskConfigurationAttachment.AccountTakeoverActionTypeProperty(
+            event_action="MFA_REQUIRED", notify=False
+        )
+        cognito.CfnUserPoolRiskConfigurationAttachment(
+            self,
+            "UserPoolRiskConfiguration",
+            user_pool_id=self.user_pool.user_pool_id,
+            client_id="ALL",
+            compromised_credentials_risk_configuration=cognito.CfnUserPoolRiskConfigurationAttachment.CompromisedCredentialsRiskConfigurationTypeProperty(
+                actions=cognito.CfnUserPoolRiskConfigurationAttachment.CompromisedCredentialsActionsTypeProperty(
+                    event_action="BLOCK"
+                ),
+                event_filter=["SIGN_IN", "PASSWORD_CHANGE", "SIGN_UP"],
+            ),
+            account_takeover_risk_configuration=cognito.CfnUserPoolRiskConfigurationAttachment.AccountTakeoverRiskConfigurationTypeProperty(
+                actions=cognito.CfnUserPoolRiskConfigurationAttachment.AccountTakeoverActionsTypeProperty(
+                    high_action=block, medium_action=mfa, low_action=mfa
+                )
+            ),
+        ).override_logical_id("UserPoolRiskConfiguration")
         for group in Group:
             cognito.UserPoolGroup(
                 self, f"Group-{group.value}", user_pool=self.user_pool, group_name=group.value

@@ -18,6 +18,7 @@ from infra.ingest import Ingest
 from infra.layers import Layers
 from infra.nag import acknowledge, checkov_skip
 from infra.operations import Operations
+from infra.oversight import Oversight
 from infra.plate_expiry import PlateExpiry
 from infra.release import Release
 from infra.storage import Storage
@@ -106,10 +107,22 @@ class AlprStack(Stack):
                 storage.release_requests,
             ],
         )
+        self.oversight = Oversight(
+            self,
+            "Oversight",
+            storage=storage,
+            layers=self.layers,
+            assets=assets,
+            retention_days=retention.days,
+        )
         self.operations = Operations(
             self,
             "Operations",
-            alarms=[self.ingest.dead_letter_alarm, self.hotlists.stale_alarm],
+            alarms=[
+                self.ingest.dead_letter_alarm,
+                self.hotlists.stale_alarm,
+                self.oversight.review_overdue_alarm,
+            ],
             release_state_machine=self.release.state_machine,
         )
         self._acknowledge_bucket_notifications_handler()

@@ -44,3 +44,42 @@ def test_a_search_over_http_is_in_data_access_with_user_plate_purpose_and_case(
     )
     assert (row["purpose_category"], row["purpose_text"]) == (purpose.category, purpose.text)
     assert row["full_name"] and row["organisation"]
+
+
+def test_a_supervisor_walks_the_sample_in_the_terminal_and_the_review_is_on_record(
+    stack: LocalStack, investigator: AlprClient
+) -> None:
+    # Given a search today (so the sample is not empty)
+    purpose = Purpose(
+        category="stolen-vehicle",
+        case_number=f"26-{secrets.randbelow(10_000_000):07d}",
+        text="silver Camry taken from the Amtrak lot, weekly review end-to-end test",
+    )
+    investigator.with_purpose(purpose).search_plate(f"5REV{secrets.randbelow(1000):03d}")
+    port = ["--port", str(stack.port)]
+
+    # When the supervisor runs `alpr audit review` and questions every sampled access, with a note
+    answers = "question\nneeds a closer look please\n" * 30
+    result = CliRunner().invoke(
+        app, ["audit", "review", *port, "--token", stack.token("supervisor")], input=answers
+    )
+
+    # Then the review is recorded, and the reviews query shows a finding beside each access judged
+    assert result.exit_code == 0, result.output
+    assert "recorded" in result.output
+    shown = CliRunner().invoke(app, ["audit", "query", "reviews", *port, "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    rows = [r for r in json.loads(shown.output) if r["note"] == "needs a closer look please"]
+    assert rows and {(r["reviewer"], r["finding"]) for r in rows} == {("supervisor", "question")}
+    assert all(r["username"] and r["action"] for r in rows)  # each beside the access it judged
+    assert len({r["review_id"] for r in rows}) == 1 and len(rows) == rows[0]["sample_size"]
+
+
+def test_an_investigator_cannot_record_a_review(stack: LocalStack) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["audit", "review", "--port", str(stack.port), "--token", stack.token("investigator")],
+        input="proper\n\n" * 30,
+    )
+    assert result.exit_code == 1
+    assert "HTTP 403" in result.output

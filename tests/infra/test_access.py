@@ -42,6 +42,11 @@ def test_functions_may_only_append_to_the_access_log(synth: Synth) -> None:
     assert statements, "the api function must be able to write the access log"
     for policy_id, statement in statements:
         actions = set(as_list(statement["Action"]))
+        if policy_id.startswith("OversightAuditWatchFunctionRole"):
+            # The daily audit watch lists the weekly reviews' keys, and nothing else of the bucket.
+            assert actions == {"s3:ListBucket"}, (policy_id, actions)
+            assert statement["Condition"] == {"StringLike": {"s3:prefix": [f"{names.AUDIT_REVIEWS_PREFIX}*"]}}
+            continue
         assert actions == {"s3:PutObject"}, (policy_id, actions)
         assert statement["Effect"] == "Allow"
         # CDK merges statements with the same actions: look at the access log's resources only.
@@ -49,7 +54,7 @@ def test_functions_may_only_append_to_the_access_log(synth: Synth) -> None:
         for resource in on_log:
             bucket, suffix = resource["Fn::Join"][1]
             assert bucket == {"Fn::GetAtt": ["AccessLogBucket", "Arn"]}
-            assert suffix == f"/{names.ACCESS_LOG_PREFIX}*", suffix
+            assert suffix in (f"/{names.ACCESS_LOG_PREFIX}*", f"/{names.AUDIT_REVIEWS_PREFIX}*"), suffix
 
 
 def test_no_role_may_read_unlock_or_delete_the_access_log(synth: Synth) -> None:

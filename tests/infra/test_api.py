@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from alpr.names import Group
-from tests.infra.conftest import Synth
+from alpr.names import Env, Group
+from infra.build_assets import Assets
+from tests.infra.conftest import Synth, _synth
 
 
 def _paths(synth: Synth) -> dict[str, str]:
@@ -157,3 +159,38 @@ def test_the_web_acl_blocks_a_caller_past_a_rate_per_token_and_per_ip(synth: Syn
     assert per_token["Statement"]["RateBasedStatement"]["CustomKeys"] == [
         {"Header": {"Name": "authorization", "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}}
     ]
+
+
+def test_the_administrator_and_designee_come_from_context(assets: Assets, tmp_path: Path) -> None:
+    # Given the people policy 439.3.1(e) names, as CDK context
+    context = {
+        "alpr_administrator_name": "Cmdr. Dana Ortiz",
+        "alpr_designee_title": "ALPR Program Sergeant",
+        "alpr_designee_name": "Sgt. Lee Park",
+    }
+    synth = _synth(assets, tmp_path / "cdk.out", context=context)
+    # Then the API function (GET /v1/policy) knows them, with the policy's default title
+    variables = synth.props("ApiFunction")["Environment"]["Variables"]
+    assert variables[Env.ADMINISTRATOR_TITLE.value] == "Administrative Services Division Commander"
+    assert variables[Env.ADMINISTRATOR_NAME.value] == "Cmdr. Dana Ortiz"
+    assert (variables[Env.DESIGNEE_TITLE.value], variables[Env.DESIGNEE_NAME.value]) == (
+        "ALPR Program Sergeant",
+        "Sgt. Lee Park",
+    )
+
+
+def test_failed_and_risky_sign_ins_lock_or_block_the_account(synth: Synth) -> None:
+    # CJIS: lock after at most five failed sign-ins. Cognito's own lockout follows five failures
+    # only with threat protection on; it must be enforced, not audit-only.
+    pool = synth.props("UserPool")
+    assert pool["UserPoolTier"] == "PLUS"
+    assert pool["UserPoolAddOns"] == {"AdvancedSecurityMode": "ENFORCED"}
+    (risk,) = synth.of_type("AWS::Cognito::UserPoolRiskConfigurationAttachment").values()
+    risk = risk["Properties"]
+    assert risk["UserPoolId"] == {"Ref": "UserPool"} and risk["ClientId"] == "ALL"
+    compromised = risk["CompromisedCredentialsRiskConfiguration"]
+    assert compromised["Actions"]["EventAction"] == "BLOCK"
+    assert "SIGN_IN" in compromised["EventFilter"]
+    takeover = risk["AccountTakeoverRiskConfiguration"]["Actions"]
+    assert takeover["HighAction"]["EventAction"] == "BLOCK"
+    assert {takeover[level]["EventAction"] for level in ("MediumAction", "LowAction")} == {"MFA_REQUIRED"}

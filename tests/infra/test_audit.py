@@ -16,7 +16,9 @@ from alpr.domain.audit import (
     CLOUDTRAIL_QUERIES,
     CLOUDTRAIL_TABLE,
     NAMED_QUERIES,
+    REVIEWS_TABLE,
 )
+from alpr.domain.reviews import ReviewLine
 from alpr.names import Output
 from infra.audit import hive_type
 from tests.infra.conftest import TABLES, Synth, as_list
@@ -62,6 +64,21 @@ def test_the_access_log_table_has_exactly_the_fields_of_the_access_record(synth:
     assert columns["query"] == "string"  # the OpenX SerDe gives the nested object's JSON text
     assert columns["roles"] == columns["returned_ids"] == "array<string>"
     assert columns["returned_count"] == columns["status"] == "int"
+
+
+def test_the_reviews_table_has_the_review_lines_fields_beside_the_log_with_a_projected_day(
+    synth: Synth,
+) -> None:
+    # The supervisors' weekly reviews (issue 21): same bucket as the log, its own prefix and table
+    table = _glue_table(synth, REVIEWS_TABLE)
+    columns = {c["Name"]: c["Type"] for c in table["StorageDescriptor"]["Columns"]}
+    assert list(columns) == list(ReviewLine.model_fields)
+    assert columns["event_id"] == columns["finding"] == columns["note"] == "string"
+    assert columns["sample_size"] == "int"
+    storage = table["StorageDescriptor"]
+    assert storage["Location"] == {"Fn::Join": ["", ["s3://", {"Ref": "AccessLogBucket"}, "/audit-reviews/"]]}
+    assert table["PartitionKeys"] == [{"Name": "dt", "Type": "string"}]
+    assert table["Parameters"]["projection.dt.type"] == "date"
 
 
 def test_a_field_of_a_kind_the_table_cannot_hold_fails_the_synth() -> None:

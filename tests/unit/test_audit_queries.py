@@ -12,8 +12,10 @@ from typer.testing import CliRunner
 from alpr.adapters.audit_duckdb import ACCESS_LOG_COLUMNS, AuditDatabase, column_type, window_days
 from alpr.cli.audit import default_window
 from alpr.cli.main import app
+from alpr.domain import access
 from alpr.domain.access import AccessRecord
-from alpr.domain.audit import NAMED_QUERIES, SAMPLE_SIZE, named_query
+from alpr.domain.audit import DATA_ACTIONS, NAMED_QUERIES, SAMPLE_SIZE, named_query
+from alpr.domain.reviews import ReviewLine
 from tests.access_records import plate_search
 
 DAY = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # a Tuesday of the week under review
@@ -40,6 +42,23 @@ def refused(n: int, **fields: Any) -> AccessRecord:
 def run(records: list[AccessRecord], name: str, **arguments: str) -> list[dict[str, Any]]:
     database = AuditDatabase()
     database.load_records(records)
+    # Each access reviewed the moment it was made (the `reviews` query then has rows in every test).
+    database.load_reviews(
+        ReviewLine(
+            review_id=f"R{r.event_id}",
+            time=r.time,
+            reviewer="sam",
+            reviewer_name=None,
+            organisation=None,
+            from_day=f"{r.time:%Y-%m-%d}",
+            to_day=f"{r.time:%Y-%m-%d}",
+            sample_size=1,
+            event_id=r.event_id,
+            finding="proper",
+            note="",
+        )
+        for r in records
+    )
     result = database.run(named_query(name), {**WEEK, **arguments})
     return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
 
@@ -91,6 +110,38 @@ def test_data_access_is_allowed_data_accesses_with_plate_and_purpose() -> None:
         "grey Honda Civic reported stolen from Alhambra Ave",
     )
     assert first["time"] == "2026-11-24T09:01:00.000Z" and first["returned_count"] == 1
+
+
+def test_retro_match_and_alert_views_are_data_accesses_found_by_plate() -> None:
+    # Given a hotlist entry whose earlier sightings came back, an alert viewed and one closed
+    records = [
+        record(
+            1,
+            action="hotlist:write",
+            method="POST",
+            route="/v1/hotlist/entries",
+            query={"hotlist_entry": "7ABC123", "plate": "7ABC123", "retro_match": True},
+        ),
+        record(2, action="alerts:read", route="/v1/alerts/{alert_id}", query={"plate": "7ABC123"}),
+        record(
+            3, action="alerts:dispose", route="/v1/alerts/{alert_id}/disposition", query={"plate": "7ABC123"}
+        ),
+        record(4, action="personnel:read", route="/v1/personnel", query={}),
+    ]
+    # When the data-access, review-sample and plate-lookups queries run
+    data = run(records, "data-access")
+    sample = run(records, "review-sample")
+    lookups = run(records, "plate-lookups")
+    # Then all three are data accesses of that plate, and account administration is not
+    wanted = ["hotlist:write", "alerts:read", "alerts:dispose"]
+    assert [r["action"] for r in data] == wanted
+    assert sorted(r["action"] for r in sample) == sorted(wanted)
+    assert [r["action"] for r in lookups] == wanted
+
+
+def test_the_audit_samples_every_action_the_access_table_calls_data() -> None:
+    assert set(DATA_ACTIONS) == {action.value for action in access.DATA_ACTIONS}
+    assert {"hotlist:write", "alerts:read", "reads:search"} <= set(DATA_ACTIONS)
 
 
 def test_a_pattern_search_shows_its_pattern() -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from alpr.domain.access import AccessPolicy, PurposeRules
 from alpr.domain.personnel import StandingPolicy
-from alpr.domain.public_policy import transparency_report, usage_and_privacy_policy
+from alpr.domain.public_policy import Administration, transparency_report, usage_and_privacy_policy
 from alpr.domain.release import ReleaseStatus
 
 # What Civil Code § 1798.90.51(b) asks the posted policy to state, one section each.
@@ -17,6 +19,7 @@ REQUIRED = (
     "Monitoring, security and audits",
     "Sharing",
     "Custodian",
+    "ALPR administrator and the current designee",
     "Accuracy and correcting errors",
     "Retention and destruction",
 )
@@ -95,3 +98,40 @@ def test_the_policy_says_the_plate_index_expires_with_the_reads() -> None:
     kept = _text(policy, "Retention and destruction")
     assert "index of plates" in kept and "with the plate's newest read" in kept
     assert "unit" in kept and "deleted from the vehicle once stored" in kept
+
+
+def test_the_administrator_and_the_current_designee_are_named_as_configured() -> None:
+    # Given the people policy 439.3.1(e) names, as configuration
+    named = Administration(
+        administrator_title="Administrative Services Division Commander",
+        administrator_name="Cmdr. Dana Ortiz",
+        designee_title="ALPR Program Sergeant",
+        designee_name="Sgt. Lee Park",
+    )
+    policy = usage_and_privacy_policy(
+        retention_days=365, access=AccessPolicy(), refused_hotlist_categories=[], administration=named
+    )
+    # Then the posted policy names both by title and name
+    text = _text(policy, "ALPR administrator and the current designee")
+    assert "Administrative Services Division Commander, Cmdr. Dana Ortiz" in text
+    assert "current designee overseeing the ALPR operation is ALPR Program Sergeant, Sgt. Lee Park" in text
+    # And without a designee configured, it says so rather than inventing one
+    default = usage_and_privacy_policy(
+        retention_days=365, access=AccessPolicy(), refused_hotlist_categories=[]
+    )
+    assert "No designee is named" in _text(default, "ALPR administrator and the current designee")
+
+
+def test_the_api_config_reads_the_people_from_its_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from alpr.config import Config
+    from alpr.names import Env
+
+    monkeypatch.setenv(Env.ADMINISTRATOR_NAME, "Cmdr. Dana Ortiz")
+    monkeypatch.setenv(Env.DESIGNEE_TITLE, "ALPR Program Sergeant")
+    monkeypatch.setenv(Env.DESIGNEE_NAME, "Sgt. Lee Park")
+    administration = Config().administration
+    assert administration.administrator_title == "Administrative Services Division Commander"  # the default
+    assert (administration.administrator_name, administration.designee_name) == (
+        "Cmdr. Dana Ortiz",
+        "Sgt. Lee Park",
+    )

@@ -32,6 +32,8 @@ from alpr.domain.personnel import (
     MAX_REFRESHER_DAYS,
     StandingPolicy,
 )
+from alpr.domain.public_policy import CUSTODIAN as DEFAULT_ADMINISTRATOR_TITLE
+from alpr.domain.public_policy import Administration
 from alpr.domain.retention import MIN_RETENTION_DAYS, Retention
 from alpr.web.settings import WebSettings
 
@@ -87,6 +89,11 @@ class Config(BaseSettings):
     case_number_example: str = DEFAULT_CASE_NUMBER_EXAMPLE
     inactivity_days: int = Field(default=DEFAULT_INACTIVITY_DAYS, ge=1)
     training_refresher_days: int = Field(default=DEFAULT_REFRESHER_DAYS, ge=1, le=MAX_REFRESHER_DAYS)
+    # The ALPR administrator and the current designee (policy 439.3, 439.3.1(e)), as posted
+    administrator_title: str = Field(default=DEFAULT_ADMINISTRATOR_TITLE, min_length=1, max_length=120)
+    administrator_name: str = Field(default="", max_length=120)
+    designee_title: str = Field(default="", max_length=120)
+    designee_name: str = Field(default="", max_length=120)
     # Release to other agencies (policy 439.7)
     release_state_machine: str | None = None
     release_link_secret: str | None = None  # Secrets Manager ARN of the decision links' HMAC key
@@ -164,6 +171,16 @@ class Config(BaseSettings):
         return timedelta(hours=self.hotlist_max_age_hours)
 
     @property
+    def administration(self) -> Administration:
+        """The ALPR administrator and the current designee, as the posted policy names them."""
+        return Administration(
+            administrator_title=self.administrator_title,
+            administrator_name=self.administrator_name,
+            designee_title=self.designee_title,
+            designee_name=self.designee_name,
+        )
+
+    @property
     def refused_hotlist_categories(self) -> frozenset[str]:
         return frozenset(self.hotlist_refused_categories)
 
@@ -237,6 +254,10 @@ class RecognizeConfig(Config):
 class HotlistImportConfig(Config):
     hotlist_table: str
     hotlist_bucket: str
+
+
+class AuditWatchConfig(Config):
+    access_log_bucket: str
 
 
 class ReleaseNotifyConfig(Config):

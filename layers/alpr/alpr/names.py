@@ -42,6 +42,11 @@ class Env(StrEnum):
     CASE_NUMBER_EXAMPLE = "ALPR_CASE_NUMBER_EXAMPLE"
     INACTIVITY_DAYS = "ALPR_INACTIVITY_DAYS"
     TRAINING_REFRESHER_DAYS = "ALPR_TRAINING_REFRESHER_DAYS"
+    # The people policy 439.3 and 439.3.1(e) name (issue 21): shown in the posted policy.
+    ADMINISTRATOR_TITLE = "ALPR_ADMINISTRATOR_TITLE"
+    ADMINISTRATOR_NAME = "ALPR_ADMINISTRATOR_NAME"
+    DESIGNEE_TITLE = "ALPR_DESIGNEE_TITLE"
+    DESIGNEE_NAME = "ALPR_DESIGNEE_NAME"
     # Release to other agencies (issue 7).
     RELEASE_BUCKET = "ALPR_RELEASE_BUCKET"
     RELEASE_STATE_MACHINE = "ALPR_RELEASE_STATE_MACHINE"
@@ -81,6 +86,7 @@ class Function(StrEnum):
     RELEASE_FULFIL = "release_fulfil"
     HOTLIST_IMPORT = "hotlist_import"
     PLATE_GRAMS_PRUNE = "plate_grams_prune"  # an expired plate leaves its trigrams (issue 22)
+    AUDIT_WATCH = "audit_watch"  # daily: is the weekly review overdue? (issue 21)
 
 
 class Group(StrEnum):
@@ -112,6 +118,10 @@ RAW_PREFIX = "raw/"
 EVIDENCE_EXPORTS_PREFIX = "exports/"  # exports/<export id>/...: reads booked into evidence, with custody
 QUARANTINE_PREFIX = "quarantine/"
 ACCESS_LOG_PREFIX = "access-log/"
+# audit-reviews/dt=<day recorded>/<last day reviewed>-<id>.json: the weekly reviews, beside the log.
+AUDIT_REVIEWS_PREFIX = "audit-reviews/"
+# The days since the last reviewed window ended (the audit watch's metric, alarmed on above 10).
+REVIEW_AGE_METRIC = "AuditReviewedWindowAgeDays"
 
 UPLOAD_METADATA = ("unit-id", "captured-at", "lat", "lon", "heading")
 

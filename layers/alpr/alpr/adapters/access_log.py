@@ -9,12 +9,14 @@ or deleted by the API. See docs/decisions.md for why a direct put and not Fireho
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from alpr.domain.access import AccessLogUnavailable, AccessRecord
-from alpr.names import ACCESS_LOG_PREFIX
+from alpr.domain.reviews import ReviewLine, reviewed_window_end
+from alpr.names import ACCESS_LOG_PREFIX, AUDIT_REVIEWS_PREFIX
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -51,15 +53,47 @@ class S3AccessLog:
         except (ClientError, BotoCoreError) as error:
             raise AccessLogUnavailable(f"access record {record.event_id} not written: {error}") from error
 
+    def reviewed_window_ends(self, recorded_on: date) -> list[date]:
+        """The last days of the windows reviewed in reviews recorded on one day (from the keys alone:
+        the watch may list the reviews' prefix, never read the log)."""
+        paginator = self._client().get_paginator("list_objects_v2")
+        prefix = f"{AUDIT_REVIEWS_PREFIX}dt={recorded_on:%Y-%m-%d}/"
+        keys = [
+            obj["Key"]
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix)
+            for obj in page.get("Contents", [])
+        ]
+        return [end for key in keys if (end := reviewed_window_end(key)) is not None]
+
+    def write_review(self, key: str, lines: list[ReviewLine]) -> None:
+        """A weekly review, one JSON line per finding, beside the log (same bucket, same lock)."""
+        if not self.bucket:
+            raise AccessLogUnavailable("no access-log bucket is configured")
+        try:
+            self._client().put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=b"".join((line.model_dump_json() + "\n").encode() for line in lines),
+                ContentType="application/x-ndjson",
+            )
+        except (ClientError, BotoCoreError) as error:
+            raise AccessLogUnavailable(f"review {key} not written: {error}") from error
+
 
 class MemoryAccessLog:
     """The same port in memory (unit tests); `fail` makes every write fail."""
 
     def __init__(self) -> None:
         self.records: list[AccessRecord] = []
+        self.reviews: dict[str, list[ReviewLine]] = {}
         self.fail = False
 
     def write(self, record: AccessRecord) -> None:
         if self.fail:
             raise AccessLogUnavailable("access log unavailable (fault injected)")
         self.records.append(record)
+
+    def write_review(self, key: str, lines: list[ReviewLine]) -> None:
+        if self.fail:
+            raise AccessLogUnavailable("access log unavailable (fault injected)")
+        self.reviews[key] = lines

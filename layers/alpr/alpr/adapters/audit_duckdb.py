@@ -23,8 +23,9 @@ import duckdb
 
 from alpr.adapters.access_log import record_line
 from alpr.domain.access import AccessRecord
-from alpr.domain.audit import AUDIT_DATABASE, QUALIFIED_ACCESS_LOG, NamedQuery
-from alpr.names import ACCESS_LOG_PREFIX
+from alpr.domain.audit import AUDIT_DATABASE, QUALIFIED_ACCESS_LOG, QUALIFIED_REVIEWS, NamedQuery
+from alpr.domain.reviews import ReviewLine
+from alpr.names import ACCESS_LOG_PREFIX, AUDIT_REVIEWS_PREFIX
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -64,6 +65,13 @@ ACCESS_LOG_COLUMNS: dict[str, str] = {
     PARTITION_COLUMN: "VARCHAR",
 }
 _JSON_TEXT = frozenset(name for name in AccessRecord.model_fields if typing.get_origin(_HINTS[name]) is dict)
+_REVIEW_HINTS = typing.get_type_hints(ReviewLine, include_extras=True)
+# The reviews table: every ReviewLine field, then the partition (the day the review was recorded).
+REVIEW_COLUMNS: dict[str, str] = {
+    **{name: column_type(_REVIEW_HINTS[name]) for name in ReviewLine.model_fields},
+    PARTITION_COLUMN: "VARCHAR",
+}
+TABLE_COLUMNS = {QUALIFIED_ACCESS_LOG: ACCESS_LOG_COLUMNS, QUALIFIED_REVIEWS: REVIEW_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -84,9 +92,9 @@ def window_days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=offset) for offset in range(count)]
 
 
-def partition_prefix(day: date) -> str:
-    """The S3 prefix of one day's records."""
-    return f"{ACCESS_LOG_PREFIX}{PARTITION_COLUMN}={day:%Y-%m-%d}/"
+def partition_prefix(day: date, prefix: str = ACCESS_LOG_PREFIX) -> str:
+    """The S3 prefix of one day's records (of the access log, or of the reviews with `prefix`)."""
+    return f"{prefix}{PARTITION_COLUMN}={day:%Y-%m-%d}/"
 
 
 def partition_of(key: str) -> str:
@@ -97,9 +105,11 @@ def partition_of(key: str) -> str:
     return found.group(1)
 
 
-def _row(record: Mapping[str, Any], dt: str) -> dict[str, Any]:
-    row = {name: record.get(name) for name in ACCESS_LOG_COLUMNS}
-    for name in _JSON_TEXT:
+def _row(
+    record: Mapping[str, Any], dt: str, columns: Mapping[str, str] = ACCESS_LOG_COLUMNS
+) -> dict[str, Any]:
+    row = {name: record.get(name) for name in columns}
+    for name in _JSON_TEXT & set(columns):
         if row[name] is not None:
             row[name] = json.dumps(row[name], separators=(",", ":"))  # `query`: its JSON text
     row[PARTITION_COLUMN] = dt
@@ -111,24 +121,29 @@ class AuditDatabase:
 
     def __init__(self) -> None:
         self.connection = duckdb.connect(":memory:")
-        columns = ", ".join(f'"{name}" {kind}' for name, kind in ACCESS_LOG_COLUMNS.items())
+        self.loaded = 0  # access records loaded by S3AuditSource.database
         self.connection.execute(f"CREATE SCHEMA {AUDIT_DATABASE}")
-        self.connection.execute(f"CREATE TABLE {QUALIFIED_ACCESS_LOG} ({columns})")
+        for table, table_columns in TABLE_COLUMNS.items():
+            columns = ", ".join(f'"{name}" {kind}' for name, kind in table_columns.items())
+            self.connection.execute(f"CREATE TABLE {table} ({columns})")
         self.connection.execute("CREATE MACRO json_extract_scalar(j, p) AS json_extract_string(j, p)")
 
-    def load(self, records: Iterable[tuple[Mapping[str, Any], str]]) -> int:
-        """Add (record as its JSON object, its `dt`) pairs; the number added."""
-        lines = [json.dumps(_row(record, dt)) + "\n" for record, dt in records]
+    def load(
+        self, records: Iterable[tuple[Mapping[str, Any], str]], table: str = QUALIFIED_ACCESS_LOG
+    ) -> int:
+        """Add (record as its JSON object, its `dt`) pairs to `table`; the number added."""
+        table_columns = TABLE_COLUMNS[table]
+        lines = [json.dumps(_row(record, dt, table_columns)) + "\n" for record, dt in records]
         if not lines:
             return 0
-        types_ = ", ".join(f"\"{name}\": '{kind}'" for name, kind in ACCESS_LOG_COLUMNS.items())
+        types_ = ", ".join(f"\"{name}\": '{kind}'" for name, kind in table_columns.items())
         # DuckDB's JSON reader with explicit types: thousands of rows in milliseconds (executemany
         # takes seconds), and a field of the wrong type fails the load instead of being guessed.
         with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as file:
             file.writelines(lines)
             file.flush()
             self.connection.execute(
-                f"INSERT INTO {QUALIFIED_ACCESS_LOG} SELECT * FROM "
+                f"INSERT INTO {table} SELECT * FROM "
                 f"read_json(?, format = 'newline_delimited', columns = {{{types_}}})",
                 [file.name],
             )
@@ -137,6 +152,13 @@ class AuditDatabase:
     def load_records(self, records: Iterable[AccessRecord]) -> int:
         """Add AccessRecords as the one writer stores them, each in its UTC day's partition."""
         return self.load((json.loads(record_line(record)), f"{record.time:%Y-%m-%d}") for record in records)
+
+    def load_reviews(self, lines: Iterable[ReviewLine]) -> int:
+        """Add review lines as the writer stores them, each in the partition of the day it was recorded."""
+        return self.load(
+            ((json.loads(line.model_dump_json()), f"{line.time:%Y-%m-%d}") for line in lines),
+            QUALIFIED_REVIEWS,
+        )
 
     def run(self, query: NamedQuery, arguments: Mapping[str, str]) -> AuditResult:
         """Run a named query with its parameters bound by name, in the order it lists them."""
@@ -155,23 +177,28 @@ class S3AuditSource:
         self.bucket = bucket
         self._client = client
 
-    def keys(self, day: date) -> list[str]:
+    def keys(self, day: date, prefix: str = ACCESS_LOG_PREFIX) -> list[str]:
         """The keys of one day's records, in time order."""
         paginator = self._client().get_paginator("list_objects_v2")
-        pages = paginator.paginate(Bucket=self.bucket, Prefix=partition_prefix(day))
+        pages = paginator.paginate(Bucket=self.bucket, Prefix=partition_prefix(day, prefix))
         return sorted(obj["Key"] for page in pages for obj in page.get("Contents", []))
 
-    def records(self, first: date, last: date) -> Iterable[tuple[dict[str, Any], str]]:
+    def records(
+        self, first: date, last: date, prefix: str = ACCESS_LOG_PREFIX
+    ) -> Iterable[tuple[dict[str, Any], str]]:
         """(record, dt) for every record of the window's partitions, and no other."""
         for day in window_days(first, last):
-            for key in self.keys(day):
+            for key in self.keys(day, prefix):
                 body = self._client().get_object(Bucket=self.bucket, Key=key)["Body"].read()
                 for line in body.splitlines():
                     if line.strip():
                         yield json.loads(line), partition_of(key)
 
-    def database(self, first: date, last: date) -> AuditDatabase:
-        """A DuckDB holding the window's records, ready for the named queries."""
+    def database(self, first: date, last: date, reads_back_days: int = 0) -> AuditDatabase:
+        """A DuckDB holding the window's records and reviews (and `reads_back_days` more days of
+        the access log before it), ready for the named queries."""
         database = AuditDatabase()
-        database.load(self.records(first, last))
+        back = max(0, min(reads_back_days, MAX_WINDOW_DAYS - len(window_days(first, last))))
+        database.loaded = database.load(self.records(first - timedelta(days=back), last))
+        database.load(self.records(first, last, AUDIT_REVIEWS_PREFIX), QUALIFIED_REVIEWS)
         return database

@@ -36,7 +36,7 @@ def resolver(*routers: Router) -> APIGatewayRestResolver:
 def investigator_api() -> APIGatewayRestResolver:
     """The `api` function's resolver: every route of investigators, commanders, administrators and
     the public (the `uploads` function serves units alone)."""
-    from alpr.api import alerts, health, holds, hotlist, personnel, public, reads, release, search, web
+    from alpr.api import alerts, audit, health, holds, hotlist, personnel, public, reads, release, search, web
 
     return resolver(
         health.router,
@@ -49,4 +49,5 @@ def investigator_api() -> APIGatewayRestResolver:
         holds.router,
         public.router,
         web.router,
+        audit.router,
     )

@@ -41,7 +41,8 @@ def get_alert(alert_id: UlidPath) -> Alert:
     alert = container().alert_store.get_alert(alert_id)
     if alert is None:
         raise NotFound(f"no alert '{alert_id}'")
-    note_access(returned_ids=[alert_id])
+    # The alert shows the plate read: a look-up of that plate (plate-lookups finds it).
+    note_access(query={"plate": alert.plate_read}, returned_ids=[alert_id])
     return alert_shown(alert)
 
 
@@ -55,5 +56,8 @@ def dispose_alert(alert_id: UlidPath, request: Annotated[DispositionRequest, Bod
     if grant is None:  # the gate always sets it on these routes
         raise Unauthenticated("authentication required")
     closed = hotlist_service.dispose_alert(grant.caller, alert_id, request)
-    note_access(query={"alert": alert_id, "disposition": request.disposition.value}, returned_ids=[alert_id])
+    note_access(
+        query={"alert": alert_id, "plate": closed.plate_read, "disposition": request.disposition.value},
+        returned_ids=[alert_id],
+    )
     return alert_shown(closed)

@@ -8,6 +8,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from pydantic import ValidationError
 
+from alpr.domain.access import AccessLogUnavailable
 from alpr.domain.errors import Conflict, DomainError, Forbidden, InvalidRequest, NotFound, Unauthenticated
 
 STATUS: dict[type[DomainError], HTTPStatus] = {
@@ -52,6 +53,14 @@ def register_error_handlers(app: APIGatewayRestResolver) -> None:
     def body_not_utf8(error: UnicodeDecodeError) -> Response:
         # API Gateway passes any body on (base64 when not text): one that is not UTF-8 is refused.
         return error_response(HTTPStatus.BAD_REQUEST, BODY_NOT_UTF8)
+
+    @app.exception_handler(AccessLogUnavailable)
+    def log_unavailable(error: AccessLogUnavailable) -> Response:
+        # A record the route had to keep (a weekly review) could not be stored: nothing was done.
+        logger.error("audit record not written", extra={"reason": str(error)})
+        return error_response(
+            HTTPStatus.SERVICE_UNAVAILABLE, "the audit record could not be stored; try again"
+        )
 
     @app.exception_handler(ValidationError)
     def invalid_model(error: ValidationError) -> Response:

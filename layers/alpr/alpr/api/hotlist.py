@@ -48,7 +48,13 @@ def _caller() -> Caller:
 def add_entry(request: Annotated[LocalEntryRequest, Body()]) -> EntryCreated:
     created = hotlist_service.add_entry(_caller(), request)
     note_access(
-        query={"hotlist_entry": created.entry.plate, "state": created.entry.state, "retro_match": True},
+        # The entry is what the retro-match queried by: a plate (found by plate-lookups) or a pattern.
+        query={
+            "hotlist_entry": created.entry.plate,
+            ("pattern" if created.entry.is_pattern else "plate"): created.entry.plate,
+            "state": created.entry.state,
+            "retro_match": True,
+        },
         returned_ids=[read.read_id for read in created.earlier_sightings] or None,
         returned_count=0 if not created.earlier_sightings else None,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
@@ -15,11 +16,13 @@ import typer
 from botocore.exceptions import EndpointConnectionError
 from rich.table import Table
 
-from alpr.adapters.audit_duckdb import AuditDatabase, AuditResult, S3AuditSource, window_days
+from alpr.adapters.audit_duckdb import AuditResult, S3AuditSource, window_days
 from alpr.cli.options import console
+from alpr.client.http import AlprClient, ApiError
 from alpr.domain.audit import NAMED_QUERIES, NamedQuery, named_query
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.plates import plate_for_search
+from alpr.domain.reviews import Finding
 from alpr.domain.spreadsheet import neutralise
 from alpr.names import ACCESS_LOG_PREFIX, Output
 
@@ -146,9 +149,9 @@ def query_command(
         console.print(f"[red]{error}[/] (or give the port of the running stack with --port)")
         raise typer.Exit(1) from None
     bucket = str(state.outputs[Output.ACCESS_LOG_BUCKET.value])
-    database = AuditDatabase()
     try:
-        loaded = database.load(local_source(state.endpoint_url, bucket).records(first, last))
+        database = local_source(state.endpoint_url, bucket).database(first, last, query.reads_back_days)
+        loaded = database.loaded
     except EndpointConnectionError:
         console.print(
             f"[red]no local stack answers at {state.endpoint_url}: is `alpr local up --port {port}` running?[/]"
@@ -160,3 +163,96 @@ def query_command(
         f"s3://{bucket}/{ACCESS_LOG_PREFIX}"
     )
     _print(query, result, output, title)
+
+
+# --- the weekly review -----------------------------------------------------------------
+
+# Asks the reviewer about one sampled access (its row of review-sample): (finding, note).
+Asker = Callable[[dict[str, Any]], tuple[Finding, str]]
+
+
+def review_body(first: date, last: date, sample: AuditResult, ask: Asker) -> dict[str, Any]:
+    """The body of `POST /v1/audit/reviews`: the window, the sample's event ids in order, and the
+    reviewer's finding on each, asked one access at a time."""
+    rows = [dict(zip(sample.columns, row, strict=True)) for row in sample.rows]
+    findings = []
+    for row in rows:
+        finding, note = ask(row)
+        findings.append({"event_id": row["event_id"], "finding": finding.value, "note": note})
+    return {
+        "from_day": first.isoformat(),
+        "to_day": last.isoformat(),
+        "sample": [row["event_id"] for row in rows],
+        "findings": findings,
+    }
+
+
+def ask_in_terminal(row: dict[str, Any]) -> tuple[Finding, str]:
+    """Show one sampled access and ask for the finding (and a note unless proper)."""
+    console.print(
+        f"\n[bold]{row['time']}[/] {row['username']} ({row['organisation']}) {row['action']} "
+        f"plate [bold]{row['plate'] or '-'}[/]\n  purpose {row['purpose_category']} · case {row['case_number']} · "
+        f"{row['purpose_text']}"
+    )
+    choices = "/".join(f.value for f in Finding)
+    while True:
+        choice = str(typer.prompt(f"  finding ({choices})", default=Finding.PROPER.value)).strip().lower()
+        if choice in {f.value for f in Finding}:
+            break
+        console.print(f"  [red]one of {choices}[/]")
+    finding = Finding(choice)
+    if finding is Finding.PROPER:
+        return finding, typer.prompt("  note (optional)", default="", show_default=False)
+    while True:
+        note = str(typer.prompt("  note (what is in question, at least three words)")).strip()
+        if len(note.split()) >= 3:
+            return finding, note
+
+
+@app.command("review")
+def review_command(
+    start: Annotated[
+        datetime | None,
+        typer.Option("--from", formats=DAY_FORMATS, help="first UTC day, YYYY-MM-DD (default: 6 days ago)"),
+    ] = None,
+    end: Annotated[
+        datetime | None,
+        typer.Option("--to", formats=DAY_FORMATS, help="last UTC day, YYYY-MM-DD (default: today)"),
+    ] = None,
+    token: Annotated[str, typer.Option(envvar="ALPR_TOKEN", help="Bearer token of a supervisor")] = "",
+    port: Annotated[int, typer.Option(help="a local stack on this port (alpr local up)")] = 8080,
+) -> None:
+    """The weekly review: walk through the window's review-sample, give a finding on each access
+    (proper, question, improper, with a note), and record it (POST /v1/audit/reviews)."""
+    first, last = default_window(datetime.now(UTC).date())
+    first, last = (start.date() if start else first), (end.date() if end else last)
+    try:
+        window_days(first, last)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--from/--to") from None
+    from alpr.local.stack import LocalState, state_file
+
+    try:
+        state = LocalState.load(state_file(port))
+    except FileNotFoundError as error:
+        console.print(f"[red]{error}[/] (or give the port of the running stack with --port)")
+        raise typer.Exit(1) from None
+    bucket = str(state.outputs[Output.ACCESS_LOG_BUCKET.value])
+    query = named_query("review-sample")
+    sample = (
+        local_source(state.endpoint_url, bucket)
+        .database(first, last)
+        .run(query, arguments(query, first, last, plate=None))
+    )
+    console.print(f"Weekly review {first} to {last}: {len(sample.rows)} sampled data access(es)")
+    body = review_body(first, last, sample, ask_in_terminal)
+    try:
+        receipt = AlprClient(state.api_url, token).call("POST", "/v1/audit/reviews", json=body)
+    except ApiError as error:
+        message = error.body.get("message", error.body) if isinstance(error.body, dict) else error.body
+        console.print(f"[red]HTTP {error.status}[/]: {message}")
+        raise typer.Exit(1) from None
+    console.print(
+        f"Review {receipt['review_id']} recorded: {receipt['findings'] or 'nothing sampled'}; "
+        f"kept at {receipt['key']} (see `alpr audit query reviews`)"
+    )

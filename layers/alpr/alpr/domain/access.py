@@ -43,6 +43,7 @@ class Action(StrEnum):
     RELEASE_READ = "release:read"
     RELEASE_DECIDE = "release:decide"  # the commander or designee approves or denies
     AUDIT_QUERY = "audit:query"
+    AUDIT_REVIEW = "audit:review"  # record the weekly review of sampled accesses
     PERSONNEL_READ = "personnel:read"
     PERSONNEL_ADMIN = "personnel:admin"
     UPLOADS_CREATE = "uploads:create"  # vehicle units
@@ -68,7 +69,7 @@ _INVESTIGATE = frozenset(
 # Roles → actions: the one table (also in the README).
 ROLE_ACTIONS: dict[Group, frozenset[Action]] = {
     Group.INVESTIGATOR: _INVESTIGATE,
-    Group.SUPERVISOR: _INVESTIGATE | {Action.AUDIT_QUERY, Action.PERSONNEL_READ},
+    Group.SUPERVISOR: _INVESTIGATE | {Action.AUDIT_QUERY, Action.AUDIT_REVIEW, Action.PERSONNEL_READ},
     Group.COMMANDER: frozenset(
         {
             Action.RELEASE_READ,
@@ -84,6 +85,25 @@ ROLE_ACTIONS: dict[Group, frozenset[Action]] = {
     Group.RECORDS: frozenset({Action.RELEASE_REQUEST, Action.RELEASE_READ}),
     Group.UNIT: frozenset({Action.UPLOADS_CREATE}),
 }
+
+
+# Actions whose answer carries ALPR data: plates read, reads, images, alerts (the read beside the
+# listing) and a new hotlist entry's earlier sightings (retro-match, a plate search in effect).
+# Each is a data access in the audit catalogue (`alpr.domain.audit`: data-access, review-sample,
+# plate-lookups, user-summary); tests/integration/test_data_actions.py walks every route's answer
+# and fails when one that returns read data has an action missing here.
+DATA_ACTIONS: frozenset[Action] = frozenset(
+    {
+        Action.READS_SEARCH,
+        Action.READS_CANVASS,
+        Action.READS_VIEW,
+        Action.READS_VIEW_IMAGE,
+        Action.EVIDENCE_EXPORT,
+        Action.HOTLIST_WRITE,
+        Action.ALERTS_READ,
+        Action.ALERTS_DISPOSE,
+    }
+)
 
 
 class PurposeNeed(StrEnum):
@@ -172,6 +192,8 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     ("GET", "/v1/release-requests/{request_id}"): _decision(Action.RELEASE_READ, "release-review"),
     ("GET", "/v1/release-requests/{request_id}/decision"): _decision(),  # the confirmation page
     ("POST", "/v1/release-requests/{request_id}/decision"): _decision(),
+    # The supervisor's weekly review (issue 21): findings on sampled accesses, no ALPR data back.
+    ("POST", "/v1/audit/reviews"): _admin(Action.AUDIT_REVIEW),
     # Personnel administration (this issue).
     ("GET", "/v1/personnel"): _admin(Action.PERSONNEL_READ),
     ("GET", "/v1/personnel/{username}"): _admin(Action.PERSONNEL_READ),

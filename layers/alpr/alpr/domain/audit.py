@@ -12,18 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from alpr.domain import access
+
 AUDIT_DATABASE = "alpr_audit"
 ACCESS_LOG_TABLE = "access_log"
 QUALIFIED_ACCESS_LOG = f"{AUDIT_DATABASE}.{ACCESS_LOG_TABLE}"
+# The supervisors' weekly reviews (alpr.domain.reviews.ReviewLine), beside the log, partitioned by
+# the UTC day each was recorded.
+REVIEWS_TABLE = "reviews"
+QUALIFIED_REVIEWS = f"{AUDIT_DATABASE}.{REVIEWS_TABLE}"
 
-# Actions that return ALPR data (the ones a weekly review samples).
-DATA_ACTIONS = (
-    "reads:search",
-    "reads:canvass",
-    "reads:view",
-    "reads:view-image",
-    "evidence:export",
-)
+# Actions that return ALPR data (the ones a weekly review samples): the access table's, one list.
+DATA_ACTIONS: tuple[str, ...] = tuple(sorted(action.value for action in access.DATA_ACTIONS))
 _DATA = ", ".join(f"'{a}'" for a in DATA_ACTIONS)
 SAMPLE_SIZE = 25
 
@@ -34,6 +34,9 @@ class NamedQuery:
     description: str
     parameters: tuple[str, ...]
     sql: str
+    # Days of the access log before the window that the query reads too (a review recorded this
+    # week judges last week's accesses); DuckDB loads those partitions as well.
+    reads_back_days: int = 0
 
 
 NAMED_QUERIES: tuple[NamedQuery, ...] = (
@@ -110,6 +113,22 @@ FROM {QUALIFIED_ACCESS_LOG}
 WHERE dt BETWEEN ? AND ? AND action LIKE 'release:%'
 ORDER BY time""",
     ),
+    NamedQuery(
+        "reviews",
+        "Weekly reviews recorded between two UTC days: who reviewed which window, and per sampled access "
+        "the finding (proper, question, improper) and note beside the access itself: who, what, why "
+        "(policy 439.6(c); CJIS weekly audit review).",
+        ("from_day", "to_day"),
+        f"""SELECT r.time, r.reviewer, r.reviewer_name, r.from_day, r.to_day, r.sample_size,
+       r.finding, r.note, a.time AS accessed_at, a.username, a.action,
+       json_extract_scalar(a.query, '$.plate') AS plate, a.case_number, a.purpose_text,
+       r.event_id, r.review_id
+FROM {QUALIFIED_REVIEWS} AS r
+LEFT JOIN {QUALIFIED_ACCESS_LOG} AS a ON a.event_id = r.event_id AND a.dt BETWEEN r.from_day AND r.to_day
+WHERE r.dt BETWEEN ? AND ?
+ORDER BY r.time, r.review_id, r.event_id""",
+        reads_back_days=31,
+    ),
 )
 
 
@@ -164,6 +183,19 @@ PRIVILEGED_SOURCES = (
 )
 _PRIVILEGED = ", ".join(f"'{s}'" for s in PRIVILEGED_SOURCES)
 
+# Cognito user-pool sign-ins as CloudTrail records them (the user's `sub` in additionalEventData;
+# a locked-out user's attempts fail with "Password attempts exceeded").
+SIGN_IN_EVENTS = (
+    "InitiateAuth",
+    "RespondToAuthChallenge",
+    "AdminInitiateAuth",
+    "AdminRespondToAuthChallenge",
+    "Login",
+    "Login_POST",
+    "Token_POST",
+)
+_SIGN_INS = ", ".join(f"'{e}'" for e in SIGN_IN_EVENTS)
+
 CLOUDTRAIL_QUERIES: tuple[NamedQuery, ...] = (
     NamedQuery(
         "audit-log-tampering",
@@ -216,4 +248,32 @@ WHERE {_TRAIL_DAYS}
              OR eventname LIKE 'Admin%' OR eventname LIKE '%Group' OR eventname LIKE '%UserPool%')))
 ORDER BY eventtime""",
     ),
+    NamedQuery(
+        "cognito-sign-ins",
+        "Sign-ins to the user pool between two UTC days, per user (Cognito sub): attempts, successes, "
+        "failures and lockouts (more than five failures lock the account), first and last attempt and "
+        "the addresses used (CJIS: logons, successful and failed).",
+        ("from_day", "to_day"),
+        f"""SELECT json_extract_scalar(additionaleventdata, '$.sub') AS user_sub,
+       count(*) AS attempts,
+       sum(CASE WHEN errorcode IS NULL THEN 1 ELSE 0 END) AS succeeded,
+       sum(CASE WHEN errorcode IS NOT NULL THEN 1 ELSE 0 END) AS failed,
+       sum(CASE WHEN errormessage LIKE '%attempts exceeded%' THEN 1 ELSE 0 END) AS locked_out,
+       min(eventtime) AS first_attempt, max(eventtime) AS last_attempt,
+       array_join(array_agg(DISTINCT sourceipaddress), ', ') AS addresses
+FROM {QUALIFIED_CLOUDTRAIL}
+WHERE {_TRAIL_DAYS}
+  AND eventsource = 'cognito-idp.amazonaws.com' AND eventname IN ({_SIGN_INS})
+GROUP BY json_extract_scalar(additionaleventdata, '$.sub')
+ORDER BY failed DESC, attempts DESC""",
+    ),
 )
+
+
+def named_query_of_trail(name: str) -> NamedQuery:
+    """The CloudTrail catalogue entry called `name` (Athena only); KeyError naming the known ones."""
+    for query in CLOUDTRAIL_QUERIES:
+        if query.name == name:
+            return query
+    known = ", ".join(q.name for q in CLOUDTRAIL_QUERIES)
+    raise KeyError(f"no CloudTrail audit query {name!r} (known: {known})")

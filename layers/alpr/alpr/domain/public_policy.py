@@ -22,6 +22,34 @@ from alpr.names import Group
 
 # Policy 439.3: the custodian of the system and its data.
 CUSTODIAN = "Administrative Services Division Commander"
+
+
+class Administration(BaseModel):
+    """The ALPR administrator and the current designee overseeing the ALPR operation, by title and
+    name (policy 439.3, 439.3.1(e)): configuration, shown in the posted policy."""
+
+    administrator_title: str = CUSTODIAN
+    administrator_name: str = ""
+    designee_title: str = ""
+    designee_name: str = ""
+
+    def text(self) -> str:
+        administrator = f"the {self.administrator_title}" + (
+            f", {self.administrator_name}" if self.administrator_name else ""
+        )
+        if self.designee_title or self.designee_name:
+            designee = ", ".join(part for part in (self.designee_title, self.designee_name) if part)
+            oversight = f"The current designee overseeing the ALPR operation is {designee}."
+        else:
+            oversight = (
+                "No designee is named at present: the administrator oversees the ALPR operation directly."
+            )
+        return (
+            f"The ALPR system, its data, its retention and access are administered by {administrator}. "
+            + oversight
+        )
+
+
 # Who each role is in the department's words (the job titles § 1798.90.51(b)(2) asks for).
 ROLE_TITLES: dict[Group, str] = {
     Group.INVESTIGATOR: "sworn officers and detectives",
@@ -52,7 +80,11 @@ def _listed(items: Iterable[str]) -> str:
 
 
 def usage_and_privacy_policy(
-    *, retention_days: int, access: AccessPolicy, refused_hotlist_categories: Iterable[str]
+    *,
+    retention_days: int,
+    access: AccessPolicy,
+    refused_hotlist_categories: Iterable[str],
+    administration: Administration | None = None,
 ) -> PublicPolicy:
     """The policy as the system is configured now."""
     purpose = access.purpose
@@ -118,6 +150,11 @@ def usage_and_privacy_policy(
             title="Custodian",
             statute="Civil Code § 1798.90.51(b)(5); policy 439.3",
             text=f"The {CUSTODIAN} is responsible for the system, its data, its retention and access.",
+        ),
+        PolicySection(
+            title="ALPR administrator and the current designee",
+            statute="Civil Code § 1798.90.51(b); policy 439.3, 439.3.1(e)",
+            text=(administration or Administration()).text(),
         ),
         PolicySection(
             title="Accuracy and correcting errors",

@@ -20,6 +20,7 @@ def policy(access: AccessPolicy) -> PublicPolicy:
         retention_days=container().config.retention.days,
         access=access,
         refused_hotlist_categories=container().config.refused_hotlist_categories,
+        administration=container().config.administration,
     )
 
 

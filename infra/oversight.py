@@ -1,0 +1,85 @@
+"""Oversight: the daily audit watch (issue 21). It lists the supervisors' weekly reviews (keys only,
+never the log) and reports how long ago the last reviewed window ended; an alarm turns red when no
+review covers a window that ended in the last 10 days, or when the watch itself stops reporting.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from alpr import names
+from alpr.domain.reviews import REVIEW_OVERDUE_DAYS
+from alpr.names import Env, Function
+from infra.build_assets import Assets
+from infra.functions import AlprFunction, zip_code
+from infra.layers import Layers
+from infra.naming import fix_logical_id
+from infra.storage import Storage
+
+WATCH_SCHEDULE = events.Schedule.cron(minute="15", hour="6")  # daily, 06:15 UTC
+
+
+class Oversight(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        storage: Storage,
+        layers: Layers,
+        assets: Assets,
+        retention_days: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.watch = AlprFunction(
+            self,
+            "AuditWatchFunction",
+            service=Function.AUDIT_WATCH,
+            code=zip_code(assets, Function.AUDIT_WATCH),
+            key=storage.key,
+            retention_days=retention_days,
+            layers=[layers.alpr],
+            memory_size=256,
+            timeout=Duration.seconds(30),
+        )
+        fix_logical_id(self.watch.function, "AuditWatchFunction")
+        # Keys of the reviews only: ListBucket limited to their prefix, no GetObject on the bucket.
+        self.watch.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[storage.access_log.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{names.AUDIT_REVIEWS_PREFIX}*"]}},
+            )
+        )
+        self.watch.set_env(Env.ACCESS_LOG_BUCKET, storage.access_log.bucket_name)
+        rule = events.Rule(self, "AuditWatchSchedule", schedule=WATCH_SCHEDULE)
+        rule.add_target(targets.LambdaFunction(self.watch.function, retry_attempts=2))
+        fix_logical_id(rule, "AuditWatchSchedule")
+
+        self.review_overdue_alarm = cloudwatch.Alarm(
+            self,
+            "ReviewOverdueAlarm",
+            alarm_description=(
+                f"No supervisor's weekly review covers a window that ended in the last {REVIEW_OVERDUE_DAYS} "
+                "days (policy 439.6(c); CJIS weekly audit review), or the daily audit watch stopped "
+                "reporting. Record the review: `alpr audit review` or POST /v1/audit/reviews."
+            ),
+            metric=cloudwatch.Metric(
+                namespace=names.METRICS_NAMESPACE,
+                metric_name=names.REVIEW_AGE_METRIC,
+                dimensions_map={"service": Function.AUDIT_WATCH.value},
+                statistic="Maximum",
+                period=Duration.days(1),
+            ),
+            threshold=REVIEW_OVERDUE_DAYS,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            # The watch runs daily: a day without its report is itself a reason to look.
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+        fix_logical_id(self.review_overdue_alarm, "ReviewOverdueAlarm")

@@ -1,0 +1,45 @@
+"""Wiring of the weekly review: the domain's lines written beside the access log."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from alpr.domain.ids import new_ulid
+from alpr.domain.models import Caller
+from alpr.domain.personnel import PersonnelRecord
+from alpr.domain.reviews import REVIEW_OVERDUE_DAYS, ReviewReceipt, ReviewRequest, review_key, review_lines
+from alpr.domain.reviews import reviewed_window_age as reviewed_window_age_of
+from alpr.services.container import container
+
+
+def record_review(caller: Caller, person: PersonnelRecord | None, request: ReviewRequest) -> ReviewReceipt:
+    """Store the supervisor's review (append-only, under the log's Object Lock); its receipt."""
+    now = container().clock.now()
+    review_id = new_ulid(container().clock)
+    lines = review_lines(
+        request,
+        review_id=review_id,
+        now=now,
+        reviewer=caller.username,
+        reviewer_name=person.full_name if person else None,
+        organisation=person.organisation if person else None,
+    )
+    key = review_key(review_id, now, request.to_day)
+    container().access_log.write_review(key, lines)
+    return ReviewReceipt(
+        review_id=review_id,
+        key=key,
+        from_day=request.from_day,
+        to_day=request.to_day,
+        sampled=len(request.sample),
+        findings=dict(Counter(f.finding.value for f in request.findings)),
+    )
+
+
+def reviewed_window_age() -> int:
+    """Days since the latest reviewed window ended (REVIEW_OVERDUE_DAYS + 1 when none in that time)."""
+    today = container().clock.now().date()
+    days = [today - timedelta(days=n) for n in range(REVIEW_OVERDUE_DAYS + 1)]
+    ends = [end for day in days for end in container().access_log.reviewed_window_ends(day)]
+    return reviewed_window_age_of(ends, today)
