@@ -32,7 +32,7 @@ TABLE_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
 KEY_DECRYPT = ("kms:Decrypt", "kms:DescribeKey")
 KEY_ENCRYPT = ("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey")
 # Reserved concurrency per function (issue 19): about what the stage's throttle can feed each,
-# summing to 60 so the account keeps its unreserved minimum of 100 out of the default 1000.
+# summing to 62 so the account keeps its unreserved minimum of 100 out of the default 1000.
 RESERVED_CONCURRENCY: dict[Function, int] = {
     Function.API: 25,
     Function.UPLOADS: 15,
@@ -41,6 +41,8 @@ RESERVED_CONCURRENCY: dict[Function, int] = {
     Function.RELEASE_NOTIFY: 2,
     Function.RELEASE_FULFIL: 2,
     Function.HOTLIST_IMPORT: 2,
+    Function.PLATE_GRAMS_PRUNE: 1,
+    Function.AUDIT_WATCH: 1,
 }
 # Why a function has no dead-letter queue of its own (Checkov CKV_AWS_116): none is invoked
 # asynchronously without another place its failure lands.
@@ -59,6 +61,10 @@ NO_DLQ_BECAUSE: dict[Function, str] = {
     "into the execution's history.",
     Function.HOTLIST_IMPORT: "A failed import leaves the list's current version unchanged, so it goes stale "
     "and the stale-list alarm reports it; the file stays under incoming/ to be imported again.",
+    Function.PLATE_GRAMS_PRUNE: "Invoked by the Plates table's stream: a record that keeps failing goes to "
+    "the stream source's own dead-letter queue.",
+    Function.AUDIT_WATCH: "Invoked daily by an EventBridge schedule: a run that fails reports nothing, and "
+    "the overdue-review alarm treats missing reports as breaching, so a failing watch turns it red.",
 }
 NO_VPC_BECAUSE = (
     "Reaches only AWS service APIs (DynamoDB, S3, KMS, SES, Step Functions) over TLS with IAM-scoped "

@@ -10,7 +10,7 @@ import requests
 from typer.testing import CliRunner
 
 from alpr.cli.main import app
-from alpr.client.http import AlprClient, ApiError, Capture
+from alpr.client.http import AlprClient, ApiError, UnitCapture
 from alpr.client.search import export_evidence, get_read, hold_read, release_hold
 from alpr.demo.synth import render_scene
 from alpr.domain.access import Purpose
@@ -30,7 +30,9 @@ TRIAL = Purpose(
 def test_a_hold_keeps_the_read_and_locks_its_image_until_released(stack, unit, investigator, aws):
     plate = unique_plate()
     image, _ = render_scene(plate, "CA", seed=11)
-    unit.upload(image, Capture(captured_at=datetime.now(UTC) - timedelta(minutes=3), lat=38.0, lon=-122.1))
+    unit.upload(
+        image, UnitCapture(captured_at=datetime.now(UTC) - timedelta(minutes=3), lat=38.0, lon=-122.1)
+    )
     (read,) = investigator.wait_for_plate(plate, count=1, timeout_s=60)
     detective = investigator.with_purpose(TRIAL)
     table = stack.deployment.shared_environment()[Env.READS_TABLE.value]
@@ -73,7 +75,9 @@ def test_an_auditor_cannot_hold_a_read(stack):
 def test_reads_booked_into_evidence_can_be_fetched_and_verified(stack, unit, investigator, aws):
     plate = unique_plate()
     image, _ = render_scene(plate, "CA", seed=12)
-    unit.upload(image, Capture(captured_at=datetime.now(UTC) - timedelta(minutes=2), lat=38.0, lon=-122.1))
+    unit.upload(
+        image, UnitCapture(captured_at=datetime.now(UTC) - timedelta(minutes=2), lat=38.0, lon=-122.1)
+    )
     (read,) = investigator.wait_for_plate(plate, count=1, timeout_s=60)
     receipt = export_evidence(investigator.with_purpose(TRIAL), [read["read_id"]])
     assert receipt["read_ids"] == [read["read_id"]] and receipt["case_number"] == TRIAL.case_number
@@ -90,7 +94,9 @@ def test_reads_booked_into_evidence_can_be_fetched_and_verified(stack, unit, inv
 def test_the_cli_holds_exports_and_releases_a_read(stack, unit, investigator):
     plate = unique_plate()
     image, _ = render_scene(plate, "CA", seed=13)
-    unit.upload(image, Capture(captured_at=datetime.now(UTC) - timedelta(minutes=1), lat=38.0, lon=-122.1))
+    unit.upload(
+        image, UnitCapture(captured_at=datetime.now(UTC) - timedelta(minutes=1), lat=38.0, lon=-122.1)
+    )
     (read,) = investigator.wait_for_plate(plate, count=1, timeout_s=60)
     stated = ["--api", stack.api_url, "--token", stack.token("investigator"), "--purpose", TRIAL.category]
     stated += ["--case", TRIAL.case_number, "--reason", TRIAL.text]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from alpr.cli.hotlist import import_file
-from alpr.client.http import ApiError, Capture
+from alpr.client.http import ApiError, UnitCapture
 from alpr.demo.hotlist import fresh_sample, wait_for_alert
 from alpr.demo.synth import render_scene
 from alpr.domain.alerts import CLETS_LINE
@@ -38,7 +38,9 @@ def test_an_uploaded_plate_on_an_imported_list_raises_an_alert(stack, unit, inve
 
     # When a unit uploads a rendered image of a listed stolen vehicle
     image, _ = render_scene("4GHK771", "CA", seed=5)
-    unit.upload(image, Capture(captured_at=datetime.now(UTC) - timedelta(minutes=2), lat=38.0, lon=-122.1))
+    unit.upload(
+        image, UnitCapture(captured_at=datetime.now(UTC) - timedelta(minutes=2), lat=38.0, lon=-122.1)
+    )
 
     # Then an open alert says what was read and what is listed, from which list, and the CLETS line
     alert = wait_for_alert(investigator, "4GHK771")

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from alpr.client.http import Capture
+from alpr.client.http import UnitCapture
 from alpr.demo.synth import render_scene
 from tests.e2e.test_walking_skeleton import unique_plate
 
@@ -24,7 +24,7 @@ def test_the_transparency_figures_are_public_and_hold_no_personal_data(stack, un
     plate = unique_plate()
     unit.upload(
         render_scene(plate, "CA", seed=14)[0],
-        Capture(captured_at=datetime.now(UTC) - timedelta(minutes=1), lat=38.0, lon=-122.1),
+        UnitCapture(captured_at=datetime.now(UTC) - timedelta(minutes=1), lat=38.0, lon=-122.1),
     )
     investigator.wait_for_plate(plate, count=1, timeout_s=60)
     response = requests.get(f"{stack.api_url}/v1/transparency", timeout=10)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from alpr.client.http import AlprClient, ApiError, Capture
+from alpr.client.http import AlprClient, ApiError, UnitCapture
 from alpr.client.search import as_geojson, canvass_circle, canvass_polygon, get_read, search_pattern
 from alpr.demo.synth import render_scene
 from tests.e2e.test_walking_skeleton import unique_plate
@@ -27,7 +27,7 @@ def sightings(unit: AlprClient, investigator: AlprClient) -> dict[str, dict]:
     keys = {}
     for seed, position in enumerate((SCENE, FAR)):
         image, _ = render_scene(unique_plate(), "CA", seed=11 + seed)
-        capture = Capture(
+        capture = UnitCapture(
             captured_at=now - timedelta(minutes=10), lat=position[0], lon=position[1], heading=0.0
         )
         keys[unit.upload(image, capture)] = position

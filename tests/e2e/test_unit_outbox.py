@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from alpr.client.http import AlprClient, Capture, Outbox
+from alpr.client.http import AlprClient, Outbox, UnitCapture
 from alpr.demo.synth import render_scene
 from alpr.local.stack import free_port
 
@@ -18,7 +18,7 @@ def test_images_wait_in_the_outbox_until_the_api_answers(stack, unit, investigat
     image = tmp_path / "capture.jpg"
     image.write_bytes(render_scene("6TRK404", "CA", seed=11)[0])
     outbox = Outbox(tmp_path / "outbox", secret=stack.passwords["unit-01"])
-    outbox.add(image, Capture(captured_at=datetime.now(UTC), lat=38.0101, lon=-122.1202, heading=180.0))
+    outbox.add(image, UnitCapture(captured_at=datetime.now(UTC), lat=38.0101, lon=-122.1202, heading=180.0))
     # When the unit has no connection, nothing leaves the outbox
     offline = AlprClient(f"http://127.0.0.1:{free_port()}", unit.token, timeout_s=2)
     assert outbox.flush(offline) == (0, 1)
@@ -34,7 +34,7 @@ def test_images_wait_in_the_outbox_until_the_api_answers(stack, unit, investigat
 
 def test_a_retried_upload_lands_on_the_same_key_and_is_read_once(unit, investigator):
     image, _ = render_scene("3RTY918", "CA", seed=12)
-    capture = Capture(captured_at=datetime.now(UTC), lat=38.0102, lon=-122.1203)
+    capture = UnitCapture(captured_at=datetime.now(UTC), lat=38.0102, lon=-122.1203)
     upload_id = str(uuid.uuid4())
     first = unit.upload(image, capture, upload_id=upload_id)
     second = unit.upload(image, capture, upload_id=upload_id)

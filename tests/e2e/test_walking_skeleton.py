@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from alpr.client.http import AlprClient, ApiError, Capture
+from alpr.client.http import AlprClient, ApiError, UnitCapture
 from alpr.demo.synth import render_scene
 from alpr.names import Env
 
@@ -30,7 +30,7 @@ def test_uploaded_plate_is_read_and_found_by_search(unit, investigator):
     plate = unique_plate()
     image, _ = render_scene(plate, "CA", seed=7)
     captured_at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
-    key = unit.upload(image, Capture(captured_at=captured_at, lat=38.0194, lon=-122.1341, heading=90.0))
+    key = unit.upload(image, UnitCapture(captured_at=captured_at, lat=38.0194, lon=-122.1341, heading=90.0))
     # When an investigator searches the plate
     reads = investigator.wait_for_plate(plate, count=1, timeout_s=60)
     # Then the read is there with what the unit sent and what recognition found
@@ -67,13 +67,13 @@ def test_tampered_token_is_401(stack):
 def test_only_vehicle_units_may_request_upload_urls(investigator):
     # An investigator is not a vehicle unit: it may not ask for upload URLs.
     with pytest.raises(ApiError) as refused:
-        investigator.upload(b"x", Capture(captured_at=datetime.now(UTC), lat=38.0, lon=-122.0))
+        investigator.upload(b"x", UnitCapture(captured_at=datetime.now(UTC), lat=38.0, lon=-122.0))
     assert refused.value.status == 403
 
 
 def test_corrupt_upload_is_quarantined_with_a_reason_and_the_queue_drains(stack, unit, aws):
     # Given an upload that is not an image
-    key = unit.upload(b"this is not a JPEG", Capture(captured_at=datetime.now(UTC), lat=38.0, lon=-122.0))
+    key = unit.upload(b"this is not a JPEG", UnitCapture(captured_at=datetime.now(UTC), lat=38.0, lon=-122.0))
     environment = stack.deployment.shared_environment()
     s3 = aws("s3")
     # Then it ends in quarantine/ with a reason, and is gone from the uploads bucket

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from alpr.adapters.access_log import MemoryAccessLog
-from alpr.adapters.personnel import MemoryPersonnelStore
 from alpr.api import resolver
 from alpr.api.access import note_access
 from alpr.config import Config
 from alpr.domain.clock import FixedClock
 from alpr.services.container import Container, use
+from tests.fakes.access_log import MemoryAccessLog
+from tests.fakes.personnel import MemoryPersonnelStore
 from tests.unit.personnel_records import NOW, investigator
 
 PURPOSE = {

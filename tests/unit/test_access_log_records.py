@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from alpr.adapters.access_log import MemoryAccessLog, record_key, record_line
+from alpr.adapters.access_log import record_key, record_line
 from alpr.domain.access import AccessLogUnavailable, AccessRecord
+from tests.fakes.access_log import MemoryAccessLog
 
 RECORD = AccessRecord(
     event_id="01JABCDEFGHJKMNPQRSTVWXYZ0",

@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from alpr.adapters.access_log import MemoryAccessLog
-from alpr.adapters.alerts import MemoryAlertStore
 from alpr.domain.alerts import (
     CLETS_LINE,
     AlertStatus,
@@ -23,6 +21,8 @@ from alpr.domain.errors import InvalidRequest, NotFound
 from alpr.domain.hotlist import Category, HotlistEntry, ListVersion
 from alpr.domain.matching import CompiledList, Matcher
 from alpr.domain.models import BoundingBox, Read
+from tests.fakes.access_log import MemoryAccessLog
+from tests.fakes.alerts import MemoryAlertStore
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 MAX_AGE = timedelta(hours=24)

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from alpr.adapters.hotlist import MemoryHotlistStore
 from alpr.domain.clock import FixedClock
 from alpr.domain.errors import Forbidden
 from alpr.domain.hotlist import (
@@ -22,6 +21,7 @@ from alpr.domain.hotlist import (
     remove_local_entry,
 )
 from alpr.domain.matching import CurrentLists, build_snapshot
+from tests.fakes.hotlist import MemoryHotlistStore
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 CLOCK = FixedClock(NOW)

@@ -10,11 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from alpr.cli.main import app
-from alpr.client.http import ApiError, Capture, Outbox
+from alpr.client.http import ApiError, Outbox, UnitCapture
 
 SECRET = "unit-01 device credential"
 IMAGE = b"\xff\xd8\xff" + b"plate 6TRK404 pixels" * 50
-CAPTURE = Capture(
+CAPTURE = UnitCapture(
     captured_at=datetime(2026, 12, 3, 21, 0, tzinfo=UTC), lat=38.0101, lon=-122.1202, heading=180.0
 )
 
@@ -27,7 +27,11 @@ class FakeUnitClient:
         self.uploads: list[tuple[bytes, str | None]] = []
 
     def upload(
-        self, image: bytes, capture: Capture, content_type: str = "image/jpeg", upload_id: str | None = None
+        self,
+        image: bytes,
+        capture: UnitCapture,
+        content_type: str = "image/jpeg",
+        upload_id: str | None = None,
     ) -> str:
         if self.fail:
             raise ApiError(503, "no signal")

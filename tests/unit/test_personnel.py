@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from alpr.adapters.personnel import MemoryPersonnelStore
 from alpr.domain.errors import Forbidden, InvalidRequest, NotFound
 from alpr.domain.personnel import (
     PersonnelChange,
@@ -23,6 +22,7 @@ from alpr.domain.personnel import (
     training_expiry,
 )
 from alpr.names import Group
+from tests.fakes.personnel import MemoryPersonnelStore
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 POLICY = StandingPolicy()

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from alpr.adapters.access_log import MemoryAccessLog
 from alpr.adapters.audit_duckdb import REVIEW_COLUMNS, AuditDatabase
 from alpr.domain.audit import named_query
 from alpr.domain.reviews import (
@@ -22,6 +21,7 @@ from alpr.domain.reviews import (
     reviewed_window_end,
 )
 from tests.access_records import plate_search
+from tests.fakes.access_log import MemoryAccessLog
 
 NOW = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
 A, B = "01KAAAAAAAAAAAAAAAAAAAAAAA", "01KBBBBBBBBBBBBBBBBBBBBBBB"

@@ -78,22 +78,3 @@ class S3AccessLog:
             )
         except (ClientError, BotoCoreError) as error:
             raise AccessLogUnavailable(f"review {key} not written: {error}") from error
-
-
-class MemoryAccessLog:
-    """The same port in memory (unit tests); `fail` makes every write fail."""
-
-    def __init__(self) -> None:
-        self.records: list[AccessRecord] = []
-        self.reviews: dict[str, list[ReviewLine]] = {}
-        self.fail = False
-
-    def write(self, record: AccessRecord) -> None:
-        if self.fail:
-            raise AccessLogUnavailable("access log unavailable (fault injected)")
-        self.records.append(record)
-
-    def write_review(self, key: str, lines: list[ReviewLine]) -> None:
-        if self.fail:
-            raise AccessLogUnavailable("access log unavailable (fault injected)")
-        self.reviews[key] = lines

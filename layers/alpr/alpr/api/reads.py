@@ -15,8 +15,8 @@ from alpr.api.access import note_access
 from alpr.api.auth import current_caller
 from alpr.api.clets import reads_shown
 from alpr.api.gate import shown_to_case
-from alpr.domain.errors import InvalidRequest
-from alpr.domain.models import PlateQuery, ReadPage, parse_iso_utc
+from alpr.api.params import From, To
+from alpr.domain.models import PlateQuery, ReadPage
 from alpr.domain.plates import plate_for_search
 from alpr.services import reads as reads_service
 from alpr.services.container import container
@@ -27,22 +27,11 @@ metrics = Metrics()  # shares the handler's metric set; flushed by its @log_metr
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _instant(text: str | None, name: str, default: datetime) -> datetime:
-    if text is None or not text.strip():
-        return default
-    try:
-        return parse_iso_utc(text)
-    except ValueError:
-        raise InvalidRequest(
-            f"'{name}' must be an ISO 8601 time with a zone, e.g. 2026-01-31T12:00:00Z"
-        ) from None
-
-
 @router.get("/v1/reads", summary="Reads of one plate, newest first", security=AUTHENTICATED)
 def list_reads(
     plate: Annotated[str, Query(min_length=1, max_length=16, description="the plate, e.g. 7ABC123")],
-    start: Annotated[str | None, Query(alias="from", description="ISO 8601 UTC, inclusive")] = None,
-    end: Annotated[str | None, Query(alias="to", description="ISO 8601 UTC, inclusive")] = None,
+    start: From = None,
+    end: To = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     next: Annotated[str | None, Query(description="token from the previous page")] = None,
     state: Annotated[
@@ -56,8 +45,8 @@ def list_reads(
     now = container().clock.now()
     query = PlateQuery(
         plate=plate_for_search(plate),
-        start=_instant(start, "from", EARLIEST),
-        end=_instant(end, "to", now + timedelta(days=1)),
+        start=start or EARLIEST,
+        end=end or now + timedelta(days=1),
         limit=limit,
         next=next or None,
         state=state.upper() if state else None,

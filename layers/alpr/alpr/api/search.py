@@ -23,8 +23,8 @@ from alpr.api.access import note_access
 from alpr.api.auth import current_caller
 from alpr.api.clets import reads_shown
 from alpr.api.gate import shown_to_case
-from alpr.api.params import UlidPath
-from alpr.api.reads import EARLIEST, _instant
+from alpr.api.params import From, To, UlidPath
+from alpr.api.reads import EARLIEST
 from alpr.domain.canvass import Area, Circle, polygon_from_geojson
 from alpr.domain.errors import NotFound
 from alpr.domain.models import ReadResult, UtcDatetime, iso_utc
@@ -38,8 +38,6 @@ metrics = Metrics()  # shares the handler's metric set; flushed by its @log_metr
 
 DEFAULT_CANVASS_HOURS = 24
 
-From = Annotated[str | None, Query(alias="from", description="ISO 8601 UTC, inclusive")]
-To = Annotated[str | None, Query(alias="to", description="ISO 8601 UTC, inclusive")]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Next = Annotated[str | None, Query(description="token from the previous page")]
 
@@ -85,8 +83,8 @@ def search_pattern(
 ) -> PatternPage:
     caller = current_caller(router)
     parsed = parse_pattern(pattern, equivalents=equivalents)
-    start_at = _instant(start, "from", EARLIEST)
-    end_at = _instant(end, "to", container().clock.now() + timedelta(days=1))
+    start_at = start or EARLIEST
+    end_at = end or container().clock.now() + timedelta(days=1)
     page = search_service.find_pattern(caller, parsed, start_at, end_at, limit=limit, token=next or None)
     _returned(
         page.items,
@@ -113,9 +111,7 @@ def canvass_circle(
     limit: Limit = 50,
     next: Next = None,
 ) -> CanvassPage:
-    window = _canvass_window(
-        _instant(start, "from", EARLIEST) if start else None, _instant(end, "to", EARLIEST) if end else None
-    )
+    window = _canvass_window(start, end)
     return _canvass(Circle(lat, lon, radius_m), *window, limit, next or None)
 
 

@@ -17,7 +17,7 @@ from alpr.cli.personnel import app as personnel_app
 from alpr.cli.release import app as release_app
 from alpr.cli.release import mail_command
 from alpr.cli.search import register as register_search_commands
-from alpr.client.http import AlprClient, Capture, Outbox
+from alpr.client.http import AlprClient, Outbox, UnitCapture
 
 app = typer.Typer(help="ALPR back office", no_args_is_help=True, add_completion=False)
 local_app = typer.Typer(help="The whole system on this machine, no AWS account", no_args_is_help=True)
@@ -108,7 +108,10 @@ def unit_upload(
     """Queue images in the outbox (encrypted) and send everything pending; sent images are deleted."""
     box = Outbox(outbox, secret=secret)
     for image in images:
-        if box.add(image, Capture(captured_at=datetime.now(UTC), lat=lat, lon=lon, heading=heading)) is None:
+        if (
+            box.add(image, UnitCapture(captured_at=datetime.now(UTC), lat=lat, lon=lon, heading=heading))
+            is None
+        ):
             console.print(f"{image.name}: already sent, not queued again")
     sent, pending = box.flush(client)
     console.print(f"sent {sent}, still pending {pending}")

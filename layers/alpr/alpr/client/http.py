@@ -32,7 +32,7 @@ class ApiError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Capture:
+class UnitCapture:
     """Where and when a unit took an image."""
 
     captured_at: datetime
@@ -105,7 +105,11 @@ class AlprClient:
         return response.content
 
     def upload(
-        self, image: bytes, capture: Capture, content_type: str = "image/jpeg", upload_id: str | None = None
+        self,
+        image: bytes,
+        capture: UnitCapture,
+        content_type: str = "image/jpeg",
+        upload_id: str | None = None,
     ) -> str:
         """Ask for a presigned POST, then send the image to it; returns the object key.
 
@@ -241,7 +245,7 @@ class Outbox:
         partial.write_text("\n".join(lines[-self.LEDGER_LIMIT :]) + "\n")
         partial.replace(self.ledger)
 
-    def add(self, image: Path, capture: Capture) -> Path | None:
+    def add(self, image: Path, capture: UnitCapture) -> Path | None:
         """Queue the image (encrypted) with its capture and the id every retry will reuse; None when
         this very image was already sent."""
         data = image.read_bytes()
@@ -264,7 +268,7 @@ class Outbox:
         sent = failed = 0
         for path in sorted(self.pending.glob("*.alpr")):
             meta, data = self._open(path)
-            capture = Capture(
+            capture = UnitCapture(
                 captured_at=_instant(meta["captured_at"]),
                 lat=meta["lat"],
                 lon=meta["lon"],

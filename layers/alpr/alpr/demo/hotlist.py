@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.console import Console
 
-from alpr.client.http import AlprClient, ApiError, Capture
+from alpr.client.http import AlprClient, ApiError, UnitCapture
 from alpr.local.stack import REGION, LocalStack
 from alpr.names import Output
 
@@ -94,7 +94,7 @@ def show_hotlists(console: Console, stack: LocalStack, investigator: AlprClient)
     plate, state = STOLEN
     image, _ = render_scene(plate, state, seed=11)
     unit.upload(
-        image, Capture(captured_at=datetime.now(UTC) - timedelta(minutes=1), lat=38.0067, lon=-122.1192)
+        image, UnitCapture(captured_at=datetime.now(UTC) - timedelta(minutes=1), lat=38.0067, lon=-122.1192)
     )
     console.print(f"unit-01 uploaded a rendered {plate} ({state}); recognize reads it and matches it")
     alert = wait_for_alert(investigator, plate)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from rich.console import Console
 
 from alpr.cli.options import reads_table
-from alpr.client.http import AlprClient, ApiError, Capture
+from alpr.client.http import AlprClient, ApiError, UnitCapture
 from alpr.demo.access import DEMO_PURPOSE, show_access
 from alpr.demo.audit import show_audit
 from alpr.demo.hotlist import show_hotlists
@@ -61,7 +61,7 @@ def run_demo(console: Console) -> None:
         now = datetime.now(UTC)
         for index, (plate, state, minutes_ago, lat, lon) in enumerate(DEMO_SIGHTINGS):
             image, _box = render_scene(plate, state, seed=index)
-            capture = Capture(
+            capture = UnitCapture(
                 captured_at=now - timedelta(minutes=minutes_ago), lat=lat, lon=lon, heading=90.0
             )
             key = unit.upload(image, capture)

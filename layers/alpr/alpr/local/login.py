@@ -27,7 +27,7 @@ AUTHORIZE_FIELDS = ("client_id", "redirect_uri", "state", "code_challenge", "cod
 
 
 @dataclass(frozen=True)
-class Grant:
+class CodeGrant:
     tokens: dict[str, Any]
     client_id: str
     redirect_uri: str
@@ -44,7 +44,7 @@ class LocalHostedUi:
         self.client_id = client_id
         self.callback_url = callback_url
         self.cognito = boto3.client("cognito-idp", endpoint_url=endpoint_url, region_name=region)
-        self._grants: dict[str, Grant] = {}
+        self._grants: dict[str, CodeGrant] = {}
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self.server.daemon_threads = True
@@ -93,7 +93,7 @@ class LocalHostedUi:
             return self._page("Sign in", params=params, error=str(refused), status=401)
         code = secrets.token_urlsafe(32)
         with self._lock:
-            self._grants[code] = Grant(
+            self._grants[code] = CodeGrant(
                 tokens,
                 self.client_id,
                 params["redirect_uri"],
