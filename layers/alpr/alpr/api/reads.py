@@ -14,6 +14,7 @@ from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.auth import current_caller
 from alpr.api.clets import reads_shown
+from alpr.api.kept import for_this_case
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.models import PlateQuery, ReadPage, parse_iso_utc
 from alpr.domain.plates import plate_for_search
@@ -62,6 +63,7 @@ def list_reads(
         state=state.upper() if state else None,
     )
     page = reads_service.search_reads(caller, query)
+    page.items = for_this_case(page.items)
     note_access(
         query={
             "plate": query.plate,

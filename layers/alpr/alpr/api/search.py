@@ -23,6 +23,7 @@ from alpr.api import AUTHENTICATED
 from alpr.api.access import note_access
 from alpr.api.auth import current_caller
 from alpr.api.clets import reads_shown
+from alpr.api.kept import for_this_case
 from alpr.api.reads import EARLIEST, _instant
 from alpr.domain.canvass import Area, Circle, polygon_from_geojson
 from alpr.domain.errors import InvalidRequest, NotFound
@@ -57,6 +58,7 @@ class CanvassRequest(BaseModel):
 
 
 def _returned(items: list[ReadResult], query: dict[str, Any]) -> None:
+    items[:] = for_this_case(items)  # before the record: it names what is returned
     note_access(query=query, returned_ids=[read.read_id for read in items])
     metrics.add_metric(name="ReadsReturned", unit=MetricUnit.Count, value=len(items))
 
@@ -143,6 +145,13 @@ def get_read(read_id: str) -> ReadDetail:
 
 
 def _one_read(read_id: str) -> ReadDetail:
+    detail = _found_read(read_id)
+    if not for_this_case([detail]):
+        raise NotFound(f"no read '{read_id}'")
+    return detail
+
+
+def _found_read(read_id: str) -> ReadDetail:
     if not _READ_ID.match(read_id):
         raise InvalidRequest(f"'{read_id}' is not a read id (a 26-character ULID)")
     return search_service.one_read(current_caller(router), read_id)

@@ -140,3 +140,16 @@ def release_hold(
                     objects.unlock(read.image_bucket, key, version)
             return _state(read, holds, history, expires, now)
     raise Conflict(f"the holds of read '{read_id}' changed while this one was released; try again")
+
+
+def kept_only_by_hold(read: Read, now: datetime, retention: Retention) -> bool:
+    """Past its retention and kept only because a case holds it (evidence, not searchable history)."""
+    return bool(read.legal_holds) and retention.expiry(read.captured_at) <= now
+
+
+def shown_to_case(read: Read, case_number: str | None, now: datetime, retention: Retention) -> bool:
+    """Whether a caller working `case_number` may be given the read: a read kept only by a hold
+    only to a case holding it (policy 439.5; the evidence export reads it directly)."""
+    if not kept_only_by_hold(read, now, retention):
+        return True
+    return case_number is not None and any(h.case_number == case_number for h in read.legal_holds)
