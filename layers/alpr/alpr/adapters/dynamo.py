@@ -177,7 +177,7 @@ class DynamoReadStore:
         False (and no change) when the plate is in the dictionary again (read since)."""
         if not self.grams_table:
             return False
-        gone = {
+        gone: Any = {
             "ConditionCheck": {
                 "TableName": self.plates_table,
                 "Key": to_item({PLATE: plate}),
@@ -186,24 +186,20 @@ class DynamoReadStore:
             }
         }
         grams = sorted(grams_of(plate))
+        updates: list[Any] = [
+            {
+                "Update": {
+                    "TableName": self.grams_table,
+                    "Key": to_item({PLATE_GRAM: gram}),
+                    "UpdateExpression": "DELETE #plates :plate",
+                    "ExpressionAttributeNames": {"#plates": "plates"},
+                    "ExpressionAttributeValues": to_item({":plate": {plate}}),
+                }
+            }
+            for gram in grams
+        ]
         try:
-            self._client().transact_write_items(
-                TransactItems=[
-                    gone,
-                    *(
-                        {
-                            "Update": {
-                                "TableName": self.grams_table,
-                                "Key": to_item({PLATE_GRAM: gram}),
-                                "UpdateExpression": "DELETE #plates :plate",
-                                "ExpressionAttributeNames": {"#plates": "plates"},
-                                "ExpressionAttributeValues": to_item({":plate": {plate}}),
-                            }
-                        }
-                        for gram in grams
-                    ),
-                ]
-            )
+            self._client().transact_write_items(TransactItems=[gone, *updates])
         except ClientError as error:
             if _is_condition_failure(error):
                 return False
