@@ -16,7 +16,7 @@ def test_the_usage_and_privacy_policy_is_public(stack):
     response = requests.get(f"{stack.api_url}/v1/policy", timeout=10)
     assert response.status_code == 200
     sections = {s["title"]: s["text"] for s in response.json()["sections"]}
-    assert "kept 365 days from capture" in sections["Retention and destruction"]
+    assert "kept until the same calendar date 1 year after capture" in sections["Retention and destruction"]
 
 
 def test_the_transparency_figures_are_public_and_hold_no_personal_data(stack, unit, investigator):

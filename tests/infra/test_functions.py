@@ -16,6 +16,7 @@ RESOURCELESS_ACTIONS = frozenset(
         "states:SendTaskSuccess",
         "states:SendTaskFailure",
         "states:SendTaskHeartbeat",
+        "dynamodb:ListStreams",  # a stream event source (the Plates table's, issue 22) lists streams
     }
 )
 
@@ -126,7 +127,8 @@ def test_recognize_is_a_container_image_sized_for_inference(synth: Synth) -> Non
 
 
 def test_ingest_queue_is_encrypted_with_a_dead_letter_queue(synth: Synth) -> None:
-    synth.template.resource_count_is("AWS::SQS::Queue", 2)
+    # (and the prune function's on-failure queue, tests/infra/test_plate_expiry.py)
+    synth.template.resource_count_is("AWS::SQS::Queue", 3)
     queue = synth.props("IngestQueue")
     assert queue["KmsMasterKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
     assert queue["RedrivePolicy"] == {
@@ -183,8 +185,11 @@ def test_raw_uploads_notify_the_ingest_queue(synth: Synth) -> None:
 
 
 def test_recognize_consumes_the_queue_in_batches_with_partial_failures(synth: Synth) -> None:
-    (mapping,) = synth.of_type("AWS::Lambda::EventSourceMapping").values()
-    props = mapping["Properties"]
+    (props,) = [
+        m["Properties"]
+        for m in synth.of_type("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": "RecognizeFunction"}
+    ]
     assert props["EventSourceArn"] == {"Fn::GetAtt": ["IngestQueue", "Arn"]}
     assert props["FunctionName"] == {"Ref": "RecognizeFunction"}
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -223,6 +228,8 @@ def test_recognize_may_read_and_move_raw_uploads_into_quarantine_only(synth: Syn
         f"UploadsBucket/{names.CROPS_PREFIX}*": {"s3:PutObject"},  # S3Uploads.put_crop
         # the container's current_lists: the compiled list versions
         f"HotlistBucket/{names.HOTLIST_SNAPSHOT_PREFIX}*": {"s3:GetObject", "s3:GetObjectVersion"},
+        # a delivery record per alert notification (issue 22)
+        f"AccessLogBucket/{names.ACCESS_LOG_PREFIX}*": {"s3:PutObject"},
     }
 
 

@@ -165,8 +165,8 @@ def test_hotlist_and_alerts_keys_and_indexes(synth: Synth) -> None:
 
 
 def test_single_key_tables(synth: Synth) -> None:
+    assert _key_schema(synth.props("PlatesTable")) == [(names.PLATE, "HASH")]  # expires (test_plate_expiry)
     for logical_id, key in (
-        ("PlatesTable", names.PLATE),
         ("PersonnelTable", names.USERNAME),
         ("ReleaseRequestsTable", names.REQUEST_ID),
     ):

@@ -108,8 +108,8 @@ def test_89_days_unused_is_still_active(stack: Stack) -> None:
 
 
 def test_training_lapses_when_the_refresher_is_due(stack: Stack) -> None:
-    # Given training completed 729 days ago (the refresher is due every 730 days)
-    person("ivy", [Group.INVESTIGATOR], NOW, trained=NOW.date() - timedelta(days=729), last_active=NOW)
+    # Given training completed 364 days ago (the refresher is due every 365 days)
+    person("ivy", [Group.INVESTIGATOR], NOW, trained=NOW.date() - timedelta(days=364), last_active=NOW)
     container().clock = FixedClock(NOW)
     assert search("ivy", ["investigator"], purpose=GOOD_PURPOSE)[0] == 200
 

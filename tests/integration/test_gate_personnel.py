@@ -50,7 +50,7 @@ def test_a_new_account_needs_training_before_it_may_search(stack: Stack) -> None
     # When the training is recorded, they may
     status, trained = as_admin("POST", "/v1/personnel/dana/training", {"completed": NOW.date().isoformat()})
     assert status == 200, trained
-    assert trained["training_expires"] == (NOW.date() + timedelta(days=730)).isoformat()
+    assert trained["training_expires"] == (NOW.date() + timedelta(days=365)).isoformat()
     assert search_as("dana") == 200
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -177,7 +177,7 @@ class DynamoReadStore:
         False (and no change) when the plate is in the dictionary again (read since)."""
         if not self.grams_table:
             return False
-        gone: Any = {  # TransactWriteItem shapes, as boto3 takes them
+        gone: Any = {
             "ConditionCheck": {
                 "TableName": self.plates_table,
                 "Key": to_item({PLATE: plate}),
@@ -186,27 +186,20 @@ class DynamoReadStore:
             }
         }
         grams = sorted(grams_of(plate))
+        updates: list[Any] = [
+            {
+                "Update": {
+                    "TableName": self.grams_table,
+                    "Key": to_item({PLATE_GRAM: gram}),
+                    "UpdateExpression": "DELETE #plates :plate",
+                    "ExpressionAttributeNames": {"#plates": "plates"},
+                    "ExpressionAttributeValues": to_item({":plate": {plate}}),
+                }
+            }
+            for gram in grams
+        ]
         try:
-            self._client().transact_write_items(
-                TransactItems=[
-                    gone,
-                    *(
-                        cast(
-                            Any,
-                            {
-                                "Update": {
-                                    "TableName": self.grams_table,
-                                    "Key": to_item({PLATE_GRAM: gram}),
-                                    "UpdateExpression": "DELETE #plates :plate",
-                                    "ExpressionAttributeNames": {"#plates": "plates"},
-                                    "ExpressionAttributeValues": to_item({":plate": {plate}}),
-                                }
-                            },
-                        )
-                        for gram in grams
-                    ),
-                ]
-            )
+            self._client().transact_write_items(TransactItems=[gone, *updates])
         except ClientError as error:
             if _is_condition_failure(error):
                 return False

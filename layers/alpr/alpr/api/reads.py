@@ -15,6 +15,7 @@ from alpr.api.access import note_access
 from alpr.api.auth import current_caller
 from alpr.api.clets import reads_shown
 from alpr.api.gate import shown_to_case
+from alpr.api.kept import for_this_case
 from alpr.api.params import From, To
 from alpr.domain.models import PlateQuery, ReadPage
 from alpr.domain.plates import plate_for_search
@@ -52,6 +53,7 @@ def list_reads(
         state=state.upper() if state else None,
     )
     page = reads_service.search_reads(caller, query)
+    page.items = for_this_case(page.items)
     note_access(
         query={
             "plate": query.plate,

@@ -23,6 +23,7 @@ from alpr.api.access import note_access
 from alpr.api.auth import current_caller
 from alpr.api.clets import reads_shown
 from alpr.api.gate import shown_to_case
+from alpr.api.kept import for_this_case
 from alpr.api.params import From, To, UlidPath
 from alpr.api.reads import EARLIEST
 from alpr.domain.canvass import Area, Circle, polygon_from_geojson
@@ -55,6 +56,7 @@ class CanvassRequest(BaseModel):
 
 
 def _returned(items: list[ReadResult], query: dict[str, Any]) -> None:
+    items[:] = for_this_case(items)  # before the record: it names what is returned
     note_access(query=query, returned_ids=[read.read_id for read in items])
     metrics.add_metric(name="ReadsReturned", unit=MetricUnit.Count, value=len(items))
 
@@ -138,7 +140,10 @@ def get_read(read_id: UlidPath) -> ReadDetail:
 
 
 def _one_read(read_id: str) -> ReadDetail:
-    return search_service.one_read(current_caller(router), read_id)
+    detail = search_service.one_read(current_caller(router), read_id)
+    if not for_this_case([detail]):
+        raise NotFound(f"no read '{read_id}'")
+    return detail
 
 
 @router.get(

@@ -101,7 +101,7 @@ def show_hotlists(console: Console, stack: LocalStack, investigator: AlprClient)
     email = first_message(sqs, inbox)
     console.print("The duty sergeant's email (the alerts topic): no plate, place, unit or case in it")
     console.print(f"Subject: {email['Subject']}\n{email['Message']}", markup=False, highlight=False)
-    console.print("The link, opened signed in (the read is in the access log):")
+    console.print("The link, opened signed in (this access is in the access log):")
     opened = investigator.call("GET", f"/v1/alerts/{alert['alert_id']}")
     console.print(alert_text(opened), markup=False, highlight=False)
 

@@ -204,3 +204,16 @@ def holds_for_case(shown: Shown, case_number: str | None) -> Shown:
     if "held" in type(shown).model_fields:  # a read says it is held even when no hold is shown
         update["held"] = bool(shown.legal_holds)
     return cast(Shown, shown.model_copy(update=update))  # mypy widens a union-bound TypeVar's copy
+
+
+def kept_only_by_hold(read: Read, now: datetime, retention: Retention) -> bool:
+    """Past its retention and kept only because a case holds it (evidence, not searchable history)."""
+    return bool(read.legal_holds) and retention.expiry(read.captured_at) <= now
+
+
+def given_to_case(read: Read, case_number: str | None, now: datetime, retention: Retention) -> bool:
+    """Whether a caller working `case_number` may be given the read: a read kept only by a hold
+    only to a case holding it (policy 439.5; the evidence export reads it directly)."""
+    if not kept_only_by_hold(read, now, retention):
+        return True
+    return case_number is not None and any(h.case_number == case_number for h in read.legal_holds)
