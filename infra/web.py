@@ -18,7 +18,7 @@ from alpr.names import Env, Output
 from alpr.web.settings import CALLBACK_PATH, LOGOUT_PATH
 from infra.api import Api
 from infra.auth import SESSION, Auth
-from infra.nag import acknowledge
+from infra.nag import acknowledge, checkov_skip
 from infra.naming import fix_logical_id, output
 from infra.storage import Storage
 
@@ -106,6 +106,7 @@ class WebSignIn(Construct):
             added = decision.add_method(method, api.api_integration, request_validator=api.validator)
             for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
                 acknowledge(added, rule, page_reason)
+            checkov_skip(added, "CKV_AWS_59", page_reason)
         auth_resource = api.rest_api.root.add_resource("auth")
         sign_in_reason = (
             "The OAuth callback and sign-out of the pages: before sign-in there is no token to check; "
@@ -117,6 +118,7 @@ class WebSignIn(Construct):
             )
             for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
                 acknowledge(added, rule, sign_in_reason)
+            checkov_skip(added, "CKV_AWS_59", sign_in_reason)
 
         output(self, Output.WEB_BASE_URL, base_url)
         output(self, Output.WEB_AUTH_URL, auth_url)
