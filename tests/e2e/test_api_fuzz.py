@@ -18,7 +18,7 @@ import schemathesis
 from schemathesis.checks import max_response_time, not_a_server_error
 
 from alpr.local.stack import LocalStack
-from alpr.names import OPENAPI_PATH
+from alpr.names import OPENAPI_PATH, SWAGGER_PATH
 from tests.e2e.conftest import E2E_PURPOSE
 
 pytestmark = pytest.mark.e2e
@@ -77,3 +77,11 @@ def test_no_operation_answers_a_server_error_or_slowly(
         case.call_and_validate(headers=supervisor_headers, checks=[not_a_server_error, max_response_time])
 
     fuzz()
+
+
+def test_the_local_stack_serves_a_swagger_ui_with_nothing_from_a_cdn(stack: LocalStack) -> None:
+    page = requests.get(f"{stack.api_url}{SWAGGER_PATH}", timeout=10)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "SwaggerUIBundle" in page.text and "/v1/exports" in page.text
+    # Script and styles inline: no <script src> or stylesheet link to fetch from elsewhere
+    assert "<script src=" not in page.text and "rel='stylesheet'" not in page.text

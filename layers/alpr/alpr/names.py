@@ -10,6 +10,7 @@ from enum import StrEnum
 STACK_NAME = "AlprBackOffice"
 APP_NAME = "alpr"
 OPENAPI_PATH = "/openapi.json"  # where the local stack serves the API's OpenAPI document
+SWAGGER_PATH = "/swagger"  # and a Swagger UI page over it
 
 
 class Env(StrEnum):

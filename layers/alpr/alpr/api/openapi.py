@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
+import aws_lambda_powertools.event_handler
 from aws_lambda_powertools.event_handler.openapi.models import Server
+from aws_lambda_powertools.event_handler.openapi.swagger_ui import generate_swagger_html
 
 from alpr.api import investigator_api, uploads
 from alpr.config import Config
@@ -37,6 +40,19 @@ def document(server_url: str | None = None) -> str:
         use(previous)
     body = schema.model_dump(mode="json", by_alias=True, exclude_none=True)
     return json.dumps(body, indent=2, sort_keys=True) + "\n"
+
+
+def swagger_page(document: str) -> str:
+    """A Swagger UI page over `document`, its script and styles inlined from the copy Powertools
+    installs (as `enable_swagger` serves it): nothing is fetched from a CDN."""
+    assets = Path(aws_lambda_powertools.event_handler.__file__).parent / "openapi" / "swagger_ui"
+    return generate_swagger_html(
+        document.replace("</", "<\\/"),  # the document sits inside a <script>
+        (assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
+        (assets / "swagger-ui.min.css").read_text(encoding="utf-8"),
+        swagger_base_url="",
+        oauth2_config=None,
+    )
 
 
 if __name__ == "__main__":

@@ -269,7 +269,8 @@ class LocalApi:
     ) -> tuple[int, dict[str, str], bytes]:
         split = urlsplit(raw_path)
         if method in ("GET", "HEAD") and split.path in self.documents:
-            return 200, {"Content-Type": "application/json"}, self.documents[split.path]
+            kind = "application/json" if split.path.endswith(".json") else "text/html; charset=utf-8"
+            return 200, {"Content-Type": kind}, self.documents[split.path]
         if route is None or parameters is None:
             return _json(
                 404 if method in ("GET", "HEAD") else 403, {"message": "Missing Authentication Token"}

@@ -34,7 +34,7 @@ from alpr.local.login import LocalHostedUi
 from alpr.local.personnel_seed import seed_local_stack
 from alpr.local.template import Template, TemplateError, template_path
 from alpr.local.totp import fresh_totp
-from alpr.names import MODELS_LAYER_DIR, OPENAPI_PATH, Env, Group
+from alpr.names import MODELS_LAYER_DIR, OPENAPI_PATH, SWAGGER_PATH, Env, Group
 from alpr.web.settings import CALLBACK_PATH
 
 REGION = "us-east-1"
@@ -231,11 +231,18 @@ class LocalStack:
             REGION,
             self.port,
             self._stage_access_log(template),
-            documents={OPENAPI_PATH: self._openapi_document()},
+            documents=self._api_documents(),
         )
         self._api.start()
         self.state().save(state_file(self.port))
         return self
+
+    def _api_documents(self) -> dict[str, bytes]:
+        """The OpenAPI document, and a Swagger UI page over it (its assets inlined, no CDN)."""
+        from alpr.api.openapi import swagger_page
+
+        document = self._openapi_document()
+        return {OPENAPI_PATH: document, SWAGGER_PATH: swagger_page(document.decode()).encode()}
 
     def _openapi_document(self) -> bytes:
         # Built in a process of its own: a Router included in a resolver points at it, and the
