@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,6 +25,7 @@ import boto3
 import jwt
 import requests
 
+from alpr.local.loopback import LoopbackServer
 from alpr.local.template import Template, references
 
 TEXT_TYPES = ("application/json", "text/", "application/x-www-form-urlencoded", "application/xml")
@@ -193,7 +194,7 @@ def stage_access_log_setting(template: Template) -> tuple[str, str] | None:
     return None
 
 
-class LocalApi:
+class LocalApi(LoopbackServer):
     """Serves the API on 127.0.0.1:port until stop()."""
 
     def __init__(
@@ -212,22 +213,7 @@ class LocalApi:
         self.verifier = verifier
         self.access_log = access_log
         self.lambda_client = boto3.client("lambda", endpoint_url=endpoint_url, region_name=region)
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
-        self.server.daemon_threads = True
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)
+        self._serve(port, self._handler_class())
 
     def handle(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str

@@ -10,13 +10,14 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import boto3
 from botocore.exceptions import ClientError
 
+from alpr.local.loopback import LoopbackServer
 from alpr.web.pages import render
 from alpr.web.session import pkce_challenge
 
@@ -35,7 +36,7 @@ class CodeGrant:
     expires_at: float
 
 
-class LocalHostedUi:
+class LocalHostedUi(LoopbackServer):
     """Serves the sign-in pages on 127.0.0.1:port until stop()."""
 
     def __init__(
@@ -46,22 +47,7 @@ class LocalHostedUi:
         self.cognito = boto3.client("cognito-idp", endpoint_url=endpoint_url, region_name=region)
         self._grants: dict[str, CodeGrant] = {}
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
-        self.server.daemon_threads = True
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)
+        self._serve(port, self._handler_class())
 
     # ---- the endpoints ---------------------------------------------------------------------
 
