@@ -30,9 +30,11 @@ from alpr.domain.audit import (
     CLOUDTRAIL_QUERIES,
     CLOUDTRAIL_TABLE,
     NAMED_QUERIES,
+    RETENTION_REPORTS_TABLE,
     REVIEWS_TABLE,
     NamedQuery,
 )
+from alpr.domain.retention_report import ReportLine
 from alpr.domain.reviews import ReviewLine
 from alpr.names import Output
 from infra.nag import acknowledge
@@ -131,6 +133,11 @@ def access_log_columns() -> list[tuple[str, str]]:
 def review_columns() -> list[tuple[str, str]]:
     """(name, type) for every field of `ReviewLine`: the reviews table cannot drift from the writer."""
     return [(name, hive_type(field.annotation)) for name, field in ReviewLine.model_fields.items()]
+
+
+def retention_report_columns() -> list[tuple[str, str]]:
+    """(name, type) for every field of `ReportLine`: the retention reports as the function writes them."""
+    return [(name, hive_type(field.annotation)) for name, field in ReportLine.model_fields.items()]
 
 
 def _columns(columns: Sequence[tuple[str, str]]) -> list[glue.CfnTable.ColumnProperty]:
@@ -248,6 +255,22 @@ class Audit(Construct):
             projection={
                 **_daily_projection("dt", "yyyy-MM-dd", PROJECTION_START),
                 "storage.location.template": f"{reviews}dt=${{dt}}/",
+            },
+            serde=JSON_SERDE,
+            input_format=TEXT_INPUT,
+        )
+        reports = f"s3://{access_log.bucket_name}/{names.RETENTION_REPORTS_PREFIX}"
+        self.retention_reports_table = self._table(
+            "AuditRetentionReportsGlueTable",
+            name=RETENTION_REPORTS_TABLE,
+            description="The daily retention reports: per kind (reads, images, crops) purged, held and "
+            "due (alpr.domain.retention_report.ReportLine)",
+            columns=retention_report_columns(),
+            partitions=(("dt", "string"),),
+            location=reports,
+            projection={
+                **_daily_projection("dt", "yyyy-MM-dd", PROJECTION_START),
+                "storage.location.template": f"{reports}dt=${{dt}}/",
             },
             serde=JSON_SERDE,
             input_format=TEXT_INPUT,
@@ -444,6 +467,7 @@ class Audit(Construct):
         access_log, trail, results = storage.access_log, self.trail_bucket, self.results
         log_objects = f"{names.ACCESS_LOG_PREFIX}*"
         review_objects = f"{names.AUDIT_REVIEWS_PREFIX}*"
+        report_objects = f"{names.RETENTION_REPORTS_PREFIX}*"
         trail_objects = f"AWSLogs/{Aws.ACCOUNT_ID}/*"
         policy = iam.ManagedPolicy(
             self,
@@ -479,6 +503,7 @@ class Audit(Construct):
                         f"{glue_arn}:table/{AUDIT_DATABASE}/{ACCESS_LOG_TABLE}",
                         f"{glue_arn}:table/{AUDIT_DATABASE}/{CLOUDTRAIL_TABLE}",
                         f"{glue_arn}:table/{AUDIT_DATABASE}/{REVIEWS_TABLE}",
+                        f"{glue_arn}:table/{AUDIT_DATABASE}/{RETENTION_REPORTS_TABLE}",
                     ],
                 ),
                 iam.PolicyStatement(
@@ -487,6 +512,7 @@ class Audit(Construct):
                     resources=[
                         access_log.arn_for_objects(log_objects),
                         access_log.arn_for_objects(review_objects),
+                        access_log.arn_for_objects(report_objects),
                         trail.arn_for_objects(trail_objects),
                     ],
                 ),
@@ -494,7 +520,7 @@ class Audit(Construct):
                     sid="ListTheAccessLog",
                     actions=["s3:ListBucket"],
                     resources=[access_log.bucket_arn],
-                    conditions={"StringLike": {"s3:prefix": [log_objects, review_objects]}},
+                    conditions={"StringLike": {"s3:prefix": [log_objects, review_objects, report_objects]}},
                 ),
                 iam.PolicyStatement(
                     sid="ListTheTrail",
@@ -550,6 +576,11 @@ class Audit(Construct):
                 f"<AccessLogBucket.Arn>/{review_objects}",
                 "Auditors read the supervisors' weekly reviews, one object per review under "
                 "audit-reviews/dt=YYYY-MM-DD/; read only, and locked like the log.",
+            ),
+            (
+                f"<AccessLogBucket.Arn>/{report_objects}",
+                "Auditors read the daily retention reports under retention-reports/dt=YYYY-MM-DD/; "
+                "read only, and locked like the log.",
             ),
             (
                 "<AuditTrailBucket.Arn>/AWSLogs/<AWS::AccountId>/*",

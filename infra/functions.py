@@ -43,6 +43,7 @@ RESERVED_CONCURRENCY: dict[Function, int] = {
     Function.HOTLIST_IMPORT: 2,
     Function.PLATE_GRAMS_PRUNE: 1,
     Function.AUDIT_WATCH: 1,
+    Function.RETENTION_REPORT: 1,
 }
 # Why a function has no dead-letter queue of its own (Checkov CKV_AWS_116): none is invoked
 # asynchronously without another place its failure lands.
@@ -65,6 +66,8 @@ NO_DLQ_BECAUSE: dict[Function, str] = {
     "the stream source's own dead-letter queue.",
     Function.AUDIT_WATCH: "Invoked daily by an EventBridge schedule: a run that fails reports nothing, and "
     "the overdue-review alarm treats missing reports as breaching, so a failing watch turns it red.",
+    Function.RETENTION_REPORT: "Its stream and queue sources have their own dead-letter queues; the daily "
+    "schedule retries twice, and a day without a report is visible in the retention-reports query.",
 }
 NO_VPC_BECAUSE = (
     "Reaches only AWS service APIs (DynamoDB, S3, KMS, SES, Step Functions) over TLS with IAM-scoped "

@@ -78,7 +78,7 @@ class Ingest(Construct):
         fix_logical_id(self.dead_letter_alarm, "IngestDeadLetterAlarm")
         storage.uploads.add_event_notification(
             s3.EventType.OBJECT_CREATED,
-            _QueueDestination(self.queue, storage.key),
+            KeyedQueueDestination(self.queue, storage.key),
             s3.NotificationKeyFilter(prefix=names.RAW_PREFIX),
         )
 
@@ -146,7 +146,7 @@ class Ingest(Construct):
 
 
 @jsii.implements(s3.IBucketNotificationDestination)
-class _QueueDestination:
+class KeyedQueueDestination:
     """S3 -> SQS on a queue encrypted with the key that also encrypts the bucket.
 
     CDK's SqsDestination scopes the key-policy grant to the bucket's ARN; with one key for

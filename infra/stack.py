@@ -21,6 +21,7 @@ from infra.operations import Operations
 from infra.oversight import Oversight
 from infra.plate_expiry import PlateExpiry
 from infra.release import Release
+from infra.retention import RetentionRecord
 from infra.storage import Storage
 from infra.web import WebSignIn
 
@@ -110,6 +111,14 @@ class AlprStack(Stack):
         self.oversight = Oversight(
             self,
             "Oversight",
+            storage=storage,
+            layers=self.layers,
+            assets=assets,
+            retention_days=retention.days,
+        )
+        self.retention_record = RetentionRecord(
+            self,
+            "RetentionRecord",
             storage=storage,
             layers=self.layers,
             assets=assets,

@@ -132,10 +132,12 @@ class Storage(Construct):
             )
         )
 
+        # The stream (keys only) tells the retention report which reads TTL purged (issue 21).
         self.reads = self._table(
             "ReadsTable",
             partition_key=names.READ_ID,
             ttl=True,
+            stream=dynamodb.StreamViewType.KEYS_ONLY,
             indexes=(
                 (names.READS_BY_PLATE_INDEX, names.PLATE, names.READS_TIME_KEY),
                 (names.READS_BY_CELL_DAY_INDEX, names.READS_CELL_DAY_KEY, names.READS_TIME_KEY),

@@ -1,16 +1,20 @@
 """moto never expires TTL items; the local sweeper does, and spares items without the attribute; an
-expired plate leaves the trigram index through the Plates table's stream, as in the cloud."""
+expired plate leaves the trigram index through the Plates table's stream, as in the cloud; the
+sweeper writes the retention report beside the access log, as the cloud's daily function does."""
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from alpr.adapters.audit_duckdb import S3AuditSource
 from alpr.adapters.dynamo import DynamoReadStore, from_item, to_item
+from alpr.domain.audit import named_query
 from alpr.domain.models import HoldEvent, LegalHold
 from alpr.domain.plate_grams import grams_of
 from alpr.local.stack import TtlSweeper
-from alpr.names import PLATE, PLATE_GRAM, TTL_ATTRIBUTE, Env
+from alpr.names import PLATE, PLATE_GRAM, RETENTION_REPORTS_PREFIX, TTL_ATTRIBUTE, Env
 from tests.unit.test_search import a_read
 
 pytestmark = pytest.mark.e2e
@@ -76,3 +80,40 @@ def test_a_plate_last_read_past_retention_leaves_the_dictionary_and_its_trigrams
     assert not in_dictionary(expired) and not in_grams(expired)
     assert in_dictionary(held) and in_grams(held)
     assert any(plate == held for plate in store.plates_with_grams(grams_of(held)) or ())
+
+
+def test_the_sweeper_writes_the_retention_report_beside_the_access_log_and_the_named_query_reads_it(
+    stack, aws
+):
+    # Given a read past its retention (and the sweeper the local stack runs, with its report)
+    env = stack.deployment.shared_environment()
+    dynamodb, s3 = aws("dynamodb"), aws("s3")
+    store = DynamoReadStore(env[Env.READS_TABLE.value], env[Env.PLATES_TABLE.value], lambda: dynamodb)
+    store.put_read(a_read(f"7R{uuid.uuid4().hex[:4].upper()}9", datetime.now(UTC) - timedelta(days=400)))
+    report = stack.sweep_report()
+    sweeper = TtlSweeper(stack._ttl_tables(stack.deployment.template), stack.endpoint_url, report=report)
+
+    # When it sweeps
+    assert sweeper.sweep() >= 1
+
+    # Then its report is in the access-log bucket, a line per kind, the read among the purged
+    bucket = env[Env.ACCESS_LOG_BUCKET.value]
+    assert report.last_key and report.last_key.startswith(RETENTION_REPORTS_PREFIX)
+    body = s3.get_object(Bucket=bucket, Key=report.last_key)["Body"].read()
+    lines = [json.loads(line) for line in body.splitlines()]
+    assert [line["kind"] for line in lines] == ["reads", "images", "crops"]
+    assert lines[0]["purged"] >= 1 and lines[0]["counted_by"] == "local-ttl-sweeper"
+    # And `alpr audit query retention-reports` (DuckDB over the same files) shows it
+    today = datetime.now(UTC).date()
+    result = (
+        S3AuditSource(bucket, lambda: s3)
+        .database(today, today)
+        .run(named_query("retention-reports"), {"from_day": today.isoformat(), "to_day": today.isoformat()})
+    )
+    rows = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+    assert any(
+        row["kind"] == "reads"
+        and row["purged"] == lines[0]["purged"]
+        and row["period_end"] == lines[0]["period_end"]
+        for row in rows
+    )

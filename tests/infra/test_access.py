@@ -47,6 +47,10 @@ def test_functions_may_only_append_to_the_access_log(synth: Synth) -> None:
             assert actions == {"s3:ListBucket"}, (policy_id, actions)
             assert statement["Condition"] == {"StringLike": {"s3:prefix": [f"{names.AUDIT_REVIEWS_PREFIX}*"]}}
             continue
+        if policy_id.startswith("RetentionRecordRetentionReportRole") and actions != {"s3:PutObject"}:
+            # The retention report reads and lists its own purge tallies (tests/infra/test_retention_record.py).
+            assert f"{names.RETENTION_TALLIES_PREFIX}*" in json.dumps(statement), (policy_id, actions)
+            continue
         assert actions == {"s3:PutObject"}, (policy_id, actions)
         assert statement["Effect"] == "Allow"
         # CDK merges statements with the same actions: look at the access log's resources only.
@@ -54,12 +58,22 @@ def test_functions_may_only_append_to_the_access_log(synth: Synth) -> None:
         for resource in on_log:
             bucket, suffix = resource["Fn::Join"][1]
             assert bucket == {"Fn::GetAtt": ["AccessLogBucket", "Arn"]}
-            assert suffix in (f"/{names.ACCESS_LOG_PREFIX}*", f"/{names.AUDIT_REVIEWS_PREFIX}*"), suffix
+            assert suffix in (
+                f"/{names.ACCESS_LOG_PREFIX}*",
+                f"/{names.AUDIT_REVIEWS_PREFIX}*",
+                f"/{names.RETENTION_REPORTS_PREFIX}*",
+                f"/{names.RETENTION_TALLIES_PREFIX}*",
+            ), suffix
 
 
 def test_no_role_may_read_unlock_or_delete_the_access_log(synth: Synth) -> None:
     for policy_id, statement in _statements_on_the_log(synth):
         actions = set(as_list(statement["Action"]))
+        on_log = [r for r in as_list(statement["Resource"]) if "AccessLogBucket" in json.dumps(r)]
+        if actions == {"s3:GetObject", "s3:GetObjectVersion"} and all(
+            r["Fn::Join"][1][1] == f"/{names.RETENTION_TALLIES_PREFIX}*" for r in on_log
+        ):
+            continue  # the retention report reads its purge tallies, never an access record
         assert not any(a in actions or a.endswith("*") for a in FORBIDDEN_ON_THE_LOG), (policy_id, actions)
 
 

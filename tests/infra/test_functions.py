@@ -127,8 +127,10 @@ def test_recognize_is_a_container_image_sized_for_inference(synth: Synth) -> Non
 
 
 def test_ingest_queue_is_encrypted_with_a_dead_letter_queue(synth: Synth) -> None:
-    # (and the prune function's on-failure queue, tests/infra/test_plate_expiry.py)
-    synth.template.resource_count_is("AWS::SQS::Queue", 3)
+    # (and the prune function's on-failure queue, tests/infra/test_plate_expiry.py; the retention
+    # report's lifecycle queue, its dead-letter queue and its stream's on-failure queue,
+    # tests/infra/test_retention_record.py)
+    synth.template.resource_count_is("AWS::SQS::Queue", 6)
     queue = synth.props("IngestQueue")
     assert queue["KmsMasterKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
     assert queue["RedrivePolicy"] == {
@@ -172,16 +174,15 @@ def test_raw_uploads_notify_the_ingest_queue(synth: Synth) -> None:
         for n in synth.of_type("Custom::S3BucketNotifications").values()
         if n["Properties"]["BucketName"] == {"Ref": "UploadsBucket"}  # the hotlist bucket has its own
     ]
-    props = notifications["Properties"]
-    assert props["NotificationConfiguration"] == {
-        "QueueConfigurations": [
-            {
-                "Events": ["s3:ObjectCreated:*"],
-                "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": names.RAW_PREFIX}]}},
-                "QueueArn": {"Fn::GetAtt": ["IngestQueue", "Arn"]},
-            }
-        ]
-    }
+    configurations = notifications["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+    # (the lifecycle's deletions go to the retention report's queue, tests/infra/test_retention_record.py)
+    assert [c for c in configurations if c["QueueArn"] == {"Fn::GetAtt": ["IngestQueue", "Arn"]}] == [
+        {
+            "Events": ["s3:ObjectCreated:*"],
+            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": names.RAW_PREFIX}]}},
+            "QueueArn": {"Fn::GetAtt": ["IngestQueue", "Arn"]},
+        }
+    ]
 
 
 def test_recognize_consumes_the_queue_in_batches_with_partial_failures(synth: Synth) -> None:

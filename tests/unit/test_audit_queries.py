@@ -15,6 +15,8 @@ from alpr.cli.main import app
 from alpr.domain import access
 from alpr.domain.access import AccessRecord
 from alpr.domain.audit import DATA_ACTIONS, NAMED_QUERIES, SAMPLE_SIZE, named_query
+from alpr.domain.retention import Retention
+from alpr.domain.retention_report import Census, CountedBy, Kind, report_lines
 from alpr.domain.reviews import ReviewLine
 from tests.access_records import plate_search
 
@@ -58,6 +60,20 @@ def run(records: list[AccessRecord], name: str, **arguments: str) -> list[dict[s
             note="",
         )
         for r in records
+    )
+    # And a retention report at each access (the `retention-reports` query then has rows too).
+    database.load_retention_reports(
+        line
+        for r in records
+        for line in report_lines(
+            period_start=r.time - timedelta(hours=1),
+            period_end=r.time,
+            generated_at=r.time,
+            purged={Kind.READS: 1},
+            counted=Census(),
+            retention=Retention(),
+            counted_by=CountedBy.LOCAL,
+        )
     )
     result = database.run(named_query(name), {**WEEK, **arguments})
     return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
@@ -221,6 +237,7 @@ def test_days_outside_the_window_are_left_out(query: Any) -> None:
     assert rows
     times = [r["time"] for r in rows if "time" in r]
     assert all("2026-11-23" <= t[:10] <= "2026-11-29" for t in times)
+    assert all("2026-11-23" <= r["day"] <= "2026-11-29" for r in rows if "day" in r)
     if query.name == "user-summary":
         assert sum(r["accesses"] for r in rows) == 3
 
@@ -273,3 +290,15 @@ def test_without_a_local_stack_the_query_says_so(monkeypatch: pytest.MonkeyPatch
 
 def test_the_default_window_is_the_last_seven_days() -> None:
     assert default_window(date(2026, 11, 29)) == (date(2026, 11, 23), date(2026, 11, 29))
+
+
+def test_retention_reports_list_each_report_s_kinds_in_order() -> None:
+    rows = run([record(1), record(2)], "retention-reports")
+    assert [(r["kind"], r["purged"]) for r in rows] == [
+        ("reads", 1),
+        ("images", 0),
+        ("crops", 0),
+        ("reads", 1),
+        ("images", 0),
+        ("crops", 0),
+    ]

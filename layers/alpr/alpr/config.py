@@ -279,6 +279,11 @@ class ReleaseFulfilConfig(Config):
     access_log_bucket: str
 
 
+class RetentionReportConfig(Config):
+    reads_table: str
+    access_log_bucket: str
+
+
 class PlateGramsPruneConfig(Config):
     plates_table: str
     plate_grams_table: str

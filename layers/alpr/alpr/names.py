@@ -88,6 +88,7 @@ class Function(StrEnum):
     HOTLIST_IMPORT = "hotlist_import"
     PLATE_GRAMS_PRUNE = "plate_grams_prune"  # an expired plate leaves its trigrams (issue 22)
     AUDIT_WATCH = "audit_watch"  # daily: is the weekly review overdue? (issue 21)
+    RETENTION_REPORT = "retention_report"  # tallies purges as they happen; the daily report (issue 21)
 
 
 class Group(StrEnum):
@@ -121,6 +122,11 @@ QUARANTINE_PREFIX = "quarantine/"
 ACCESS_LOG_PREFIX = "access-log/"
 # audit-reviews/dt=<day recorded>/<last day reviewed>-<id>.json: the weekly reviews, beside the log.
 AUDIT_REVIEWS_PREFIX = "audit-reviews/"
+# Destruction on record (issue 21, policy 439.3.1(f)), beside the log under the same lock:
+# retention-reports/dt=<day reported>/<period end>.json, one line per kind (reads, images, crops);
+# retention-tallies/dt=<day purged>/<kind>-<batch digest>.json, the purges as they happen.
+RETENTION_REPORTS_PREFIX = "retention-reports/"
+RETENTION_TALLIES_PREFIX = "retention-tallies/"
 # The days since the last reviewed window ended (the audit watch's metric, alarmed on above 10).
 REVIEW_AGE_METRIC = "AuditReviewedWindowAgeDays"
 

@@ -23,9 +23,16 @@ import duckdb
 
 from alpr.adapters.access_log import record_line
 from alpr.domain.access import AccessRecord
-from alpr.domain.audit import AUDIT_DATABASE, QUALIFIED_ACCESS_LOG, QUALIFIED_REVIEWS, NamedQuery
+from alpr.domain.audit import (
+    AUDIT_DATABASE,
+    QUALIFIED_ACCESS_LOG,
+    QUALIFIED_RETENTION_REPORTS,
+    QUALIFIED_REVIEWS,
+    NamedQuery,
+)
+from alpr.domain.retention_report import ReportLine
 from alpr.domain.reviews import ReviewLine
-from alpr.names import ACCESS_LOG_PREFIX, AUDIT_REVIEWS_PREFIX
+from alpr.names import ACCESS_LOG_PREFIX, AUDIT_REVIEWS_PREFIX, RETENTION_REPORTS_PREFIX
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -71,7 +78,17 @@ REVIEW_COLUMNS: dict[str, str] = {
     **{name: column_type(_REVIEW_HINTS[name]) for name in ReviewLine.model_fields},
     PARTITION_COLUMN: "VARCHAR",
 }
-TABLE_COLUMNS = {QUALIFIED_ACCESS_LOG: ACCESS_LOG_COLUMNS, QUALIFIED_REVIEWS: REVIEW_COLUMNS}
+_REPORT_HINTS = typing.get_type_hints(ReportLine, include_extras=True)
+# The retention reports: every ReportLine field, then the partition (the day reported).
+RETENTION_REPORT_COLUMNS: dict[str, str] = {
+    **{name: column_type(_REPORT_HINTS[name]) for name in ReportLine.model_fields},
+    PARTITION_COLUMN: "VARCHAR",
+}
+TABLE_COLUMNS = {
+    QUALIFIED_ACCESS_LOG: ACCESS_LOG_COLUMNS,
+    QUALIFIED_REVIEWS: REVIEW_COLUMNS,
+    QUALIFIED_RETENTION_REPORTS: RETENTION_REPORT_COLUMNS,
+}
 
 
 @dataclass(frozen=True)
@@ -160,6 +177,19 @@ class AuditDatabase:
             QUALIFIED_REVIEWS,
         )
 
+    def load_retention_reports(self, lines: Iterable[ReportLine]) -> int:
+        """Add retention report lines as the reporter stores them, each in the partition of its day."""
+        return self.load(
+            (
+                (
+                    json.loads(line.model_dump_json()),
+                    f"{line.period_end - timedelta(microseconds=1):%Y-%m-%d}",
+                )
+                for line in lines
+            ),
+            QUALIFIED_RETENTION_REPORTS,
+        )
+
     def run(self, query: NamedQuery, arguments: Mapping[str, str]) -> AuditResult:
         """Run a named query with its parameters bound by name, in the order it lists them."""
         missing = [name for name in query.parameters if not arguments.get(name)]
@@ -195,10 +225,11 @@ class S3AuditSource:
                         yield json.loads(line), partition_of(key)
 
     def database(self, first: date, last: date, reads_back_days: int = 0) -> AuditDatabase:
-        """A DuckDB holding the window's records and reviews (and `reads_back_days` more days of
-        the access log before it), ready for the named queries."""
+        """A DuckDB holding the window's records, reviews and retention reports (and `reads_back_days`
+        more days of the access log before it), ready for the named queries."""
         database = AuditDatabase()
         back = max(0, min(reads_back_days, MAX_WINDOW_DAYS - len(window_days(first, last))))
         database.loaded = database.load(self.records(first - timedelta(days=back), last))
         database.load(self.records(first, last, AUDIT_REVIEWS_PREFIX), QUALIFIED_REVIEWS)
+        database.load(self.records(first, last, RETENTION_REPORTS_PREFIX), QUALIFIED_RETENTION_REPORTS)
         return database

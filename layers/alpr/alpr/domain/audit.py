@@ -21,6 +21,10 @@ QUALIFIED_ACCESS_LOG = f"{AUDIT_DATABASE}.{ACCESS_LOG_TABLE}"
 # the UTC day each was recorded.
 REVIEWS_TABLE = "reviews"
 QUALIFIED_REVIEWS = f"{AUDIT_DATABASE}.{REVIEWS_TABLE}"
+# The daily retention reports (alpr.domain.retention_report.ReportLine), partitioned by the UTC day
+# each reports (policy 439.3.1(f)).
+RETENTION_REPORTS_TABLE = "retention_reports"
+QUALIFIED_RETENTION_REPORTS = f"{AUDIT_DATABASE}.{RETENTION_REPORTS_TABLE}"
 
 # Actions that return ALPR data (the ones a weekly review samples): the access table's, one list.
 DATA_ACTIONS: tuple[str, ...] = tuple(sorted(action.value for action in access.DATA_ACTIONS))
@@ -128,6 +132,18 @@ LEFT JOIN {QUALIFIED_ACCESS_LOG} AS a ON a.event_id = r.event_id AND a.dt BETWEE
 WHERE r.dt BETWEEN ? AND ?
 ORDER BY r.time, r.review_id, r.event_id""",
         reads_back_days=31,
+    ),
+    NamedQuery(
+        "retention-reports",
+        "Destruction on record between two UTC days (policy 439.3.1(f)): per report and kind (reads, "
+        "images, crops), how many were purged in its period, held past retention by a legal hold, and "
+        "due within a day and 7 days (reads only), and how the purges were counted.",
+        ("from_day", "to_day"),
+        f"""SELECT dt AS day, period_start, period_end, kind, purged, held, due_next_day, due_next_7_days,
+       retention_days, counted_by, generated_at
+FROM {QUALIFIED_RETENTION_REPORTS}
+WHERE dt BETWEEN ? AND ?
+ORDER BY period_end, CASE kind WHEN 'reads' THEN 1 WHEN 'images' THEN 2 ELSE 3 END""",
     ),
 )
 

@@ -14,6 +14,7 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ import boto3
 import requests
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+from alpr.config import Config
+from alpr.domain.retention_report import CountedBy, Kind
 from alpr.local import moto_patches
 from alpr.local.deploy import Deployer, Deployment
 from alpr.local.http_api import (
@@ -35,6 +38,8 @@ from alpr.local.personnel_seed import seed_local_stack
 from alpr.local.template import Template, TemplateError, template_path
 from alpr.local.totp import fresh_totp
 from alpr.names import MODELS_LAYER_DIR, OPENAPI_PATH, SWAGGER_PATH, Env, Group
+from alpr.services.container import Container
+from alpr.services.retention import RetentionReporter
 from alpr.web.settings import CALLBACK_PATH
 
 REGION = "us-east-1"
@@ -131,20 +136,48 @@ class LocalState:
         return fresh_totp(self.totp_secrets[username])
 
 
-class TtlSweeper:
-    """Deletes expired items as DynamoDB TTL would; moto never expires anything."""
+@dataclass
+class SweepReport:
+    """The retention report the sweeper writes after its sweeps (the cloud's daily report, locally)."""
 
-    def __init__(self, tables: dict[str, str], endpoint_url: str, interval_s: float = 60.0) -> None:
+    reporter: RetentionReporter
+    reads_table: str
+    since: datetime  # the start of the next report's period
+    last_key: str | None = None
+
+    def after_sweep(self, deleted: dict[str, int], at: datetime) -> None:
+        """Report when reads were purged, and at least once a day (the first sweep included)."""
+        purged = deleted.get(self.reads_table, 0)
+        if not purged and self.last_key is not None and self.since.date() == at.date():
+            return
+        self.last_key, _ = self.reporter.report(
+            self.since, max(at, self.since), {Kind.READS: purged}, CountedBy.LOCAL
+        )
+        self.since = max(at, self.since)
+
+
+class TtlSweeper:
+    """Deletes expired items as DynamoDB TTL would; moto never expires anything. With `report`, it
+    writes the retention report after its sweeps, as the cloud's daily function does."""
+
+    def __init__(
+        self,
+        tables: dict[str, str],
+        endpoint_url: str,
+        interval_s: float = 60.0,
+        report: SweepReport | None = None,
+    ) -> None:
         self.tables = tables  # table name -> TTL attribute
         self.dynamodb = boto3.client("dynamodb", endpoint_url=endpoint_url, region_name=REGION)
         self.interval_s = interval_s
+        self.report = report
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def sweep(self, now: float | None = None) -> int:
-        """Delete every item whose TTL attribute is in the past; returns how many."""
+        """Delete every item whose TTL attribute is in the past (then report); returns how many."""
         cutoff = int(now if now is not None else time.time())
-        deleted = 0
+        deleted: dict[str, int] = {}
         for table, attribute in self.tables.items():
             described = self.dynamodb.describe_table(TableName=table)["Table"]
             key_names = [k["AttributeName"] for k in described["KeySchema"]]
@@ -157,8 +190,10 @@ class TtlSweeper:
             ):
                 for item in page["Items"]:
                     self.dynamodb.delete_item(TableName=table, Key={k: item[k] for k in key_names})
-                    deleted += 1
-        return deleted
+                    deleted[table] = deleted.get(table, 0) + 1
+        if self.report is not None:
+            self.report.after_sweep(deleted, datetime.fromtimestamp(cutoff, tz=UTC))
+        return sum(deleted.values())
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
@@ -220,7 +255,7 @@ class LocalStack:
         self._forget_settings()
         self._seed_users()
         seed_local_stack(self.endpoint_url, REGION, LOCAL_USERS)  # their Personnel records (issue 4)
-        self._sweeper = TtlSweeper(self._ttl_tables(template), self.endpoint_url)
+        self._sweeper = TtlSweeper(self._ttl_tables(template), self.endpoint_url, report=self.sweep_report())
         self._sweeper.start()
         verifier = TokenVerifier(self.endpoint_url, REGION, self._client_ids(template))
         routes = routes_from_template(template, self.deployment.resolver.refs, self.deployment.functions)
@@ -315,6 +350,13 @@ class LocalStack:
             )
             for key, value in environment.items()
         }
+
+    def sweep_report(self) -> SweepReport:
+        """The sweeper's retention report, written beside the access log as in the cloud."""
+        assert self.deployment is not None
+        config = Config()  # the shared environment: the Reads table, the access-log bucket, the retention
+        reporter = Container(config).retention_reporter
+        return SweepReport(reporter, config.reads_table or "", reporter.clock.now())
 
     def _ttl_tables(self, template: Template) -> dict[str, str]:
         assert self.deployment is not None

@@ -25,11 +25,13 @@ from alpr.adapters.mail import SesMailer
 from alpr.adapters.personnel import DynamoPersonnelStore
 from alpr.adapters.release_aws import ReleaseBucket, SecretLinkKey, StepFunctionsWorkflow, TaskTokenVault
 from alpr.adapters.release_store import DynamoReleaseStore
+from alpr.adapters.retention_records import DynamoReadCensus, S3RetentionRecords
 from alpr.adapters.s3 import S3Uploads
 from alpr.adapters.s3_links import EvidenceBucket, S3Links, S3ObjectHolds
 from alpr.config import Config
 from alpr.domain.clock import Clock, SystemClock
 from alpr.domain.matching import CurrentLists
+from alpr.services.retention import RetentionReporter
 from alpr.web.tokens import IdTokens
 
 if TYPE_CHECKING:
@@ -116,6 +118,16 @@ class Container:
     def access_log(self) -> S3AccessLog:
         """The one access-log writer."""
         return S3AccessLog(self.granted("access_log_bucket"), self.s3)
+
+    @cached_property
+    def retention_reporter(self) -> RetentionReporter:
+        """Destruction on record: purge tallies and the retention report, beside the access log."""
+        return RetentionReporter(
+            DynamoReadCensus(self.granted("reads_table"), self.dynamodb),
+            S3RetentionRecords(self.granted("access_log_bucket"), self.s3),
+            self.config.retention,
+            self.clock,
+        )
 
     @cached_property
     def image_links(self) -> S3Links:
