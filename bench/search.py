@@ -217,6 +217,14 @@ class ColumnarIndexStore:
     ) -> tuple[list[Read], PageKey | None]:
         return self.query_index(READS_BY_PLATE_INDEX, PLATE, plate, low, high, limit, start)
 
+    def query_by_corrected_plate(
+        self, plate: str, low: str, high: str, limit: int, start: PageKey | None
+    ) -> tuple[list[Read], PageKey | None]:
+        # The sparse corrections index: one billed request; the synthetic reads have no corrections.
+        self.requests += 1
+        self.index_queries += 1
+        return [], None
+
     def plate_sightings(self, seen_from: str, seen_to: str, contains: str | None) -> list[PlateSighting]:
         # The dictionary holds the plates ever read; a Scan reads all of it, 1 MB a request.
         in_dictionary = self.count > 0

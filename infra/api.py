@@ -81,7 +81,8 @@ class Api(Construct):
         # Model manifests (source, licence, version) are public facts the API reports; the
         # uploads function never looks at a model and goes without the layer.
         fn.use_models(layers.models)
-        # Searches get and query reads, legal holds update them; only recognize writes reads.
+        # Searches get and query reads, legal holds and corrections update them; only recognize
+        # writes reads.
         fn.read_update_table(
             storage.reads,
             Env.READS_TABLE,
@@ -89,6 +90,7 @@ class Api(Construct):
                 names.READS_BY_PLATE_INDEX,
                 names.READS_BY_CELL_DAY_INDEX,
                 names.READS_BY_CELL7_DAY_INDEX,
+                names.READS_BY_CORRECTED_PLATE_INDEX,
             ],
         )
         fn.read_table(storage.plates, Env.PLATES_TABLE)

@@ -143,6 +143,8 @@ class Storage(Construct):
                 (names.READS_BY_CELL_DAY_INDEX, names.READS_CELL_DAY_KEY, names.READS_TIME_KEY),
                 # The fine canvass index (issue 5): small radii read few reads outside the circle.
                 (names.READS_BY_CELL7_DAY_INDEX, names.READS_CELL7_DAY_KEY, names.READS_TIME_KEY),
+                # Corrections (issue 21): the plates supervisors recorded for misreads, sparse.
+                (names.READS_BY_CORRECTED_PLATE_INDEX, names.READS_CORRECTED_PLATE, names.READS_TIME_KEY),
             ),
         )
         # Expires with its newest read (issue 22); the stream tells the prune function what expired.

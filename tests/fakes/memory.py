@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alpr.domain.models import Read, iso_utc
+from alpr.domain.models import Correction, Read, iso_utc
 from alpr.domain.reads import PageKey
 from alpr.names import READS_TIME_KEY
 
@@ -30,8 +30,33 @@ class MemoryReadStore:
         self, plate: str, low: str, high: str, limit: int, start: PageKey | None
     ) -> tuple[list[Read], PageKey | None]:
         self.queries += 1
+        return self._page(
+            plate, [r for r in self.reads.values() if r.plate == plate], low, high, limit, start
+        )
+
+    def query_by_corrected_plate(
+        self, plate: str, low: str, high: str, limit: int, start: PageKey | None
+    ) -> tuple[list[Read], PageKey | None]:
+        """The sparse corrections index (not counted in `queries`: the plate index's reads)."""
+        corrected = [r for r in self.reads.values() if r.corrected_plate == plate]
+        return self._page(plate, corrected, low, high, limit, start)
+
+    def add_correction(self, read_id: str, correction: Correction) -> Read | None:
+        read = self.reads.get(read_id)
+        if read is None:
+            return None
+        corrected = read.model_copy(
+            update={"corrections": [*read.corrections, correction], "corrected_plate": correction.plate}
+        )
+        self.reads[read_id] = corrected
+        return corrected
+
+    @staticmethod
+    def _page(
+        plate: str, reads: list[Read], low: str, high: str, limit: int, start: PageKey | None
+    ) -> tuple[list[Read], PageKey | None]:
         matches = sorted(
-            (r for r in self.reads.values() if r.plate == plate and low <= r.captured_key <= high),
+            (r for r in reads if low <= r.captured_key <= high),
             key=lambda r: r.captured_key,
             reverse=True,
         )

@@ -146,6 +146,11 @@ def test_reads_table_keys_indexes_and_ttl(synth: Synth) -> None:
             (names.READS_CELL7_DAY_KEY, "HASH"),
             (names.READS_TIME_KEY, "RANGE"),
         ],
+        # The plates supervisors recorded for misreads (issue 21): sparse, only corrected reads.
+        names.READS_BY_CORRECTED_PLATE_INDEX: [
+            (names.READS_CORRECTED_PLATE, "HASH"),
+            (names.READS_TIME_KEY, "RANGE"),
+        ],
     }
     assert props["TimeToLiveSpecification"] == {"AttributeName": names.TTL_ATTRIBUTE, "Enabled": True}
 

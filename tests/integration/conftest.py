@@ -29,8 +29,10 @@ from alpr.local.stack import LOCAL_USERS
 from alpr.names import (
     ACCESS_LOG_PREFIX,
     READS_BY_CELL_DAY_INDEX,
+    READS_BY_CORRECTED_PLATE_INDEX,
     READS_BY_PLATE_INDEX,
     READS_CELL_DAY_KEY,
+    READS_CORRECTED_PLATE,
     READS_TIME_KEY,
     USERNAME,
     Env,
@@ -89,7 +91,7 @@ def _create_reads_table(client: Any, name: str) -> None:
         BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[
             {"AttributeName": a, "AttributeType": "S"}
-            for a in ("read_id", "plate", READS_TIME_KEY, READS_CELL_DAY_KEY)
+            for a in ("read_id", "plate", READS_TIME_KEY, READS_CELL_DAY_KEY, READS_CORRECTED_PLATE)
         ],
         KeySchema=[{"AttributeName": "read_id", "KeyType": "HASH"}],
         GlobalSecondaryIndexes=[
@@ -101,7 +103,11 @@ def _create_reads_table(client: Any, name: str) -> None:
                 ],
                 "Projection": {"ProjectionType": "ALL"},
             }
-            for index, pk in ((READS_BY_PLATE_INDEX, "plate"), (READS_BY_CELL_DAY_INDEX, READS_CELL_DAY_KEY))
+            for index, pk in (
+                (READS_BY_PLATE_INDEX, "plate"),
+                (READS_BY_CELL_DAY_INDEX, READS_CELL_DAY_KEY),
+                (READS_BY_CORRECTED_PLATE_INDEX, READS_CORRECTED_PLATE),
+            )
         ],
     )
 

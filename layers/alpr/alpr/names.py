@@ -111,6 +111,9 @@ READS_CELL_DAY_KEY = "cell_day"  # "<geohash cell>#<YYYY-MM-DD>"
 # Searches (issue 5): a finer canvass index, so small radii read few reads outside the area.
 READS_BY_CELL7_DAY_INDEX = "by_cell7_day"
 READS_CELL7_DAY_KEY = "cell7_day"  # "<geohash-7 cell>#<YYYY-MM-DD>"
+# Corrections (issue 21): a sparse index of the plates supervisors recorded for misreads.
+READS_BY_CORRECTED_PLATE_INDEX = "by_corrected_plate"
+READS_CORRECTED_PLATE = "corrected_plate"
 CROPS_PREFIX = "crops/"  # plate crops in the uploads bucket: crops/<read_id>.jpg
 PLATE_GRAM = "gram"  # PlateGrams table key: a folded trigram; `plates` lists the plates that contain it
 TTL_ATTRIBUTE = "expires_at"

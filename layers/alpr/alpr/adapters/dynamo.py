@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from alpr.domain.models import HoldEvent, LegalHold, Read, iso_utc
+from alpr.domain.models import Correction, HoldEvent, LegalHold, Read, iso_utc
 from alpr.domain.paging import PageKey
 from alpr.domain.plate_grams import grams_of
 from alpr.domain.search import PlateSighting
@@ -17,8 +17,10 @@ from alpr.names import (
     PLATE,
     PLATE_GRAM,
     READ_ID,
+    READS_BY_CORRECTED_PLATE_INDEX,
     READS_BY_PLATE_INDEX,
     READS_CELL7_DAY_KEY,
+    READS_CORRECTED_PLATE,
     READS_TIME_KEY,
     TTL_ATTRIBUTE,
 )
@@ -79,8 +81,9 @@ def approximate_item_count(client: Callable[[], DynamoDBClient], table: str) -> 
 def _read_item(read: Read) -> dict[str, Any]:
     data = read.model_dump(mode="json")
     # An index key may be absent (a sparse index) but never NULL: DynamoDB refuses the write.
-    if data.get(READS_CELL7_DAY_KEY) is None:
-        data.pop(READS_CELL7_DAY_KEY, None)
+    for sparse in (READS_CELL7_DAY_KEY, READS_CORRECTED_PLATE):
+        if data.get(sparse) is None:
+            data.pop(sparse, None)
     return data
 
 
@@ -253,6 +256,35 @@ class DynamoReadStore:
         self, plate: str, low: str, high: str, limit: int, start: PageKey | None
     ) -> tuple[list[Read], PageKey | None]:
         return self.query_index(READS_BY_PLATE_INDEX, PLATE, plate, low, high, limit, start)
+
+    def query_by_corrected_plate(
+        self, plate: str, low: str, high: str, limit: int, start: PageKey | None
+    ) -> tuple[list[Read], PageKey | None]:
+        """Reads a supervisor corrected to `plate` (the sparse corrections index)."""
+        return self.query_index(
+            READS_BY_CORRECTED_PLATE_INDEX, READS_CORRECTED_PLATE, plate, low, high, limit, start
+        )
+
+    def add_correction(self, read_id: str, correction: Correction) -> Read | None:
+        """Append a correction to the read's history and index its plate; None when there is no read."""
+        try:
+            response = self._client().update_item(
+                TableName=self.reads_table,
+                Key=to_item({READ_ID: read_id}),
+                UpdateExpression="SET corrections = list_append(if_not_exists(corrections, :none), :new), "
+                "#corrected = :plate",
+                ConditionExpression="attribute_exists(#id)",
+                ExpressionAttributeNames={"#id": READ_ID, "#corrected": READS_CORRECTED_PLATE},
+                ExpressionAttributeValues=to_item(
+                    {":none": [], ":new": [correction.model_dump(mode="json")], ":plate": correction.plate}
+                ),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if _is_condition_failure(error):
+                return None
+            raise
+        return Read.model_validate(from_item(response["Attributes"]))
 
     # --- searches (issue 5): the SearchStore port -------------------------------------------
 

@@ -36,7 +36,20 @@ def resolver(*routers: Router) -> APIGatewayRestResolver:
 def investigator_api() -> APIGatewayRestResolver:
     """The `api` function's resolver: every route of investigators, commanders, administrators and
     the public (the `uploads` function serves units alone)."""
-    from alpr.api import alerts, audit, health, holds, hotlist, personnel, public, reads, release, search, web
+    from alpr.api import (
+        alerts,
+        audit,
+        corrections,
+        health,
+        holds,
+        hotlist,
+        personnel,
+        public,
+        reads,
+        release,
+        search,
+        web,
+    )
 
     return resolver(
         health.router,
@@ -47,6 +60,7 @@ def investigator_api() -> APIGatewayRestResolver:
         hotlist.router,
         alerts.router,
         holds.router,
+        corrections.router,
         public.router,
         web.router,
         audit.router,

@@ -14,6 +14,7 @@ from alpr.cli.audit import app as audit_app
 from alpr.cli.hotlist import app as hotlist_app
 from alpr.cli.options import Port, console, reads_table, uses_api
 from alpr.cli.personnel import app as personnel_app
+from alpr.cli.reads import app as reads_app
 from alpr.cli.release import app as release_app
 from alpr.cli.release import mail_command
 from alpr.cli.search import register as register_search_commands
@@ -39,6 +40,7 @@ app.add_typer(personnel_app, name="personnel")
 app.add_typer(release_app, name="release")
 app.add_typer(hotlist_app, name="hotlist")
 app.add_typer(audit_app, name="audit")
+app.add_typer(reads_app, name="reads")
 local_app.command("mail")(mail_command)
 
 

@@ -151,6 +151,12 @@ class AlprClient:
                 return reads
             params["next"] = page["next"]
 
+    def correct_read(self, read_id: str, plate: str, *, state: str | None, reason: str) -> dict[str, Any]:
+        """A supervisor's correction of a misread; the receipt (the correction, the alerts closed)."""
+        body = {"plate": plate, "reason": reason, **({"state": state} if state else {})}
+        receipt: dict[str, Any] = self.call("POST", f"/v1/reads/{read_id}/corrections", json=body)
+        return receipt
+
     def wait_for_plate(self, plate: str, count: int = 1, timeout_s: float = 60.0) -> list[dict[str, Any]]:
         """Poll the plate search until `count` reads are there (recognition is asynchronous in AWS)."""
         deadline = time.monotonic() + timeout_s

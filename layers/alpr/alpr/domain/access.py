@@ -33,6 +33,7 @@ class Action(StrEnum):
     READS_CANVASS = "reads:canvass"  # reads around a place in a time window
     READS_VIEW = "reads:view"  # one read
     READS_VIEW_IMAGE = "reads:view-image"  # a presigned link to a read's image
+    READS_CORRECT = "reads:correct"  # record the plate a misread shows (Civil Code § 1798.90.51(b))
     HOTLIST_READ = "hotlist:read"
     HOTLIST_WRITE = "hotlist:write"
     ALERTS_READ = "alerts:read"
@@ -69,7 +70,8 @@ _INVESTIGATE = frozenset(
 # Roles → actions: the one table (also in the README).
 ROLE_ACTIONS: dict[Group, frozenset[Action]] = {
     Group.INVESTIGATOR: _INVESTIGATE,
-    Group.SUPERVISOR: _INVESTIGATE | {Action.AUDIT_QUERY, Action.AUDIT_REVIEW, Action.PERSONNEL_READ},
+    Group.SUPERVISOR: _INVESTIGATE
+    | {Action.AUDIT_QUERY, Action.AUDIT_REVIEW, Action.PERSONNEL_READ, Action.READS_CORRECT},
     Group.COMMANDER: frozenset(
         {
             Action.RELEASE_READ,
@@ -98,6 +100,7 @@ DATA_ACTIONS: frozenset[Action] = frozenset(
         Action.READS_CANVASS,
         Action.READS_VIEW,
         Action.READS_VIEW_IMAGE,
+        Action.READS_CORRECT,  # answers with the read's plates
         Action.EVIDENCE_EXPORT,
         Action.HOTLIST_WRITE,
         Action.ALERTS_READ,
@@ -173,6 +176,7 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     ("GET", "/v1/reads/{read_id}"): _data(Action.READS_VIEW),
     ("GET", "/v1/reads/{read_id}/image"): _data(Action.READS_VIEW_IMAGE),
     ("POST", "/v1/reads/{read_id}/hold"): _data(Action.HOLDS_WRITE),
+    ("POST", "/v1/reads/{read_id}/corrections"): _data(Action.READS_CORRECT),  # supervisors (issue 21)
     ("DELETE", "/v1/reads/{read_id}/hold"): _data(Action.HOLDS_WRITE),
     ("POST", "/v1/exports"): _data(Action.EVIDENCE_EXPORT),
     # Hotlists and alerts (issue 6).

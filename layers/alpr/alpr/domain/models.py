@@ -119,6 +119,18 @@ class HoldEvent(BaseModel):
     )
 
 
+class Correction(BaseModel):
+    """A supervisor's correction of a misread (Civil Code § 1798.90.51(b)): the read stays as it was
+    read, this annotation says what the image shows, who says so, when and why."""
+
+    plate: str
+    state: str | None = None
+    reason: str
+    by: str
+    at: UtcDatetime
+    original_plate: str = Field(description="the plate as recognition read it (unchanged on the read)")
+
+
 class Read(BaseModel):
     """One plate read from one image: the record kept in the Reads table."""
 
@@ -159,6 +171,14 @@ class Read(BaseModel):
         default_factory=dict,
         description="object key -> the version under legal hold while the read is held (the bucket's "
         "lifecycle may put a delete marker over a held image; the locked version stays readable)",
+    )
+    corrected_plate: str | None = Field(
+        default=None,
+        description="the plate a supervisor recorded for a misread (the latest correction); `plate` "
+        "stays as recognition read it",
+    )
+    corrections: list[Correction] = Field(
+        default_factory=list, description="every correction of a misread, oldest first"
     )
 
 

@@ -60,6 +60,12 @@ class ReadStore(Protocol):
         """Reads of `plate` with `low <= captured_key <= high`, newest first, at most `limit`."""
         ...
 
+    def query_by_corrected_plate(
+        self, plate: str, low: str, high: str, limit: int, start: PageKey | None
+    ) -> tuple[list[Read], PageKey | None]:
+        """Reads a supervisor corrected to `plate`, as `query_by_plate` (issue 21)."""
+        ...
+
 
 def time_key(captured_at: datetime, read_id: str) -> str:
     """`<captured_at>#<read_id>`: sorts by capture time and is unique."""
@@ -167,4 +173,20 @@ def search_by_plate(store: ReadStore, query: PlateQuery, clock: Clock) -> ReadPa
         )
         if start is None or len(items) >= query.limit:
             break
+    if not query.next:
+        # Reads a supervisor corrected to this plate (misreads are few): on the first page, each
+        # showing its correction; a read corrected away from the plate stays in its own results.
+        corrected, _ = store.query_by_corrected_plate(query.plate, low, high, query.limit, None)
+        items = sorted(
+            items
+            + [
+                ReadResult.model_validate(r.model_dump())
+                for r in corrected
+                if r.plate != query.plate
+                and not is_expired(r.expires_at, now)
+                and (query.state is None or r.state in (None, query.state))
+            ],
+            key=lambda r: r.captured_key,
+            reverse=True,
+        )
     return ReadPage(items=items, next=encode_page_token(query.plate, start) if start else None)
