@@ -143,11 +143,16 @@ class RetentionRecord(Construct):
                 KeyedQueueDestination(self.lifecycle_queue, storage.key),
                 s3.NotificationKeyFilter(prefix=prefix),
             )
-        fn.function.add_event_source(
-            sources.SqsEventSource(
-                self.lifecycle_queue, batch_size=LIFECYCLE_BATCH, max_batching_window=Duration.minutes(5)
-            )
+        consume = fn.function.add_event_source_mapping(
+            "LifecycleQueueMapping",
+            event_source_arn=self.lifecycle_queue.queue_arn,
+            batch_size=LIFECYCLE_BATCH,
+            max_batching_window=Duration.minutes(5),
         )
+        self.lifecycle_queue.grant_consume_messages(fn.function)
+        # S3 sends a test event when the notification is set: the function is there to take it, so
+        # nothing waits in the queue for ever (locally too, where moto delivers on arrival only).
+        storage.uploads.node.find_child("Notifications").node.add_dependency(consume)
 
         rule = events.Rule(self, "RetentionReportSchedule", schedule=REPORT_SCHEDULE)
         rule.add_target(targets.LambdaFunction(fn.function, retry_attempts=2))

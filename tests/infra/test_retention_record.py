@@ -55,6 +55,19 @@ def test_images_and_crops_purged_come_from_the_lifecycle_s_deletions(synth: Synt
         (["s3:LifecycleExpiration:Delete"], [{"Name": "prefix", "Value": names.CROPS_PREFIX}]),
         (["s3:LifecycleExpiration:Delete"], [{"Name": "prefix", "Value": names.RAW_PREFIX}]),
     ]
+    # consumed by the function, whose mapping exists before S3's test event is sent
+    (mapping_id,) = [
+        lid
+        for lid, m in synth.of_type("AWS::Lambda::EventSourceMapping").items()
+        if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": ["RetentionLifecycleQueue", "Arn"]}
+        and m["Properties"]["FunctionName"] == {"Ref": "RetentionReportFunction"}
+    ]
+    (uploads_notifications,) = [
+        n
+        for n in synth.of_type("Custom::S3BucketNotifications").values()
+        if n["Properties"]["BucketName"] == {"Ref": "UploadsBucket"}
+    ]
+    assert mapping_id in uploads_notifications["DependsOn"]
     queue = synth.props("RetentionLifecycleQueue")
     assert queue["KmsMasterKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
     assert queue["RedrivePolicy"]["deadLetterTargetArn"]

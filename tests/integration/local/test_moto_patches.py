@@ -168,3 +168,24 @@ def test_a_post_upload_is_announced_only_once_its_metadata_is_stored(
     # Then the function triggered by the event already sees the metadata
     assert response.status_code == 204
     assert json.loads(seen.read_text()) == {"unit-id": "unit-07"}
+
+
+def test_setting_a_bucket_s_notifications_sends_no_test_event(moto_endpoint, functions_dir):
+    # Given a queue (no function on it yet: as while the local stack deploys)
+    _, sqs, _ = clients(moto_endpoint)
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+    bucket = f"b-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    queue_url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    # When the bucket is told to notify it
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:LifecycleExpiration:Delete"]}]
+        },
+    )
+    # Then no s3:TestEvent waits on the queue
+    assert sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []) == []

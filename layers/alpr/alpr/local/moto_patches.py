@@ -13,6 +13,11 @@ moto upgrade that moves it fails loudly.
    reads what SES sent) reads every attribute of every model and fails on a Lambda
    function's `docker_client` when there is no Docker; functions run in-process, so the
    attribute is made absent (AttributeError, which the dump skips).
+4. No `s3:TestEvent` while the stack is deployed. S3 sends one to a queue when a bucket's
+   notifications are set; moto hands it to the queue's function at once, before the local stack has
+   put the functions' settings in the environment, so the cold start fails and the message waits
+   for a next message that a queue fed only by lifecycle expirations (which moto never runs) never
+   gets. In the cloud the function takes it (no `Records`, nothing counted).
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ _original_invoke: Callable[..., tuple[str, bool, str]] | None = None
 _functions_dir: Path | None = None
 _original_send_event: Callable[..., None] | None = None
 _original_post: Callable[..., Any] | None = None
+_original_send_test_event: Callable[..., None] | None = None
 _held_events = threading.local()
 
 
@@ -160,14 +166,20 @@ def _no_docker_client(self: LambdaFunction) -> Any:
     raise AttributeError("docker_client: functions run in-process here, without Docker")
 
 
+def _no_test_event(*args: Any, **kwargs: Any) -> None:
+    return None
+
+
 def install(functions_dir: Path) -> None:
     """Patch moto: functions run their real handlers in this process; POST uploads notify once stored."""
-    global _original_invoke, _functions_dir, _original_send_event, _original_post
+    global _original_invoke, _functions_dir, _original_send_event, _original_post, _original_send_test_event
     _functions_dir = functions_dir
     if _original_invoke is None:
         _original_invoke = LambdaFunction._invoke_lambda
         _original_send_event = s3_notifications.send_event
         _original_post = S3Response._bucket_response_post
+        _original_send_test_event = s3_notifications.send_test_event
+        s3_notifications.send_test_event = _no_test_event
 
         def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
             return invoke_in_process(self, event)
@@ -179,8 +191,10 @@ def install(functions_dir: Path) -> None:
 
 
 def uninstall() -> None:
-    global _original_invoke, _original_send_event, _original_post
+    global _original_invoke, _original_send_event, _original_post, _original_send_test_event
     if _original_invoke is not None:
+        s3_notifications.send_test_event = _original_send_test_event  # type: ignore[assignment]
+        _original_send_test_event = None
         LambdaFunction._invoke_lambda = _original_invoke  # type: ignore[method-assign]
         s3_notifications.send_event = _original_send_event  # type: ignore[assignment]
         S3Response._bucket_response_post = _original_post  # type: ignore[method-assign,assignment]
