@@ -18,6 +18,7 @@ import pytest
 from alpr.local.snapshot import (
     FORMAT,
     DataDir,
+    PeriodicSave,
     SnapshotError,
     decode_item,
     encode_item,
@@ -152,3 +153,23 @@ def test_items_round_trip_with_binary_values_and_old_version_ids_renamed() -> No
     renamed = decode_item(encoded, lambda value: {"old-version": "new-version"}.get(value, value))
     assert renamed["held_versions"] == {"M": {"raw/a.jpg": {"S": "new-version"}}}
     assert renamed["task_token"] == item["task_token"] and renamed["tags"] == item["tags"]
+
+
+@pytest.mark.timeout(30)
+def test_periodic_saves_go_on_after_a_failed_one_and_stop_when_told() -> None:
+    calls: list[int] = []
+
+    def save() -> None:
+        calls.append(len(calls))
+        if len(calls) == 1:
+            raise OSError("disk full for a moment")
+
+    saver = PeriodicSave(save, interval_s=0.01)
+    saver.start()
+    deadline = time.monotonic() + 10
+    while len(calls) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    saver.stop()
+    stopped_at = len(calls)
+    time.sleep(0.05)
+    assert stopped_at >= 3 and len(calls) == stopped_at

@@ -18,7 +18,7 @@ from alpr.cli.release import app as release_app
 from alpr.cli.release import mail_command
 from alpr.cli.search import register as register_search_commands
 from alpr.client.http import AlprClient, Outbox, UnitCapture
-from alpr.local.snapshot import DEFAULT_SAVE_INTERVAL_S
+from alpr.local.snapshot import DEFAULT_SAVE_INTERVAL_S, SnapshotError
 
 app = typer.Typer(help="ALPR back office", no_args_is_help=True, add_completion=False)
 local_app = typer.Typer(help="The whole system on this machine, no AWS account", no_args_is_help=True)
@@ -66,8 +66,16 @@ def local_up(
 
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    stack = LocalStack(port=port, data_dir=data_dir, save_interval_s=save_every)
     with console.status("Starting the embedded AWS and deploying the stack…"):
-        stack = LocalStack(port=port, data_dir=data_dir, save_interval_s=save_every).start()
+        try:
+            stack.start()
+        except SnapshotError as error:  # found before anything started
+            console.print(f"[red]not started[/]: {error}")
+            raise typer.Exit(2) from None
+        except BaseException:
+            stack.stop()  # the embedded AWS and whatever else had started (nothing is saved)
+            raise
     try:
         if data_dir is not None:
             restored = stack.restored

@@ -310,7 +310,7 @@ class Snapshotter:
             deleted.update(m["Key"] for m in page.get("DeleteMarkers", []) if m["IsLatest"])
         saved: list[dict[str, Any]] = []
         for key, versions in by_key.items():
-            for version in sorted(versions, key=lambda v: v["LastModified"]):  # S3 lists newest first
+            for version in reversed(versions):  # S3 lists a key's versions newest first
                 saved.append(self._version(logical_id, bucket, key, version["VersionId"]))
             if key in deleted:
                 saved.append({"key": key, "delete_marker": True})

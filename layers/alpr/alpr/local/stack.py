@@ -218,6 +218,10 @@ class LocalStack:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> LocalStack:
+        saved = None
+        if self.data_dir is not None:  # first: a snapshot that cannot be restored stops nothing but this
+            self.data_dir.prepare()
+            saved = self.data_dir.load()
         template = Template.load(template_path(self.cdk_out))
         self._environment()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines drown the output
@@ -243,13 +247,11 @@ class LocalStack:
         os.environ[Env.WEB_AUTH_URL.value] = self._login.url
         self._forget_settings()
         if self.data_dir is not None:
-            self.data_dir.prepare()
             self._snapshotter = Snapshotter(
                 Resources.of(self.deployment), self.data_dir, self.endpoint_url, REGION
             )
-            state = self.data_dir.load()
-            if state is not None:
-                self._restore(state)
+            if saved is not None:
+                self._restore(saved)
         if self.restored is None:
             self._seed_users(LOCAL_USERS)
             seed_local_stack(self.endpoint_url, REGION, LOCAL_USERS)  # their Personnel records (issue 4)
@@ -322,7 +324,7 @@ class LocalStack:
             for stoppable in (self._api, self._login, self._sweeper, self._saver):
                 if stoppable is not None:
                     stoppable.stop()
-            if self._snapshotter is not None and self._server is not None:
+            if self._saver is not None:  # only a stack that started saves: never a half-restored one
                 self.save(every_queue=True)
         finally:
             if self._server is not None:
