@@ -6,8 +6,10 @@ Each capability adds its step here, so the demo always shows the whole system.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from rich.console import Console
 
@@ -17,6 +19,7 @@ from alpr.demo.access import DEMO_PURPOSE, show_access
 from alpr.demo.audit import show_audit
 from alpr.demo.hotlist import show_hotlists
 from alpr.demo.release import show_release
+from alpr.demo.saved_state import show_saved_state
 from alpr.demo.search import show_searches
 from alpr.local.stack import LocalStack
 
@@ -41,7 +44,10 @@ def run_demo(console: Console) -> None:
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # CloudWatch EMF lines, not for people
     started = time.monotonic()
     step(console, "Start the embedded AWS and deploy the synthesized stack into it")
-    with LocalStack() as stack:
+    with (
+        tempfile.TemporaryDirectory(prefix="alpr-demo-state-") as data_dir,
+        LocalStack(data_dir=Path(data_dir)) as stack,
+    ):
         console.print(f"API {stack.api_url} · moto {stack.endpoint_url}")
         skipped = stack.deployment.skipped if stack.deployment else {}
         console.print(
@@ -96,6 +102,7 @@ def run_demo(console: Console) -> None:
             f"{figures['alerts_stored']} alerts kept, retention {figures['retention_days']} days; "
             f"other agencies' requests by outcome: {outcomes}"
         )
-        show_audit(console, stack)  # the audit: named queries over today's access log (last: sees the tour)
+        show_audit(console, stack)  # the audit: named queries over today's access log (sees the tour)
+        show_saved_state(console, stack)  # issue 23: what --data-dir keeps across a restart
 
     console.rule(f"[bold green]Demo finished in {time.monotonic() - started:.1f} s")
