@@ -133,14 +133,14 @@ def create_access_resources(names: Stack) -> None:
     seed_personnel(container().personnel, LOCAL_USERS, datetime.now(UTC))
 
 
-def create_capture_key(monkeypatch: pytest.MonkeyPatch) -> bytes:
-    """The capture signing secret, generated in Secrets Manager as the stack's is; its key."""
+def create_capture_secret(region: str = REGION) -> tuple[str, bytes]:
+    """A capture signing secret in (mocked) Secrets Manager, generated as the stack's is: its ARN,
+    for ALPR_CAPTURE_SIGNING_SECRET, and the key, to sign objects put around the uploads function."""
     value = secrets.token_urlsafe(48)
-    arn = boto3.client("secretsmanager", region_name=REGION).create_secret(
+    arn = boto3.client("secretsmanager", region_name=region).create_secret(
         Name=f"capture-signing-{uuid.uuid4().hex[:8]}", SecretString=value
     )["ARN"]
-    monkeypatch.setenv(Env.CAPTURE_SIGNING_SECRET, arn)
-    return value.encode()
+    return arn, value.encode()
 
 
 def access_records(names: Stack) -> list[dict[str, Any]]:
@@ -218,7 +218,8 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
             KeySchema=[{"AttributeName": "plate", "KeyType": "HASH"}],
         )
         create_access_resources(names)
-        names.capture_key = create_capture_key(monkeypatch)
+        arn, names.capture_key = create_capture_secret()
+        monkeypatch.setenv(Env.CAPTURE_SIGNING_SECRET, arn)
         yield names
     use(None)
 

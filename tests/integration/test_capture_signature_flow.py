@@ -15,13 +15,15 @@ import logging
 import uuid
 from typing import Any
 
+import boto3
 import pytest
 import requests
 
+from alpr.adapters.signing_key import SecretSigningKey
 from alpr.domain.capture_signature import canonical_capture
 from alpr.names import CAPTURE_SIGNATURE_METADATA, CAPTURE_SIGNATURE_REFUSED_METRIC, Env
-from alpr.services.container import use
-from tests.integration.conftest import FakeContext, Stack, load_event, load_handler
+from alpr.services.container import container, use
+from tests.integration.conftest import REGION, FakeContext, Stack, load_event, load_handler
 from tests.integration.test_recognize_handler import (
     assert_gone_from_uploads,
     quarantined,
@@ -187,3 +189,24 @@ def test_an_object_without_a_signature_is_quarantined_as_unsigned(
     # Then it is refused as unsigned
     record = assert_refused_unread(stack, context, key, "unsigned", capsys)
     assert "x-amz-meta-capture-signature" in record["detail"]
+
+
+def test_the_key_is_read_from_its_secret_once_and_then_cached(stack: Stack) -> None:
+    # Given the container's key, read once
+    secret_id = container().config.capture_signing_secret
+    assert container().capture_key() == stack.capture_key
+    # When the secret changes
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    secrets.put_secret_value(SecretId=secret_id, SecretString="n" * 64)
+    # Then the cached key serves until its five minutes are up (no Secrets Manager call per upload),
+    assert container().capture_key() == stack.capture_key
+    # and a fresh reader sees the new one
+    fresh = SecretSigningKey(str(secret_id), lambda: secrets, purpose="capture signing")
+    assert fresh() == b"n" * 64
+
+
+def test_a_short_key_is_refused_rather_than_signed_with(stack: Stack) -> None:
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    arn = secrets.create_secret(Name="short-capture-key", SecretString="too short")["ARN"]
+    with pytest.raises(RuntimeError, match="shorter than 32"):
+        SecretSigningKey(arn, lambda: secrets, purpose="capture signing")()
