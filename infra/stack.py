@@ -12,6 +12,7 @@ from infra.api import Api
 from infra.audit import Audit
 from infra.auth import Auth
 from infra.build_assets import Assets
+from infra.capture_signing import CaptureSigning
 from infra.functions import DEPLOY_HANDLER_CONCURRENCY
 from infra.hotlists import Hotlists
 from infra.ingest import Ingest
@@ -59,6 +60,14 @@ class AlprStack(Stack):
             layers=self.layers,
             assets=assets,
             retention_days=retention.days,
+        )
+        # Upload tickets sign their capture metadata; recognize refuses what does not match (issue 23).
+        self.capture_signing = CaptureSigning(
+            self,
+            "CaptureSigning",
+            storage=self.storage,
+            uploads=self.api.uploads_function,
+            recognize=self.ingest.recognize,
         )
         self.web = WebSignIn(self, "Web", auth=self.auth, api=self.api, storage=self.storage)
         # Alert notifications link to the alert in the API (issue 22).

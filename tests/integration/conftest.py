@@ -11,6 +11,7 @@ import copy
 import importlib.util
 import json
 import os
+import secrets
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ class Stack:
     dynamodb: Any
     personnel_table: str = ""  # the access gate's registry, seeded with the local users (issue 4)
     access_log_bucket: str = ""
+    capture_key: bytes = b""  # signs capture metadata as the uploads function does (issue 23)
 
 
 @dataclass
@@ -131,6 +133,16 @@ def create_access_resources(names: Stack) -> None:
     seed_personnel(container().personnel, LOCAL_USERS, datetime.now(UTC))
 
 
+def create_capture_secret(region: str = REGION) -> tuple[str, bytes]:
+    """A capture signing secret in (mocked) Secrets Manager, generated as the stack's is: its ARN,
+    for ALPR_CAPTURE_SIGNING_SECRET, and the key, to sign objects put around the uploads function."""
+    value = secrets.token_urlsafe(48)
+    arn = boto3.client("secretsmanager", region_name=region).create_secret(
+        Name=f"capture-signing-{uuid.uuid4().hex[:8]}", SecretString=value
+    )["ARN"]
+    return arn, value.encode()
+
+
 def access_records(names: Stack) -> list[dict[str, Any]]:
     """Every record of the access log, oldest first."""
     keys = [
@@ -206,6 +218,8 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
             KeySchema=[{"AttributeName": "plate", "KeyType": "HASH"}],
         )
         create_access_resources(names)
+        arn, names.capture_key = create_capture_secret()
+        monkeypatch.setenv(Env.CAPTURE_SIGNING_SECRET, arn)
         yield names
     use(None)
 

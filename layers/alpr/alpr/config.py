@@ -77,6 +77,7 @@ class Config(BaseSettings):
     upload_max_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     upload_url_seconds: int = Field(default=300, ge=1, le=3600)
     upload_max_age_hours: float = Field(default=48, gt=0)  # how far back a unit may date a capture
+    capture_signing_secret: str | None = None  # Secrets Manager ARN of the capture metadata's HMAC key
     # The department's jurisdiction: [west, south, east, north] or a GeoJSON Polygon (California's
     # bounding box when unset); a canvass outside it is refused before any work
     service_area: str = ""
@@ -222,6 +223,7 @@ class _Gate(Config):
 
 class UploadsConfig(_Gate):
     uploads_bucket: str
+    capture_signing_secret: str  # signs each ticket's capture fields
 
 
 class ApiConfig(_Gate):
@@ -249,6 +251,7 @@ class RecognizeConfig(Config):
     quarantine_bucket: str
     hotlist_bucket: str
     alerts_topic: str
+    capture_signing_secret: str  # checks each upload's capture fields before reading it
 
 
 class HotlistImportConfig(Config):

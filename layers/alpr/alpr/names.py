@@ -36,6 +36,9 @@ class Env(StrEnum):
     # a canvass outside it is refused. Unset: California's bounding box.
     SERVICE_AREA = "ALPR_SERVICE_AREA"
     UPLOAD_MAX_AGE_HOURS = "ALPR_UPLOAD_MAX_AGE_HOURS"  # how far back a unit may date a capture (48)
+    # Signed capture metadata (issue 23): Secrets Manager ARN of the HMAC key that uploads signs
+    # each ticket's capture fields with and recognize checks them against.
+    CAPTURE_SIGNING_SECRET = "ALPR_CAPTURE_SIGNING_SECRET"
     # The access gate (issue 4): the department's purpose list and case-number format,
     # the inactivity limit and the training refresher period; defaults in alpr.domain.access.
     PURPOSE_CATEGORIES = "ALPR_PURPOSE_CATEGORIES"  # comma-separated
@@ -129,6 +132,9 @@ UPLOAD_METADATA = ("unit-id", "captured-at", "lat", "lon", "heading")
 # Added by the walking skeleton (issue 2).
 UPLOAD_EXPIRES_METADATA = "expires"  # x-amz-meta-expires: epoch seconds after which an upload is refused
 QUARANTINE_REASON_METADATA = "quarantine-reason"
+# x-amz-meta-capture-signature: HMAC-SHA256 of the capture fields and the object key (issue 23)
+CAPTURE_SIGNATURE_METADATA = "capture-signature"
+CAPTURE_SIGNATURE_REFUSED_METRIC = "UploadsSignatureRefused"  # uploads whose metadata is not as signed
 QUARANTINE_REASON_SUFFIX = ".reason.json"
 METRICS_NAMESPACE = "ALPR"
 

@@ -21,6 +21,7 @@ from alpr.demo.hotlist import show_hotlists
 from alpr.demo.release import show_release
 from alpr.demo.saved_state import show_saved_state
 from alpr.demo.search import show_searches
+from alpr.demo.tampering import show_tampered_upload
 from alpr.local.stack import LocalStack
 
 # Rendered plates the demo's unit uploads: (plate, state, minutes ago, lat, lon).
@@ -91,6 +92,7 @@ def run_demo(console: Console) -> None:
         except ApiError as error:
             console.print(f"Without a token the same search gets HTTP {error.status}: {error.body}")
 
+        show_tampered_upload(console, stack, unit, render_scene("6TRN111", "CA", seed=9)[0])  # issue 23
         show_access(console, stack)  # issue 4: a refused search, an allowed one, their access records
         show_searches(console, investigator)  # issue 5: partial plate, canvass, one read's links
         show_release(console, stack)  # issue 7: request → commander's email → approve → bundle verified

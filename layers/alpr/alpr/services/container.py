@@ -27,6 +27,7 @@ from alpr.adapters.release_aws import ReleaseBucket, SecretLinkKey, StepFunction
 from alpr.adapters.release_store import DynamoReleaseStore
 from alpr.adapters.s3 import S3Uploads
 from alpr.adapters.s3_links import EvidenceBucket, S3Links, S3ObjectHolds
+from alpr.adapters.signing_key import SecretSigningKey
 from alpr.config import Config
 from alpr.domain.clock import Clock, SystemClock
 from alpr.domain.matching import CurrentLists
@@ -107,6 +108,15 @@ class Container:
     @cached_property
     def uploads(self) -> S3Uploads:
         return S3Uploads(self.granted("uploads_bucket"), self.config.quarantine_bucket or "", self.s3)
+
+    @cached_property
+    def capture_key(self) -> SecretSigningKey:
+        """The key that signs each ticket's capture metadata and checks each upload's."""
+        return SecretSigningKey(
+            self.granted("capture_signing_secret"),
+            lambda: self.client("secretsmanager"),
+            purpose="capture signing",
+        )
 
     @cached_property
     def personnel(self) -> DynamoPersonnelStore:
