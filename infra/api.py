@@ -97,6 +97,8 @@ class Api(Construct):
             iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[storage.plates.table_arn])
         )
         fn.read_table(storage.plate_grams, Env.PLATE_GRAMS_TABLE)
+        # The register of holds: a hold by id; each change of a read's holds rewrites its entries.
+        fn.read_put_table(storage.holds, Env.HOLDS_TABLE)
         fn.read_write_table(storage.hotlist, Env.HOTLIST_TABLE, indexes=[names.HOTLIST_OCR_INDEX])
         fn.read_write_table(storage.alerts, Env.ALERTS_TABLE, indexes=[names.ALERTS_BY_STATUS_INDEX])
         fn.read_write_table(storage.personnel, Env.PERSONNEL_TABLE)

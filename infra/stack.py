@@ -14,6 +14,7 @@ from infra.auth import Auth
 from infra.build_assets import Assets
 from infra.capture_signing import CaptureSigning
 from infra.functions import DEPLOY_HANDLER_CONCURRENCY
+from infra.holds import HoldReview
 from infra.hotlists import Hotlists
 from infra.ingest import Ingest
 from infra.layers import Layers
@@ -114,6 +115,7 @@ class AlprStack(Stack):
                 storage.alerts,
                 storage.personnel,
                 storage.release_requests,
+                storage.holds,
             ],
         )
         self.oversight = Oversight(
@@ -124,6 +126,15 @@ class AlprStack(Stack):
             assets=assets,
             retention_days=retention.days,
         )
+        self.hold_review = HoldReview(
+            self,
+            "HoldReview",
+            storage=storage,
+            layers=self.layers,
+            assets=assets,
+            retention_days=retention.days,
+            api_function=self.api.api_function,
+        )
         self.operations = Operations(
             self,
             "Operations",
@@ -131,6 +142,7 @@ class AlprStack(Stack):
                 self.ingest.dead_letter_alarm,
                 self.hotlists.stale_alarm,
                 self.oversight.review_overdue_alarm,
+                self.hold_review.failing_alarm,
             ],
             release_state_machine=self.release.state_machine,
         )

@@ -163,6 +163,12 @@ class Storage(Construct):
         )
         self.personnel = self._table("PersonnelTable", partition_key=names.USERNAME)
         self.release_requests = self._table("ReleaseRequestsTable", partition_key=names.REQUEST_ID)
+        # The register of legal holds (issue 22): a hold by id, and the holds falling due by state.
+        self.holds = self._table(
+            "HoldsTable",
+            partition_key=names.HOLD_ID,
+            indexes=((names.HOLDS_BY_STATE_INDEX, names.HOLD_STATE, names.HOLD_DUE),),
+        )
 
         for name, bucket in (
             (Output.UPLOADS_BUCKET, self.uploads),
@@ -179,6 +185,7 @@ class Storage(Construct):
             (Output.ALERTS_TABLE, self.alerts),
             (Output.PERSONNEL_TABLE, self.personnel),
             (Output.RELEASE_REQUESTS_TABLE, self.release_requests),
+            (Output.HOLDS_TABLE, self.holds),
         ):
             output(self, name, table.table_name)
 

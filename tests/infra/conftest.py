@@ -86,6 +86,7 @@ TABLES = (
     "AlertsTable",
     "PersonnelTable",
     "ReleaseRequestsTable",
+    "HoldsTable",
 )
 
 

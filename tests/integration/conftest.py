@@ -29,6 +29,10 @@ from alpr.local.personnel_seed import seed_personnel
 from alpr.local.stack import LOCAL_USERS
 from alpr.names import (
     ACCESS_LOG_PREFIX,
+    HOLD_DUE,
+    HOLD_ID,
+    HOLD_STATE,
+    HOLDS_BY_STATE_INDEX,
     READS_BY_CELL_DAY_INDEX,
     READS_BY_PLATE_INDEX,
     READS_CELL_DAY_KEY,
@@ -54,6 +58,7 @@ class Stack:
     personnel_table: str = ""  # the access gate's registry, seeded with the local users (issue 4)
     access_log_bucket: str = ""
     capture_key: bytes = b""  # signs capture metadata as the uploads function does (issue 23)
+    holds_table: str = ""  # the register of legal holds (issue 22)
 
 
 @dataclass
@@ -104,6 +109,27 @@ def _create_reads_table(client: Any, name: str) -> None:
                 "Projection": {"ProjectionType": "ALL"},
             }
             for index, pk in ((READS_BY_PLATE_INDEX, "plate"), (READS_BY_CELL_DAY_INDEX, READS_CELL_DAY_KEY))
+        ],
+    )
+
+
+def _create_holds_table(client: Any, name: str) -> None:
+    client.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": a, "AttributeType": "S"} for a in (HOLD_ID, HOLD_STATE, HOLD_DUE)
+        ],
+        KeySchema=[{"AttributeName": HOLD_ID, "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": HOLDS_BY_STATE_INDEX,
+                "KeySchema": [
+                    {"AttributeName": HOLD_STATE, "KeyType": "HASH"},
+                    {"AttributeName": HOLD_DUE, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
         ],
     )
 
@@ -175,6 +201,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     names = Stack(
         reads_table=f"reads-{suffix}",
         plates_table=f"plates-{suffix}",
+        holds_table=f"holds-{suffix}",
         uploads_bucket=f"alpr-uploads-{suffix}",
         quarantine_bucket=f"alpr-quarantine-{suffix}",
         s3=None,
@@ -195,6 +222,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         "POWERTOOLS_DEV": "false",
         Env.READS_TABLE: names.reads_table,
         Env.PLATES_TABLE: names.plates_table,
+        Env.HOLDS_TABLE: names.holds_table,
         Env.UPLOADS_BUCKET: names.uploads_bucket,
         Env.QUARANTINE_BUCKET: names.quarantine_bucket,
         Env.RETENTION_DAYS: "365",
@@ -211,6 +239,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         for bucket in (names.uploads_bucket, names.quarantine_bucket):
             names.s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
         _create_reads_table(names.dynamodb, names.reads_table)
+        _create_holds_table(names.dynamodb, names.holds_table)
         names.dynamodb.create_table(
             TableName=names.plates_table,
             BillingMode="PAY_PER_REQUEST",

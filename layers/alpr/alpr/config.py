@@ -25,6 +25,7 @@ from alpr.domain.access import (
     PurposeRules,
 )
 from alpr.domain.canvass import SearchLimits, parse_service_area
+from alpr.domain.holds import DEFAULT_HOLD_REVIEW_DAYS
 from alpr.domain.hotlist import DEFAULT_REFUSED, Category
 from alpr.domain.personnel import (
     DEFAULT_INACTIVITY_DAYS,
@@ -63,6 +64,7 @@ class Config(BaseSettings):
     alerts_table: str | None = None
     personnel_table: str | None = None
     release_requests_table: str | None = None
+    holds_table: str | None = None
     # Buckets
     uploads_bucket: str | None = None
     quarantine_bucket: str | None = None
@@ -72,6 +74,9 @@ class Config(BaseSettings):
     hotlist_bucket: str | None = None
     # Retention and searches
     retention_days: int = Field(default=MIN_RETENTION_DAYS)
+    # A legal hold's review date: this many days after it is placed or renewed (issue 22); reviewed
+    # at least yearly
+    hold_review_days: int = Field(default=DEFAULT_HOLD_REVIEW_DAYS, ge=1, le=DEFAULT_HOLD_REVIEW_DAYS)
     canvass_max_days: int = Field(default=7, ge=1)
     canvass_max_area_km2: float = Field(default=10.0, gt=0)
     upload_max_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
@@ -229,6 +234,7 @@ class UploadsConfig(_Gate):
 class ApiConfig(_Gate):
     reads_table: str
     plates_table: str
+    holds_table: str
     plate_grams_table: str
     hotlist_table: str
     alerts_table: str
@@ -280,6 +286,13 @@ class ReleaseFulfilConfig(Config):
     release_bucket: str
     uploads_bucket: str
     access_log_bucket: str
+
+
+class HoldReviewConfig(Config):
+    reads_table: str
+    plates_table: str
+    holds_table: str
+    access_log_bucket: str  # a record of every lapse
 
 
 class PlateGramsPruneConfig(Config):

@@ -30,6 +30,9 @@ class Env(StrEnum):
     MODELS_DIR = "ALPR_MODELS_DIR"
     ORT_THREADS = "ALPR_ORT_THREADS"
     PLATE_GRAMS_TABLE = "ALPR_PLATE_GRAMS_TABLE"
+    # Legal holds under review (issue 22): the register of holds, and how long until a hold is reviewed.
+    HOLDS_TABLE = "ALPR_HOLDS_TABLE"
+    HOLD_REVIEW_DAYS = "ALPR_HOLD_REVIEW_DAYS"
     CANVASS_MAX_DAYS = "ALPR_CANVASS_MAX_DAYS"
     CANVASS_MAX_AREA_KM2 = "ALPR_CANVASS_MAX_AREA_KM2"
     # The department's jurisdiction (issue 19): [west, south, east, north] or a GeoJSON Polygon;
@@ -91,6 +94,9 @@ class Function(StrEnum):
     HOTLIST_IMPORT = "hotlist_import"
     PLATE_GRAMS_PRUNE = "plate_grams_prune"  # an expired plate leaves its trigrams (issue 22)
     AUDIT_WATCH = "audit_watch"  # daily: is the weekly review overdue? (issue 21)
+    HOLD_REVIEW = (
+        "hold_review"  # daily: holds unapproved after 7 days or past their review date lapse (issue 22)
+    )
 
 
 class Group(StrEnum):
@@ -151,6 +157,12 @@ ALERT_STATUS = "status"
 ALERT_CREATED_AT = "created_at"
 USERNAME = "username"
 REQUEST_ID = "request_id"
+# The register of legal holds (issue 22): one item per hold, found by id; the sweep reads the holds
+# falling due (`state` pending or approved, `due` the approval deadline or the review date).
+HOLD_ID = "hold_id"
+HOLDS_BY_STATE_INDEX = "by_state"
+HOLD_STATE = "state"
+HOLD_DUE = "due"
 
 MODELS_LAYER_DIR = "/opt/models"  # where the models layer (and the recognize image) put layers/models/
 
@@ -168,6 +180,7 @@ class Output(StrEnum):
     ALERTS_TABLE = "AlertsTableName"
     PERSONNEL_TABLE = "PersonnelTableName"
     RELEASE_REQUESTS_TABLE = "ReleaseRequestsTableName"
+    HOLDS_TABLE = "HoldsTableName"
     UPLOADS_BUCKET = "UploadsBucketName"
     QUARANTINE_BUCKET = "QuarantineBucketName"
     EVIDENCE_BUCKET = "EvidenceBucketName"

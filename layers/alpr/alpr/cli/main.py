@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from alpr.cli.admin import app as admin_app
 from alpr.cli.audit import app as audit_app
 from alpr.cli.hotlist import app as hotlist_app
 from alpr.cli.options import Port, console, reads_table, uses_api
@@ -40,6 +41,7 @@ app.add_typer(personnel_app, name="personnel")
 app.add_typer(release_app, name="release")
 app.add_typer(hotlist_app, name="hotlist")
 app.add_typer(audit_app, name="audit")
+app.add_typer(admin_app, name="admin")
 local_app.command("mail")(mail_command)
 
 

@@ -94,7 +94,8 @@ def run_demo(console: Console) -> None:
 
         show_tampered_upload(console, stack, unit, render_scene("6TRN111", "CA", seed=9)[0])  # issue 23
         show_access(console, stack)  # issue 4: a refused search, an allowed one, their access records
-        show_searches(console, investigator)  # issue 5: partial plate, canvass, one read's links
+        supervisor = AlprClient(stack.api_url, stack.token("supervisor"))
+        show_searches(console, investigator, supervisor)  # issue 5: partial plate, canvass, one read's links
         show_release(console, stack)  # issue 7: request → commander's email → approve → bundle verified
         show_hotlists(console, stack, investigator)  # issue 6: extract, partial plate, alert, disposition
         figures = anonymous.call("GET", "/v1/transparency")

@@ -37,7 +37,8 @@ class Action(StrEnum):
     HOTLIST_WRITE = "hotlist:write"
     ALERTS_READ = "alerts:read"
     ALERTS_DISPOSE = "alerts:dispose"
-    HOLDS_WRITE = "holds:write"  # place or release a legal hold
+    HOLDS_WRITE = "holds:write"  # place, release or renew a legal hold
+    HOLDS_APPROVE = "holds:approve"  # a supervisor approves another user's hold (issue 22)
     EVIDENCE_EXPORT = "evidence:export"
     RELEASE_REQUEST = "release:request"  # file a written request to share data (policy 439.7)
     RELEASE_READ = "release:read"
@@ -69,7 +70,8 @@ _INVESTIGATE = frozenset(
 # Roles → actions: the one table (also in the README).
 ROLE_ACTIONS: dict[Group, frozenset[Action]] = {
     Group.INVESTIGATOR: _INVESTIGATE,
-    Group.SUPERVISOR: _INVESTIGATE | {Action.AUDIT_QUERY, Action.AUDIT_REVIEW, Action.PERSONNEL_READ},
+    Group.SUPERVISOR: _INVESTIGATE
+    | {Action.AUDIT_QUERY, Action.AUDIT_REVIEW, Action.PERSONNEL_READ, Action.HOLDS_APPROVE},
     Group.COMMANDER: frozenset(
         {
             Action.RELEASE_READ,
@@ -174,6 +176,15 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     ("GET", "/v1/reads/{read_id}/image"): _data(Action.READS_VIEW_IMAGE),
     ("POST", "/v1/reads/{read_id}/hold"): _data(Action.HOLDS_WRITE),
     ("DELETE", "/v1/reads/{read_id}/hold"): _data(Action.HOLDS_WRITE),
+    # Oversight of holds (issue 22): approving a hold is its own purpose (its id is recorded as the
+    # case number); the holder renews it stating its case and why it is still needed.
+    ("POST", "/v1/holds/{hold_id}/approve"): RouteRule(
+        action=Action.HOLDS_APPROVE,
+        purpose=PurposeNeed.IMPLIED,
+        implied_category="hold-approval",
+        implied_case_parameter="hold_id",
+    ),
+    ("POST", "/v1/holds/{hold_id}/renew"): _data(Action.HOLDS_WRITE),
     ("POST", "/v1/exports"): _data(Action.EVIDENCE_EXPORT),
     # Hotlists and alerts (issue 6).
     ("GET", "/v1/hotlist/entries"): _data(Action.HOTLIST_READ),

@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ from alpr.local.snapshot import (
 )
 from alpr.local.template import Template, TemplateError, template_path
 from alpr.local.totp import fresh_totp
-from alpr.names import MODELS_LAYER_DIR, OPENAPI_PATH, SWAGGER_PATH, Env, Group
+from alpr.names import MODELS_LAYER_DIR, OPENAPI_PATH, SWAGGER_PATH, Env, Function, Group
 from alpr.web.settings import CALLBACK_PATH
 
 REGION = "us-east-1"
@@ -141,18 +142,41 @@ class LocalState:
         return fresh_totp(self.totp_secrets[username])
 
 
-class TtlSweeper:
-    """Deletes expired items as DynamoDB TTL would; moto never expires anything."""
+logger = logging.getLogger(__name__)
 
-    def __init__(self, tables: dict[str, str], endpoint_url: str, interval_s: float = 60.0) -> None:
+
+class TtlSweeper:
+    """Deletes expired items as DynamoDB TTL would (moto never expires anything). Before each sweep
+    it invokes the `scheduled` functions the cloud runs daily to end what is kept (the hold review:
+    a lapsed hold's read gets its expiry back, and goes in the same sweep if that is past)."""
+
+    def __init__(
+        self,
+        tables: dict[str, str],
+        endpoint_url: str,
+        interval_s: float = 60.0,
+        scheduled: Sequence[str] = (),
+    ) -> None:
         self.tables = tables  # table name -> TTL attribute
         self.dynamodb = boto3.client("dynamodb", endpoint_url=endpoint_url, region_name=REGION)
+        self.lambda_ = boto3.client("lambda", endpoint_url=endpoint_url, region_name=REGION)
+        self.scheduled = tuple(scheduled)
         self.interval_s = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def run_scheduled(self) -> None:
+        """Invoke each scheduled function once; a failure is logged and the sweep goes on (as in the
+        cloud, where it alarms and the next day's run tries again)."""
+        for name in self.scheduled:
+            response = self.lambda_.invoke(FunctionName=name, Payload=b"{}")
+            if response.get("FunctionError"):
+                logger.error("scheduled function %s failed: %s", name, response["Payload"].read()[:500])
+
     def sweep(self, now: float | None = None) -> int:
-        """Delete every item whose TTL attribute is in the past; returns how many."""
+        """Run the scheduled functions, then delete every item whose TTL attribute is in the past;
+        returns how many were deleted."""
+        self.run_scheduled()
         cutoff = int(now if now is not None else time.time())
         deleted = 0
         for table, attribute in self.tables.items():
@@ -255,7 +279,7 @@ class LocalStack:
         if self.restored is None:
             self._seed_users(LOCAL_USERS)
             seed_local_stack(self.endpoint_url, REGION, LOCAL_USERS)  # their Personnel records (issue 4)
-        self._sweeper = TtlSweeper(self._ttl_tables(template), self.endpoint_url)
+        self._sweeper = TtlSweeper(self._ttl_tables(template), self.endpoint_url, scheduled=self._scheduled())
         self._sweeper.start()
         verifier = TokenVerifier(self.endpoint_url, REGION, self._client_ids(template))
         routes = routes_from_template(template, self.deployment.resolver.refs, self.deployment.functions)
@@ -385,6 +409,11 @@ class LocalStack:
             )
             for key, value in environment.items()
         }
+
+    def _scheduled(self) -> list[str]:
+        """The functions the sweeper runs: those the cloud schedules to end what is kept."""
+        assert self.deployment is not None
+        return [self.deployment.function_by_service()[Function.HOLD_REVIEW]]
 
     def _ttl_tables(self, template: Template) -> dict[str, str]:
         assert self.deployment is not None

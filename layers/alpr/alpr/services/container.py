@@ -103,6 +103,7 @@ class Container:
             self.granted("plates_table"),
             self.dynamodb,
             grams_table=self.config.plate_grams_table or "",
+            holds_table=self.config.holds_table or "",
         )
 
     @cached_property
