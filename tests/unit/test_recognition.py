@@ -8,7 +8,6 @@ import pytest
 
 from alpr.demo.synth import render_plate, render_scene
 from alpr.recognition import Engine, ImageRejected, decode_image, decoder
-from alpr.recognition.engine import DETECTOR_GLYPH_SHARE, DETECTOR_TOP, plate_seeds
 from alpr.recognition.detect import (
     MAX_REFINED,
     REFINE_BELOW,
@@ -22,6 +21,7 @@ from alpr.recognition.detect import (
     refine,
     second_look,
 )
+from alpr.recognition.engine import DETECTOR_GLYPH_SHARE, DETECTOR_TOP, plate_seeds
 from alpr.recognition.plate_detector import PlateDetector
 
 
@@ -328,7 +328,7 @@ def test_plate_seeds_are_the_detector_boxes_grown_in_working_pixels() -> None:
 
 def test_plate_seeds_are_clipped_at_the_image_edge() -> None:
     detector = PlateDetector.load(threads=1)
-    data, (x, y, w, h) = render_scene("7ABC123", "CA", seed=3)
+    data, (x, _y, w, _h) = render_scene("7ABC123", "CA", seed=3)
     image = decode_image(data)
     # The plate's left third cut off by the frame's edge.
     cut = image[:, x + w // 3 :]
