@@ -10,7 +10,9 @@ search service (the seam the API's access gate wraps). The handler logs at the d
 into a byte counter (what CloudWatch Logs would ingest). Prints, as its last line, one JSON
 object: images, batch, reads, exact, engine_load_s, per_image_ms (median, p90), stage_ms (median
 CPU ms per image of each stage), images_per_s (wall clock), images_per_cpu_s (per core: CPU seconds
-of this one-threaded process, which a busy machine does not inflate), log_bytes_per_image,
+of this one-threaded process, which a busy machine does not inflate), handler_images_per_cpu_s
+(the same without moto's CPU: what the function itself needs of a core, its waits on AWS
+aside), log_bytes_per_image,
 search_ms (median). Timings include moto's in-process S3 and DynamoDB.
 """
 
@@ -97,6 +99,25 @@ class StageClock:
 
 
 @dataclass
+class ServiceTime:
+    """CPU spent between sending each AWS call and its parsed answer: moto's work here, a network
+    wait on AWS. Registered first on both events, so it times neither a meter nor moto's stub."""
+
+    seconds: float = 0.0
+    _sent_at: float = 0.0
+
+    def attach(self, session: Any) -> None:
+        session.events.register_first("before-send.*.*", self._sending)
+        session.events.register_first("after-call.*.*", self._answered)
+
+    def _sending(self, **_: Any) -> None:
+        self._sent_at = time.process_time()
+
+    def _answered(self, **_: Any) -> None:
+        self.seconds += time.process_time() - self._sent_at
+
+
+@dataclass
 class IngestRun:
     """What one run measured."""
 
@@ -107,12 +128,15 @@ class IngestRun:
     engine_load_s: float
     wall_s: float
     cpu_s: float
+    service_cpu_s: float  # of cpu_s, moto's (bench/cost.py takes it out)
     per_image_s: list[float]
     stage_ms: dict[str, float]
     image_bytes: list[int]
     log_bytes: int
     invocations: int
     search_s: list[float]
+    search_cpu_s: float
+    search_service_cpu_s: float
     template: dict[str, Any]
 
     def summary(self) -> dict[str, Any]:
@@ -129,6 +153,7 @@ class IngestRun:
             "stage_ms": self.stage_ms,
             "images_per_s": round(self.images / self.wall_s, 2),
             "images_per_cpu_s": round(self.images / self.cpu_s, 2),
+            "handler_images_per_cpu_s": round(self.images / (self.cpu_s - self.service_cpu_s), 2),
             "log_bytes_per_image": round(self.log_bytes / self.images),
             "search_ms": {"median": round(statistics.median(self.search_s) * 1000, 1)},
         }
@@ -177,10 +202,11 @@ def run(
     *,
     cdk_out: pathlib.Path = REPO / "cdk.out",
     instrument: Callable[[Any], None] | None = None,
-    searches: bool = True,
+    on_phase: Callable[[str], None] | None = None,
 ) -> IngestRun:
-    """Render, upload and recognize `images` scenes; `instrument(session)` sees the handler's boto3
-    session before its first client is made (bench/cost.py counts the calls there)."""
+    """Render, upload and recognize `images` scenes, then search their plates. `instrument(session)`
+    sees the handler's boto3 session before its first client is made, and `on_phase` hears
+    "ingest" and "search" as each begins (bench/cost.py counts the calls of each)."""
     _base_environment()
     sys.path.insert(0, str(REPO))
 
@@ -203,8 +229,10 @@ def run(
         s3 = boto3.client("s3")
         with contextlib.redirect_stdout(logs):  # Powertools' logger binds stdout when it is made
             recognize = load_handler("recognize")
+        service = ServiceTime()
         if instrument is not None:
             instrument(container().session)
+        service.attach(container().session)
         started = time.perf_counter()
         engine = container().engine  # the load is what is timed
         load_s = time.perf_counter() - started
@@ -249,6 +277,8 @@ def run(
         template_record = load_event("recognize/sqs_s3_object_created.json")["Records"][0]
         per_image: list[float] = []
         invocations = 0
+        if on_phase is not None:
+            on_phase("ingest")
         started, cpu_started = time.perf_counter(), time.process_time()
         try:
             for first in range(0, len(keys), batch):
@@ -270,18 +300,23 @@ def run(
             alpr.recognition.decode_image = decode
             hotlist.match_reads = match
         total_s, cpu_s = time.perf_counter() - started, time.process_time() - cpu_started
+        service_cpu_s, service.seconds = service.seconds, 0.0
 
         # Search through the service seam (the API adds the access gate on top of it).
         exact = 0
         search_s: list[float] = []
         investigator = Caller(username="bench", groups=frozenset({"investigator"}))
-        for plate in plates if searches else []:
+        if on_phase is not None:
+            on_phase("search")
+        search_cpu_started = time.process_time()
+        for plate in plates:
             searched = time.perf_counter()
             page = reads_service.search_reads(
                 investigator, PlateQuery(plate=plate, start=day, end=day + timedelta(days=1))
             )
             search_s.append(time.perf_counter() - searched)
             exact += any(read.plate == plate for read in page.items)
+        search_cpu_s = time.process_time() - search_cpu_started
         reads = boto3.client("dynamodb").scan(TableName=os.environ["ALPR_READS_TABLE"], Select="COUNT")
         use(None)
 
@@ -293,12 +328,15 @@ def run(
         engine_load_s=load_s,
         wall_s=total_s,
         cpu_s=cpu_s,
+        service_cpu_s=service_cpu_s,
         per_image_s=per_image,
         stage_ms=clock.median_ms_per_image(len(keys)),
         image_bytes=sizes,
         log_bytes=logs.bytes,
         invocations=invocations,
-        search_s=search_s or [0.0],
+        search_s=search_s,
+        search_cpu_s=search_cpu_s,
+        search_service_cpu_s=service.seconds,
         template=template,
     )
 
