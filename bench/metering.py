@@ -86,6 +86,10 @@ class Meter:
         started = time.process_time()
         service, operation = event_name.split(".")[1:]
         before: dict[str, Any] = {"params": params}
+        if service == "s3" and operation == "PutObject":
+            # Now: botocore turns the body into a stream before sending it.
+            body = params.get("Body", b"")
+            before["bytes"] = len(body) if isinstance(body, bytes | bytearray) else 0
         if service == "dynamodb":
             before["items"] = [self._current(t, key) for t, key in self._written_keys(operation, params)]
         self._before.append(before)
@@ -97,9 +101,7 @@ class Meter:
         before = self._before.pop() if self._before else {"params": {}, "items": []}
         params = before["params"]
         self.calls[(self.phase, service, operation)] += 1
-        if service == "s3" and operation == "PutObject":
-            body = params.get("Body", b"")
-            self.s3_put_bytes[self.phase] += len(body) if isinstance(body, bytes | bytearray) else 0
+        self.s3_put_bytes[self.phase] += before.get("bytes", 0)
         if service == "dynamodb":
             self._dynamodb_units(operation, params, parsed, before["items"])
         self.overhead_s[self.phase] += time.process_time() - started

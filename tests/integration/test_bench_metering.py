@@ -89,3 +89,14 @@ def test_reads_count_half_units_when_eventually_consistent(tables: Any) -> None:
     )
     assert meter.rru["search"] == 0.5 + 1 + 0.5
     assert meter.per("search", 2)["dynamodb:GetItem"] == 1.0
+
+
+def test_s3_put_bytes_and_calls_are_counted(tables: Any) -> None:
+    meter, _ = tables
+    session = boto3.session.Session(region_name=REGION)
+    meter.attach(session)
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket="crops", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_object(Bucket="crops", Key="a.jpg", Body=b"x" * 1234)
+    assert meter.s3_put_bytes["ingest"] == 1234
+    assert meter.calls[("ingest", "s3", "PutObject")] == 1
