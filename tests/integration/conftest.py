@@ -28,6 +28,7 @@ from alpr.local.personnel_seed import seed_personnel
 from alpr.local.stack import LOCAL_USERS
 from alpr.names import (
     ACCESS_LOG_PREFIX,
+    PROPOSAL_ID,
     READS_BY_CELL_DAY_INDEX,
     READS_BY_PLATE_INDEX,
     READS_CELL_DAY_KEY,
@@ -51,6 +52,7 @@ class Stack:
     s3: Any
     dynamodb: Any
     personnel_table: str = ""  # the access gate's registry, seeded with the local users (issue 4)
+    account_proposals_table: str = ""  # account changes awaiting their approver (issue 21)
     access_log_bucket: str = ""
 
 
@@ -107,15 +109,18 @@ def _create_reads_table(client: Any, name: str) -> None:
 
 
 def create_access_resources(names: Stack) -> None:
-    """The Personnel table (seeded with the local stack's users) and the Object Lock access-log bucket."""
+    """The Personnel table (seeded with the local stack's users), its account proposals and the Object
+    Lock access-log bucket."""
     names.personnel_table = os.environ[Env.PERSONNEL_TABLE]
+    names.account_proposals_table = os.environ[Env.ACCOUNT_PROPOSALS_TABLE]
     names.access_log_bucket = os.environ[Env.ACCESS_LOG_BUCKET]
-    names.dynamodb.create_table(
-        TableName=names.personnel_table,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": USERNAME, "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": USERNAME, "KeyType": "HASH"}],
-    )
+    for table, key in ((names.personnel_table, USERNAME), (names.account_proposals_table, PROPOSAL_ID)):
+        names.dynamodb.create_table(
+            TableName=table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        )
     names.s3.create_bucket(
         Bucket=names.access_log_bucket,
         CreateBucketConfiguration={"LocationConstraint": REGION},
@@ -187,6 +192,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         Env.QUARANTINE_BUCKET: names.quarantine_bucket,
         Env.RETENTION_DAYS: "365",
         Env.PERSONNEL_TABLE: f"personnel-{suffix}",
+        Env.ACCOUNT_PROPOSALS_TABLE: f"account-proposals-{suffix}",
         Env.ACCESS_LOG_BUCKET: f"alpr-access-log-{suffix}",
     }.items():
         monkeypatch.setenv(key, value)
