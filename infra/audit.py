@@ -26,6 +26,7 @@ from alpr import names
 from alpr.domain.access import AccessRecord
 from alpr.domain.audit import (
     ACCESS_LOG_TABLE,
+    ACCOUNT_REVIEWS_TABLE,
     AUDIT_DATABASE,
     CLOUDTRAIL_QUERIES,
     CLOUDTRAIL_TABLE,
@@ -33,6 +34,7 @@ from alpr.domain.audit import (
     REVIEWS_TABLE,
     NamedQuery,
 )
+from alpr.domain.account_reviews import AccountReviewLine
 from alpr.domain.reviews import ReviewLine
 from alpr.names import Output
 from infra.nag import acknowledge
@@ -131,6 +133,11 @@ def access_log_columns() -> list[tuple[str, str]]:
 def review_columns() -> list[tuple[str, str]]:
     """(name, type) for every field of `ReviewLine`: the reviews table cannot drift from the writer."""
     return [(name, hive_type(field.annotation)) for name, field in ReviewLine.model_fields.items()]
+
+
+def account_review_columns() -> list[tuple[str, str]]:
+    """(name, type) for every field of `AccountReviewLine`: the account reviews table follows the writer."""
+    return [(name, hive_type(field.annotation)) for name, field in AccountReviewLine.model_fields.items()]
 
 
 def _columns(columns: Sequence[tuple[str, str]]) -> list[glue.CfnTable.ColumnProperty]:
@@ -248,6 +255,22 @@ class Audit(Construct):
             projection={
                 **_daily_projection("dt", "yyyy-MM-dd", PROJECTION_START),
                 "storage.location.template": f"{reviews}dt=${{dt}}/",
+            },
+            serde=JSON_SERDE,
+            input_format=TEXT_INPUT,
+        )
+        accounts = f"s3://{access_log.bucket_name}/{names.ACCOUNT_REVIEWS_PREFIX}"
+        self.account_reviews_table = self._table(
+            "AuditAccountReviewsGlueTable",
+            name=ACCOUNT_REVIEWS_TABLE,
+            description="The yearly account reviews: one row per account as it stood, and its finding "
+            "(alpr.domain.account_reviews.AccountReviewLine)",
+            columns=account_review_columns(),
+            partitions=(("dt", "string"),),
+            location=accounts,
+            projection={
+                **_daily_projection("dt", "yyyy-MM-dd", PROJECTION_START),
+                "storage.location.template": f"{accounts}dt=${{dt}}/",
             },
             serde=JSON_SERDE,
             input_format=TEXT_INPUT,
@@ -479,6 +502,7 @@ class Audit(Construct):
                         f"{glue_arn}:table/{AUDIT_DATABASE}/{ACCESS_LOG_TABLE}",
                         f"{glue_arn}:table/{AUDIT_DATABASE}/{CLOUDTRAIL_TABLE}",
                         f"{glue_arn}:table/{AUDIT_DATABASE}/{REVIEWS_TABLE}",
+                        f"{glue_arn}:table/{AUDIT_DATABASE}/{ACCOUNT_REVIEWS_TABLE}",
                     ],
                 ),
                 iam.PolicyStatement(

@@ -114,6 +114,7 @@ class AlprStack(Stack):
                 storage.hotlist,
                 storage.alerts,
                 storage.personnel,
+                storage.account_proposals,
                 storage.release_requests,
                 storage.holds,
             ],

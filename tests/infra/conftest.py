@@ -85,6 +85,7 @@ TABLES = (
     "HotlistTable",
     "AlertsTable",
     "PersonnelTable",
+    "AccountProposalsTable",
     "ReleaseRequestsTable",
     "HoldsTable",
 )

@@ -33,6 +33,7 @@ from alpr.names import (
     HOLD_ID,
     HOLD_STATE,
     HOLDS_BY_STATE_INDEX,
+    PROPOSAL_ID,
     READS_BY_CELL_DAY_INDEX,
     READS_BY_PLATE_INDEX,
     READS_CELL_DAY_KEY,
@@ -56,6 +57,7 @@ class Stack:
     s3: Any
     dynamodb: Any
     personnel_table: str = ""  # the access gate's registry, seeded with the local users (issue 4)
+    account_proposals_table: str = ""  # account changes awaiting their approver (issue 21)
     access_log_bucket: str = ""
     capture_key: bytes = b""  # signs capture metadata as the uploads function does (issue 23)
     holds_table: str = ""  # the register of legal holds (issue 22)
@@ -135,15 +137,18 @@ def _create_holds_table(client: Any, name: str) -> None:
 
 
 def create_access_resources(names: Stack) -> None:
-    """The Personnel table (seeded with the local stack's users) and the Object Lock access-log bucket."""
+    """The Personnel table (seeded with the local stack's users), its account proposals and the Object
+    Lock access-log bucket."""
     names.personnel_table = os.environ[Env.PERSONNEL_TABLE]
+    names.account_proposals_table = os.environ[Env.ACCOUNT_PROPOSALS_TABLE]
     names.access_log_bucket = os.environ[Env.ACCESS_LOG_BUCKET]
-    names.dynamodb.create_table(
-        TableName=names.personnel_table,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": USERNAME, "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": USERNAME, "KeyType": "HASH"}],
-    )
+    for table, key in ((names.personnel_table, USERNAME), (names.account_proposals_table, PROPOSAL_ID)):
+        names.dynamodb.create_table(
+            TableName=table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        )
     names.s3.create_bucket(
         Bucket=names.access_log_bucket,
         CreateBucketConfiguration={"LocationConstraint": REGION},
@@ -227,6 +232,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         Env.QUARANTINE_BUCKET: names.quarantine_bucket,
         Env.RETENTION_DAYS: "365",
         Env.PERSONNEL_TABLE: f"personnel-{suffix}",
+        Env.ACCOUNT_PROPOSALS_TABLE: f"account-proposals-{suffix}",
         Env.ACCESS_LOG_BUCKET: f"alpr-access-log-{suffix}",
     }.items():
         monkeypatch.setenv(key, value)

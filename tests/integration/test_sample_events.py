@@ -22,6 +22,7 @@ from tests.integration.conftest import REGION, FakeContext, Stack, load_event, l
         ("api", "api/get_health.json", 200),
         ("api", "api/get_reads.json", 200),
         ("api", "api/get_reads_unauthenticated.json", 401),
+        ("api", "api/propose_account.json", 200),  # an administrator proposes; nothing changes yet
         ("uploads", "uploads/post_upload.json", 200),
     ],
 )

@@ -14,6 +14,7 @@ from alpr.cli.audit import default_window
 from alpr.cli.main import app
 from alpr.domain import access
 from alpr.domain.access import AccessRecord
+from alpr.domain.account_reviews import AccountReviewLine
 from alpr.domain.audit import DATA_ACTIONS, NAMED_QUERIES, SAMPLE_SIZE, named_query
 from alpr.domain.reviews import ReviewLine
 from tests.access_records import plate_search
@@ -55,6 +56,28 @@ def run(records: list[AccessRecord], name: str, **arguments: str) -> list[dict[s
             sample_size=1,
             event_id=r.event_id,
             finding="proper",
+            note="",
+        )
+        for r in records
+    )
+    # ... and the account of each access signed off in a yearly account review the same moment.
+    database.load_account_reviews(
+        AccountReviewLine(
+            review_id=f"A{r.event_id}",
+            time=r.time,
+            reviewer="casey",
+            reviewer_name=None,
+            username=r.username or "",
+            full_name=(r.username or "").title(),
+            job_title="Detective",
+            roles=list(r.roles),
+            status="active",
+            last_active=f"{r.time:%Y-%m-%dT%H:%M:%S}Z",
+            training_completed="2026-01-05",
+            training_expires=None,
+            approved_by="sam",
+            approved_at=None,
+            finding="keep",
             note="",
         )
         for r in records

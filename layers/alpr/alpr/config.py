@@ -63,6 +63,7 @@ class Config(BaseSettings):
     hotlist_table: str | None = None
     alerts_table: str | None = None
     personnel_table: str | None = None
+    account_proposals_table: str | None = None
     release_requests_table: str | None = None
     holds_table: str | None = None
     # Buckets
@@ -100,6 +101,9 @@ class Config(BaseSettings):
     administrator_name: str = Field(default="", max_length=120)
     designee_title: str = Field(default="", max_length=120)
     designee_name: str = Field(default="", max_length=120)
+    # ... and their usernames: they approve account changes beside the supervisor each names
+    administrator_username: str = Field(default="", max_length=128)
+    designee_username: str = Field(default="", max_length=128)
     # Release to other agencies (policy 439.7)
     release_state_machine: str | None = None
     release_link_secret: str | None = None  # Secrets Manager ARN of the decision links' HMAC key
@@ -184,6 +188,8 @@ class Config(BaseSettings):
             administrator_name=self.administrator_name,
             designee_title=self.designee_title,
             designee_name=self.designee_name,
+            administrator_username=self.administrator_username,
+            designee_username=self.designee_username,
         )
 
     @property
@@ -232,6 +238,7 @@ class UploadsConfig(_Gate):
 
 
 class ApiConfig(_Gate):
+    account_proposals_table: str
     reads_table: str
     plates_table: str
     holds_table: str

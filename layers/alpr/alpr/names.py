@@ -21,6 +21,7 @@ class Env(StrEnum):
     HOTLIST_TABLE = "ALPR_HOTLIST_TABLE"
     ALERTS_TABLE = "ALPR_ALERTS_TABLE"
     PERSONNEL_TABLE = "ALPR_PERSONNEL_TABLE"
+    ACCOUNT_PROPOSALS_TABLE = "ALPR_ACCOUNT_PROPOSALS_TABLE"
     RELEASE_REQUESTS_TABLE = "ALPR_RELEASE_REQUESTS_TABLE"
     UPLOADS_BUCKET = "ALPR_UPLOADS_BUCKET"
     QUARANTINE_BUCKET = "ALPR_QUARANTINE_BUCKET"
@@ -54,6 +55,9 @@ class Env(StrEnum):
     ADMINISTRATOR_NAME = "ALPR_ADMINISTRATOR_NAME"
     DESIGNEE_TITLE = "ALPR_DESIGNEE_TITLE"
     DESIGNEE_NAME = "ALPR_DESIGNEE_NAME"
+    # Their usernames: the configured account approvers beside the named supervisor (issue 21)
+    ADMINISTRATOR_USERNAME = "ALPR_ADMINISTRATOR_USERNAME"
+    DESIGNEE_USERNAME = "ALPR_DESIGNEE_USERNAME"
     # Release to other agencies (issue 7).
     RELEASE_BUCKET = "ALPR_RELEASE_BUCKET"
     RELEASE_STATE_MACHINE = "ALPR_RELEASE_STATE_MACHINE"
@@ -130,6 +134,9 @@ QUARANTINE_PREFIX = "quarantine/"
 ACCESS_LOG_PREFIX = "access-log/"
 # audit-reviews/dt=<day recorded>/<last day reviewed>-<id>.json: the weekly reviews, beside the log.
 AUDIT_REVIEWS_PREFIX = "audit-reviews/"
+# audit-reviews/accounts/dt=<day recorded>/<id>.json: the yearly account reviews (under the same
+# prefix, so the same grants and lock; the weekly reviews' table reads only audit-reviews/dt=...).
+ACCOUNT_REVIEWS_PREFIX = f"{AUDIT_REVIEWS_PREFIX}accounts/"
 # The days since the last reviewed window ended (the audit watch's metric, alarmed on above 10).
 REVIEW_AGE_METRIC = "AuditReviewedWindowAgeDays"
 
@@ -156,6 +163,7 @@ ALERTS_BY_STATUS_INDEX = "by_status"
 ALERT_STATUS = "status"
 ALERT_CREATED_AT = "created_at"
 USERNAME = "username"
+PROPOSAL_ID = "proposal_id"  # AccountProposals table key: an account change awaiting its approver (issue 21)
 REQUEST_ID = "request_id"
 # The register of legal holds (issue 22): one item per hold, found by id; the sweep reads the holds
 # falling due (`state` pending or approved, `due` the approval deadline or the review date).
@@ -179,6 +187,7 @@ class Output(StrEnum):
     HOTLIST_TABLE = "HotlistTableName"
     ALERTS_TABLE = "AlertsTableName"
     PERSONNEL_TABLE = "PersonnelTableName"
+    ACCOUNT_PROPOSALS_TABLE = "AccountProposalsTableName"
     RELEASE_REQUESTS_TABLE = "ReleaseRequestsTableName"
     HOLDS_TABLE = "HoldsTableName"
     UPLOADS_BUCKET = "UploadsBucketName"

@@ -45,8 +45,10 @@ class Action(StrEnum):
     RELEASE_DECIDE = "release:decide"  # the commander or designee approves or denies
     AUDIT_QUERY = "audit:query"
     AUDIT_REVIEW = "audit:review"  # record the weekly review of sampled accesses
+    AUDIT_ACCOUNT_REVIEW = "audit:account-review"  # record the yearly review of every account (CJIS)
     PERSONNEL_READ = "personnel:read"
-    PERSONNEL_ADMIN = "personnel:admin"
+    PERSONNEL_ADMIN = "personnel:admin"  # propose account changes; suspend or separate at once
+    PERSONNEL_APPROVE = "personnel:approve"  # decide a proposal that names the caller (or any, configured)
     UPLOADS_CREATE = "uploads:create"  # vehicle units
 
 
@@ -71,14 +73,25 @@ _INVESTIGATE = frozenset(
 ROLE_ACTIONS: dict[Group, frozenset[Action]] = {
     Group.INVESTIGATOR: _INVESTIGATE,
     Group.SUPERVISOR: _INVESTIGATE
-    | {Action.AUDIT_QUERY, Action.AUDIT_REVIEW, Action.PERSONNEL_READ, Action.HOLDS_APPROVE},
+    | {
+        Action.AUDIT_QUERY,
+        Action.AUDIT_REVIEW,
+        Action.PERSONNEL_READ,
+        Action.PERSONNEL_APPROVE,
+        Action.HOLDS_APPROVE,
+    },
+    # The Administrative Services Division commander administers the system (policy 439.3): decides
+    # releases, approves account changes when configured as an account approver, reviews the accounts.
     Group.COMMANDER: frozenset(
         {
             Action.RELEASE_READ,
             Action.RELEASE_DECIDE,
             Action.AUDIT_QUERY,
+            Action.AUDIT_ACCOUNT_REVIEW,
             Action.READS_VIEW,
             Action.READS_VIEW_IMAGE,
+            Action.PERSONNEL_READ,
+            Action.PERSONNEL_APPROVE,
         }
     ),
     # Auditors review the sharing-request log too (State Auditor 2019-118: a log of sharing requests).
@@ -205,10 +218,17 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     ("POST", "/v1/release-requests/{request_id}/decision"): _decision(),
     # The supervisor's weekly review (issue 21): findings on sampled accesses, no ALPR data back.
     ("POST", "/v1/audit/reviews"): _admin(Action.AUDIT_REVIEW),
-    # Personnel administration (this issue).
+    # The yearly account review (issue 21, CJIS): a finding per account, no ALPR data back.
+    ("POST", "/v1/audit/account-reviews"): _admin(Action.AUDIT_ACCOUNT_REVIEW),
+    # Personnel administration (issue 4). What widens access is proposed by an administrator and
+    # decided by the approver it names, signed in (issue 21); what narrows it is done at once.
     ("GET", "/v1/personnel"): _admin(Action.PERSONNEL_READ),
     ("GET", "/v1/personnel/{username}"): _admin(Action.PERSONNEL_READ),
-    ("PUT", "/v1/personnel/{username}"): _admin(Action.PERSONNEL_ADMIN),
+    ("GET", "/v1/personnel/proposals"): _admin(Action.PERSONNEL_READ),
+    ("GET", "/v1/personnel/proposals/{proposal_id}"): _admin(Action.PERSONNEL_READ),
+    ("POST", "/v1/personnel/proposals"): _admin(Action.PERSONNEL_ADMIN),
+    ("POST", "/v1/personnel/proposals/{proposal_id}/approve"): _admin(Action.PERSONNEL_APPROVE),
+    ("POST", "/v1/personnel/proposals/{proposal_id}/reject"): _admin(Action.PERSONNEL_APPROVE),
     ("POST", "/v1/personnel/{username}/training"): _admin(Action.PERSONNEL_ADMIN),
     ("POST", "/v1/personnel/{username}/status"): _admin(Action.PERSONNEL_ADMIN),
 }

@@ -21,6 +21,10 @@ QUALIFIED_ACCESS_LOG = f"{AUDIT_DATABASE}.{ACCESS_LOG_TABLE}"
 # the UTC day each was recorded.
 REVIEWS_TABLE = "reviews"
 QUALIFIED_REVIEWS = f"{AUDIT_DATABASE}.{REVIEWS_TABLE}"
+# The yearly account reviews (alpr.domain.account_reviews.AccountReviewLine), one row per account,
+# partitioned by the UTC day each was recorded.
+ACCOUNT_REVIEWS_TABLE = "account_reviews"
+QUALIFIED_ACCOUNT_REVIEWS = f"{AUDIT_DATABASE}.{ACCOUNT_REVIEWS_TABLE}"
 
 # Actions that return ALPR data (the ones a weekly review samples): the access table's, one list.
 DATA_ACTIONS: tuple[str, ...] = tuple(sorted(action.value for action in access.DATA_ACTIONS))
@@ -128,6 +132,18 @@ LEFT JOIN {QUALIFIED_ACCESS_LOG} AS a ON a.event_id = r.event_id AND a.dt BETWEE
 WHERE r.dt BETWEEN ? AND ?
 ORDER BY r.time, r.review_id, r.event_id""",
         reads_back_days=31,
+    ),
+    NamedQuery(
+        "account-reviews",
+        "Yearly account reviews recorded between two UTC days: every account of the registry as it "
+        "stood at the sign-off (roles, status, last activity, training, who approved it) and the "
+        "reviewer's finding (keep, change, disable) with the note (CJIS: accounts validated yearly).",
+        ("from_day", "to_day"),
+        f"""SELECT time, reviewer, reviewer_name, username, full_name, job_title, roles, status, last_active,
+       training_completed, training_expires, approved_by, approved_at, finding, note, review_id
+FROM {QUALIFIED_ACCOUNT_REVIEWS}
+WHERE dt BETWEEN ? AND ?
+ORDER BY time, review_id, username""",
     ),
 )
 

@@ -33,6 +33,13 @@ class Administration(BaseModel):
     administrator_name: str = ""
     designee_title: str = ""
     designee_name: str = ""
+    # Their usernames (not posted): the configured account approvers (`alpr.domain.account_proposals`).
+    administrator_username: str = ""
+    designee_username: str = ""
+
+    @property
+    def account_approvers(self) -> frozenset[str]:
+        return frozenset(name for name in (self.administrator_username, self.designee_username) if name)
 
     def text(self) -> str:
         administrator = f"the {self.administrator_title}" + (

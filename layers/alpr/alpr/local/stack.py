@@ -53,6 +53,7 @@ REPO_ROOT = Path(__file__).resolve().parents[4]
 
 # Seeded local accounts: username -> Cognito groups. `untrained` has a role but no
 # training record, so the access gate must refuse it.
+LOCAL_ACCOUNT_APPROVER = "commander"  # approves account changes beside the supervisor a proposal names
 LOCAL_USERS: dict[str, tuple[Group, ...]] = {
     "investigator": (Group.INVESTIGATOR,),
     "supervisor": (Group.SUPERVISOR,),
@@ -269,6 +270,8 @@ class LocalStack:
         # The local equivalents of the cloud's API URL and hosted UI domain (CDK context or outputs).
         os.environ[Env.WEB_BASE_URL.value] = self.api_url
         os.environ[Env.WEB_AUTH_URL.value] = self._login.url
+        # The local ALPR administrator (policy 439.3.1(e)), a configured account approver (issue 21).
+        os.environ.setdefault(Env.ADMINISTRATOR_USERNAME.value, LOCAL_ACCOUNT_APPROVER)
         self._forget_settings()
         if self.data_dir is not None:
             self._snapshotter = Snapshotter(

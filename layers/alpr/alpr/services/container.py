@@ -22,7 +22,7 @@ from alpr.adapters.alerts import DynamoAlertStore, DynamoReadHits, SnsAlertNotif
 from alpr.adapters.dynamo import DynamoReadStore
 from alpr.adapters.hotlist import DynamoHotlistStore
 from alpr.adapters.mail import SesMailer
-from alpr.adapters.personnel import DynamoPersonnelStore
+from alpr.adapters.personnel import DynamoPersonnelStore, DynamoProposalStore
 from alpr.adapters.release_aws import ReleaseBucket, SecretLinkKey, StepFunctionsWorkflow, TaskTokenVault
 from alpr.adapters.release_store import DynamoReleaseStore
 from alpr.adapters.s3 import S3Uploads
@@ -122,6 +122,12 @@ class Container:
     @cached_property
     def personnel(self) -> DynamoPersonnelStore:
         return DynamoPersonnelStore(self.granted("personnel_table"), self.dynamodb)
+
+    @cached_property
+    def account_proposals(self) -> DynamoProposalStore:
+        return DynamoProposalStore(
+            self.granted("account_proposals_table"), self.granted("personnel_table"), self.dynamodb
+        )
 
     @cached_property
     def access_log(self) -> S3AccessLog:
