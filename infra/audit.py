@@ -24,6 +24,7 @@ from constructs import Construct
 
 from alpr import names
 from alpr.domain.access import AccessRecord
+from alpr.domain.account_reviews import AccountReviewLine
 from alpr.domain.audit import (
     ACCESS_LOG_TABLE,
     ACCOUNT_REVIEWS_TABLE,
@@ -34,7 +35,6 @@ from alpr.domain.audit import (
     REVIEWS_TABLE,
     NamedQuery,
 )
-from alpr.domain.account_reviews import AccountReviewLine
 from alpr.domain.reviews import ReviewLine
 from alpr.names import Output
 from infra.nag import acknowledge
