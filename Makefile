@@ -11,7 +11,7 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_SPEC := checkov==3.3.30
 TEMPLATE := cdk.out/AlprBackOffice.template.json
 
-.PHONY: demo test synth lint lock openapi checkov chromium unit integration e2e infra eval train train-detector eval-detector local deploy clean bench-search bench-matching
+.PHONY: demo test synth lint lock openapi checkov chromium unit integration e2e infra eval train train-detector eval-detector local deploy clean bench-search bench-matching bench-ingest bench-cost
 
 # The exact versions of requirements.lock, then the package itself (editable, no resolution).
 $(STAMP): pyproject.toml requirements.lock
@@ -82,6 +82,14 @@ bench-search: $(STAMP)
 
 bench-matching: $(STAMP)
 	$(PY) bench/matching.py
+
+# Uploads through the recognize handler on the template's tables (moto, one core).
+bench-ingest: synth
+	OMP_NUM_THREADS=1 $(PY) bench/ingest.py
+
+# What a million reads and a camera-year cost at list prices, from counts measured on the handler.
+bench-cost: synth
+	OMP_NUM_THREADS=1 $(PY) bench/cost.py
 
 eval: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) bench/eval.py $(DATA)

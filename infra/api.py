@@ -42,6 +42,9 @@ ADMINISTRATION_CONTEXT: tuple[tuple[str, Env, str], ...] = (
     ("alpr_administrator_name", Env.ADMINISTRATOR_NAME, ""),
     ("alpr_designee_title", Env.DESIGNEE_TITLE, ""),
     ("alpr_designee_name", Env.DESIGNEE_NAME, ""),
+    # Their usernames: the configured account approvers beside the supervisor a proposal names.
+    ("alpr_administrator_username", Env.ADMINISTRATOR_USERNAME, ""),
+    ("alpr_designee_username", Env.DESIGNEE_USERNAME, ""),
 )
 
 
@@ -99,9 +102,13 @@ class Api(Construct):
             iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[storage.plates.table_arn])
         )
         fn.read_table(storage.plate_grams, Env.PLATE_GRAMS_TABLE)
+        # The register of holds: a hold by id; each change of a read's holds rewrites its entries.
+        fn.read_put_table(storage.holds, Env.HOLDS_TABLE)
         fn.read_write_table(storage.hotlist, Env.HOTLIST_TABLE, indexes=[names.HOTLIST_OCR_INDEX])
         fn.read_write_table(storage.alerts, Env.ALERTS_TABLE, indexes=[names.ALERTS_BY_STATUS_INDEX])
         fn.read_write_table(storage.personnel, Env.PERSONNEL_TABLE)
+        # A decision and the account it approves are written in one transaction (issue 21).
+        fn.read_write_table(storage.account_proposals, Env.ACCOUNT_PROPOSALS_TABLE)
         fn.read_write_table(storage.release_requests, Env.RELEASE_REQUESTS_TABLE)
         for counted in (storage.reads, storage.alerts):  # GET /v1/transparency
             fn.count_items(counted)

@@ -24,8 +24,10 @@ from constructs import Construct
 
 from alpr import names
 from alpr.domain.access import AccessRecord
+from alpr.domain.account_reviews import AccountReviewLine
 from alpr.domain.audit import (
     ACCESS_LOG_TABLE,
+    ACCOUNT_REVIEWS_TABLE,
     AUDIT_DATABASE,
     CLOUDTRAIL_QUERIES,
     CLOUDTRAIL_TABLE,
@@ -138,6 +140,11 @@ def review_columns() -> list[tuple[str, str]]:
 def retention_report_columns() -> list[tuple[str, str]]:
     """(name, type) for every field of `ReportLine`: the retention reports as the function writes them."""
     return [(name, hive_type(field.annotation)) for name, field in ReportLine.model_fields.items()]
+
+
+def account_review_columns() -> list[tuple[str, str]]:
+    """(name, type) for every field of `AccountReviewLine`: the account reviews table follows the writer."""
+    return [(name, hive_type(field.annotation)) for name, field in AccountReviewLine.model_fields.items()]
 
 
 def _columns(columns: Sequence[tuple[str, str]]) -> list[glue.CfnTable.ColumnProperty]:
@@ -271,6 +278,22 @@ class Audit(Construct):
             projection={
                 **_daily_projection("dt", "yyyy-MM-dd", PROJECTION_START),
                 "storage.location.template": f"{reports}dt=${{dt}}/",
+            },
+            serde=JSON_SERDE,
+            input_format=TEXT_INPUT,
+        )
+        accounts = f"s3://{access_log.bucket_name}/{names.ACCOUNT_REVIEWS_PREFIX}"
+        self.account_reviews_table = self._table(
+            "AuditAccountReviewsGlueTable",
+            name=ACCOUNT_REVIEWS_TABLE,
+            description="The yearly account reviews: one row per account as it stood, and its finding "
+            "(alpr.domain.account_reviews.AccountReviewLine)",
+            columns=account_review_columns(),
+            partitions=(("dt", "string"),),
+            location=accounts,
+            projection={
+                **_daily_projection("dt", "yyyy-MM-dd", PROJECTION_START),
+                "storage.location.template": f"{accounts}dt=${{dt}}/",
             },
             serde=JSON_SERDE,
             input_format=TEXT_INPUT,
@@ -504,6 +527,7 @@ class Audit(Construct):
                         f"{glue_arn}:table/{AUDIT_DATABASE}/{CLOUDTRAIL_TABLE}",
                         f"{glue_arn}:table/{AUDIT_DATABASE}/{REVIEWS_TABLE}",
                         f"{glue_arn}:table/{AUDIT_DATABASE}/{RETENTION_REPORTS_TABLE}",
+                        f"{glue_arn}:table/{AUDIT_DATABASE}/{ACCOUNT_REVIEWS_TABLE}",
                     ],
                 ),
                 iam.PolicyStatement(

@@ -44,6 +44,7 @@ RESERVED_CONCURRENCY: dict[Function, int] = {
     Function.PLATE_GRAMS_PRUNE: 1,
     Function.AUDIT_WATCH: 1,
     Function.RETENTION_REPORT: 1,
+    Function.HOLD_REVIEW: 1,
 }
 # Why a function has no dead-letter queue of its own (Checkov CKV_AWS_116): none is invoked
 # asynchronously without another place its failure lands.
@@ -68,6 +69,8 @@ NO_DLQ_BECAUSE: dict[Function, str] = {
     "the overdue-review alarm treats missing reports as breaching, so a failing watch turns it red.",
     Function.RETENTION_REPORT: "Its stream and queue sources have their own dead-letter queues; the daily "
     "schedule retries twice, and a day without a report is visible in the retention-reports query.",
+    Function.HOLD_REVIEW: "Invoked daily by an EventBridge schedule (retried twice): a run that fails lapses "
+    "nothing, so the holds stay (erring on keeping) and the next day's run lapses them; its errors alarm.",
 }
 NO_VPC_BECAUSE = (
     "Reaches only AWS service APIs (DynamoDB, S3, KMS, SES, Step Functions) over TLS with IAM-scoped "
@@ -183,6 +186,12 @@ class AlprFunction(Construct):
     def read_update_table(self, table: dynamodb.Table, env: Env, *, indexes: Sequence[str] = ()) -> None:
         """Get, query and update items of the table (never put, delete or scan them)."""
         actions = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem")
+        self._table(table, env, actions, KEY_ENCRYPT, indexes)
+
+    def read_put_table(self, table: dynamodb.Table, env: Env, *, indexes: Sequence[str] = ()) -> None:
+        """Get and put whole items (and query the named indexes): a register whose entries are
+        rewritten whole, never deleted."""
+        actions = ("dynamodb:GetItem", "dynamodb:PutItem", *(("dynamodb:Query",) if indexes else ()))
         self._table(table, env, actions, KEY_ENCRYPT, indexes)
 
     def _table(

@@ -23,7 +23,10 @@ from infra.naming import fix_logical_id
 from infra.storage import Storage
 
 RECOGNIZE_TIMEOUT = Duration.seconds(60)
-RECOGNIZE_MEMORY_MB = 2048  # ~1.2 vCPU: detection and OCR are CPU-bound
+# Lambda gives one full vCPU at 1,769 MB, and inference runs one thread (RECOGNIZE_ORT_THREADS):
+# more memory bought CPU it could not use (2,048 MB billed 16 % more for the same time; the
+# engine peaks near 215 MB). bench/cost.py prices it.
+RECOGNIZE_MEMORY_MB = 1769
 RECOGNIZE_ORT_THREADS = 1  # more intra-op threads than vCPUs only contend
 BATCH_SIZE = 5
 MAX_RECEIVES = 3  # then the message goes to the dead-letter queue

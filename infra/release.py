@@ -14,7 +14,6 @@ from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -23,6 +22,7 @@ from alpr import names
 from alpr.names import Env, Function, Output
 from infra.build_assets import Assets
 from infra.functions import LOG_RETENTION, AlprFunction, zip_code
+from infra.hmac_keys import hmac_key_secret
 from infra.layers import Layers
 from infra.nag import acknowledge
 from infra.naming import fix_logical_id, output
@@ -67,22 +67,13 @@ class Release(Construct):
                 )
             ],
         )
-        self.link_secret = secretsmanager.Secret(
+        self.link_secret = hmac_key_secret(
             self,
             "ReleaseLinkSecret",
             description="HMAC-SHA256 key of the release decision links",
-            encryption_key=storage.key,
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                password_length=64, exclude_punctuation=True
-            ),
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        fix_logical_id(self.link_secret, "ReleaseLinkSecret")
-        acknowledge(
-            self.link_secret,
-            "AwsSolutions-SMG4",
-            "Rotating the link key invalidates every decision link in flight; it is rotated by hand "
-            "(docs: README, releasing data) when no request awaits a decision, not on a schedule.",
+            key=storage.key,
+            why_not_rotated="Rotating the link key invalidates every decision link in flight; it is rotated "
+            "by hand (docs: README, releasing data) when no request awaits a decision, not on a schedule.",
         )
         self.identity = ses.EmailIdentity(
             self, "ReleaseMailIdentity", identity=ses.Identity.email(context["release_mail_from"])

@@ -12,7 +12,9 @@ from infra.api import Api
 from infra.audit import Audit
 from infra.auth import Auth
 from infra.build_assets import Assets
+from infra.capture_signing import CaptureSigning
 from infra.functions import DEPLOY_HANDLER_CONCURRENCY
+from infra.holds import HoldReview
 from infra.hotlists import Hotlists
 from infra.ingest import Ingest
 from infra.layers import Layers
@@ -61,6 +63,14 @@ class AlprStack(Stack):
             assets=assets,
             retention_days=retention.days,
         )
+        # Upload tickets sign their capture metadata; recognize refuses what does not match (issue 23).
+        self.capture_signing = CaptureSigning(
+            self,
+            "CaptureSigning",
+            storage=self.storage,
+            uploads=self.api.uploads_function,
+            recognize=self.ingest.recognize,
+        )
         self.web = WebSignIn(self, "Web", auth=self.auth, api=self.api, storage=self.storage)
         # Alert notifications link to the alert in the API (issue 22).
         self.ingest.recognize.set_env(names.Env.WEB_BASE_URL, self.web.base_url)
@@ -105,7 +115,9 @@ class AlprStack(Stack):
                 storage.hotlist,
                 storage.alerts,
                 storage.personnel,
+                storage.account_proposals,
                 storage.release_requests,
+                storage.holds,
             ],
         )
         self.oversight = Oversight(
@@ -124,6 +136,15 @@ class AlprStack(Stack):
             assets=assets,
             retention_days=retention.days,
         )
+        self.hold_review = HoldReview(
+            self,
+            "HoldReview",
+            storage=storage,
+            layers=self.layers,
+            assets=assets,
+            retention_days=retention.days,
+            api_function=self.api.api_function,
+        )
         self.operations = Operations(
             self,
             "Operations",
@@ -131,6 +152,7 @@ class AlprStack(Stack):
                 self.ingest.dead_letter_alarm,
                 self.hotlists.stale_alarm,
                 self.oversight.review_overdue_alarm,
+                self.hold_review.failing_alarm,
             ],
             release_state_machine=self.release.state_machine,
         )

@@ -166,7 +166,15 @@ class Storage(Construct):
             indexes=((names.ALERTS_BY_STATUS_INDEX, names.ALERT_STATUS, names.ALERT_CREATED_AT),),
         )
         self.personnel = self._table("PersonnelTable", partition_key=names.USERNAME)
+        # Account changes awaiting their approver, and the decisions: kept on file (issue 21).
+        self.account_proposals = self._table("AccountProposalsTable", partition_key=names.PROPOSAL_ID)
         self.release_requests = self._table("ReleaseRequestsTable", partition_key=names.REQUEST_ID)
+        # The register of legal holds (issue 22): a hold by id, and the holds falling due by state.
+        self.holds = self._table(
+            "HoldsTable",
+            partition_key=names.HOLD_ID,
+            indexes=((names.HOLDS_BY_STATE_INDEX, names.HOLD_STATE, names.HOLD_DUE),),
+        )
 
         for name, bucket in (
             (Output.UPLOADS_BUCKET, self.uploads),
@@ -182,7 +190,9 @@ class Storage(Construct):
             (Output.HOTLIST_TABLE, self.hotlist),
             (Output.ALERTS_TABLE, self.alerts),
             (Output.PERSONNEL_TABLE, self.personnel),
+            (Output.ACCOUNT_PROPOSALS_TABLE, self.account_proposals),
             (Output.RELEASE_REQUESTS_TABLE, self.release_requests),
+            (Output.HOLDS_TABLE, self.holds),
         ):
             output(self, name, table.table_name)
 

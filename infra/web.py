@@ -9,15 +9,15 @@ the stage's execute-api URL), `web_auth_domain_prefix` (the hosted UI's domain p
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_cognito as cognito
-from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from alpr.names import Env, Output
 from alpr.web.settings import CALLBACK_PATH, LOGOUT_PATH
 from infra.api import Api
 from infra.auth import SESSION, Auth
+from infra.hmac_keys import hmac_key_secret
 from infra.nag import acknowledge, checkov_skip
 from infra.naming import fix_logical_id, output
 from infra.storage import Storage
@@ -61,22 +61,13 @@ class WebSignIn(Construct):
             refresh_token_validity=Duration.hours(1),
         )
         fix_logical_id(self.client, "WebClient")
-        self.session_secret = secretsmanager.Secret(
+        self.session_secret = hmac_key_secret(
             self,
             "WebSessionSecret",
             description="HMAC-SHA256 key of the pages' session and sign-in cookies",
-            encryption_key=storage.key,
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                password_length=64, exclude_punctuation=True
-            ),
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        fix_logical_id(self.session_secret, "WebSessionSecret")
-        acknowledge(
-            self.session_secret,
-            "AwsSolutions-SMG4",
-            "Rotating the cookie key signs everyone out of the pages (sessions last 15 minutes); it is "
-            "rotated by hand, not on a schedule.",
+            key=storage.key,
+            why_not_rotated="Rotating the cookie key signs everyone out of the pages (sessions last 15 "
+            "minutes); it is rotated by hand, not on a schedule.",
         )
 
         fn = api.api_function

@@ -9,7 +9,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from alpr.config import RecognizeConfig
-from alpr.names import METRICS_NAMESPACE
+from alpr.domain.capture_signature import SIGNATURE_REASONS
+from alpr.names import CAPTURE_SIGNATURE_REFUSED_METRIC, METRICS_NAMESPACE
 from alpr.services import hotlist as hotlist_service
 from alpr.services import uploads
 from alpr.services.container import configure
@@ -30,6 +31,12 @@ def record_handler(record: uploads.UploadMessage) -> None:
         logger.info("upload handled", extra={"bucket": bucket, "key": key, **asdict(result)})
         metrics.add_metric(name=f"Uploads_{result.outcome}", unit=MetricUnit.Count, value=1)
         metrics.add_metric(name="ReadsStored", unit=MetricUnit.Count, value=result.stored)
+        if result.reason in SIGNATURE_REASONS:  # forged or edited capture metadata: a security event
+            logger.warning(
+                "upload refused: capture metadata is not as its ticket signed it",
+                extra={"bucket": bucket, "key": key, "reason": result.reason},
+            )
+            metrics.add_metric(name=CAPTURE_SIGNATURE_REFUSED_METRIC, unit=MetricUnit.Count, value=1)
 
 
 @logger.inject_lambda_context

@@ -202,21 +202,57 @@ def test_an_allowed_search_is_logged_with_its_purpose(
     assert record["full_name"] == "Ivy Investigator" and record["source_ip"] == "127.0.0.1"
 
 
-def test_the_administrator_keeps_the_registry_with_a_supervisor_as_approver(stack: LocalStack) -> None:
+def test_an_account_proposed_by_the_administrator_takes_effect_when_the_supervisor_approves(
+    stack: LocalStack,
+) -> None:
     admin = AlprClient(stack.api_url, stack.token("admin"))
-    person = {
+    supervisor = AlprClient(stack.api_url, stack.token("supervisor"))
+    account = {
         "full_name": "Dana Detective",
         "job_title": "Detective",
         "organisation": "Local Police Department",
         "roles": ["investigator"],
         "training_completed": "2026-10-01",
-        "approved_by": "supervisor",
     }
-    saved = admin.call("PUT", "/v1/personnel/dana", json=person)
-    assert saved["status"] == "active" and saved["training_expires"] is None
+    proposal = {"username": "dana", "kind": "account", "approver": "supervisor", "reason": "joins burglary"}
+    # Given the administrator proposes a new account: it is pending, and not in the registry
+    proposed = admin.call("POST", "/v1/personnel/proposals", json={**proposal, "account": account})
+    assert (proposed["status"], proposed["proposed_by"]) == ("pending", "admin")
+    with pytest.raises(ApiError) as missing:
+        admin.call("GET", "/v1/personnel/dana")
+    assert missing.value.status == 404
+    assert proposed["proposal_id"] in {
+        p["proposal_id"] for p in supervisor.call("GET", "/v1/personnel/proposals")
+    }
+    # The administrator may not approve their own proposal, nor name a non-supervisor
+    with pytest.raises(ApiError) as own:
+        admin.call("POST", f"/v1/personnel/proposals/{proposed['proposal_id']}/approve", json={})
+    assert own.value.status == 403
     with pytest.raises(ApiError) as refused:
-        admin.call("PUT", "/v1/personnel/dana", json={**person, "approved_by": "investigator"})
+        admin.call(
+            "POST",
+            "/v1/personnel/proposals",
+            json={**proposal, "approver": "investigator", "account": account},
+        )
     assert refused.value.status == 400
+
+    # When the supervisor approves it, signed in, the account is in effect, naming its approver
+    supervisor.call("POST", f"/v1/personnel/proposals/{proposed['proposal_id']}/approve", json={})
+    saved = admin.call("GET", "/v1/personnel/dana")
+    assert (saved["status"], saved["approved_by"], saved["proposal_id"]) == (
+        "active",
+        "supervisor",
+        proposed["proposal_id"],
+    )
+
+    # And a rejected change (a promotion) changes nothing
+    promotion = {**account, "roles": ["investigator", "supervisor"]}
+    second = admin.call("POST", "/v1/personnel/proposals", json={**proposal, "account": promotion})
+    supervisor.call(
+        "POST", f"/v1/personnel/proposals/{second['proposal_id']}/reject", json={"note": "not promoted yet"}
+    )
+    assert admin.call("GET", "/v1/personnel/dana") == saved
+
     listed = {p["username"] for p in admin.call("GET", "/v1/personnel")}
     assert {"dana", "investigator", "untrained", "unit-01"} <= listed
     with pytest.raises(ApiError) as forbidden:

@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 
 from alpr.cli.main import app
 from alpr.client.http import AlprClient, ApiError, UnitCapture
-from alpr.client.search import export_evidence, get_read, hold_read, release_hold
+from alpr.client.search import approve_hold, export_evidence, get_read, hold_read, release_hold, renew_hold
 from alpr.demo.synth import render_scene
 from alpr.domain.access import Purpose
 from alpr.domain.release_bundle import verify_bundle
-from alpr.names import TTL_ATTRIBUTE, Env
+from alpr.names import HOLD_ID, TTL_ATTRIBUTE, Env, Output
 from tests.e2e.test_walking_skeleton import unique_plate
 
 pytestmark = pytest.mark.e2e
@@ -110,3 +110,34 @@ def test_the_cli_holds_exports_and_releases_a_read(stack, unit, investigator):
     released = runner.invoke(app, ["search", "hold", read["read_id"], "--release", *stated])
     assert released.exit_code == 0, released.output
     assert "back on its retention schedule" in released.output
+
+
+def test_a_supervisor_approves_a_hold_and_its_holder_renews_it_over_http(stack, unit, investigator, aws):
+    plate = unique_plate()
+    image, _ = render_scene(plate, "CA", seed=17)
+    unit.upload(
+        image, UnitCapture(captured_at=datetime.now(UTC) - timedelta(minutes=2), lat=38.0, lon=-122.1)
+    )
+    (read,) = investigator.wait_for_plate(plate, count=1, timeout_s=60)
+    detective = investigator.with_purpose(TRIAL)
+    (hold,) = hold_read(detective, read["read_id"])["legal_holds"]
+    assert hold["approved_by"] is None and hold["review_at"]
+    holds_table = stack.outputs()[Output.HOLDS_TABLE.value]
+    register = aws("dynamodb").get_item(TableName=holds_table, Key={HOLD_ID: {"S": hold["hold_id"]}})["Item"]
+    assert register["state"]["S"] == "pending" and register["read_id"]["S"] == read["read_id"]
+    # The holder may not approve it; a supervisor does
+    with pytest.raises(ApiError) as refused:
+        approve_hold(detective, hold["hold_id"])
+    assert refused.value.status == 403
+    supervisor = AlprClient(stack.api_url, stack.token("supervisor"))
+    approved = approve_hold(supervisor, hold["hold_id"])
+    assert (approved["state"], approved["approved_by"]) == ("approved", "supervisor")
+    # The supervisor may not renew it; the holder does, for its case
+    with pytest.raises(ApiError) as refused:
+        renew_hold(supervisor.with_purpose(TRIAL), hold["hold_id"])
+    assert refused.value.status == 403
+    renewed = renew_hold(detective, hold["hold_id"])
+    assert renewed["review_at"] > approved["review_at"]
+    events = [e["action"] for e in get_read(detective, read["read_id"])["hold_history"]]
+    assert events == ["placed", "approved", "renewed"]
+    release_hold(detective, read["read_id"])

@@ -11,10 +11,20 @@ import pytest
 from alpr.adapters.audit_duckdb import S3AuditSource
 from alpr.adapters.dynamo import DynamoReadStore, from_item, to_item
 from alpr.domain.audit import named_query
+from alpr.domain.ids import ulid_at
 from alpr.domain.models import HoldEvent, LegalHold
 from alpr.domain.plate_grams import grams_of
 from alpr.local.stack import TtlSweeper
-from alpr.names import PLATE, PLATE_GRAM, RETENTION_REPORTS_PREFIX, TTL_ATTRIBUTE, Env
+from alpr.names import (
+    ACCESS_LOG_PREFIX,
+    HOLD_ID,
+    PLATE,
+    PLATE_GRAM,
+    RETENTION_REPORTS_PREFIX,
+    TTL_ATTRIBUTE,
+    Env,
+    Output,
+)
 from tests.unit.test_search import a_read
 
 pytestmark = pytest.mark.e2e
@@ -117,3 +127,64 @@ def test_the_sweeper_writes_the_retention_report_beside_the_access_log_and_the_n
         and row["period_end"] == lines[0]["period_end"]
         for row in rows
     )
+
+
+def test_the_sweeper_runs_the_hold_review_an_unapproved_hold_lapses_logged_and_its_read_past_retention_goes(
+    stack, aws
+):
+    # Given a read captured 400 days ago, kept only by a hold placed 8 days ago and never approved
+    env = stack.deployment.shared_environment()
+    dynamodb, s3 = aws("dynamodb"), aws("s3")
+    store = DynamoReadStore(
+        env[Env.READS_TABLE.value],
+        env[Env.PLATES_TABLE.value],
+        lambda: dynamodb,
+        env[Env.PLATE_GRAMS_TABLE.value],
+        env[Env.HOLDS_TABLE.value],
+    )
+    now = datetime.now(UTC)
+    read = a_read(f"7L{uuid.uuid4().hex[:4].upper()}1", now - timedelta(days=400))
+    store.put_read(read)
+    placed = now - timedelta(days=8)
+    hold = LegalHold(
+        hold_id=ulid_at(placed),
+        case_number="26-004512",
+        category="homicide",
+        reason="suspect vehicle",
+        placed_by="investigator",
+        organisation="PD",
+        placed_at=placed,
+        review_at=placed + timedelta(days=365),
+    )
+    event = HoldEvent(
+        action="placed",
+        hold_id=hold.hold_id,
+        case_number=hold.case_number,
+        reason=hold.reason,
+        by="investigator",
+        at=placed,
+    )
+    assert store.save_holds(read, [hold], [event], None, {})
+    assert store.due_holds(now) == [hold.hold_id]
+    # When the local sweep runs (the hold review first, as the cloud's daily schedule)
+    TtlSweeper(
+        stack._ttl_tables(stack.deployment.template), stack.endpoint_url, scheduled=stack._scheduled()
+    ).sweep()
+    # Then the hold lapsed, the lapse is in the access log, and the read past its retention is gone
+    assert store.get_read(read.read_id) is None
+    assert (
+        from_item(
+            dynamodb.get_item(TableName=store.holds_table, Key=to_item({HOLD_ID: hold.hold_id}))["Item"]
+        )["state"]
+        == "lapsed"
+    )
+    bucket = stack.outputs()[Output.ACCESS_LOG_BUCKET.value]
+    records = [
+        json.loads(line)
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=ACCESS_LOG_PREFIX)
+        for obj in page.get("Contents", [])
+        for line in s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read().splitlines()
+    ]
+    (lapse,) = [r for r in records if r["action"] == "holds:lapse" and r["query"]["hold_id"] == hold.hold_id]
+    assert lapse["query"]["held_by"] == "investigator" and lapse["query"]["read_id"] == read.read_id
+    assert "not approved by a supervisor within 7 days" in lapse["reason"]

@@ -1,9 +1,11 @@
-"""The in-memory PersonnelStore for unit tests: the port of alpr.adapters.personnel, in dicts."""
+"""The in-memory PersonnelStore and ProposalStore for unit tests: the ports of alpr.adapters.personnel, in dicts."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from alpr.domain.account_proposals import Proposal, ProposalStatus
+from alpr.domain.errors import Conflict
 from alpr.domain.personnel import PersonnelRecord, Status
 
 
@@ -29,3 +31,31 @@ class MemoryPersonnelStore:
         self.records[username] = self.records[username].model_copy(
             update={"status": status, "status_reason": reason, "updated_at": at, "updated_by": by}
         )
+
+
+class MemoryProposalStore:
+    """The account proposals in memory; a decision writes its account to `personnel` as one step."""
+
+    def __init__(self, personnel: MemoryPersonnelStore) -> None:
+        self.personnel = personnel
+        self.proposals: dict[str, Proposal] = {}
+
+    def add(self, proposal: Proposal) -> None:
+        assert proposal.proposal_id not in self.proposals
+        self.proposals[proposal.proposal_id] = proposal
+
+    def get(self, proposal_id: str) -> Proposal | None:
+        return self.proposals.get(proposal_id)
+
+    def pending(self) -> list[Proposal]:
+        return sorted(
+            (p for p in self.proposals.values() if p.status is ProposalStatus.PENDING),
+            key=lambda p: p.proposal_id,
+        )
+
+    def decide(self, decided: Proposal, effect: PersonnelRecord | None) -> None:
+        if self.proposals[decided.proposal_id].status is not ProposalStatus.PENDING:
+            raise Conflict(f"proposal {decided.proposal_id} is already decided")
+        self.proposals[decided.proposal_id] = decided
+        if effect is not None:
+            self.personnel.put(effect)

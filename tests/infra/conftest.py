@@ -85,7 +85,9 @@ TABLES = (
     "HotlistTable",
     "AlertsTable",
     "PersonnelTable",
+    "AccountProposalsTable",
     "ReleaseRequestsTable",
+    "HoldsTable",
 )
 
 

@@ -10,8 +10,10 @@ import pytest
 
 from alpr import names
 from alpr.domain.access import AccessRecord
+from alpr.domain.account_reviews import AccountReviewLine
 from alpr.domain.audit import (
     ACCESS_LOG_TABLE,
+    ACCOUNT_REVIEWS_TABLE,
     AUDIT_DATABASE,
     CLOUDTRAIL_QUERIES,
     CLOUDTRAIL_TABLE,
@@ -79,6 +81,24 @@ def test_the_reviews_table_has_the_review_lines_fields_beside_the_log_with_a_pro
     assert storage["Location"] == {"Fn::Join": ["", ["s3://", {"Ref": "AccessLogBucket"}, "/audit-reviews/"]]}
     assert table["PartitionKeys"] == [{"Name": "dt", "Type": "string"}]
     assert table["Parameters"]["projection.dt.type"] == "date"
+
+
+def test_the_account_reviews_table_reads_the_account_review_lines_under_the_reviews_prefix(
+    synth: Synth,
+) -> None:
+    # The yearly account reviews (issue 21): under audit-reviews/accounts/, so the reviews' grants and
+    # Object Lock cover them, while the weekly reviews' table projects only audit-reviews/dt=.../
+    table = _glue_table(synth, ACCOUNT_REVIEWS_TABLE)
+    columns = {c["Name"]: c["Type"] for c in table["StorageDescriptor"]["Columns"]}
+    assert list(columns) == list(AccountReviewLine.model_fields)
+    assert columns["roles"] == "array<string>" and columns["finding"] == columns["approved_by"] == "string"
+    location = {"Fn::Join": ["", ["s3://", {"Ref": "AccessLogBucket"}, "/audit-reviews/accounts/"]]}
+    assert table["StorageDescriptor"]["Location"] == location
+    assert table["Parameters"]["storage.location.template"] == {
+        "Fn::Join": ["", ["s3://", {"Ref": "AccessLogBucket"}, "/audit-reviews/accounts/dt=${dt}/"]]
+    }
+    weekly = _glue_table(synth, REVIEWS_TABLE)["Parameters"]["storage.location.template"]
+    assert weekly == {"Fn::Join": ["", ["s3://", {"Ref": "AccessLogBucket"}, "/audit-reviews/dt=${dt}/"]]}
 
 
 def test_a_field_of_a_kind_the_table_cannot_hold_fails_the_synth() -> None:

@@ -113,7 +113,7 @@ def test_zip_functions_run_python_311_on_the_alpr_layer_and_api_gets_the_models(
 def test_recognize_is_a_container_image_sized_for_inference(synth: Synth) -> None:
     props = synth.props("RecognizeFunction")
     assert props["PackageType"] == "Image"
-    assert props["MemorySize"] == 2048
+    assert props["MemorySize"] == 1769  # one full vCPU: inference runs one thread
     assert props["Timeout"] == 60
     images = synth.asset_manifest()["dockerImages"]
     assert len(images) == 1

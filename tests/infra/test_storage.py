@@ -173,6 +173,7 @@ def test_single_key_tables(synth: Synth) -> None:
     assert _key_schema(synth.props("PlatesTable")) == [(names.PLATE, "HASH")]  # expires (test_plate_expiry)
     for logical_id, key in (
         ("PersonnelTable", names.USERNAME),
+        ("AccountProposalsTable", names.PROPOSAL_ID),
         ("ReleaseRequestsTable", names.REQUEST_ID),
     ):
         props = synth.props(logical_id)

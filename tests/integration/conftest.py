@@ -11,6 +11,7 @@ import copy
 import importlib.util
 import json
 import os
+import secrets
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +29,11 @@ from alpr.local.personnel_seed import seed_personnel
 from alpr.local.stack import LOCAL_USERS
 from alpr.names import (
     ACCESS_LOG_PREFIX,
+    HOLD_DUE,
+    HOLD_ID,
+    HOLD_STATE,
+    HOLDS_BY_STATE_INDEX,
+    PROPOSAL_ID,
     READS_BY_CELL_DAY_INDEX,
     READS_BY_CORRECTED_PLATE_INDEX,
     READS_BY_PLATE_INDEX,
@@ -53,7 +59,10 @@ class Stack:
     s3: Any
     dynamodb: Any
     personnel_table: str = ""  # the access gate's registry, seeded with the local users (issue 4)
+    account_proposals_table: str = ""  # account changes awaiting their approver (issue 21)
     access_log_bucket: str = ""
+    capture_key: bytes = b""  # signs capture metadata as the uploads function does (issue 23)
+    holds_table: str = ""  # the register of legal holds (issue 22)
 
 
 @dataclass
@@ -112,16 +121,40 @@ def _create_reads_table(client: Any, name: str) -> None:
     )
 
 
-def create_access_resources(names: Stack) -> None:
-    """The Personnel table (seeded with the local stack's users) and the Object Lock access-log bucket."""
-    names.personnel_table = os.environ[Env.PERSONNEL_TABLE]
-    names.access_log_bucket = os.environ[Env.ACCESS_LOG_BUCKET]
-    names.dynamodb.create_table(
-        TableName=names.personnel_table,
+def _create_holds_table(client: Any, name: str) -> None:
+    client.create_table(
+        TableName=name,
         BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": USERNAME, "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": USERNAME, "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            {"AttributeName": a, "AttributeType": "S"} for a in (HOLD_ID, HOLD_STATE, HOLD_DUE)
+        ],
+        KeySchema=[{"AttributeName": HOLD_ID, "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": HOLDS_BY_STATE_INDEX,
+                "KeySchema": [
+                    {"AttributeName": HOLD_STATE, "KeyType": "HASH"},
+                    {"AttributeName": HOLD_DUE, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
     )
+
+
+def create_access_resources(names: Stack) -> None:
+    """The Personnel table (seeded with the local stack's users), its account proposals and the Object
+    Lock access-log bucket."""
+    names.personnel_table = os.environ[Env.PERSONNEL_TABLE]
+    names.account_proposals_table = os.environ[Env.ACCOUNT_PROPOSALS_TABLE]
+    names.access_log_bucket = os.environ[Env.ACCESS_LOG_BUCKET]
+    for table, key in ((names.personnel_table, USERNAME), (names.account_proposals_table, PROPOSAL_ID)):
+        names.dynamodb.create_table(
+            TableName=table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        )
     names.s3.create_bucket(
         Bucket=names.access_log_bucket,
         CreateBucketConfiguration={"LocationConstraint": REGION},
@@ -135,6 +168,16 @@ def create_access_resources(names: Stack) -> None:
         },
     )
     seed_personnel(container().personnel, LOCAL_USERS, datetime.now(UTC))
+
+
+def create_capture_secret(region: str = REGION) -> tuple[str, bytes]:
+    """A capture signing secret in (mocked) Secrets Manager, generated as the stack's is: its ARN,
+    for ALPR_CAPTURE_SIGNING_SECRET, and the key, to sign objects put around the uploads function."""
+    value = secrets.token_urlsafe(48)
+    arn = boto3.client("secretsmanager", region_name=region).create_secret(
+        Name=f"capture-signing-{uuid.uuid4().hex[:8]}", SecretString=value
+    )["ARN"]
+    return arn, value.encode()
 
 
 def access_records(names: Stack) -> list[dict[str, Any]]:
@@ -169,6 +212,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     names = Stack(
         reads_table=f"reads-{suffix}",
         plates_table=f"plates-{suffix}",
+        holds_table=f"holds-{suffix}",
         uploads_bucket=f"alpr-uploads-{suffix}",
         quarantine_bucket=f"alpr-quarantine-{suffix}",
         s3=None,
@@ -189,10 +233,12 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         "POWERTOOLS_DEV": "false",
         Env.READS_TABLE: names.reads_table,
         Env.PLATES_TABLE: names.plates_table,
+        Env.HOLDS_TABLE: names.holds_table,
         Env.UPLOADS_BUCKET: names.uploads_bucket,
         Env.QUARANTINE_BUCKET: names.quarantine_bucket,
         Env.RETENTION_DAYS: "365",
         Env.PERSONNEL_TABLE: f"personnel-{suffix}",
+        Env.ACCOUNT_PROPOSALS_TABLE: f"account-proposals-{suffix}",
         Env.ACCESS_LOG_BUCKET: f"alpr-access-log-{suffix}",
     }.items():
         monkeypatch.setenv(key, value)
@@ -205,6 +251,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         for bucket in (names.uploads_bucket, names.quarantine_bucket):
             names.s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
         _create_reads_table(names.dynamodb, names.reads_table)
+        _create_holds_table(names.dynamodb, names.holds_table)
         names.dynamodb.create_table(
             TableName=names.plates_table,
             BillingMode="PAY_PER_REQUEST",
@@ -212,6 +259,8 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
             KeySchema=[{"AttributeName": "plate", "KeyType": "HASH"}],
         )
         create_access_resources(names)
+        arn, names.capture_key = create_capture_secret()
+        monkeypatch.setenv(Env.CAPTURE_SIGNING_SECRET, arn)
         yield names
     use(None)
 

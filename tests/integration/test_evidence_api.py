@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from alpr.domain.access import AccessLogUnavailable, AccessRecord
-from alpr.domain.models import Read
+from alpr.domain.models import HoldEvent, LegalHold, Read
 from alpr.domain.release_bundle import verify_bundle
 from alpr.names import EVIDENCE_EXPORTS_PREFIX, Env
 from alpr.services.container import container, use
@@ -168,4 +168,27 @@ def test_an_export_that_cannot_be_recorded_writes_no_locked_object(
     read = stored(stack, "7ABC123", 3)
     status, _ = export(context, [read.read_id], access_log=DownAccessLog())  # the one writer, down
     assert status == 503
+    assert "Contents" not in stack.s3.list_objects_v2(Bucket=evidence)
+
+
+def test_a_read_past_retention_kept_only_by_another_cases_hold_is_not_exported_for_this_case(
+    stack: Stack, evidence: str, context: FakeContext
+) -> None:
+    # Issue 22: past its retention, a read kept only by a hold is evidence of the holding case alone.
+    read = stored(stack, "7ABC123", 400)
+    hold = LegalHold(
+        case_number="26-007731",
+        category="robbery",
+        reason="getaway car, kept for trial",
+        placed_by="supervisor",
+        organisation="PD",
+        placed_at=NOW - timedelta(days=100),
+    )
+    event = HoldEvent(
+        action="placed", case_number=hold.case_number, reason=hold.reason, by="supervisor", at=hold.placed_at
+    )
+    assert container().read_store.save_holds(read, [hold], [event], None, {})
+    # When case 26-004512 (the sample event's) exports it, nothing is booked
+    status, body = export(context, [read.read_id])
+    assert status == 404 and read.read_id in body["message"]
     assert "Contents" not in stack.s3.list_objects_v2(Bucket=evidence)

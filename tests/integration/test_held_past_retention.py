@@ -52,6 +52,9 @@ def test_a_read_kept_only_by_a_hold_is_returned_only_to_the_holding_case(stack: 
     status, page = get("/v1/reads", OTHER_CASE, {"plate": "5HLD404"})
     assert status == 200 and page["items"] == []
     assert get(f"/v1/reads/{read.read_id}", OTHER_CASE)[0] == 404
+    assert get(f"/v1/reads/{read.read_id}/image", OTHER_CASE)[0] == 404
+    status, page = get("/v1/reads/search", OTHER_CASE, {"pattern": "5HLD40*"})
+    assert status == 200 and read.read_id not in {r["read_id"] for r in page["items"]}
     # For the case that holds it, it is
     status, page = get("/v1/reads", HOLDING_CASE, {"plate": "5HLD404"})
     assert status == 200 and [r["read_id"] for r in page["items"]] == [read.read_id]

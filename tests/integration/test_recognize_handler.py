@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from alpr.domain.capture_signature import signed_metadata
 from alpr.domain.models import Capture
 from alpr.domain.uploads import capture_metadata
 from alpr.names import QUARANTINE_PREFIX, QUARANTINE_REASON_METADATA, QUARANTINE_REASON_SUFFIX
@@ -41,6 +42,7 @@ def put_upload(
     key = f"raw/{key_unit or unit}/2026/11/28/{upload_id or uuid.uuid4()}.jpg"
     capture = Capture(unit_id=unit, captured_at=CAPTURED_AT, lat=38.5816, lon=-121.4944, heading=92.5)
     metadata = capture_metadata(capture, expires or datetime.now(UTC) + timedelta(minutes=5))
+    metadata = signed_metadata(stack.capture_key, key, metadata)  # as its ticket signed it
     stack.s3.put_object(
         Bucket=stack.uploads_bucket, Key=key, Body=body, ContentType=content_type, Metadata=metadata
     )
@@ -196,7 +198,10 @@ def test_too_large_upload_is_quarantined(stack: Stack, context: FakeContext) -> 
 
 def test_key_outside_raw_prefix_is_quarantined(stack: Stack, context: FakeContext) -> None:
     key = "elsewhere/unit-0042/file.jpg"
-    stack.s3.put_object(Bucket=stack.uploads_bucket, Key=key, Body=b"x", ContentType="image/jpeg")
+    signed = signed_metadata(stack.capture_key, key, {})  # signed, so the layout is what is refused
+    stack.s3.put_object(
+        Bucket=stack.uploads_bucket, Key=key, Body=b"x", ContentType="image/jpeg", Metadata=signed
+    )
     assert recognize(sqs_event(stack, key), context) == []
     _, record = quarantined(stack, key)
     assert record["reason"] == "key-layout"

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from alpr.domain.capture_signature import signed_metadata
 from alpr.domain.clock import FixedClock
 from alpr.domain.models import Capture
 from alpr.domain.uploads import capture_metadata
@@ -21,6 +22,7 @@ from tests.integration.conftest import REGION, FakeContext, Stack, load_event, l
         ("api", "api/get_health.json", 200),
         ("api", "api/get_reads.json", 200),
         ("api", "api/get_reads_unauthenticated.json", 401),
+        ("api", "api/propose_account.json", 200),  # an administrator proposes; nothing changes yet
         ("uploads", "uploads/post_upload.json", 200),
     ],
 )
@@ -47,7 +49,7 @@ def test_sqs_sample(stack: Stack, context: FakeContext) -> None:
         Key=key,
         Body=b"GIF89a",
         ContentType="image/jpeg",
-        Metadata=capture_metadata(capture, expires),
+        Metadata=signed_metadata(stack.capture_key, key, capture_metadata(capture, expires)),
     )
 
     # When the sample batch (the notification and an s3:TestEvent) is handled

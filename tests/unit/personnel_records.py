@@ -25,3 +25,19 @@ def investigator(**changes: object) -> PersonnelRecord:
         last_active=NOW - timedelta(days=1),
     )
     return record.model_copy(update=changes)
+
+
+def account(username: str, roles: list[Group], **changes: object) -> PersonnelRecord:
+    """An account named after its username, trained on 1 January, created five days before NOW."""
+    base = PersonnelRecord(
+        username=username,
+        full_name=username.title(),
+        job_title="Sergeant" if Group.SUPERVISOR in roles else "Detective",
+        organisation="PD",
+        roles=roles,
+        training_completed=date(2026, 1, 1),
+        approved_by="boss",
+        created_at=NOW - timedelta(days=5),
+        updated_at=NOW - timedelta(days=5),
+    )
+    return base.model_copy(update=changes)

@@ -14,6 +14,7 @@ from alpr.cli.audit import default_window
 from alpr.cli.main import app
 from alpr.domain import access
 from alpr.domain.access import AccessRecord
+from alpr.domain.account_reviews import AccountReviewLine
 from alpr.domain.audit import DATA_ACTIONS, NAMED_QUERIES, SAMPLE_SIZE, named_query
 from alpr.domain.retention import Retention
 from alpr.domain.retention_report import Census, CountedBy, Kind, report_lines
@@ -74,6 +75,28 @@ def run(records: list[AccessRecord], name: str, **arguments: str) -> list[dict[s
             retention=Retention(),
             counted_by=CountedBy.LOCAL,
         )
+    )
+    # ... and the account of each access signed off in a yearly account review the same moment.
+    database.load_account_reviews(
+        AccountReviewLine(
+            review_id=f"A{r.event_id}",
+            time=r.time,
+            reviewer="casey",
+            reviewer_name=None,
+            username=r.username or "",
+            full_name=(r.username or "").title(),
+            job_title="Detective",
+            roles=list(r.roles),
+            status="active",
+            last_active=f"{r.time:%Y-%m-%dT%H:%M:%S}Z",
+            training_completed="2026-01-05",
+            training_expires=None,
+            approved_by="sam",
+            approved_at=None,
+            finding="keep",
+            note="",
+        )
+        for r in records
     )
     result = database.run(named_query(name), {**WEEK, **arguments})
     return [dict(zip(result.columns, row, strict=True)) for row in result.rows]

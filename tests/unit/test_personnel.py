@@ -7,40 +7,23 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from alpr.domain.errors import Forbidden, InvalidRequest, NotFound
+from alpr.domain.errors import Forbidden, NotFound
 from alpr.domain.personnel import (
-    PersonnelChange,
-    PersonnelRecord,
     StandingPolicy,
     Status,
     StatusChange,
     TrainingRecord,
     change_status,
     record_training,
-    save_person,
     standing_refusal,
     training_expiry,
 )
 from alpr.names import Group
 from tests.fakes.personnel import MemoryPersonnelStore
+from tests.unit.personnel_records import account as record
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 POLICY = StandingPolicy()
-
-
-def record(username: str, roles: list[Group], **changes: object) -> PersonnelRecord:
-    base = PersonnelRecord(
-        username=username,
-        full_name=username.title(),
-        job_title="Sergeant" if Group.SUPERVISOR in roles else "Detective",
-        organisation="PD",
-        roles=roles,
-        training_completed=date(2026, 1, 1),
-        approved_by="boss",
-        created_at=NOW - timedelta(days=5),
-        updated_at=NOW - timedelta(days=5),
-    )
-    return base.model_copy(update=changes)
 
 
 @pytest.fixture
@@ -51,18 +34,6 @@ def store() -> MemoryPersonnelStore:
         record("ivy", [Group.INVESTIGATOR]),
         record("old-sup", [Group.SUPERVISOR], status=Status.SUSPENDED),
     )
-
-
-def change(**changes: object) -> PersonnelChange:
-    base = PersonnelChange(
-        full_name="Dana Detective",
-        job_title="Detective",
-        organisation="PD",
-        roles=[Group.INVESTIGATOR],
-        training_completed=date(2026, 10, 1),
-        approved_by="sam",
-    )
-    return base.model_copy(update=changes)
 
 
 def test_training_lapses_at_the_earlier_of_its_expiry_and_the_refresher() -> None:
@@ -100,71 +71,46 @@ def test_devices_need_no_training_but_keep_their_status() -> None:
     )
 
 
-def test_an_administrator_creates_an_account_approved_by_a_supervisor(store: MemoryPersonnelStore) -> None:
-    saved = save_person(store, "ada", "dana", change(), NOW)
-    assert (saved.status, saved.approved_by, saved.updated_by, saved.created_at) == (
-        Status.ACTIVE,
-        "sam",
-        "ada",
-        NOW,
-    )
-    assert store.get("dana") == saved
-
-
-@pytest.mark.parametrize(
-    ("approver", "error"),
-    [("ivy", InvalidRequest), ("old-sup", InvalidRequest), ("nobody", InvalidRequest), ("ada", Forbidden)],
-)
-def test_the_approver_must_be_another_active_supervisor(
-    store: MemoryPersonnelStore, approver: str, error: type
-) -> None:
-    with pytest.raises(error):
-        save_person(store, "ada", "dana", change(approved_by=approver), NOW)
-
-
-def test_no_one_approves_their_own_account(store: MemoryPersonnelStore) -> None:
-    with pytest.raises(Forbidden):
-        save_person(store, "ada", "sam", change(approved_by="sam", roles=[Group.SUPERVISOR]), NOW)
-
-
-def test_replacing_an_account_keeps_its_status_and_history(store: MemoryPersonnelStore) -> None:
-    store.set_status("ivy", Status.SUSPENDED, "inactive", NOW, by="access-gate")
-    saved = save_person(store, "ada", "ivy", change(full_name="Ivy Investigator"), NOW)
-    assert saved.status is Status.SUSPENDED
-    assert saved.created_at == NOW - timedelta(days=5)
-
-
-def test_training_defaults_to_the_refresher_period(store: MemoryPersonnelStore) -> None:
+def test_a_refresher_for_current_training_is_recorded_directly(store: MemoryPersonnelStore) -> None:
     updated = record_training(store, "ada", "ivy", TrainingRecord(completed=date(2026, 11, 1)), POLICY, NOW)
     assert updated.training_expires == date(2027, 11, 1)
     with pytest.raises(NotFound):
         record_training(store, "ada", "ghost", TrainingRecord(completed=date(2026, 11, 1)), POLICY, NOW)
 
 
-def test_reactivation_needs_a_supervisor_and_restarts_the_inactivity_clock(
-    store: MemoryPersonnelStore,
-) -> None:
-    store.set_status("ivy", Status.SUSPENDED, "unused 91 days", NOW, by="access-gate")
-    with pytest.raises(InvalidRequest, match="approved_by"):
-        change_status(store, "ada", "ivy", StatusChange(status=Status.ACTIVE, reason="back from leave"), NOW)
-    active = change_status(
-        store,
-        "ada",
-        "ivy",
-        StatusChange(status=Status.ACTIVE, reason="back from leave", approved_by="sam"),
-        NOW,
+def test_training_that_would_let_someone_in_is_not_recorded_directly(store: MemoryPersonnelStore) -> None:
+    store.put(record("uma", [Group.INVESTIGATOR], training_completed=None))
+    with pytest.raises(Forbidden, match="propose it"):
+        record_training(store, "ada", "uma", TrainingRecord(completed=date(2026, 11, 1)), POLICY, NOW)
+    assert store.get("uma").training_completed is None  # type: ignore[union-attr]
+
+
+def test_suspension_and_separation_are_direct_but_reactivation_is_not(store: MemoryPersonnelStore) -> None:
+    suspended = change_status(
+        store, "ada", "ivy", StatusChange(status=Status.SUSPENDED, reason="on leave"), NOW
     )
-    assert (active.status, active.last_active, active.approved_by) == (Status.ACTIVE, NOW, "sam")
+    assert (suspended.status, suspended.updated_by) == (Status.SUSPENDED, "ada")
+    with pytest.raises(Forbidden, match="propose it"):
+        change_status(store, "ada", "ivy", StatusChange(status=Status.ACTIVE, reason="back from leave"), NOW)
+    assert store.get("ivy").status is Status.SUSPENDED  # type: ignore[union-attr]
+    with pytest.raises(ValidationError):
+        StatusChange.model_validate({"status": "active", "reason": "back", "approved_by": "sam"})
 
 
-def test_a_separated_account_is_never_reactivated(store: MemoryPersonnelStore) -> None:
+def test_a_separated_account_stays_separated(store: MemoryPersonnelStore) -> None:
     change_status(
         store, "ada", "ivy", StatusChange(status=Status.SEPARATED, reason="left the department"), NOW
     )
     with pytest.raises(Forbidden, match="separated"):
-        change_status(
-            store, "ada", "ivy", StatusChange(status=Status.ACTIVE, reason="rehired", approved_by="sam"), NOW
-        )
+        change_status(store, "ada", "ivy", StatusChange(status=Status.SUSPENDED, reason="rehired"), NOW)
+
+
+def test_nobody_changes_their_own_record(store: MemoryPersonnelStore) -> None:
+    store.put(record("ada", [Group.ADMINISTRATOR], training_expires=date(2026, 12, 31)))
+    with pytest.raises(Forbidden, match="their own account"):
+        record_training(store, "ada", "ada", TrainingRecord(completed=date(2026, 11, 1)), POLICY, NOW)
+    with pytest.raises(Forbidden, match="their own account"):
+        change_status(store, "ada", "ada", StatusChange(status=Status.SUSPENDED, reason="testing it"), NOW)
 
 
 def test_training_is_refreshed_every_year_by_default_and_never_less_often() -> None:

@@ -17,9 +17,12 @@ from alpr.recognition.detect import (
     crop_line,
     edge_regions,
     find_candidates,
+    mostly_inside,
     refine,
     second_look,
 )
+from alpr.recognition.engine import DETECTOR_GLYPH_SHARE, DETECTOR_TOP, plate_seeds
+from alpr.recognition.plate_detector import PlateDetector
 
 
 @pytest.fixture(scope="module")
@@ -295,3 +298,62 @@ def test_three_tight_glyphs_are_a_row() -> None:
     cands = find_candidates(image)
     # Then the whole number is a candidate, not only one half
     assert _spans(cands, int(ink.min()), int(ink.max()))
+
+
+# ---- the learned plate detector leading the row search (issue 17) ------------------------------
+
+
+def test_model_version_names_the_plate_detector_when_it_leads(engine: Engine) -> None:
+    detector = PlateDetector.load(threads=1)
+    assert f"+{detector.version}+" in engine.model_version
+    assert "plate-detector" not in Engine.load(threads=1, detected=False).model_version
+
+
+def test_plate_seeds_are_the_detector_boxes_grown_in_working_pixels() -> None:
+    detector = PlateDetector.load(threads=1)
+    data, (x, y, w, h) = render_scene("7ABC123", "CA", seed=3)
+    image = decode_image(data)
+    scale = 0.5
+    seeds = plate_seeds(detector, image, scale)
+    assert 1 <= len(seeds) <= DETECTOR_TOP
+    plate = (round(x * scale), round(y * scale), round(w * scale), round(h * scale))
+    seed, score = seeds[0]
+    assert seed.whole_plate and score >= detector.threshold
+    # The best box, grown and scaled, holds the plate; its glyphs are guessed at half its height.
+    sx, sy, sw, sh = seed.box
+    assert sx <= plate[0] and sy <= plate[1]
+    assert sx + sw >= plate[0] + plate[2] and sy + sh >= plate[1] + plate[3]
+    assert seed.char_height == pytest.approx(DETECTOR_GLYPH_SHARE * detector.detect(image)[0].h * scale)
+
+
+def test_plate_seeds_are_clipped_at_the_image_edge() -> None:
+    detector = PlateDetector.load(threads=1)
+    data, (x, _y, w, _h) = render_scene("7ABC123", "CA", seed=3)
+    image = decode_image(data)
+    # The plate's left third cut off by the frame's edge.
+    cut = image[:, x + w // 3 :]
+    seeds = plate_seeds(detector, cut, 1.0)
+    assert seeds
+    for seed, _ in seeds:
+        sx, sy, sw, sh = seed.box
+        assert sx >= 0 and sy >= 0 and sx + sw <= cut.shape[1] and sy + sh <= cut.shape[0]
+    assert any(s.box[0] == 0 for s, _ in seeds)
+
+
+def test_a_box_mostly_inside_another_is_a_fragment_of_it() -> None:
+    row = (16, 41, 205, 59)
+    assert mostly_inside((102, 40, 119, 59), row)  # "GUILTY" of "NTGUILTY"
+    assert not mostly_inside(row, (102, 40, 119, 59))
+    assert not mostly_inside((300, 40, 50, 20), row)
+
+
+@pytest.mark.parametrize(("text", "state", "seed"), PLATES)
+def test_a_plate_filling_the_frame_is_read_whole_with_the_detector_leading(
+    engine: Engine, text: str, state: str, seed: int
+) -> None:
+    # A tight crop, as the crops benchmark and a unit's own plate crops are: the detector also
+    # boxes parts of such a plate, and the engine must not read a part.
+    plate = render_plate(text, state, rng=np.random.default_rng(seed))
+    framed = cv2.copyMakeBorder(plate, 12, 12, 12, 12, cv2.BORDER_REPLICATE)
+    readings = engine.read(framed)
+    assert readings and readings[0].text == text

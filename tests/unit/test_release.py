@@ -362,3 +362,44 @@ def test_names_and_numbers_must_be_one_line(changes):
     # They end up in email headers (the subject): a line break there would be header injection.
     with pytest.raises(ValueError, match="one line"):
         form(**changes)
+
+
+def test_a_restarted_workflow_asks_again_and_the_earlier_links_stop_working():
+    # A request awaiting the commander when its workflow was lost (the local stack restarted)
+    store, clock = InMemoryReleaseStore(), FixedClock(NOW)
+    first = _awaiting(store, clock)
+    request_id = first.request.request_id
+    # When its workflow is started again
+    assert release_flow.restart(store, clock, request_id, "the local stack restarted") is True
+    # Then it is pending again, the rules already applied, and the history says why
+    restarted = store.get(request_id)
+    assert restarted.status is ReleaseStatus.PENDING and restarted.links is None
+    assert "the local stack restarted" in restarted.history[-1].note
+    assert release_flow.validate(store, clock, request_id).status is ReleaseStatus.PENDING
+    # And the links of the lost round are refused, the new round's decide it
+    again = release_flow.open_round(store, clock, request_id, "commander", "cmdr@example.gov", 3600)
+    with pytest.raises(LinkRefused, match="newer links"):
+        release_flow.decide(store, clock, first.approve, COMMANDER, letter_on_file=True)
+    assert release_flow.decide(store, clock, again.approve, COMMANDER, letter_on_file=True).status is (
+        ReleaseStatus.APPROVED
+    )
+
+
+def test_a_received_request_restarts_as_it_is_and_a_decided_one_is_not_restarted():
+    store, clock = InMemoryReleaseStore(), FixedClock(NOW)
+    received = release_flow.file_request(store, clock, STAFF, form())
+    assert release_flow.restart(store, clock, received.request_id, "restarted") is True
+    assert store.get(received.request_id).status is ReleaseStatus.RECEIVED
+    refused = release_flow.file_request(store, clock, STAFF, form(jurisdiction="other_state"))
+    release_flow.validate(store, clock, refused.request_id)
+    assert release_flow.restart(store, clock, refused.request_id, "restarted") is False
+    assert store.get(refused.request_id).status is ReleaseStatus.REFUSED
+
+
+def test_an_approved_request_whose_fulfilment_was_lost_is_recorded_as_failed_with_why():
+    store, clock = InMemoryReleaseStore(), FixedClock(NOW)
+    opened = _awaiting(store, clock)
+    release_flow.decide(store, clock, opened.approve, COMMANDER, letter_on_file=True)
+    assert release_flow.restart(store, clock, opened.request.request_id, "the local stack restarted") is False
+    failed = store.get(opened.request.request_id)
+    assert failed.status is ReleaseStatus.FAILED and "before it was fulfilled" in failed.history[-1].note

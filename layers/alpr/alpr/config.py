@@ -25,6 +25,7 @@ from alpr.domain.access import (
     PurposeRules,
 )
 from alpr.domain.canvass import SearchLimits, parse_service_area
+from alpr.domain.holds import DEFAULT_HOLD_REVIEW_DAYS
 from alpr.domain.hotlist import DEFAULT_REFUSED, Category
 from alpr.domain.personnel import (
     DEFAULT_INACTIVITY_DAYS,
@@ -62,7 +63,9 @@ class Config(BaseSettings):
     hotlist_table: str | None = None
     alerts_table: str | None = None
     personnel_table: str | None = None
+    account_proposals_table: str | None = None
     release_requests_table: str | None = None
+    holds_table: str | None = None
     # Buckets
     uploads_bucket: str | None = None
     quarantine_bucket: str | None = None
@@ -72,11 +75,15 @@ class Config(BaseSettings):
     hotlist_bucket: str | None = None
     # Retention and searches
     retention_days: int = Field(default=MIN_RETENTION_DAYS)
+    # A legal hold's review date: this many days after it is placed or renewed (issue 22); reviewed
+    # at least yearly
+    hold_review_days: int = Field(default=DEFAULT_HOLD_REVIEW_DAYS, ge=1, le=DEFAULT_HOLD_REVIEW_DAYS)
     canvass_max_days: int = Field(default=7, ge=1)
     canvass_max_area_km2: float = Field(default=10.0, gt=0)
     upload_max_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     upload_url_seconds: int = Field(default=300, ge=1, le=3600)
     upload_max_age_hours: float = Field(default=48, gt=0)  # how far back a unit may date a capture
+    capture_signing_secret: str | None = None  # Secrets Manager ARN of the capture metadata's HMAC key
     # The department's jurisdiction: [west, south, east, north] or a GeoJSON Polygon (California's
     # bounding box when unset); a canvass outside it is refused before any work
     service_area: str = ""
@@ -94,6 +101,9 @@ class Config(BaseSettings):
     administrator_name: str = Field(default="", max_length=120)
     designee_title: str = Field(default="", max_length=120)
     designee_name: str = Field(default="", max_length=120)
+    # ... and their usernames: they approve account changes beside the supervisor each names
+    administrator_username: str = Field(default="", max_length=128)
+    designee_username: str = Field(default="", max_length=128)
     # Release to other agencies (policy 439.7)
     release_state_machine: str | None = None
     release_link_secret: str | None = None  # Secrets Manager ARN of the decision links' HMAC key
@@ -178,6 +188,8 @@ class Config(BaseSettings):
             administrator_name=self.administrator_name,
             designee_title=self.designee_title,
             designee_name=self.designee_name,
+            administrator_username=self.administrator_username,
+            designee_username=self.designee_username,
         )
 
     @property
@@ -222,11 +234,14 @@ class _Gate(Config):
 
 class UploadsConfig(_Gate):
     uploads_bucket: str
+    capture_signing_secret: str  # signs each ticket's capture fields
 
 
 class ApiConfig(_Gate):
+    account_proposals_table: str
     reads_table: str
     plates_table: str
+    holds_table: str
     plate_grams_table: str
     hotlist_table: str
     alerts_table: str
@@ -249,6 +264,7 @@ class RecognizeConfig(Config):
     quarantine_bucket: str
     hotlist_bucket: str
     alerts_topic: str
+    capture_signing_secret: str  # checks each upload's capture fields before reading it
 
 
 class HotlistImportConfig(Config):
@@ -282,6 +298,13 @@ class ReleaseFulfilConfig(Config):
 class RetentionReportConfig(Config):
     reads_table: str
     access_log_bucket: str
+
+
+class HoldReviewConfig(Config):
+    reads_table: str
+    plates_table: str
+    holds_table: str
+    access_log_bucket: str  # a record of every lapse
 
 
 class PlateGramsPruneConfig(Config):

@@ -21,6 +21,7 @@ class Env(StrEnum):
     HOTLIST_TABLE = "ALPR_HOTLIST_TABLE"
     ALERTS_TABLE = "ALPR_ALERTS_TABLE"
     PERSONNEL_TABLE = "ALPR_PERSONNEL_TABLE"
+    ACCOUNT_PROPOSALS_TABLE = "ALPR_ACCOUNT_PROPOSALS_TABLE"
     RELEASE_REQUESTS_TABLE = "ALPR_RELEASE_REQUESTS_TABLE"
     UPLOADS_BUCKET = "ALPR_UPLOADS_BUCKET"
     QUARANTINE_BUCKET = "ALPR_QUARANTINE_BUCKET"
@@ -30,12 +31,18 @@ class Env(StrEnum):
     MODELS_DIR = "ALPR_MODELS_DIR"
     ORT_THREADS = "ALPR_ORT_THREADS"
     PLATE_GRAMS_TABLE = "ALPR_PLATE_GRAMS_TABLE"
+    # Legal holds under review (issue 22): the register of holds, and how long until a hold is reviewed.
+    HOLDS_TABLE = "ALPR_HOLDS_TABLE"
+    HOLD_REVIEW_DAYS = "ALPR_HOLD_REVIEW_DAYS"
     CANVASS_MAX_DAYS = "ALPR_CANVASS_MAX_DAYS"
     CANVASS_MAX_AREA_KM2 = "ALPR_CANVASS_MAX_AREA_KM2"
     # The department's jurisdiction (issue 19): [west, south, east, north] or a GeoJSON Polygon;
     # a canvass outside it is refused. Unset: California's bounding box.
     SERVICE_AREA = "ALPR_SERVICE_AREA"
     UPLOAD_MAX_AGE_HOURS = "ALPR_UPLOAD_MAX_AGE_HOURS"  # how far back a unit may date a capture (48)
+    # Signed capture metadata (issue 23): Secrets Manager ARN of the HMAC key that uploads signs
+    # each ticket's capture fields with and recognize checks them against.
+    CAPTURE_SIGNING_SECRET = "ALPR_CAPTURE_SIGNING_SECRET"
     # The access gate (issue 4): the department's purpose list and case-number format,
     # the inactivity limit and the training refresher period; defaults in alpr.domain.access.
     PURPOSE_CATEGORIES = "ALPR_PURPOSE_CATEGORIES"  # comma-separated
@@ -48,6 +55,9 @@ class Env(StrEnum):
     ADMINISTRATOR_NAME = "ALPR_ADMINISTRATOR_NAME"
     DESIGNEE_TITLE = "ALPR_DESIGNEE_TITLE"
     DESIGNEE_NAME = "ALPR_DESIGNEE_NAME"
+    # Their usernames: the configured account approvers beside the named supervisor (issue 21)
+    ADMINISTRATOR_USERNAME = "ALPR_ADMINISTRATOR_USERNAME"
+    DESIGNEE_USERNAME = "ALPR_DESIGNEE_USERNAME"
     # Release to other agencies (issue 7).
     RELEASE_BUCKET = "ALPR_RELEASE_BUCKET"
     RELEASE_STATE_MACHINE = "ALPR_RELEASE_STATE_MACHINE"
@@ -89,6 +99,9 @@ class Function(StrEnum):
     PLATE_GRAMS_PRUNE = "plate_grams_prune"  # an expired plate leaves its trigrams (issue 22)
     AUDIT_WATCH = "audit_watch"  # daily: is the weekly review overdue? (issue 21)
     RETENTION_REPORT = "retention_report"  # tallies purges as they happen; the daily report (issue 21)
+    HOLD_REVIEW = (
+        "hold_review"  # daily: holds unapproved after 7 days or past their review date lapse (issue 22)
+    )
 
 
 class Group(StrEnum):
@@ -130,6 +143,9 @@ AUDIT_REVIEWS_PREFIX = "audit-reviews/"
 # retention-tallies/dt=<day purged>/<kind>-<batch digest>.json, the purges as they happen.
 RETENTION_REPORTS_PREFIX = "retention-reports/"
 RETENTION_TALLIES_PREFIX = "retention-tallies/"
+# audit-reviews/accounts/dt=<day recorded>/<id>.json: the yearly account reviews (under the same
+# prefix, so the same grants and lock; the weekly reviews' table reads only audit-reviews/dt=...).
+ACCOUNT_REVIEWS_PREFIX = f"{AUDIT_REVIEWS_PREFIX}accounts/"
 # The days since the last reviewed window ended (the audit watch's metric, alarmed on above 10).
 REVIEW_AGE_METRIC = "AuditReviewedWindowAgeDays"
 
@@ -138,6 +154,9 @@ UPLOAD_METADATA = ("unit-id", "captured-at", "lat", "lon", "heading")
 # Added by the walking skeleton (issue 2).
 UPLOAD_EXPIRES_METADATA = "expires"  # x-amz-meta-expires: epoch seconds after which an upload is refused
 QUARANTINE_REASON_METADATA = "quarantine-reason"
+# x-amz-meta-capture-signature: HMAC-SHA256 of the capture fields and the object key (issue 23)
+CAPTURE_SIGNATURE_METADATA = "capture-signature"
+CAPTURE_SIGNATURE_REFUSED_METRIC = "UploadsSignatureRefused"  # uploads whose metadata is not as signed
 QUARANTINE_REASON_SUFFIX = ".reason.json"
 METRICS_NAMESPACE = "ALPR"
 
@@ -153,7 +172,14 @@ ALERTS_BY_STATUS_INDEX = "by_status"
 ALERT_STATUS = "status"
 ALERT_CREATED_AT = "created_at"
 USERNAME = "username"
+PROPOSAL_ID = "proposal_id"  # AccountProposals table key: an account change awaiting its approver (issue 21)
 REQUEST_ID = "request_id"
+# The register of legal holds (issue 22): one item per hold, found by id; the sweep reads the holds
+# falling due (`state` pending or approved, `due` the approval deadline or the review date).
+HOLD_ID = "hold_id"
+HOLDS_BY_STATE_INDEX = "by_state"
+HOLD_STATE = "state"
+HOLD_DUE = "due"
 
 MODELS_LAYER_DIR = "/opt/models"  # where the models layer (and the recognize image) put layers/models/
 
@@ -170,7 +196,9 @@ class Output(StrEnum):
     HOTLIST_TABLE = "HotlistTableName"
     ALERTS_TABLE = "AlertsTableName"
     PERSONNEL_TABLE = "PersonnelTableName"
+    ACCOUNT_PROPOSALS_TABLE = "AccountProposalsTableName"
     RELEASE_REQUESTS_TABLE = "ReleaseRequestsTableName"
+    HOLDS_TABLE = "HoldsTableName"
     UPLOADS_BUCKET = "UploadsBucketName"
     QUARANTINE_BUCKET = "QuarantineBucketName"
     EVIDENCE_BUCKET = "EvidenceBucketName"

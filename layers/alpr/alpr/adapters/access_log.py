@@ -8,14 +8,15 @@ or deleted by the API. See docs/decisions.md for why a direct put and not Fireho
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel
 
 from alpr.domain.access import AccessLogUnavailable, AccessRecord
-from alpr.domain.reviews import ReviewLine, reviewed_window_end
+from alpr.domain.reviews import reviewed_window_end
 from alpr.names import ACCESS_LOG_PREFIX, AUDIT_REVIEWS_PREFIX
 
 if TYPE_CHECKING:
@@ -65,8 +66,9 @@ class S3AccessLog:
         ]
         return [end for key in keys if (end := reviewed_window_end(key)) is not None]
 
-    def write_review(self, key: str, lines: list[ReviewLine]) -> None:
-        """A weekly review, one JSON line per finding, beside the log (same bucket, same lock)."""
+    def write_review(self, key: str, lines: Sequence[BaseModel]) -> None:
+        """A review (weekly: one JSON line per finding; yearly account review: one per account),
+        beside the log (same bucket, same lock)."""
         if not self.bucket:
             raise AccessLogUnavailable("no access-log bucket is configured")
         try:

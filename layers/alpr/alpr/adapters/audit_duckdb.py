@@ -23,16 +23,23 @@ import duckdb
 
 from alpr.adapters.access_log import record_line
 from alpr.domain.access import AccessRecord
+from alpr.domain.account_reviews import AccountReviewLine
 from alpr.domain.audit import (
     AUDIT_DATABASE,
     QUALIFIED_ACCESS_LOG,
+    QUALIFIED_ACCOUNT_REVIEWS,
     QUALIFIED_RETENTION_REPORTS,
     QUALIFIED_REVIEWS,
     NamedQuery,
 )
 from alpr.domain.retention_report import ReportLine
 from alpr.domain.reviews import ReviewLine
-from alpr.names import ACCESS_LOG_PREFIX, AUDIT_REVIEWS_PREFIX, RETENTION_REPORTS_PREFIX
+from alpr.names import (
+    ACCESS_LOG_PREFIX,
+    ACCOUNT_REVIEWS_PREFIX,
+    AUDIT_REVIEWS_PREFIX,
+    RETENTION_REPORTS_PREFIX,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -84,10 +91,17 @@ RETENTION_REPORT_COLUMNS: dict[str, str] = {
     **{name: column_type(_REPORT_HINTS[name]) for name in ReportLine.model_fields},
     PARTITION_COLUMN: "VARCHAR",
 }
+_ACCOUNT_REVIEW_HINTS = typing.get_type_hints(AccountReviewLine, include_extras=True)
+# The account reviews table: every AccountReviewLine field, then the partition (the day recorded).
+ACCOUNT_REVIEW_COLUMNS: dict[str, str] = {
+    **{name: column_type(_ACCOUNT_REVIEW_HINTS[name]) for name in AccountReviewLine.model_fields},
+    PARTITION_COLUMN: "VARCHAR",
+}
 TABLE_COLUMNS = {
     QUALIFIED_ACCESS_LOG: ACCESS_LOG_COLUMNS,
     QUALIFIED_REVIEWS: REVIEW_COLUMNS,
     QUALIFIED_RETENTION_REPORTS: RETENTION_REPORT_COLUMNS,
+    QUALIFIED_ACCOUNT_REVIEWS: ACCOUNT_REVIEW_COLUMNS,
 }
 
 
@@ -172,9 +186,15 @@ class AuditDatabase:
 
     def load_reviews(self, lines: Iterable[ReviewLine]) -> int:
         """Add review lines as the writer stores them, each in the partition of the day it was recorded."""
+        return self._load_lines(lines, QUALIFIED_REVIEWS)
+
+    def load_account_reviews(self, lines: Iterable[AccountReviewLine]) -> int:
+        """Add account-review lines as the writer stores them, in the partition of the day recorded."""
+        return self._load_lines(lines, QUALIFIED_ACCOUNT_REVIEWS)
+
+    def _load_lines(self, lines: Iterable[ReviewLine | AccountReviewLine], table: str) -> int:
         return self.load(
-            ((json.loads(line.model_dump_json()), f"{line.time:%Y-%m-%d}") for line in lines),
-            QUALIFIED_REVIEWS,
+            ((json.loads(line.model_dump_json()), f"{line.time:%Y-%m-%d}") for line in lines), table
         )
 
     def load_retention_reports(self, lines: Iterable[ReportLine]) -> int:
@@ -225,11 +245,12 @@ class S3AuditSource:
                         yield json.loads(line), partition_of(key)
 
     def database(self, first: date, last: date, reads_back_days: int = 0) -> AuditDatabase:
-        """A DuckDB holding the window's records, reviews and retention reports (and `reads_back_days`
-        more days of the access log before it), ready for the named queries."""
+        """A DuckDB holding the window's records, reviews, account reviews and retention reports (and
+        `reads_back_days` more days of the access log before it), ready for the named queries."""
         database = AuditDatabase()
         back = max(0, min(reads_back_days, MAX_WINDOW_DAYS - len(window_days(first, last))))
         database.loaded = database.load(self.records(first - timedelta(days=back), last))
         database.load(self.records(first, last, AUDIT_REVIEWS_PREFIX), QUALIFIED_REVIEWS)
         database.load(self.records(first, last, RETENTION_REPORTS_PREFIX), QUALIFIED_RETENTION_REPORTS)
+        database.load(self.records(first, last, ACCOUNT_REVIEWS_PREFIX), QUALIFIED_ACCOUNT_REVIEWS)
         return database

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from alpr.domain.models import Correction, HoldEvent, LegalHold, Read, iso_utc
+from alpr.domain.holds import due_at
+from alpr.domain.models import Correction, HoldEvent, LegalHold, Read, iso_utc, parse_iso_utc
 from alpr.domain.paging import PageKey
+from alpr.domain.plate_expiry import PlateEntry, PlateExpiry
 from alpr.domain.plate_grams import grams_of
 from alpr.domain.search import PlateSighting
 from alpr.names import (
+    HOLD_DUE,
+    HOLD_ID,
+    HOLD_STATE,
+    HOLDS_BY_STATE_INDEX,
     PLATE,
     PLATE_GRAM,
     READ_ID,
@@ -96,15 +103,54 @@ def _sighting(entry: Mapping[str, Any]) -> PlateSighting:
     )
 
 
+def _register_items(read: Read, holds: list[LegalHold], history: list[HoldEvent]) -> list[dict[str, Any]]:
+    """The register's entries a change of the read's holds writes: each hold in force as it is now
+    (its state, and when it falls due), and each hold taken off as released or lapsed."""
+
+    def entry(hold: LegalHold, state: str, **more: Any) -> dict[str, Any]:
+        return {
+            HOLD_ID: hold.hold_id,
+            READ_ID: read.read_id,
+            "case_number": hold.case_number,
+            "placed_by": hold.placed_by,
+            "organisation": hold.organisation,
+            "placed_at": iso_utc(hold.placed_at),
+            HOLD_STATE: state,
+            **more,
+        }
+
+    items = [
+        entry(hold, "pending" if hold.approved_by is None else "approved")
+        | ({HOLD_DUE: iso_utc(due)} if (due := due_at(hold)) else {})
+        for hold in holds
+        if hold.hold_id
+    ]
+    in_force = {hold.hold_id for hold in holds}
+    last = history[-1] if history else None
+    for hold in read.legal_holds:
+        if hold.hold_id and hold.hold_id not in in_force:
+            ended = last if last is not None and last.hold_id == hold.hold_id else None
+            state = ended.action if ended else "released"
+            items.append(entry(hold, state, ended_at=iso_utc(ended.at) if ended else None))
+    return items
+
+
 class DynamoReadStore:
-    """Reads in the Reads table; each new read also counts in the Plates dictionary."""
+    """Reads in the Reads table; each new read also counts in the Plates dictionary; the register of
+    legal holds (Holds table) is kept in step with the reads' holds."""
 
     def __init__(
-        self, reads_table: str, plates_table: str, client: Callable[[], DynamoDBClient], grams_table: str = ""
+        self,
+        reads_table: str,
+        plates_table: str,
+        client: Callable[[], DynamoDBClient],
+        grams_table: str = "",
+        holds_table: str = "",
     ) -> None:
         self.reads_table = reads_table
         self.plates_table = plates_table
         self.grams_table = grams_table  # the dictionary's trigram index; "" when not deployed
+        self.holds_table = holds_table  # the register of holds; "" in functions that change no hold
         self._client = client
 
     def put_read(self, read: Read) -> bool:
@@ -152,9 +198,12 @@ class DynamoReadStore:
             self._extend_expiry(read.plate, read.expires_at)
         return True
 
-    def _extend_expiry(self, plate: str, expires: int) -> None:
+    def _extend_expiry(self, plate: str, expires: int, *, existing_only: bool = False) -> None:
         """The entry expires with its newest read (`newest_expiry`), and has no TTL while any read
-        of the plate is held (`held_reads`). Both updates only ever lengthen, so order is free."""
+        of the plate is held (`held_reads`). Both updates only ever lengthen, so order is free.
+        `existing_only`: never create the entry (the backfill, which finds entries that may go)."""
+        exists = "attribute_exists(#plate) AND " if existing_only else ""
+        names = {"ExpressionAttributeNames": {"#plate": PLATE}} if existing_only else {}
         for update, condition in (
             ("SET newest_expiry = :e", "attribute_not_exists(newest_expiry) OR newest_expiry < :e"),
             (
@@ -168,12 +217,72 @@ class DynamoReadStore:
                     TableName=self.plates_table,
                     Key=to_item({PLATE: plate}),
                     UpdateExpression=update,
-                    ConditionExpression=condition,
+                    ConditionExpression=f"{exists}({condition})",
                     ExpressionAttributeValues=to_item({":e": expires}),
+                    **names,  # type: ignore[arg-type]
                 )
             except ClientError as error:
                 if not _is_condition_failure(error):
                     raise
+
+    # --- the one-off backfill of the dictionary's expiry (alpr admin backfill-plate-expiry) -----
+
+    def plate_entries_page(
+        self, start: dict[str, Any] | None, limit: int
+    ) -> tuple[list[PlateEntry], dict[str, Any] | None]:
+        """One page of the Plates dictionary with each entry's expiry as stored (a scan: the backfill
+        reads the whole table once)."""
+        request: dict[str, Any] = {
+            "TableName": self.plates_table,
+            "Limit": limit,
+            "ProjectionExpression": "#plate, last_seen, newest_expiry, #ttl, held_reads",
+            "ExpressionAttributeNames": {"#plate": PLATE, "#ttl": TTL_ATTRIBUTE},
+        }
+        if start:
+            request["ExclusiveStartKey"] = start
+        response = self._client().scan(**request)
+        entries = [
+            PlateEntry(
+                plate=data[PLATE],
+                last_seen=parse_iso_utc(data["last_seen"]),
+                newest_expiry=data.get("newest_expiry"),
+                ttl=data.get(TTL_ATTRIBUTE),
+                held_reads=frozenset(data.get("held_reads", ())),
+            )
+            for data in (from_item(item) for item in response.get("Items", []))
+            if "last_seen" in data
+        ]
+        return entries, response.get("LastEvaluatedKey")
+
+    def reads_of_plate(self, plate: str) -> list[Read]:
+        """Every read of the plate still kept (all pages of the by-plate index)."""
+        reads: list[Read] = []
+        start: PageKey | None = None
+        while True:
+            page, start = self.query_by_plate(plate, "0", "9", 500, start)
+            reads.extend(page)
+            if start is None:
+                return reads
+
+    def set_plate_expiry(self, expiry: PlateExpiry) -> None:
+        """Give an entry its expiry as new reads keep it: the held reads first (no TTL), then the
+        newest expiry and, if nothing is held, the TTL. Each step only lengthens or adds (idempotent),
+        and none creates an entry that has gone meanwhile."""
+        if expiry.held_reads:
+            try:
+                self._client().update_item(
+                    TableName=self.plates_table,
+                    Key=to_item({PLATE: expiry.plate}),
+                    UpdateExpression=f"ADD held_reads :ids REMOVE {TTL_ATTRIBUTE}",
+                    ConditionExpression="attribute_exists(#plate)",
+                    ExpressionAttributeNames={"#plate": PLATE},
+                    ExpressionAttributeValues=to_item({":ids": set(expiry.held_reads)}),
+                )
+            except ClientError as error:
+                if _is_condition_failure(error):
+                    return
+                raise
+        self._extend_expiry(expiry.plate, expiry.newest_expiry, existing_only=True)
 
     def prune_grams(self, plate: str) -> bool:
         """Take an expired plate out of its trigrams' lists and delete the trigrams left empty;
@@ -412,9 +521,18 @@ class DynamoReadStore:
         plate_values: dict[str, Any] = {":rid": {read.read_id}} | (
             {":e": expires} if expires is not None else {}
         )
+        register: list[Any] = (
+            [
+                {"Put": {"TableName": self.holds_table, "Item": to_item(entry)}}
+                for entry in _register_items(read, holds, history)
+            ]
+            if self.holds_table
+            else []
+        )
         try:
             self._client().transact_write_items(
                 TransactItems=[
+                    *register,
                     {
                         "Update": {
                             "TableName": self.reads_table,
@@ -454,6 +572,38 @@ class DynamoReadStore:
         except ClientError as error:
             if not _is_condition_failure(error):
                 raise
+
+    # --- the register of holds: the HoldRegister port -----------------------------------------
+
+    def find_hold(self, hold_id: str) -> str | None:
+        """The read a hold is on (held now or once), or None."""
+        response = self._client().get_item(
+            TableName=self.holds_table,
+            Key=to_item({HOLD_ID: hold_id}),
+            ProjectionExpression="#read",
+            ExpressionAttributeNames={"#read": READ_ID},
+        )
+        item = response.get("Item")
+        return str(from_item(item)[READ_ID]) if item else None
+
+    def due_holds(self, now: datetime) -> list[str]:
+        """Holds pending past their approval deadline, or approved past their review date."""
+        due: list[str] = []
+        for state in ("pending", "approved"):
+            request: dict[str, Any] = {
+                "TableName": self.holds_table,
+                "IndexName": HOLDS_BY_STATE_INDEX,
+                "KeyConditionExpression": "#state = :state AND #due <= :now",
+                "ExpressionAttributeNames": {"#state": HOLD_STATE, "#due": HOLD_DUE},
+                "ExpressionAttributeValues": to_item({":state": state, ":now": iso_utc(now)}),
+            }
+            while True:
+                response = self._client().query(**request)
+                due.extend(str(from_item(item)[HOLD_ID]) for item in response.get("Items", []))
+                if not response.get("LastEvaluatedKey"):
+                    break
+                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return due
 
     def get_read(self, read_id: str) -> Read | None:
         """One read by id, or None."""

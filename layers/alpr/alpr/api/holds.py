@@ -1,6 +1,6 @@
-"""/v1/reads/{read_id}/hold (legal holds) and /v1/exports (evidence export). The case, category and
-reason are the request's purpose (the X-Purpose-* and X-Case-Number headers every data route
-requires)."""
+"""/v1/reads/{read_id}/hold (legal holds), /v1/holds/{hold_id}/approve and /renew (their oversight)
+and /v1/exports (evidence export). The case, category and reason are the request's purpose (the
+X-Purpose-* and X-Case-Number headers every data route requires); an approval is its own purpose."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from alpr.api.params import UlidPath
 from alpr.domain.access import Purpose
 from alpr.domain.errors import Unauthenticated
 from alpr.domain.evidence import ExportReceipt, ExportRequest
-from alpr.domain.holds import HoldState, holds_for_case
+from alpr.domain.holds import HoldState, HoldView, holds_for_case
 from alpr.services import evidence as evidence_service
 from alpr.services import holds as holds_service
 
@@ -52,6 +52,32 @@ def release_hold(read_id: UlidPath) -> HoldState:
     state = holds_service.release(grant.caller, grant.person, purpose, read_id)
     note_access(query={"hold": "release", "read_id": read_id}, returned_ids=[read_id])
     return holds_for_case(state, purpose.case_number)
+
+
+@router.post(
+    "/v1/holds/<hold_id>/approve",
+    summary="A supervisor other than the holder approves a hold (within 7 days of its placing, or it lapses)",
+    security=AUTHENTICATED,
+)
+def approve_hold(hold_id: UlidPath) -> HoldView:
+    grant = current_grant()
+    if grant is None:  # the gate always sets it on this route
+        raise Unauthenticated("authentication required")
+    view = holds_service.approve(grant.caller, grant.person, hold_id)
+    note_access(query={"hold": "approve", "hold_id": hold_id, "read_id": view.read_id})
+    return view
+
+
+@router.post(
+    "/v1/holds/<hold_id>/renew",
+    summary="The holder renews a hold for its case by its review date (or it lapses): a new review date",
+    security=AUTHENTICATED,
+)
+def renew_hold(hold_id: UlidPath) -> HoldView:
+    grant, purpose = _grant()
+    view = holds_service.renew(grant.caller, purpose, hold_id)
+    note_access(query={"hold": "renew", "hold_id": hold_id, "read_id": view.read_id})
+    return view
 
 
 @router.post(

@@ -1,5 +1,6 @@
-"""`alpr audit list|query`: the audit plan's named queries, run by DuckDB over the local stack's
-access log (in the cloud the same queries are Athena named queries: docs/audit.md)."""
+"""`alpr audit list|query|review|account-review`: the audit plan's named queries, run by DuckDB over
+the local stack's access log (in the cloud the same queries are Athena named queries: docs/audit.md),
+and the reviews recorded through the API."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ from botocore.exceptions import EndpointConnectionError
 from rich.table import Table
 
 from alpr.adapters.audit_duckdb import AuditResult, S3AuditSource, window_days
-from alpr.cli.options import console
+from alpr.cli.options import console, uses_api
 from alpr.client.http import AlprClient, ApiError
+from alpr.domain.account_reviews import AccountFinding
 from alpr.domain.audit import NAMED_QUERIES, NamedQuery, named_query
 from alpr.domain.errors import InvalidRequest
 from alpr.domain.plates import plate_for_search
@@ -255,4 +257,62 @@ def review_command(
     console.print(
         f"Review {receipt['review_id']} recorded: {receipt['findings'] or 'nothing sampled'}; "
         f"kept at {receipt['key']} (see `alpr audit query reviews`)"
+    )
+
+
+# Asks the reviewer about one account (its Personnel record as JSON): (finding, note).
+AccountAsker = Callable[[dict[str, Any]], tuple[AccountFinding, str]]
+
+
+def account_review_body(accounts: list[dict[str, Any]], ask: AccountAsker) -> dict[str, Any]:
+    """The body of `POST /v1/audit/account-reviews`: a finding for every account, asked one at a time."""
+    findings = []
+    for account in accounts:
+        finding, note = ask(account)
+        findings.append({"username": account["username"], "finding": finding.value, "note": note})
+    return {"findings": findings}
+
+
+def ask_about_account(account: dict[str, Any]) -> tuple[AccountFinding, str]:
+    """Show one account (roles, status, last activity, training, approver) and ask for the finding."""
+    console.print(
+        f"\n[bold]{account['username']}[/] {account['full_name']}, {account['job_title']} · "
+        f"roles {', '.join(account['roles'])} · {account['status']}\n  last active "
+        f"{account.get('last_active') or 'never'} · training {account.get('training_completed') or 'none'} "
+        f"(expires {account.get('training_expires') or '-'}) · approved by {account.get('approved_by') or '-'}"
+    )
+    choices = "/".join(f.value for f in AccountFinding)
+    while True:
+        choice = (
+            str(typer.prompt(f"  finding ({choices})", default=AccountFinding.KEEP.value)).strip().lower()
+        )
+        if choice in {f.value for f in AccountFinding}:
+            break
+        console.print(f"  [red]one of {choices}[/]")
+    finding = AccountFinding(choice)
+    if finding is AccountFinding.KEEP:
+        return finding, typer.prompt("  note (optional)", default="", show_default=False)
+    while True:
+        note = str(typer.prompt("  note (what is to change, at least three words)")).strip()
+        if len(note.split()) >= 3:
+            return finding, note
+
+
+@app.command("account-review")
+@uses_api()
+def account_review_command(client: AlprClient) -> None:
+    """The yearly account review (CJIS): walk through every account of the registry, give a finding
+    on each (keep, change, disable, with a note), and record it (POST /v1/audit/account-reviews)."""
+    try:
+        accounts = client.call("GET", "/v1/personnel")
+        console.print(f"Account review: {len(accounts)} account(s) in the Personnel registry")
+        body = account_review_body(accounts, ask_about_account)
+        receipt = client.call("POST", "/v1/audit/account-reviews", json=body)
+    except ApiError as error:
+        message = error.body.get("message", error.body) if isinstance(error.body, dict) else error.body
+        console.print(f"[red]HTTP {error.status}[/]: {message}")
+        raise typer.Exit(1) from None
+    console.print(
+        f"Account review {receipt['review_id']} recorded: {receipt['findings']}; kept at {receipt['key']} "
+        "(see `alpr audit query account-reviews`)"
     )

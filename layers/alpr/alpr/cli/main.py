@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from alpr.cli.admin import app as admin_app
 from alpr.cli.audit import app as audit_app
 from alpr.cli.hotlist import app as hotlist_app
 from alpr.cli.options import Port, console, reads_table, uses_api
@@ -19,6 +20,7 @@ from alpr.cli.release import app as release_app
 from alpr.cli.release import mail_command
 from alpr.cli.search import register as register_search_commands
 from alpr.client.http import AlprClient, Outbox, UnitCapture
+from alpr.local.snapshot import DEFAULT_SAVE_INTERVAL_S, SnapshotError
 
 app = typer.Typer(help="ALPR back office", no_args_is_help=True, add_completion=False)
 local_app = typer.Typer(help="The whole system on this machine, no AWS account", no_args_is_help=True)
@@ -41,6 +43,7 @@ app.add_typer(release_app, name="release")
 app.add_typer(hotlist_app, name="hotlist")
 app.add_typer(audit_app, name="audit")
 app.add_typer(reads_app, name="reads")
+app.add_typer(admin_app, name="admin")
 local_app.command("mail")(mail_command)
 
 
@@ -49,15 +52,46 @@ def main() -> None:
 
 
 @local_app.command("up")
-def local_up(port: Port = 8080) -> None:
+def local_up(
+    port: Port = 8080,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Keep the state here: restored at start, saved at stop and periodically (else in memory)",
+            file_okay=False,
+        ),
+    ] = None,
+    save_every: Annotated[
+        float, typer.Option(help="Seconds between saves to --data-dir", min=1.0)
+    ] = DEFAULT_SAVE_INTERVAL_S,
+) -> None:
     """Run the local system until Ctrl-C: API, seeded users, recognition."""
     from alpr.local.stack import LOCAL_USERS, LocalStack
 
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    stack = LocalStack(port=port, data_dir=data_dir, save_interval_s=save_every)
     with console.status("Starting the embedded AWS and deploying the stack…"):
-        stack = LocalStack(port=port).start()
+        try:
+            stack.start()
+        except SnapshotError as error:  # found before anything started
+            console.print(f"[red]not started[/]: {error}")
+            raise typer.Exit(2) from None
+        except BaseException:
+            stack.stop()  # the embedded AWS and whatever else had started (nothing is saved)
+            raise
     try:
+        if data_dir is not None:
+            restored = stack.restored
+            console.print(
+                f"State in {data_dir}: "
+                + (
+                    "restored " + ", ".join(f"{n} {what}" for what, n in restored.counts.items())
+                    if restored
+                    else "nothing saved yet, starting fresh"
+                )
+                + f"; saved every {save_every:g} s and at stop"
+            )
         console.print(
             f"[bold green]ALPR local stack ready[/] at {stack.api_url}  (GET {stack.api_url}/health)"
         )
@@ -75,7 +109,7 @@ def local_up(port: Port = 8080) -> None:
         pass
     finally:
         stack.stop()
-        console.print("Stopped.")
+        console.print(f"Stopped; state saved in {data_dir}." if data_dir else "Stopped.")
 
 
 @local_app.command("token")

@@ -1,4 +1,4 @@
-"""`alpr personnel …`: the Personnel registry, through the admin endpoints (administrators)."""
+"""`alpr personnel …`: the Personnel registry; administrators propose, the named approver approves."""
 
 from __future__ import annotations
 
@@ -63,30 +63,91 @@ def show(client: AlprClient, username: str) -> None:
     console.print_json(json.dumps(_call(client, "GET", f"/v1/personnel/{username}")))
 
 
-@app.command("put")
+@app.command("propose")
 @uses_api()
-def put(
+def propose(
     client: AlprClient,
     username: str,
-    full_name: Annotated[str, typer.Option(help="Full name")],
-    job_title: Annotated[str, typer.Option(help="Job title")],
-    organisation: Annotated[str, typer.Option(help="Organisation")],
-    role: Annotated[list[str], typer.Option(help="Role (repeat for several)")],
-    approved_by: Annotated[str, typer.Option(help="The supervisor who approved the account")],
-    badge: Annotated[str | None, typer.Option(help="Badge number")] = None,
-    trained: Annotated[str | None, typer.Option(help="Training completed (YYYY-MM-DD)")] = None,
+    kind: Annotated[str, typer.Option(help="account (new or changed), training, or reactivation")],
+    approver: Annotated[
+        str, typer.Option(help="The supervisor (or configured account approver) to approve it")
+    ],
+    reason: Annotated[str, typer.Option(help="Why, kept with the proposal")],
+    full_name: Annotated[str | None, typer.Option(help="Full name (account)")] = None,
+    job_title: Annotated[str | None, typer.Option(help="Job title (account)")] = None,
+    organisation: Annotated[str | None, typer.Option(help="Organisation (account)")] = None,
+    role: Annotated[list[str] | None, typer.Option(help="Role, repeat for several (account)")] = None,
+    badge: Annotated[str | None, typer.Option(help="Badge number (account)")] = None,
+    trained: Annotated[
+        str | None, typer.Option(help="Training completed, YYYY-MM-DD (account, training)")
+    ] = None,
+    clets_authorised: Annotated[
+        str | None, typer.Option(help="CLETS authorisation date, YYYY-MM-DD (account)")
+    ] = None,
 ) -> None:
-    """Create or replace an account."""
-    body = {
-        "full_name": full_name,
-        "job_title": job_title,
-        "organisation": organisation,
-        "roles": role,
-        "approved_by": approved_by,
-        "badge": badge,
-        "training_completed": trained,
-    }
-    console.print_json(json.dumps(_call(client, "PUT", f"/v1/personnel/{username}", body)))
+    """Propose a change that widens access; it takes effect when the approver approves it."""
+    body: dict[str, Any] = {"username": username, "kind": kind, "approver": approver, "reason": reason}
+    if kind == "account":
+        body["account"] = {
+            "full_name": full_name,
+            "job_title": job_title,
+            "organisation": organisation,
+            "roles": role or [],
+            "badge": badge,
+            "training_completed": trained,
+            "clets_authorised_on": clets_authorised,
+        }
+    elif kind == "training":
+        body["training"] = {"completed": trained or date.today().isoformat()}
+    proposal = _call(client, "POST", "/v1/personnel/proposals", body)
+    console.print(
+        f"Proposal [bold]{proposal['proposal_id']}[/] ({proposal['kind']} for {proposal['username']}) "
+        f"awaits {proposal['approver']}: nothing changes until it is approved."
+    )
+
+
+@app.command("pending")
+@uses_api()
+def pending(client: AlprClient) -> None:
+    """The proposals awaiting their approver."""
+    table = Table(title="Proposals awaiting approval")
+    for column in ("proposal_id", "kind", "username", "proposed_by", "proposed_at", "approver", "reason"):
+        table.add_column(column)
+    for p in _call(client, "GET", "/v1/personnel/proposals"):
+        table.add_row(
+            p["proposal_id"],
+            p["kind"],
+            p["username"],
+            p["proposed_by"],
+            p["proposed_at"],
+            p["approver"],
+            p["reason"],
+        )
+    console.print(table)
+
+
+@app.command("approve")
+@uses_api()
+def approve(
+    client: AlprClient,
+    proposal_id: str,
+    note: Annotated[str, typer.Option(help="A note kept with the decision")] = "",
+) -> None:
+    """Approve a proposal that names you: the change takes effect now."""
+    decided = _call(client, "POST", f"/v1/personnel/proposals/{proposal_id}/approve", {"note": note})
+    console.print(f"Approved: {decided['kind']} for {decided['username']} is in effect.")
+
+
+@app.command("reject")
+@uses_api()
+def reject(
+    client: AlprClient,
+    proposal_id: str,
+    note: Annotated[str, typer.Option(help="Why (at least three words)")],
+) -> None:
+    """Reject a proposal that names you: nothing changes."""
+    decided = _call(client, "POST", f"/v1/personnel/proposals/{proposal_id}/reject", {"note": note})
+    console.print(f"Rejected: {decided['kind']} for {decided['username']}; nothing changed.")
 
 
 @app.command("training")
@@ -99,7 +160,7 @@ def training(
         str | None, typer.Option(help="Expiry (default: completion + the refresher period)")
     ] = None,
 ) -> None:
-    """Record completed ALPR training."""
+    """Record a refresher for current training (training that lets someone in is proposed)."""
     body = {"completed": completed, "expires": expires}
     console.print_json(json.dumps(_call(client, "POST", f"/v1/personnel/{username}/training", body)))
 
@@ -109,10 +170,9 @@ def training(
 def status(
     client: AlprClient,
     username: str,
-    new_status: Annotated[str, typer.Argument(help="active, suspended or separated")],
+    new_status: Annotated[str, typer.Argument(help="suspended or separated")],
     reason: Annotated[str, typer.Option(help="Why, kept on the record")],
-    approved_by: Annotated[str | None, typer.Option(help="Supervisor approving a reactivation")] = None,
 ) -> None:
-    """Suspend, separate or reactivate an account."""
-    body = {"status": new_status, "reason": reason, "approved_by": approved_by}
+    """Suspend or separate an account at once (a reactivation is proposed)."""
+    body = {"status": new_status, "reason": reason}
     console.print_json(json.dumps(_call(client, "POST", f"/v1/personnel/{username}/status", body)))

@@ -16,6 +16,7 @@ import typer
 from alpr.cli.options import console, reads_table, uses_api
 from alpr.client.http import AlprClient
 from alpr.client.search import (
+    approve_hold,
     as_geojson,
     canvass_circle,
     canvass_polygon,
@@ -23,11 +24,24 @@ from alpr.client.search import (
     get_read,
     hold_read,
     release_hold,
+    renew_hold,
     search_pattern,
 )
 
 From = Annotated[str | None, typer.Option("--from", help="ISO 8601 UTC, e.g. 2026-11-28T21:00:00Z")]
 To = Annotated[str | None, typer.Option("--to", help="ISO 8601 UTC (default: now)")]
+
+
+def _show_hold(view: dict[str, Any]) -> None:
+    approval = (
+        f"approved by {view['approved_by']}"
+        if view["approved_by"]
+        else f"awaits approval until {view['approval_due']}"
+    )
+    console.print(
+        f"hold {view['hold_id']} on read {view['read_id']} for case {view['case_number']}: {approval}; "
+        f"review date {view['review_at']}"
+    )
 
 
 def _show(reads: list[dict[str, Any]], title: str) -> None:
@@ -112,13 +126,25 @@ def register(search_app: typer.Typer) -> None:
     ) -> None:
         """Hold a read for the case (kept past its retention, image and crop locked), or release it."""
         state = release_hold(client, read_id) if release else hold_read(client, read_id)
-        cases = ", ".join(h["case_number"] for h in state["legal_holds"]) or "none"
+        cases = ", ".join(f"{h['case_number']} (hold {h['hold_id']})" for h in state["legal_holds"]) or "none"
         console.print(f"read {read_id}: held for case(s) {cases}")
         if state["expires_at"] is None:
             console.print("kept until every hold is released (no expiry; image and crop under legal hold)")
         else:
             expires = datetime.fromtimestamp(state["expires_at"], UTC).isoformat()
             console.print(f"back on its retention schedule: expires {expires}")
+
+    @search_app.command("approve-hold")
+    @uses_api()
+    def approve(client: AlprClient, hold_id: str) -> None:
+        """Approve another user's hold (supervisors, within 7 days of its placing, or it lapses)."""
+        _show_hold(approve_hold(client, hold_id))
+
+    @search_app.command("renew-hold")
+    @uses_api(purpose=True)
+    def renew(client: AlprClient, hold_id: str) -> None:
+        """Renew your hold for its case by its review date (the reason says why it is still needed)."""
+        _show_hold(renew_hold(client, hold_id))
 
     @search_app.command("export")
     @uses_api(purpose=True)

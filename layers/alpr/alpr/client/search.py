@@ -131,6 +131,18 @@ def release_hold(client: AlprClient, read_id: str) -> dict[str, Any]:
     return state
 
 
+def approve_hold(client: AlprClient, hold_id: str) -> dict[str, Any]:
+    """A supervisor (not the holder) approves a hold within 7 days of its placing, or it lapses."""
+    view: dict[str, Any] = client.call("POST", f"/v1/holds/{hold_id}/approve")
+    return view
+
+
+def renew_hold(client: AlprClient, hold_id: str) -> dict[str, Any]:
+    """The holder renews a hold for the client's purpose's case by its review date: a new one."""
+    view: dict[str, Any] = client.call("POST", f"/v1/holds/{hold_id}/renew")
+    return view
+
+
 def export_evidence(client: AlprClient, read_ids: list[str]) -> dict[str, Any]:
     """Book reads into evidence for the client's purpose's case; the receipt with a link to the zip."""
     receipt: dict[str, Any] = client.call("POST", "/v1/exports", json={"read_ids": read_ids})

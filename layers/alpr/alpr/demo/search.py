@@ -1,5 +1,6 @@
 """`make demo` step for the investigator searches: a partial plate, a canvass, one read's links,
-a legal hold on that read, and its export into evidence."""
+a legal hold on that read (approved by a supervisor, renewed by its holder), and its export into
+evidence."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from rich.console import Console
 
 from alpr.client.http import AlprClient, ApiError
 from alpr.client.search import (
+    approve_hold,
     as_geojson,
     canvass_circle,
     export_evidence,
     get_read,
     hold_read,
     release_hold,
+    renew_hold,
     search_pattern,
 )
 
@@ -25,7 +28,7 @@ INCIDENT = (38.01870, -122.13370)
 CANVASS_RADIUS_M = 250.0
 
 
-def show_searches(console: Console, investigator: AlprClient) -> None:
+def show_searches(console: Console, investigator: AlprClient, supervisor: AlprClient) -> None:
     """Partial plate (with OCR equivalents), a refused broad pattern, a canvass and one read."""
     from alpr.cli.options import reads_table
 
@@ -64,16 +67,31 @@ def show_searches(console: Console, investigator: AlprClient) -> None:
             f"{detail['urls_expire_at']}: image {'yes' if detail['image_url'] else 'no'}, "
             f"crop {'yes' if detail.get('crop_url') else 'not stored'}"
         )
-        show_hold(console, investigator, detail["read_id"])
+        show_hold(console, investigator, supervisor, detail["read_id"])
 
 
-def show_hold(console: Console, investigator: AlprClient, read_id: str) -> None:
-    """The case holds the read past its retention, then lets it go."""
+def show_hold(console: Console, investigator: AlprClient, supervisor: AlprClient, read_id: str) -> None:
+    """The case holds the read past its retention, a supervisor approves the hold, the holder renews
+    it; then the case lets it go."""
     held = hold_read(investigator, read_id)
-    cases = ", ".join(h["case_number"] for h in held["legal_holds"])
+    (hold,) = held["legal_holds"]
     console.print(
-        f"POST /v1/reads/{read_id}/hold: held for case {cases}; expires_at {held['expires_at']} "
+        f"POST /v1/reads/{read_id}/hold: held for case {hold['case_number']}; expires_at {held['expires_at']} "
         "(no TTL), image and crop under S3 Object Lock legal hold"
+    )
+    try:
+        approve_hold(investigator, hold["hold_id"])
+    except ApiError as error:
+        console.print(f"The holder cannot approve their own hold: HTTP {error.status}")
+    approved = approve_hold(supervisor, hold["hold_id"])
+    console.print(
+        f"POST /v1/holds/{hold['hold_id']}/approve: approved by {approved['approved_by']} (a supervisor, within "
+        f"7 days of {approved['placed_at']}, or the daily hold review lapses it and logs the lapse)"
+    )
+    renewed = renew_hold(investigator, hold["hold_id"])
+    console.print(
+        f"POST /v1/holds/{hold['hold_id']}/renew: the holder renews it; next review date {renewed['review_at']} "
+        "(not renewed by then, it lapses)"
     )
     receipt = export_evidence(investigator, [read_id])
     console.print(

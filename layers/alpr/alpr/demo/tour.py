@@ -6,8 +6,10 @@ Each capability adds its step here, so the demo always shows the whole system.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from rich.console import Console
 
@@ -17,7 +19,9 @@ from alpr.demo.access import DEMO_PURPOSE, show_access
 from alpr.demo.audit import show_audit
 from alpr.demo.hotlist import show_hotlists
 from alpr.demo.release import show_release
+from alpr.demo.saved_state import show_saved_state
 from alpr.demo.search import show_searches
+from alpr.demo.tampering import show_tampered_upload
 from alpr.local.stack import LocalStack
 
 # Rendered plates the demo's unit uploads: (plate, state, minutes ago, lat, lon).
@@ -41,7 +45,10 @@ def run_demo(console: Console) -> None:
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # CloudWatch EMF lines, not for people
     started = time.monotonic()
     step(console, "Start the embedded AWS and deploy the synthesized stack into it")
-    with LocalStack() as stack:
+    with (
+        tempfile.TemporaryDirectory(prefix="alpr-demo-state-") as data_dir,
+        LocalStack(data_dir=Path(data_dir)) as stack,
+    ):
         console.print(f"API {stack.api_url} · moto {stack.endpoint_url}")
         skipped = stack.deployment.skipped if stack.deployment else {}
         console.print(
@@ -85,8 +92,10 @@ def run_demo(console: Console) -> None:
         except ApiError as error:
             console.print(f"Without a token the same search gets HTTP {error.status}: {error.body}")
 
+        show_tampered_upload(console, stack, unit, render_scene("6TRN111", "CA", seed=9)[0])  # issue 23
         show_access(console, stack)  # issue 4: a refused search, an allowed one, their access records
-        show_searches(console, investigator)  # issue 5: partial plate, canvass, one read's links
+        supervisor = AlprClient(stack.api_url, stack.token("supervisor"))
+        show_searches(console, investigator, supervisor)  # issue 5: partial plate, canvass, one read's links
         show_release(console, stack)  # issue 7: request → commander's email → approve → bundle verified
         show_hotlists(console, stack, investigator)  # issue 6: extract, partial plate, alert, disposition
         figures = anonymous.call("GET", "/v1/transparency")
@@ -96,6 +105,7 @@ def run_demo(console: Console) -> None:
             f"{figures['alerts_stored']} alerts kept, retention {figures['retention_days']} days; "
             f"other agencies' requests by outcome: {outcomes}"
         )
-        show_audit(console, stack)  # the audit: named queries over today's access log (last: sees the tour)
+        show_audit(console, stack)  # the audit: named queries over today's access log (sees the tour)
+        show_saved_state(console, stack)  # issue 23: what --data-dir keeps across a restart
 
     console.rule(f"[bold green]Demo finished in {time.monotonic() - started:.1f} s")

@@ -38,15 +38,18 @@ class Action(StrEnum):
     HOTLIST_WRITE = "hotlist:write"
     ALERTS_READ = "alerts:read"
     ALERTS_DISPOSE = "alerts:dispose"
-    HOLDS_WRITE = "holds:write"  # place or release a legal hold
+    HOLDS_WRITE = "holds:write"  # place, release or renew a legal hold
+    HOLDS_APPROVE = "holds:approve"  # a supervisor approves another user's hold (issue 22)
     EVIDENCE_EXPORT = "evidence:export"
     RELEASE_REQUEST = "release:request"  # file a written request to share data (policy 439.7)
     RELEASE_READ = "release:read"
     RELEASE_DECIDE = "release:decide"  # the commander or designee approves or denies
     AUDIT_QUERY = "audit:query"
     AUDIT_REVIEW = "audit:review"  # record the weekly review of sampled accesses
+    AUDIT_ACCOUNT_REVIEW = "audit:account-review"  # record the yearly review of every account (CJIS)
     PERSONNEL_READ = "personnel:read"
-    PERSONNEL_ADMIN = "personnel:admin"
+    PERSONNEL_ADMIN = "personnel:admin"  # propose account changes; suspend or separate at once
+    PERSONNEL_APPROVE = "personnel:approve"  # decide a proposal that names the caller (or any, configured)
     UPLOADS_CREATE = "uploads:create"  # vehicle units
 
 
@@ -71,14 +74,26 @@ _INVESTIGATE = frozenset(
 ROLE_ACTIONS: dict[Group, frozenset[Action]] = {
     Group.INVESTIGATOR: _INVESTIGATE,
     Group.SUPERVISOR: _INVESTIGATE
-    | {Action.AUDIT_QUERY, Action.AUDIT_REVIEW, Action.PERSONNEL_READ, Action.READS_CORRECT},
+    | {
+        Action.AUDIT_QUERY,
+        Action.AUDIT_REVIEW,
+        Action.PERSONNEL_READ,
+        Action.PERSONNEL_APPROVE,
+        Action.HOLDS_APPROVE,
+        Action.READS_CORRECT,
+    },
+    # The Administrative Services Division commander administers the system (policy 439.3): decides
+    # releases, approves account changes when configured as an account approver, reviews the accounts.
     Group.COMMANDER: frozenset(
         {
             Action.RELEASE_READ,
             Action.RELEASE_DECIDE,
             Action.AUDIT_QUERY,
+            Action.AUDIT_ACCOUNT_REVIEW,
             Action.READS_VIEW,
             Action.READS_VIEW_IMAGE,
+            Action.PERSONNEL_READ,
+            Action.PERSONNEL_APPROVE,
         }
     ),
     # Auditors review the sharing-request log too (State Auditor 2019-118: a log of sharing requests).
@@ -178,6 +193,15 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     ("POST", "/v1/reads/{read_id}/hold"): _data(Action.HOLDS_WRITE),
     ("POST", "/v1/reads/{read_id}/corrections"): _data(Action.READS_CORRECT),  # supervisors (issue 21)
     ("DELETE", "/v1/reads/{read_id}/hold"): _data(Action.HOLDS_WRITE),
+    # Oversight of holds (issue 22): approving a hold is its own purpose (its id is recorded as the
+    # case number); the holder renews it stating its case and why it is still needed.
+    ("POST", "/v1/holds/{hold_id}/approve"): RouteRule(
+        action=Action.HOLDS_APPROVE,
+        purpose=PurposeNeed.IMPLIED,
+        implied_category="hold-approval",
+        implied_case_parameter="hold_id",
+    ),
+    ("POST", "/v1/holds/{hold_id}/renew"): _data(Action.HOLDS_WRITE),
     ("POST", "/v1/exports"): _data(Action.EVIDENCE_EXPORT),
     # Hotlists and alerts (issue 6).
     ("GET", "/v1/hotlist/entries"): _data(Action.HOTLIST_READ),
@@ -198,10 +222,17 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     ("POST", "/v1/release-requests/{request_id}/decision"): _decision(),
     # The supervisor's weekly review (issue 21): findings on sampled accesses, no ALPR data back.
     ("POST", "/v1/audit/reviews"): _admin(Action.AUDIT_REVIEW),
-    # Personnel administration (this issue).
+    # The yearly account review (issue 21, CJIS): a finding per account, no ALPR data back.
+    ("POST", "/v1/audit/account-reviews"): _admin(Action.AUDIT_ACCOUNT_REVIEW),
+    # Personnel administration (issue 4). What widens access is proposed by an administrator and
+    # decided by the approver it names, signed in (issue 21); what narrows it is done at once.
     ("GET", "/v1/personnel"): _admin(Action.PERSONNEL_READ),
     ("GET", "/v1/personnel/{username}"): _admin(Action.PERSONNEL_READ),
-    ("PUT", "/v1/personnel/{username}"): _admin(Action.PERSONNEL_ADMIN),
+    ("GET", "/v1/personnel/proposals"): _admin(Action.PERSONNEL_READ),
+    ("GET", "/v1/personnel/proposals/{proposal_id}"): _admin(Action.PERSONNEL_READ),
+    ("POST", "/v1/personnel/proposals"): _admin(Action.PERSONNEL_ADMIN),
+    ("POST", "/v1/personnel/proposals/{proposal_id}/approve"): _admin(Action.PERSONNEL_APPROVE),
+    ("POST", "/v1/personnel/proposals/{proposal_id}/reject"): _admin(Action.PERSONNEL_APPROVE),
     ("POST", "/v1/personnel/{username}/training"): _admin(Action.PERSONNEL_ADMIN),
     ("POST", "/v1/personnel/{username}/status"): _admin(Action.PERSONNEL_ADMIN),
 }

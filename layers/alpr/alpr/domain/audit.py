@@ -25,6 +25,10 @@ QUALIFIED_REVIEWS = f"{AUDIT_DATABASE}.{REVIEWS_TABLE}"
 # each reports (policy 439.3.1(f)).
 RETENTION_REPORTS_TABLE = "retention_reports"
 QUALIFIED_RETENTION_REPORTS = f"{AUDIT_DATABASE}.{RETENTION_REPORTS_TABLE}"
+# The yearly account reviews (alpr.domain.account_reviews.AccountReviewLine), one row per account,
+# partitioned by the UTC day each was recorded.
+ACCOUNT_REVIEWS_TABLE = "account_reviews"
+QUALIFIED_ACCOUNT_REVIEWS = f"{AUDIT_DATABASE}.{ACCOUNT_REVIEWS_TABLE}"
 
 # Actions that return ALPR data (the ones a weekly review samples): the access table's, one list.
 DATA_ACTIONS: tuple[str, ...] = tuple(sorted(action.value for action in access.DATA_ACTIONS))
@@ -144,6 +148,18 @@ ORDER BY r.time, r.review_id, r.event_id""",
 FROM {QUALIFIED_RETENTION_REPORTS}
 WHERE dt BETWEEN ? AND ?
 ORDER BY period_end, CASE kind WHEN 'reads' THEN 1 WHEN 'images' THEN 2 ELSE 3 END""",
+    ),
+    NamedQuery(
+        "account-reviews",
+        "Yearly account reviews recorded between two UTC days: every account of the registry as it "
+        "stood at the sign-off (roles, status, last activity, training, who approved it) and the "
+        "reviewer's finding (keep, change, disable) with the note (CJIS: accounts validated yearly).",
+        ("from_day", "to_day"),
+        f"""SELECT time, reviewer, reviewer_name, username, full_name, job_title, roles, status, last_active,
+       training_completed, training_expires, approved_by, approved_at, finding, note, review_id
+FROM {QUALIFIED_ACCOUNT_REVIEWS}
+WHERE dt BETWEEN ? AND ?
+ORDER BY time, review_id, username""",
     ),
 )
 

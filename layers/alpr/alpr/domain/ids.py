@@ -24,3 +24,8 @@ def derived_ulid(at: datetime, *parts: str) -> str:
     millis = int(at.timestamp() * 1000)
     digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
     return str(ULID.from_bytes(millis.to_bytes(6, "big") + digest[:10]))
+
+
+def ulid_at(at: datetime) -> str:
+    """A fresh ULID stamped with `at`."""
+    return str(ULID.from_datetime(at))

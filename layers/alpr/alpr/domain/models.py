@@ -95,20 +95,30 @@ class Capture(BaseModel):
 
 class LegalHold(BaseModel):
     """A case's hold on a read: while any is on it, the read and its images are kept past their
-    retention (no TTL, S3 Object Lock legal hold)."""
+    retention (no TTL, S3 Object Lock legal hold). A supervisor other than the holder approves it
+    within 7 days, and the holder renews it by its review date; otherwise it lapses (issue 22)."""
 
+    hold_id: str = Field(
+        default="", description="the hold's id (empty for holds placed before holds had ids)"
+    )
     case_number: str
     category: str = Field(description="the purpose category the hold was placed under")
     reason: str
     placed_by: str
     organisation: str
     placed_at: UtcDatetime
+    approved_by: str | None = Field(default=None, description="the supervisor who approved the hold")
+    approved_at: UtcDatetime | None = None
+    review_at: UtcDatetime | None = Field(
+        default=None, description="the review date: the holder renews the hold by then, or it lapses"
+    )
 
 
 class HoldEvent(BaseModel):
-    """One placing or release of a hold, kept with the read (chain of custody)."""
+    """One placing, approval, renewal, release or lapse of a hold, kept with the read (chain of custody)."""
 
-    action: Literal["placed", "released"]
+    action: Literal["placed", "approved", "renewed", "released", "lapsed"]
+    hold_id: str = ""
     case_number: str
     reason: str
     by: str

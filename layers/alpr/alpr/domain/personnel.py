@@ -48,7 +48,6 @@ class Account(BaseModel):
     roles: list[Group] = Field(min_length=1)
     training_completed: date | None = None
     training_expires: date | None = None
-    approved_by: str = Field(min_length=1, description="username of the supervisor who approved the account")
     clets_authorised_on: date | None = Field(
         default=None,
         description="when the person was authorised to see state and federal (CLETS/NCIC) data, policy "
@@ -60,6 +59,13 @@ class PersonnelRecord(Account):
     """One account of the registry (the Personnel table), person or device (a vehicle unit)."""
 
     username: str = Field(min_length=1, max_length=128)
+    approved_by: str = Field(
+        default="",
+        description="who approved the account's last change that widened its access, signed in "
+        "(`POST /v1/personnel/proposals/{id}/approve`); seeded accounts name their seed's approver",
+    )
+    approved_at: UtcDatetime | None = None
+    proposal_id: str | None = Field(default=None, description="the approved proposal that made the change")
     status: Status = Status.ACTIVE
     status_reason: str = ""
     last_active: UtcDatetime | None = None
@@ -134,13 +140,10 @@ def _because(reason: str) -> str:
     return f": {reason}" if reason else ""
 
 
-# --- administration (the administrator, with a supervisor as approver) -----------------
-
-
-class PersonnelChange(Account):
-    """What an administrator sends to create or replace an account."""
-
-    model_config = ConfigDict(extra="forbid")
+# --- administration: what an administrator may do alone (nothing that widens access) ------
+#
+# Creating an account, changing it, training that lets someone in and reactivation are proposed
+# and approved (`alpr.domain.account_proposals`); only what narrows access is done directly.
 
 
 class TrainingRecord(BaseModel):
@@ -149,51 +152,33 @@ class TrainingRecord(BaseModel):
     completed: date
     expires: date | None = Field(default=None, description="defaults to completion + the refresher period")
 
+    def expiry(self, policy: StandingPolicy) -> date:
+        """The recorded expiry, or completion + the refresher period; InvalidRequest before completion."""
+        expires = self.expires or self.completed + timedelta(days=policy.refresher_days)
+        if expires < self.completed:
+            raise InvalidRequest("the training expiry is before its completion")
+        return expires
+
 
 class StatusChange(BaseModel):
+    """Suspend or separate an account (reactivation is a proposal a supervisor approves)."""
+
     model_config = ConfigDict(extra="forbid")
 
     status: Status
     reason: str = Field(min_length=3, max_length=500)
-    approved_by: str | None = Field(
-        default=None, description="a supervisor's username; required to reactivate an account"
-    )
 
 
-def _require_approver(store: PersonnelStore, approver: str, subject: str, admin: str) -> None:
-    if approver in (subject, admin):
-        raise Forbidden(
-            "the approver must be a supervisor other than the administrator and the account holder"
-        )
-    record = store.get(approver)
-    if record is None or Group.SUPERVISOR not in record.roles or record.status is not Status.ACTIVE:
-        raise InvalidRequest(f"approver '{approver}' is not an active supervisor in the Personnel registry")
+def not_own_record(actor: str, username: str) -> None:
+    """Nobody changes their own account, proposes a change to it or approves one."""
+    if actor == username:
+        raise Forbidden(f"'{actor}' may not change their own account: another administrator must")
 
 
-def save_person(
-    store: PersonnelStore, admin: str, username: str, change: PersonnelChange, now: datetime
-) -> PersonnelRecord:
-    """Create or replace an account; the approver must be another active supervisor."""
-    _require_approver(store, change.approved_by, username, admin)
-    if (
-        change.training_completed
-        and change.training_expires
-        and change.training_expires < change.training_completed
-    ):
-        raise InvalidRequest("training_expires is before training_completed")
-    existing = store.get(username)
-    record = PersonnelRecord(
-        username=username,
-        **change.model_dump(),
-        status=existing.status if existing else Status.ACTIVE,
-        status_reason=existing.status_reason if existing else "",
-        last_active=existing.last_active if existing else None,
-        created_at=existing.created_at if existing else now,
-        updated_at=now,
-        updated_by=admin,
-    )
-    store.put(record)
-    return record
+def training_widens_access(person: PersonnelRecord, policy: StandingPolicy, now: datetime) -> bool:
+    """True when the account has no current training today, so recording training would let it in."""
+    expiry = training_expiry(person, policy)
+    return not person.is_device and (expiry is None or now.date() > expiry)
 
 
 def record_training(
@@ -204,11 +189,17 @@ def record_training(
     policy: StandingPolicy,
     now: datetime,
 ) -> PersonnelRecord:
-    """Record completed training (the expiry defaults to completion + the refresher period)."""
-    person = _existing(store, username)
-    expires = training.expires or training.completed + timedelta(days=policy.refresher_days)
-    if expires < training.completed:
-        raise InvalidRequest("the training expiry is before its completion")
+    """Record a refresher for an account whose training is current (the expiry defaults to completion +
+    the refresher period). Training that lets a lapsed or untrained account in widens its access: it
+    is proposed and approved instead."""
+    not_own_record(admin, username)
+    person = existing_account(store, username)
+    expires = training.expiry(policy)
+    if training_widens_access(person, policy, now):
+        raise Forbidden(
+            f"'{username}' has no current training, so recording it would give access: propose it "
+            "(kind 'training') for a supervisor to approve"
+        )
     updated = person.model_copy(
         update={
             "training_completed": training.completed,
@@ -224,32 +215,28 @@ def record_training(
 def change_status(
     store: PersonnelStore, admin: str, username: str, change: StatusChange, now: datetime
 ) -> PersonnelRecord:
-    """Suspend, separate or reactivate an account; reactivation needs a supervisor's approval.
-
-    Reactivating also restarts the inactivity clock, or the account would be suspended again
-    on its next request.
-    """
-    person = _existing(store, username)
-    if person.status is Status.SEPARATED and change.status is not Status.SEPARATED:
-        raise Forbidden(f"account '{username}' is separated: create a new account instead of reactivating it")
-    update: dict[str, object] = {
-        "status": change.status,
-        "status_reason": change.reason,
-        "updated_at": now,
-        "updated_by": admin,
-    }
+    """Suspend or separate an account at once (narrowing access needs no approver)."""
+    not_own_record(admin, username)
+    person = existing_account(store, username)
     if change.status is Status.ACTIVE:
-        if not change.approved_by:
-            raise InvalidRequest("reactivating an account needs 'approved_by' (a supervisor)")
-        _require_approver(store, change.approved_by, username, admin)
-        update["approved_by"] = change.approved_by
-        update["last_active"] = now
-    updated = person.model_copy(update=update)
+        raise Forbidden(
+            f"reactivating '{username}' gives access: propose it (kind 'reactivation') for a supervisor to approve"
+        )
+    if person.status is Status.SEPARATED and change.status is not Status.SEPARATED:
+        raise Forbidden(f"account '{username}' is separated: create a new account instead of changing it")
+    updated = person.model_copy(
+        update={
+            "status": change.status,
+            "status_reason": change.reason,
+            "updated_at": now,
+            "updated_by": admin,
+        }
+    )
     store.put(updated)
     return updated
 
 
-def _existing(store: PersonnelStore, username: str) -> PersonnelRecord:
+def existing_account(store: PersonnelStore, username: str) -> PersonnelRecord:
     person = store.get(username)
     if person is None:
         raise NotFound(f"no account '{username}' in the Personnel registry")

@@ -15,6 +15,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from alpr.domain.access import ROLE_ACTIONS, AccessPolicy
+from alpr.domain.holds import APPROVAL_DAYS, DEFAULT_HOLD_REVIEW_DAYS
 from alpr.domain.models import UtcDatetime
 from alpr.domain.release import ReleaseStatus
 from alpr.domain.retention import Retention
@@ -32,6 +33,13 @@ class Administration(BaseModel):
     administrator_name: str = ""
     designee_title: str = ""
     designee_name: str = ""
+    # Their usernames (not posted): the configured account approvers (`alpr.domain.account_proposals`).
+    administrator_username: str = ""
+    designee_username: str = ""
+
+    @property
+    def account_approvers(self) -> frozenset[str]:
+        return frozenset(name for name in (self.administrator_username, self.designee_username) if name)
 
     def text(self) -> str:
         administrator = f"the {self.administrator_title}" + (
@@ -85,6 +93,7 @@ def usage_and_privacy_policy(
     access: AccessPolicy,
     refused_hotlist_categories: Iterable[str],
     administration: Administration | None = None,
+    hold_review_days: int = DEFAULT_HOLD_REVIEW_DAYS,
 ) -> PublicPolicy:
     """The policy as the system is configured now."""
     purpose = access.purpose
@@ -171,7 +180,13 @@ def usage_and_privacy_policy(
             statute="Civil Code § 1798.90.51(b)(7); Gov. Code § 34090.6; policy 439.5",
             text=f"Reads and their images are kept until {kept_until} (a calendar year, Gov. Code "
             f"§ 34090.6: a read of 1 March is kept until 1 March) and then destroyed automatically. The index of plates used to search partial plates forgets a plate with the plate's newest read. Images waiting in a vehicle unit are encrypted, and deleted from the vehicle once stored. Data that is or may become evidence is kept under a legal hold for its case, "
-            "or exported and booked into evidence, until the hold is released.",
+            "or exported and booked into evidence, until the hold is released. A hold is approved by a "
+            f"supervisor other than the member who placed it within {APPROVAL_DAYS} days, and renewed by "
+            f"that member every {hold_review_days} days (its review date); a hold not approved or not "
+            "renewed in time lapses, the lapse is recorded, and the data returns to its retention "
+            "schedule (destroyed at the next sweep if its retention has passed). Data past its retention "
+            "that only a hold keeps is shown only to members working that hold's case, and to the "
+            "evidence export.",
         ),
     ]
     return PublicPolicy(

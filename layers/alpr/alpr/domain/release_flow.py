@@ -188,6 +188,29 @@ def expire(store: ReleaseStore, clock: Clock, request_id: str) -> ReleaseRequest
     return store.save(request)
 
 
+def restart(store: ReleaseStore, clock: Clock, request_id: str, why: str) -> bool:
+    """Prepare a request whose workflow execution was lost for a new one; True if it needs one.
+
+    A request not yet checked starts over as it is. One waiting for a decision goes back to
+    `pending` (the rules were applied) without links, so the links of the lost round stop working
+    and the new execution asks the commander afresh. An approved request lost its fulfilment
+    midway: it is recorded as failed, with why, rather than released twice or half.
+    """
+    request = load(store, request_id)
+    if request.status is ReleaseStatus.RECEIVED:
+        return True
+    if request.status in {ReleaseStatus.PENDING, *AWAITING}:
+        request.links = None
+        request.change(ReleaseStatus.PENDING, clock.now(), WORKFLOW, note=f"asked again: {why}")
+        store.save(request)
+        return True
+    if request.status is ReleaseStatus.APPROVED:
+        record_failure(
+            store, clock, request_id, f"approved, but {why} before it was fulfilled: file it again"
+        )
+    return False
+
+
 def record_fulfilment(
     store: ReleaseStore, clock: Clock, request_id: str, manifest: Manifest
 ) -> ReleaseRequest:

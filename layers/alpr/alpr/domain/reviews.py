@@ -12,6 +12,7 @@ Pure domain: no boto3, no environment.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -171,6 +172,6 @@ class ReviewReceipt(BaseModel):
 
 
 class ReviewLog(Protocol):
-    def write_review(self, key: str, lines: list[ReviewLine]) -> None:
+    def write_review(self, key: str, lines: Sequence[BaseModel]) -> None:
         """Store the review durably (append-only); AccessLogUnavailable when it cannot."""
         ...

@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,18 +36,29 @@ from alpr.local.http_api import (
 )
 from alpr.local.login import LocalHostedUi
 from alpr.local.personnel_seed import seed_local_stack
+from alpr.local.snapshot import (
+    DEFAULT_SAVE_INTERVAL_S,
+    DataDir,
+    PeriodicSave,
+    Resources,
+    Restored,
+    Snapshotter,
+    UserRecord,
+)
 from alpr.local.template import Template, TemplateError, template_path
 from alpr.local.totp import fresh_totp
-from alpr.names import MODELS_LAYER_DIR, OPENAPI_PATH, SWAGGER_PATH, Env, Group
+from alpr.names import MODELS_LAYER_DIR, OPENAPI_PATH, SWAGGER_PATH, Env, Function, Group
 from alpr.services.container import Container
 from alpr.services.retention import RetentionReporter
 from alpr.web.settings import CALLBACK_PATH
 
 REGION = "us-east-1"
+logger = logging.getLogger(__name__)
 REPO_ROOT = Path(__file__).resolve().parents[4]
 
 # Seeded local accounts: username -> Cognito groups. `untrained` has a role but no
 # training record, so the access gate must refuse it.
+LOCAL_ACCOUNT_APPROVER = "commander"  # approves account changes beside the supervisor a proposal names
 LOCAL_USERS: dict[str, tuple[Group, ...]] = {
     "investigator": (Group.INVESTIGATOR,),
     "supervisor": (Group.SUPERVISOR,),
@@ -156,9 +168,14 @@ class SweepReport:
         self.since = max(at, self.since)
 
 
+logger = logging.getLogger(__name__)
+
+
 class TtlSweeper:
-    """Deletes expired items as DynamoDB TTL would; moto never expires anything. With `report`, it
-    writes the retention report after its sweeps, as the cloud's daily function does."""
+    """Deletes expired items as DynamoDB TTL would (moto never expires anything). Before each sweep
+    it invokes the `scheduled` functions the cloud runs daily to end what is kept (the hold review:
+    a lapsed hold's read gets its expiry back, and goes in the same sweep if that is past); with
+    `report`, it writes the retention report after its sweeps, as the cloud's daily function does."""
 
     def __init__(
         self,
@@ -166,16 +183,29 @@ class TtlSweeper:
         endpoint_url: str,
         interval_s: float = 60.0,
         report: SweepReport | None = None,
+        scheduled: Sequence[str] = (),
     ) -> None:
         self.tables = tables  # table name -> TTL attribute
         self.dynamodb = boto3.client("dynamodb", endpoint_url=endpoint_url, region_name=REGION)
+        self.lambda_ = boto3.client("lambda", endpoint_url=endpoint_url, region_name=REGION)
+        self.scheduled = tuple(scheduled)
         self.interval_s = interval_s
         self.report = report
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def run_scheduled(self) -> None:
+        """Invoke each scheduled function once; a failure is logged and the sweep goes on (as in the
+        cloud, where it alarms and the next day's run tries again)."""
+        for name in self.scheduled:
+            response = self.lambda_.invoke(FunctionName=name, Payload=b"{}")
+            if response.get("FunctionError"):
+                logger.error("scheduled function %s failed: %s", name, response["Payload"].read()[:500])
+
     def sweep(self, now: float | None = None) -> int:
-        """Delete every item whose TTL attribute is in the past (then report); returns how many."""
+        """Run the scheduled functions, then delete every item whose TTL attribute is in the past
+        (then report); returns how many were deleted."""
+        self.run_scheduled()
         cutoff = int(now if now is not None else time.time())
         deleted: dict[str, int] = {}
         for table, attribute in self.tables.items():
@@ -209,8 +239,22 @@ class TtlSweeper:
 class LocalStack:
     """Start with `with LocalStack(...) as stack:`; everything stops on exit."""
 
-    def __init__(self, port: int = 0, root: Path = REPO_ROOT, cdk_out: Path | None = None) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        root: Path = REPO_ROOT,
+        cdk_out: Path | None = None,
+        data_dir: Path | None = None,
+        save_interval_s: float = DEFAULT_SAVE_INTERVAL_S,
+    ) -> None:
+        """`data_dir`: restore the state saved there at start, save it there every
+        `save_interval_s` seconds and at stop (alpr.local.snapshot); None keeps it in memory."""
         self.root = root
+        self.data_dir = DataDir(data_dir) if data_dir is not None else None
+        self.save_interval_s = save_interval_s
+        self._snapshotter: Snapshotter | None = None
+        self._saver: PeriodicSave | None = None
+        self.restored: Restored | None = None
         self.cdk_out = cdk_out or root / "cdk.out"
         self.port = port or free_port()
         self.moto_port = free_port()
@@ -229,6 +273,10 @@ class LocalStack:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> LocalStack:
+        saved = None
+        if self.data_dir is not None:  # first: a snapshot that cannot be restored stops nothing but this
+            self.data_dir.prepare()
+            saved = self.data_dir.load()
         template = Template.load(template_path(self.cdk_out))
         self._environment()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines drown the output
@@ -252,10 +300,24 @@ class LocalStack:
         # The local equivalents of the cloud's API URL and hosted UI domain (CDK context or outputs).
         os.environ[Env.WEB_BASE_URL.value] = self.api_url
         os.environ[Env.WEB_AUTH_URL.value] = self._login.url
+        # The local ALPR administrator (policy 439.3.1(e)), a configured account approver (issue 21).
+        os.environ.setdefault(Env.ADMINISTRATOR_USERNAME.value, LOCAL_ACCOUNT_APPROVER)
         self._forget_settings()
-        self._seed_users()
-        seed_local_stack(self.endpoint_url, REGION, LOCAL_USERS)  # their Personnel records (issue 4)
-        self._sweeper = TtlSweeper(self._ttl_tables(template), self.endpoint_url, report=self.sweep_report())
+        if self.data_dir is not None:
+            self._snapshotter = Snapshotter(
+                Resources.of(self.deployment), self.data_dir, self.endpoint_url, REGION
+            )
+            if saved is not None:
+                self._restore(saved)
+        if self.restored is None:
+            self._seed_users(LOCAL_USERS)
+            seed_local_stack(self.endpoint_url, REGION, LOCAL_USERS)  # their Personnel records (issue 4)
+        self._sweeper = TtlSweeper(
+            self._ttl_tables(template),
+            self.endpoint_url,
+            scheduled=self._scheduled(),
+            report=self.sweep_report(),
+        )
         self._sweeper.start()
         verifier = TokenVerifier(self.endpoint_url, REGION, self._client_ids(template))
         routes = routes_from_template(template, self.deployment.resolver.refs, self.deployment.functions)
@@ -270,7 +332,35 @@ class LocalStack:
         )
         self._api.start()
         self.state().save(state_file(self.port))
+        if self._snapshotter is not None:
+            self.save()  # a restorable snapshot from the first minute
+            self._saver = PeriodicSave(self.save, self.save_interval_s)
+            self._saver.start()
         return self
+
+    def _restore(self, state: dict[str, Any]) -> None:
+        """The saved state into the fresh deployment; then the release requests whose workflow
+        executions were lost start new ones (docs/decisions.md)."""
+        from alpr.services import release
+
+        assert self._snapshotter is not None
+        self.restored = self._snapshotter.restore(state)
+        pool_id, _ = self._pool_and_client()
+        cognito = boto3.client("cognito-idp", endpoint_url=self.endpoint_url, region_name=REGION)
+        for user in self.restored.users:
+            self._create_user(cognito, pool_id, user)
+        missing = {name: groups for name, groups in LOCAL_USERS.items() if name not in self.passwords}
+        self._seed_users(missing)
+        seed_local_stack(self.endpoint_url, REGION, missing)
+        self.restored.counts["users"] = len(self.restored.users)
+        self.restored.counts["release requests asked again"] = len(
+            release.restart_workflows("the local stack was restarted and its workflow executions were lost")
+        )
+
+    def save(self, *, every_queue: bool = False) -> dict[str, int]:
+        """Save the state to the data directory now; counts of what was saved."""
+        assert self._snapshotter is not None, "this stack has no data directory"
+        return self._snapshotter.save(self.passwords, self.totp_secrets, every_queue=every_queue)
 
     def _api_documents(self) -> dict[str, bytes]:
         """The OpenAPI document, and a Swagger UI page over it (its assets inlined, no CDN)."""
@@ -291,11 +381,18 @@ class LocalStack:
         return built.stdout
 
     def stop(self) -> None:
-        for stoppable in (self._api, self._login, self._sweeper, self._server):
-            if stoppable is not None:
-                stoppable.stop()
-        state_file(self.port).unlink(missing_ok=True)
-        moto_patches.uninstall()
+        """Stop everything; with a data directory, save last, once nothing changes any more."""
+        try:
+            for stoppable in (self._api, self._login, self._sweeper, self._saver):
+                if stoppable is not None:
+                    stoppable.stop()
+            if self._saver is not None:  # only a stack that started saves: never a half-restored one
+                self.save(every_queue=True)
+        finally:
+            if self._server is not None:
+                self._server.stop()
+            state_file(self.port).unlink(missing_ok=True)
+            moto_patches.uninstall()
 
     def __enter__(self) -> LocalStack:
         return self.start()
@@ -358,6 +455,11 @@ class LocalStack:
         reporter = Container(config).retention_reporter
         return SweepReport(reporter, config.reads_table or "", reporter.clock.now())
 
+    def _scheduled(self) -> list[str]:
+        """The functions the sweeper runs: those the cloud schedules to end what is kept."""
+        assert self.deployment is not None
+        return [self.deployment.function_by_service()[Function.HOLD_REVIEW]]
+
     def _ttl_tables(self, template: Template) -> dict[str, str]:
         assert self.deployment is not None
         return {
@@ -381,21 +483,41 @@ class LocalStack:
         assert self.deployment is not None
         return str(self.deployment.ref("WebClient"))
 
-    def _seed_users(self) -> None:
+    def _seed_users(self, users: dict[str, tuple[Group, ...]]) -> None:
         pool_id, _ = self._pool_and_client()
         cognito = boto3.client("cognito-idp", endpoint_url=self.endpoint_url, region_name=REGION)
-        for username, groups in LOCAL_USERS.items():
+        for username, groups in users.items():
             # A fresh password per run: nothing secret lives in the repository.
             password = f"Al{secrets.token_urlsafe(18)}!9"
-            cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
-            cognito.admin_set_user_password(
-                UserPoolId=pool_id, Username=username, Password=password, Permanent=True
+            # People sign in with MFA; devices cannot.
+            seeded = UserRecord(
+                username, [g.value for g in groups], True, {}, password, Group.UNIT not in groups
             )
-            for group in groups:
-                cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group.value)
-            self.passwords[username] = password
-            if Group.UNIT not in groups:  # people sign in with MFA; devices cannot
-                self.totp_secrets[username] = self._enrol_authenticator(cognito, pool_id, username, password)
+            self._create_user(cognito, pool_id, seeded)
+
+    def _create_user(self, cognito: Any, pool_id: str, user: UserRecord) -> None:
+        """Create a user with their password and groups, and enrol an authenticator if they use one."""
+        if user.password is None:
+            logger.warning("no password saved for %s: not restored", user.username)
+            return
+        cognito.admin_create_user(
+            UserPoolId=pool_id,
+            Username=user.username,
+            MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": k, "Value": v} for k, v in user.attributes.items()],
+        )
+        cognito.admin_set_user_password(
+            UserPoolId=pool_id, Username=user.username, Password=user.password, Permanent=True
+        )
+        for group in user.groups:
+            cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=user.username, GroupName=group)
+        self.passwords[user.username] = user.password
+        if user.mfa:
+            self.totp_secrets[user.username] = self._enrol_authenticator(
+                cognito, pool_id, user.username, user.password
+            )
+        if not user.enabled:  # after enrolling: a disabled user cannot sign in to enrol
+            cognito.admin_disable_user(UserPoolId=pool_id, Username=user.username)
 
     def _enrol_authenticator(self, cognito: Any, pool_id: str, username: str, password: str) -> str:
         """Set up TOTP MFA as a person does at first sign-in: associate, verify a code, prefer it."""

@@ -243,8 +243,23 @@ def second_look(image: np.ndarray, gray: np.ndarray, cands: list[Candidate]) -> 
     """Rows found by `refine` in the `edge_regions` that no candidate lies in yet (small plates whose
     glyphs the thresholds fused with the frame), none of them a copy of a candidate."""
     seeds = [e for e in edge_regions(gray) if not any(centre_in(c.box, e.box) for c in cands)]
-    found = refine(image, seeds, max_blobs=EDGE_MAX_REGIONS)
+    return rows_around(image, seeds, cands)
+
+
+def rows_around(image: np.ndarray, plates: list[Candidate], cands: list[Candidate]) -> list[Candidate]:
+    """Rows `refine` finds in plate-shaped regions (edge bands, the learned detector's boxes), none
+    of them a copy of a candidate."""
+    found = refine(image, plates, max_blobs=len(plates))
     return [r for r in found if all(_iou(r.box, c.box) < 0.7 for c in cands)]
+
+
+def mostly_inside(
+    inner: tuple[int, int, int, int], outer: tuple[int, int, int, int], share: float = 0.9
+) -> bool:
+    """Whether at least `share` of box `inner`'s area lies in box `outer` (both x, y, w, h)."""
+    iw = max(0, min(inner[0] + inner[2], outer[0] + outer[2]) - max(inner[0], outer[0]))
+    ih = max(0, min(inner[1] + inner[3], outer[1] + outer[3]) - max(inner[1], outer[1]))
+    return iw * ih >= share * inner[2] * inner[3]
 
 
 def centre_in(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import pathlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -13,7 +14,18 @@ import numpy as np
 import onnxruntime as ort
 
 from alpr.recognition import decoder, ranker
-from alpr.recognition.detect import Candidate, crop_line, find_candidates, refine, second_look
+from alpr.recognition.detect import (
+    Candidate,
+    centre_in,
+    crop_line,
+    find_candidates,
+    mostly_inside,
+    refine,
+    rows_around,
+    second_look,
+)
+from alpr.recognition.plate_detector import NAME as DETECTOR
+from alpr.recognition.plate_detector import PlateDetector, margin_box
 from alpr.recognition.state import match_state
 
 DEFAULT_MODELS_DIR = pathlib.Path(__file__).resolve().parents[3] / "models"
@@ -45,6 +57,14 @@ BELOW_BAND_MIN_GLYPH_H = 24.0
 # scenes of the tuning half's plates (training/scenes.py --far-share 1), 38 % of the nearer ones,
 # 39 % of the tuning half and 25 % of dev (34, 18, 9 and 14 % before).
 EDGE_LOOK_BELOW = 1.0
+# The learned plate detector (issue 17) leads the row search: the region around each of its best
+# DETECTOR_TOP boxes (grown by DETECTOR_MARGIN x the box's height) is magnified and searched for rows
+# like any plate-shaped blob, and a row centred in a box gains DETECTOR_WEIGHT x the box's score on
+# the ranker's scale. The glyphs of a plate are about half its height (DETECTOR_GLYPH_SHARE).
+DETECTOR_TOP = 3
+DETECTOR_MARGIN = 0.3
+DETECTOR_GLYPH_SHARE = 0.5
+DETECTOR_WEIGHT = 2.0
 
 
 @dataclass(frozen=True)
@@ -228,6 +248,20 @@ def _banner_factor(cand: Candidate, cands: list[Candidate]) -> float:
     return 1.0 if ratio > 0.85 else ratio**2
 
 
+def plate_seeds(detector: PlateDetector, image: np.ndarray, scale: float) -> list[tuple[Candidate, float]]:
+    """The detector's best DETECTOR_TOP boxes as plate-blob candidates for `refine`, in the pixels
+    of the working image (`scale` x the image's), grown by DETECTOR_MARGIN x their height and
+    clipped at the image's edges, each with its score."""
+    seeds = []
+    for box in detector.detect(image)[:DETECTOR_TOP]:
+        x0, y0, x1, y1 = margin_box(box, DETECTOR_MARGIN, image.shape)
+        x, y = round(x0 * scale), round(y0 * scale)
+        w, h = max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale))
+        glyph_h = DETECTOR_GLYPH_SHARE * box.h * scale
+        seeds.append((Candidate((x, y, w, h), glyph_h, 0.0, 6, 0.3, whole_plate=True), box.score))
+    return seeds
+
+
 def working_copy(image: np.ndarray) -> tuple[np.ndarray, float]:
     """The image the candidate search works on (downscaled to MAX_SIDE at most) and its scale."""
     scale = min(1.0, MAX_SIDE / max(image.shape[:2]))
@@ -269,23 +303,39 @@ class Engine:
         second_opinion: _Recognizer | None = None,
         max_candidates: int = 10,
         plate_ranker: ranker.Ranker | None = None,
+        plate_detector: PlateDetector | None = None,
     ) -> None:
         self._recognizer = recognizer
+        self._detector = plate_detector
         self._text_reader = text_reader
         self._second = second_opinion
         self._max_candidates = max_candidates
         self._ranker = plate_ranker
         words = f"+{text_reader.version}" if text_reader else ""
         ranked = f"+{plate_ranker.version}" if plate_ranker else ""
-        self.model_version = f"{recognizer.version}{words}{ranked}+cc-rows-4+{decoder.DECODING_VERSION}"
+        detected = f"+{plate_detector.version}" if plate_detector else ""
+        self.model_version = (
+            f"{recognizer.version}{words}{ranked}{detected}+cc-rows-4+{decoder.DECODING_VERSION}"
+        )
 
     @classmethod
-    def load(cls, models_dir: pathlib.Path | None = None, threads: int = 1, ranked: bool = True) -> Engine:
+    def load(
+        cls,
+        models_dir: pathlib.Path | None = None,
+        threads: int = 1,
+        ranked: bool = True,
+        detected: bool = True,
+    ) -> Engine:
         """Load the best plate recognizer under models_dir (default: the repository's layers/models),
         and the general text recognizer when it is there: it reads state names and gives a second
         opinion on low-confidence plates. ranked=False leaves the learned ranker out (training a new
-        one, whose features may differ from the installed one's)."""
+        one, whose features may differ from the installed one's); detected=False the plate detector."""
         root = models_dir or DEFAULT_MODELS_DIR
+        finder = (
+            PlateDetector(root / DETECTOR, threads)
+            if detected and (root / DETECTOR / "manifest.json").is_file()
+            else None
+        )
         general = (
             _Recognizer(root / TEXT_READER, threads)
             if (root / TEXT_READER / "manifest.json").is_file()
@@ -300,7 +350,13 @@ class Engine:
                 chooser = None
                 if ranked and name == "plate-crnn" and (root / RANKER / "manifest.json").is_file():
                     chooser = ranker.Ranker(root / RANKER)
-                return cls(_Recognizer(root / name, threads), reader, general, plate_ranker=chooser)
+                return cls(
+                    _Recognizer(root / name, threads),
+                    reader,
+                    general,
+                    plate_ranker=chooser,
+                    plate_detector=finder,
+                )
         raise FileNotFoundError(f"no recognizer model under {root} (looked for {', '.join(RECOGNIZERS)})")
 
     def _second_opinion(self, image: np.ndarray, row: ScoredRow, reading: PlateReading) -> PlateReading:
@@ -344,22 +400,37 @@ class Engine:
         work, scale = working_copy(image)
         cands = find_candidates(work, max_candidates=self._max_candidates)
         cands += refine(work, cands)
+        plates = plate_seeds(self._detector, image, scale) if self._detector else []
+        if plates:
+            # Not the fragments of a row already found: on a plate filling the frame the detector
+            # also boxes parts of it, and a part ("GUILTY" of "NTGUILTY") may read more confidently.
+            rows = [c for c in cands if not c.whole_plate]
+            cands += [
+                found
+                for found in rows_around(work, [plate for plate, _ in plates], cands)
+                if not any(mostly_inside(found.box, row.box) for row in rows)
+            ]
         gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
-        out = self._scored(work, gray, cands, cands)
+        out = self._scored(work, gray, cands, cands, plates)
         # Without a ranker (training/ranker.py learning one) every image gets the second look, so
         # the ranker learns from all the rows it can bring.
         if self._ranker is None or not plate_found(out):
             # No row reads like a plate yet: look again where vertical strokes are dense (small plates
             # whose glyphs the thresholds fused with the frame).
             extra = second_look(work, gray, cands)
-            out += self._scored(work, gray, extra, cands + extra)
+            out += self._scored(work, gray, extra, cands + extra, plates)
         return work, scale, out
 
     def _scored(
-        self, work: np.ndarray, gray: np.ndarray, cands: list[Candidate], neighbours: list[Candidate]
+        self,
+        work: np.ndarray,
+        gray: np.ndarray,
+        cands: list[Candidate],
+        neighbours: list[Candidate],
+        plates: Sequence[tuple[Candidate, float]] = (),
     ) -> list[ScoredRow]:
         """Read candidate rows in one batch and score each legible one (`neighbours`: every row of
-        the image, for the banner penalty)."""
+        the image, for the banner penalty; `plates`: the detector's boxes and scores)."""
         if not cands:
             return []
         lines = [self._recognizer.line_image(work, c) for c in cands]
@@ -376,6 +447,9 @@ class Engine:
             feats = ranker.features(cand, best, probs, banner, work, gray)
             learned = (
                 self._ranker.score(feats) if self._ranker is not None else float(np.log(max(rank, 1e-9)))
+            )
+            learned += DETECTOR_WEIGHT * max(
+                (score for plate, score in plates if centre_in(cand.box, plate.box)), default=0.0
             )
             out.append(ScoredRow(rank, learned, cand, best, options, feats, probs))
         return out

@@ -22,12 +22,13 @@ from alpr.adapters.alerts import DynamoAlertStore, DynamoReadHits, SnsAlertNotif
 from alpr.adapters.dynamo import DynamoReadStore
 from alpr.adapters.hotlist import DynamoHotlistStore
 from alpr.adapters.mail import SesMailer
-from alpr.adapters.personnel import DynamoPersonnelStore
+from alpr.adapters.personnel import DynamoPersonnelStore, DynamoProposalStore
 from alpr.adapters.release_aws import ReleaseBucket, SecretLinkKey, StepFunctionsWorkflow, TaskTokenVault
 from alpr.adapters.release_store import DynamoReleaseStore
 from alpr.adapters.retention_records import DynamoReadCensus, S3RetentionRecords
 from alpr.adapters.s3 import S3Uploads
 from alpr.adapters.s3_links import EvidenceBucket, S3Links, S3ObjectHolds
+from alpr.adapters.signing_key import SecretSigningKey
 from alpr.config import Config
 from alpr.domain.clock import Clock, SystemClock
 from alpr.domain.matching import CurrentLists
@@ -104,6 +105,7 @@ class Container:
             self.granted("plates_table"),
             self.dynamodb,
             grams_table=self.config.plate_grams_table or "",
+            holds_table=self.config.holds_table or "",
         )
 
     @cached_property
@@ -111,8 +113,23 @@ class Container:
         return S3Uploads(self.granted("uploads_bucket"), self.config.quarantine_bucket or "", self.s3)
 
     @cached_property
+    def capture_key(self) -> SecretSigningKey:
+        """The key that signs each ticket's capture metadata and checks each upload's."""
+        return SecretSigningKey(
+            self.granted("capture_signing_secret"),
+            lambda: self.client("secretsmanager"),
+            purpose="capture signing",
+        )
+
+    @cached_property
     def personnel(self) -> DynamoPersonnelStore:
         return DynamoPersonnelStore(self.granted("personnel_table"), self.dynamodb)
+
+    @cached_property
+    def account_proposals(self) -> DynamoProposalStore:
+        return DynamoProposalStore(
+            self.granted("account_proposals_table"), self.granted("personnel_table"), self.dynamodb
+        )
 
     @cached_property
     def access_log(self) -> S3AccessLog:

@@ -12,7 +12,7 @@ from alpr.adapters.s3_links import S3Links
 from alpr.domain.access import Purpose
 from alpr.domain.errors import NotFound
 from alpr.domain.evidence import ExportReceipt, build_evidence
-from alpr.domain.holds import held_version
+from alpr.domain.holds import given_to_case, held_version
 from alpr.domain.ids import new_ulid
 from alpr.domain.models import Caller, Read
 from alpr.domain.personnel import PersonnelRecord
@@ -33,13 +33,21 @@ def export(
     before_writing: Callable[[str, list[str]], None] = lambda export_id, read_ids: None,
 ) -> ExportReceipt:
     """Book the reads into evidence for the purpose's case. NotFound, and nothing written, when any
-    read is absent or past its retention. `before_writing(export id, read ids)` runs before the
+    read is absent, past its retention, or kept past it only by another case's hold. `before_writing(export id, read ids)` runs before the
     first object is written (the objects are under legal hold: they cannot be taken back)."""
     clock = container().clock
     now = clock.now()
     wanted = list(dict.fromkeys(read_ids))
     found = {read_id: container().read_store.get_read(read_id) for read_id in wanted}
-    reads: list[Read] = [r for r in found.values() if r is not None and not is_expired(r.expires_at, now)]
+    retention = container().config.retention
+    # A read past its retention kept only by holds is booked only for a case holding it (issue 22).
+    reads: list[Read] = [
+        r
+        for r in found.values()
+        if r is not None
+        and not is_expired(r.expires_at, now)
+        and given_to_case(r, purpose.case_number, now, retention)
+    ]
     if len(reads) < len(wanted):
         missing = sorted(set(wanted) - {r.read_id for r in reads})
         raise NotFound(f"no read(s) {', '.join(missing)}: nothing was exported")

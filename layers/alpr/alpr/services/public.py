@@ -21,6 +21,7 @@ def policy(access: AccessPolicy) -> PublicPolicy:
         access=access,
         refused_hotlist_categories=container().config.refused_hotlist_categories,
         administration=container().config.administration,
+        hold_review_days=container().config.hold_review_days,
     )
 
 

@@ -96,14 +96,7 @@ def file_request(caller: Caller, form: RequestForm, *, letter_ticketed: bool = F
         container().release_store, clock(), caller, form, container().workflow.execution_arn
     )
     try:
-        container().workflow.start(
-            request.request_id,
-            {
-                "request_id": request.request_id,
-                "decision_timeout_seconds": container().config.release_decision_seconds,
-                "links_base_url": links_base_url(),
-            },
-        )
+        _start_workflow(request.request_id)
     except Exception as error:
         # Kept on file either way: the request says why nothing happened next.
         release_flow.record_failure(
@@ -111,6 +104,31 @@ def file_request(caller: Caller, form: RequestForm, *, letter_ticketed: bool = F
         )
         raise
     return ReleaseView.of(request)
+
+
+def _start_workflow(request_id: str) -> None:
+    container().workflow.start(
+        request_id,
+        {
+            "request_id": request_id,
+            "decision_timeout_seconds": container().config.release_decision_seconds,
+            "links_base_url": links_base_url(),
+        },
+    )
+
+
+def restart_workflows(why: str) -> list[str]:
+    """Start a new execution for every request whose workflow was lost (`why`); their ids.
+
+    Only the local stack needs this: its Step Functions executions do not survive a restart,
+    the requests' records do (docs/decisions.md). The execution keeps its name, so its ARN on
+    the request stays right."""
+    restarted = []
+    for request in container().release_store.all():
+        if release_flow.restart(container().release_store, clock(), request.request_id, why):
+            _start_workflow(request.request_id)
+            restarted.append(request.request_id)
+    return restarted
 
 
 def list_requests(status: ReleaseStatus | None = None) -> list[ReleaseSummary]:

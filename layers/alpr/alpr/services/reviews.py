@@ -5,6 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+from alpr.domain.account_reviews import (
+    AccountReviewReceipt,
+    AccountReviewRequest,
+    account_review_key,
+    account_review_lines,
+)
 from alpr.domain.ids import new_ulid
 from alpr.domain.models import Caller
 from alpr.domain.personnel import PersonnelRecord
@@ -34,6 +40,30 @@ def record_review(caller: Caller, person: PersonnelRecord | None, request: Revie
         to_day=request.to_day,
         sampled=len(request.sample),
         findings=dict(Counter(f.finding.value for f in request.findings)),
+    )
+
+
+def record_account_review(
+    caller: Caller, person: PersonnelRecord | None, request: AccountReviewRequest
+) -> AccountReviewReceipt:
+    """Store the yearly account review: the registry as it stands now beside a finding per account."""
+    now = container().clock.now()
+    review_id = new_ulid(container().clock)
+    lines = account_review_lines(
+        request,
+        container().personnel.all(),
+        review_id=review_id,
+        now=now,
+        reviewer=caller.username,
+        reviewer_name=person.full_name if person else None,
+    )
+    key = account_review_key(review_id, now)
+    container().access_log.write_review(key, lines)
+    return AccountReviewReceipt(
+        review_id=review_id,
+        key=key,
+        accounts=len(lines),
+        findings=dict(Counter(line.finding for line in lines)),
     )
 
 

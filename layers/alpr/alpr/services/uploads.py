@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, Json
 
 from alpr.domain.callers import require_group
+from alpr.domain.capture_signature import check_capture_signature, sign_plan
 from alpr.domain.errors import UploadRejected
 from alpr.domain.models import Caller, QuarantineRecord, Read, UploadRequest, UploadTicket
 from alpr.domain.reads import crop_key_for, reads_from_image, store_reads
@@ -67,7 +68,7 @@ def issue_upload_ticket(caller: Caller, request: UploadRequest) -> UploadTicket:
         max_bytes=config.upload_max_bytes,
         max_age=timedelta(hours=config.upload_max_age_hours),
     )
-    return container().uploads.presign(plan)
+    return container().uploads.presign(sign_plan(plan, container().capture_key()))
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def recognize_upload(bucket: str, key: str) -> Recognition:
     upload = fetched.upload
     config = container().config
     try:
+        check_capture_signature(container().capture_key(), upload.key, upload.metadata)
         capture = check_upload(upload, max_bytes=config.upload_max_bytes)
         check_not_overwrite(upload, container().uploads.earlier_etags(upload))
         image = decode_image(fetched.read())  # read only once size and policy are known good
