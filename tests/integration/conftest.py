@@ -258,9 +258,10 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
             AttributeDefinitions=[{"AttributeName": "plate", "AttributeType": "S"}],
             KeySchema=[{"AttributeName": "plate", "KeyType": "HASH"}],
         )
-        create_access_resources(names)
+        # Every variable is set before anything builds the container (seeding the registry does).
         arn, names.capture_key = create_capture_secret()
         monkeypatch.setenv(Env.CAPTURE_SIGNING_SECRET, arn)
+        create_access_resources(names)
         yield names
     use(None)
 
