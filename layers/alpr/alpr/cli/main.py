@@ -12,6 +12,7 @@ import typer
 
 from alpr.cli.audit import app as audit_app
 from alpr.cli.hotlist import app as hotlist_app
+from alpr.cli.ingest import app as ingest_app
 from alpr.cli.options import Port, console, reads_table, uses_api
 from alpr.cli.personnel import app as personnel_app
 from alpr.cli.release import app as release_app
@@ -39,6 +40,7 @@ app.add_typer(personnel_app, name="personnel")
 app.add_typer(release_app, name="release")
 app.add_typer(hotlist_app, name="hotlist")
 app.add_typer(audit_app, name="audit")
+app.add_typer(ingest_app, name="ingest")
 local_app.command("mail")(mail_command)
 
 
