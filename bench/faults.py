@@ -32,6 +32,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -163,9 +164,11 @@ class Resources:
 
     def waiting(self, queue_url: str) -> int:
         """Messages on the queue, visible or in flight."""
-        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-        found = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=names)["Attributes"]  # type: ignore[arg-type]
-        return sum(int(found[name]) for name in names)
+        found = self.sqs.get_queue_attributes(
+            QueueUrl=queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(found["ApproximateNumberOfMessages"]) + int(found["ApproximateNumberOfMessagesNotVisible"])
 
     def items(self, table: str) -> list[dict[str, Any]]:
         from alpr.adapters.dynamo import from_item
@@ -188,7 +191,7 @@ class Resources:
         return seen
 
 
-def lambda_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+def lambda_record(message: Mapping[str, Any], queue_arn: str) -> dict[str, Any]:
     """An SQS message as the Lambda event source hands it to the function."""
     return {
         "messageId": message["MessageId"],
@@ -319,6 +322,7 @@ def run(uploads: int, fault_rate: float, seed: int) -> dict[str, Any]:
         _ = container().engine
         injector = FaultInjector(fault_rate, seed=seed, backoff_scale=0.01)
         boto3.setup_default_session(region_name=REGION)
+        assert boto3.DEFAULT_SESSION is not None
         for session in (container().session, boto3.DEFAULT_SESSION):
             injector.attach(session.events)
 

@@ -109,9 +109,9 @@ def test_a_queue_that_is_nobodys_dead_letter_queue_is_refused(sqs: Any) -> None:
 
 
 def test_under_faults_a_redrive_loses_nothing_and_what_it_could_not_move_stays(sqs: Any) -> None:
-    # Given 20 dead letters and an SQS that fails half the attempts (no SDK retries: every fault shows)
+    # Given 30 dead letters and an SQS that fails half the attempts (no SDK retries: every fault shows)
     queue, dlq = queues(sqs)
-    bodies = [f"upload-{n}" for n in range(20)]
+    bodies = [f"upload-{n}" for n in range(30)]
     dead_letter(sqs, queue, bodies)
     injector = FaultInjector(0.5, seed=5)
     session = boto3.Session(region_name=REGION)
@@ -129,8 +129,8 @@ def test_under_faults_a_redrive_loses_nothing_and_what_it_could_not_move_stays(s
         ).moved  # as an operator would
 
     # Then every message is on the queue (some twice: a lost response or a failed delete), none lost
-    assert injector.total() > 10
+    assert injector.total() > 5 and injector.counts().keys() == {"sqs"}
     assert waiting(sqs, dlq) == 0
     on_queue = bodies_on(sqs, queue)
     assert set(on_queue) == set(bodies)
-    assert 20 <= moved <= len(on_queue)  # a send whose response was lost moved one uncounted
+    assert 30 <= moved <= len(on_queue)  # a send whose response was lost moved one uncounted

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +42,7 @@ def source_queue(sqs: SQSClient, dead_letter_queue: str) -> str:
     return urls[0]
 
 
-def _attributes(message: dict[str, Any]) -> dict[str, Any]:
+def _attributes(message: Mapping[str, Any]) -> dict[str, Any]:
     """The message's attributes as SendMessage takes them (no empty list values)."""
     kept = {}
     for name, value in message.get("MessageAttributes", {}).items():

@@ -157,7 +157,8 @@ class FaultInjector:
     @contextmanager
     def scaled_backoff(self) -> Iterator[None]:
         """Scale botocore's retry sleeps by `backoff_scale` within the block."""
-        original = botocore.endpoint.time
+        module = vars(botocore.endpoint)  # botocore sleeps through its module's `time`
+        original = module["time"]
         scale = self.backoff_scale
 
         class _Time:
@@ -168,11 +169,11 @@ class FaultInjector:
             def sleep(seconds: float) -> None:
                 time.sleep(seconds * scale)
 
-        botocore.endpoint.time = _Time()  # type: ignore[assignment]
+        module["time"] = _Time()
         try:
             yield
         finally:
-            botocore.endpoint.time = original
+            module["time"] = original
 
     # The hooks
 
@@ -188,7 +189,7 @@ class FaultInjector:
 
     def _before_send(self, request: AWSPreparedRequest, event_name: str, **_: Any) -> AWSResponse | None:
         """First handler: fail before the service sees the request, or mark its response as lost."""
-        _, service, operation = event_name.split(".", 2)
+        _event, service, operation = event_name.split(".", 2)
         if not self.active or service not in self.services:
             return None
         fault = self._draw(service, operation)
@@ -204,7 +205,7 @@ class FaultInjector:
         request.url = _UNMATCHED_URL  # moto's in-process stub (called after us) leaves it alone
         return answer
 
-    def _after_send(self, request: AWSPreparedRequest, **_: Any) -> None:
+    def _after_send(self, request: AWSPreparedRequest, **kwargs: Any) -> None:
         """Last handler: a lost response is lost after the service did the work."""
         if id(request) not in self._lost:
             return
