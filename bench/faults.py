@@ -320,7 +320,7 @@ def moto_lists_versions_by_prefix() -> Iterator[None]:
         finally:
             bucket.keys = everything
 
-    S3Backend.list_object_versions = by_prefix  # type: ignore[method-assign]
+    S3Backend.list_object_versions = by_prefix  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:
