@@ -13,7 +13,7 @@ import pytest
 
 from alpr.services.container import use
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # about a minute alone; minutes on a busy machine
 
 
 @pytest.fixture
