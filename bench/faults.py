@@ -25,6 +25,7 @@ run's other counts (notifications duplicated: SNS is at-least-once; see docs/ope
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import pathlib
@@ -33,7 +34,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -245,7 +246,11 @@ class EventSource:
             self.batches += 1
             event = {"Records": [lambda_record(m, self.queue_arn) for m in messages]}
             try:
-                response = self.handler.lambda_handler(event, FakeContext(aws_request_id=str(uuid.uuid4())))
+                # Powertools prints its metrics every 100 values, disabled or not: keep the last line ours.
+                with redirect_stdout(io.StringIO()):
+                    response = self.handler.lambda_handler(
+                        event, FakeContext(aws_request_id=str(uuid.uuid4()))
+                    )
                 failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
             except Exception:  # the invocation failed: Lambda retries the whole batch
                 self.invocation_errors += 1
