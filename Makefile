@@ -11,7 +11,7 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_SPEC := checkov==3.3.30
 TEMPLATE := cdk.out/AlprBackOffice.template.json
 
-.PHONY: demo test synth lint lock openapi checkov chromium unit integration e2e infra eval train train-detector eval-detector local deploy clean bench-search bench-matching bench-ingest bench-cost
+.PHONY: demo test synth lint lock openapi checkov chromium unit integration e2e infra eval train train-detector eval-detector local deploy clean bench-search bench-matching bench-ingest bench-cost bench-faults
 
 # The exact versions of requirements.lock, then the package itself (editable, no resolution).
 $(STAMP): pyproject.toml requirements.lock
@@ -90,6 +90,11 @@ bench-ingest: synth
 # What a million reads and a camera-year cost at list prices, from counts measured on the handler.
 bench-cost: synth
 	OMP_NUM_THREADS=1 $(PY) bench/cost.py
+
+
+# 1,000 uploads through recognize on moto with 20 % of the AWS attempts failing (docs/operations.md).
+bench-faults: $(STAMP)
+	$(PY) bench/faults.py
 
 eval: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) bench/eval.py $(DATA)

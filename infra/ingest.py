@@ -16,10 +16,10 @@ from aws_cdk.interfaces.aws_s3 import IBucketRef
 from constructs import Construct
 
 from alpr import names
-from alpr.names import Env, Function
+from alpr.names import Env, Function, Output
 from infra.build_assets import Assets
 from infra.functions import AlprFunction
-from infra.naming import fix_logical_id
+from infra.naming import fix_logical_id, output
 from infra.storage import Storage
 
 RECOGNIZE_TIMEOUT = Duration.seconds(60)
@@ -28,8 +28,8 @@ RECOGNIZE_TIMEOUT = Duration.seconds(60)
 # engine peaks near 215 MB). bench/cost.py prices it.
 RECOGNIZE_MEMORY_MB = 1769
 RECOGNIZE_ORT_THREADS = 1  # more intra-op threads than vCPUs only contend
-BATCH_SIZE = 5
-MAX_RECEIVES = 3  # then the message goes to the dead-letter queue
+BATCH_SIZE = names.INGEST_BATCH_SIZE
+MAX_RECEIVES = names.INGEST_MAX_RECEIVES  # then the message goes to the dead-letter queue
 
 
 class Ingest(Construct):
@@ -48,6 +48,9 @@ class Ingest(Construct):
             retention_period=Duration.days(14),
         )
         fix_logical_id(self.dead_letter_queue, "IngestDeadLetterQueue")
+        output(
+            self, Output.INGEST_DEAD_LETTER_QUEUE, self.dead_letter_queue.queue_url
+        )  # `alpr ingest redrive`
         self.queue = sqs.Queue(
             self,
             "Queue",

@@ -29,10 +29,18 @@ from alpr.local.personnel_seed import seed_personnel
 from alpr.local.stack import LOCAL_USERS
 from alpr.names import (
     ACCESS_LOG_PREFIX,
+    ALERT_CREATED_AT,
+    ALERT_ID,
+    ALERT_STATUS,
+    ALERTS_BY_STATUS_INDEX,
     HOLD_DUE,
     HOLD_ID,
     HOLD_STATE,
     HOLDS_BY_STATE_INDEX,
+    HOTLIST_OCR_INDEX,
+    HOTLIST_OCR_KEY,
+    HOTLIST_PK,
+    HOTLIST_SK,
     PROPOSAL_ID,
     READS_BY_CELL_DAY_INDEX,
     READS_BY_CORRECTED_PLATE_INDEX,
@@ -135,6 +143,49 @@ def _create_holds_table(client: Any, name: str) -> None:
                 "KeySchema": [
                     {"AttributeName": HOLD_STATE, "KeyType": "HASH"},
                     {"AttributeName": HOLD_DUE, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+
+
+def _string_keys(*names: str) -> list[dict[str, str]]:
+    return [{"AttributeName": n, "AttributeType": "S"} for n in names]
+
+
+def create_hotlist_tables(client: Any, hotlist_table: str, alerts_table: str) -> None:
+    """The Hotlist and Alerts tables, keys and indexes as in infra/storage.py."""
+    client.create_table(
+        TableName=hotlist_table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=_string_keys(HOTLIST_PK, HOTLIST_SK, HOTLIST_OCR_KEY),
+        KeySchema=[
+            {"AttributeName": HOTLIST_PK, "KeyType": "HASH"},
+            {"AttributeName": HOTLIST_SK, "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": HOTLIST_OCR_INDEX,
+                "KeySchema": [
+                    {"AttributeName": HOTLIST_OCR_KEY, "KeyType": "HASH"},
+                    {"AttributeName": HOTLIST_SK, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    client.create_table(
+        TableName=alerts_table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=_string_keys(ALERT_ID, ALERT_STATUS, ALERT_CREATED_AT),
+        KeySchema=[{"AttributeName": ALERT_ID, "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": ALERTS_BY_STATUS_INDEX,
+                "KeySchema": [
+                    {"AttributeName": ALERT_STATUS, "KeyType": "HASH"},
+                    {"AttributeName": ALERT_CREATED_AT, "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "ALL"},
             }

@@ -18,20 +18,20 @@ from alpr.demo.hotlist import fresh_sample
 from alpr.domain.alerts import CLETS_LINE
 from alpr.domain.models import Read
 from alpr.names import (
-    ALERT_CREATED_AT,
-    ALERT_ID,
-    ALERT_STATUS,
-    ALERTS_BY_STATUS_INDEX,
-    HOTLIST_OCR_INDEX,
-    HOTLIST_OCR_KEY,
-    HOTLIST_PK,
-    HOTLIST_SK,
     Env,
     Group,
 )
 from alpr.services import hotlist as hotlist_service
 from alpr.services.container import container, use
-from tests.integration.conftest import REGION, FakeContext, Stack, access_records, load_event, load_handler
+from tests.integration.conftest import (
+    REGION,
+    FakeContext,
+    Stack,
+    access_records,
+    create_hotlist_tables,
+    load_event,
+    load_handler,
+)
 from tests.integration.gate_support import GOOD_PURPOSE, call, event, person
 from tests.unit.test_search import a_read
 
@@ -55,10 +55,6 @@ class Hotlists:
         return [json.loads(m["Body"]) for m in got.get("Messages", [])]
 
 
-def _string_keys(*names: str) -> list[dict[str, str]]:
-    return [{"AttributeName": n, "AttributeType": "S"} for n in names]
-
-
 @pytest.fixture
 def hotlists(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hotlists]:
     """The Hotlist and Alerts tables (keys and indexes as in infra/storage.py), the hotlist bucket,
@@ -69,42 +65,7 @@ def hotlists(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hotlists
     load_sample_bucket = json.loads((SAMPLE.parent / "s3_object_created.json").read_text())
     bucket = load_sample_bucket["Records"][0]["s3"]["bucket"]["name"]
     names = Hotlists(stack, bucket, f"hotlist-{suffix}", f"alerts-{suffix}", "", None)
-    dynamodb = stack.dynamodb
-    dynamodb.create_table(
-        TableName=names.table,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=_string_keys(HOTLIST_PK, HOTLIST_SK, HOTLIST_OCR_KEY),
-        KeySchema=[
-            {"AttributeName": HOTLIST_PK, "KeyType": "HASH"},
-            {"AttributeName": HOTLIST_SK, "KeyType": "RANGE"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": HOTLIST_OCR_INDEX,
-                "KeySchema": [
-                    {"AttributeName": HOTLIST_OCR_KEY, "KeyType": "HASH"},
-                    {"AttributeName": HOTLIST_SK, "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
-    dynamodb.create_table(
-        TableName=names.alerts_table,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=_string_keys(ALERT_ID, ALERT_STATUS, ALERT_CREATED_AT),
-        KeySchema=[{"AttributeName": ALERT_ID, "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": ALERTS_BY_STATUS_INDEX,
-                "KeySchema": [
-                    {"AttributeName": ALERT_STATUS, "KeyType": "HASH"},
-                    {"AttributeName": ALERT_CREATED_AT, "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
+    create_hotlist_tables(stack.dynamodb, names.table, names.alerts_table)
     stack.s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     sns = boto3.client("sns", region_name=REGION)
     names.sqs = boto3.client("sqs", region_name=REGION)

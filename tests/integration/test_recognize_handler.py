@@ -334,3 +334,30 @@ def test_the_same_bytes_uploaded_again_are_read_once_not_quarantined(
         assert recognize(sqs_event(stack, key), context) == []
     assert len(scan(stack, stack.reads_table)) == 1
     assert stack.s3.list_objects_v2(Bucket=stack.quarantine_bucket).get("KeyCount", 0) == 0
+
+
+def test_a_redelivery_finishes_the_plate_updates_a_failure_cut_short(stack: Stack) -> None:
+    # Found by bench/faults.py: the read's transaction committed, then the updates after it (first
+    # and last seen of an out-of-order read, the entry's expiry) failed or their answer was lost.
+    from tests.unit.test_search import a_read
+
+    store = container().read_store
+    newer = a_read("7ABC123", CAPTURED_AT)
+    older = a_read("7ABC123", CAPTURED_AT - timedelta(days=3), n=1)
+    assert store.put_read(newer)
+    assert store.put_read(older)
+    key = {"plate": {"S": "7ABC123"}}
+    done = stack.dynamodb.get_item(TableName=stack.plates_table, Key=key)["Item"]
+    # Given the plate entry as the older read's cut-short store left it (its transaction only)
+    stack.dynamodb.update_item(
+        TableName=stack.plates_table,
+        Key=key,
+        UpdateExpression="SET first_seen = :newer",
+        ExpressionAttributeValues={":newer": done["last_seen"]},
+    )
+
+    # When the message is redelivered: the read is already stored
+    assert not store.put_read(older)
+
+    # Then the entry is as a whole store leaves it, and the read was not counted twice
+    assert stack.dynamodb.get_item(TableName=stack.plates_table, Key=key)["Item"] == done

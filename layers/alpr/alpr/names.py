@@ -128,6 +128,8 @@ READS_CELL7_DAY_KEY = "cell7_day"  # "<geohash-7 cell>#<YYYY-MM-DD>"
 READS_BY_CORRECTED_PLATE_INDEX = "by_corrected_plate"
 READS_CORRECTED_PLATE = "corrected_plate"
 CROPS_PREFIX = "crops/"  # plate crops in the uploads bucket: crops/<read_id>.jpg
+INGEST_BATCH_SIZE = 5  # uploads per recognize invocation (the SQS event source's batch)
+INGEST_MAX_RECEIVES = 3  # receives of an upload's message before it goes to the dead-letter queue
 PLATE_GRAM = "gram"  # PlateGrams table key: a folded trigram; `plates` lists the plates that contain it
 TTL_ATTRIBUTE = "expires_at"
 
@@ -212,6 +214,7 @@ class Output(StrEnum):
     AUDITOR_POLICY = "AuditorPolicyArn"
     AUDIT_TRAIL_BUCKET = "AuditTrailBucketName"
     OPS_ALARM_TOPIC = "OpsAlarmTopicArn"
+    INGEST_DEAD_LETTER_QUEUE = "IngestDeadLetterQueueUrl"
     WEB_BASE_URL = "WebBaseUrl"
     WEB_AUTH_URL = "WebSignInUrl"
     WEB_CLIENT_ID = "WebClientId"

@@ -187,16 +187,18 @@ class DynamoReadStore:
                 ]
             )
         except ClientError as error:
-            if _is_condition_failure(error):
-                return False
-            raise
+            if not _is_condition_failure(error):
+                raise
+            new = False  # stored before; a failure after that store may have cut what follows short
+        else:
+            new = True
         # Uploads arrive out of order (a unit's outbox drains late): widen first/last seen
-        # only when this read lies outside them. Both updates are idempotent.
+        # only when this read lies outside them. Idempotent, so a redelivery finishes them too.
         self._widen(read.plate, "last_seen", ">", seen)
         self._widen(read.plate, "first_seen", "<", seen)
         if read.expires_at is not None:
             self._extend_expiry(read.plate, read.expires_at)
-        return True
+        return new
 
     def _extend_expiry(self, plate: str, expires: int, *, existing_only: bool = False) -> None:
         """The entry expires with its newest read (`newest_expiry`), and has no TTL while any read

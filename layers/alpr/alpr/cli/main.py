@@ -13,6 +13,7 @@ import typer
 from alpr.cli.admin import app as admin_app
 from alpr.cli.audit import app as audit_app
 from alpr.cli.hotlist import app as hotlist_app
+from alpr.cli.ingest import app as ingest_app
 from alpr.cli.options import Port, console, reads_table, uses_api
 from alpr.cli.personnel import app as personnel_app
 from alpr.cli.reads import app as reads_app
@@ -44,6 +45,7 @@ app.add_typer(hotlist_app, name="hotlist")
 app.add_typer(audit_app, name="audit")
 app.add_typer(reads_app, name="reads")
 app.add_typer(admin_app, name="admin")
+app.add_typer(ingest_app, name="ingest")
 local_app.command("mail")(mail_command)
 
 
