@@ -331,11 +331,6 @@ class Engine:
         opinion on low-confidence plates. ranked=False leaves the learned ranker out (training a new
         one, whose features may differ from the installed one's); detected=False the plate detector."""
         root = models_dir or DEFAULT_MODELS_DIR
-        finder = (
-            PlateDetector(root / DETECTOR, threads)
-            if detected and (root / DETECTOR / "manifest.json").is_file()
-            else None
-        )
         general = (
             _Recognizer(root / TEXT_READER, threads)
             if (root / TEXT_READER / "manifest.json").is_file()
@@ -350,6 +345,12 @@ class Engine:
                 chooser = None
                 if ranked and name == "plate-crnn" and (root / RANKER / "manifest.json").is_file():
                     chooser = ranker.Ranker(root / RANKER)
+                # Loaded only where it is used: the general recognizer alone reads without it.
+                finder = (
+                    PlateDetector(root / DETECTOR, threads)
+                    if detected and (root / DETECTOR / "manifest.json").is_file()
+                    else None
+                )
                 return cls(
                     _Recognizer(root / name, threads),
                     reader,
