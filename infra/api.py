@@ -36,6 +36,8 @@ UPLOAD_MAX_AGE_CONTEXT = "upload_max_age_hours"
 DEFAULT_UPLOAD_MAX_AGE_HOURS = 48
 
 
+# The designee decides the release workflow's escalated round (infra/release.py).
+DESIGNEE_USERNAME_CONTEXT = "alpr_designee_username"
 # Context (`-c key=value`) → the API's environment: who policy 439.3 and 439.3.1(e) name.
 ADMINISTRATION_CONTEXT: tuple[tuple[str, Env, str], ...] = (
     ("alpr_administrator_title", Env.ADMINISTRATOR_TITLE, "Administrative Services Division Commander"),
@@ -44,7 +46,7 @@ ADMINISTRATION_CONTEXT: tuple[tuple[str, Env, str], ...] = (
     ("alpr_designee_name", Env.DESIGNEE_NAME, ""),
     # Their usernames: the configured account approvers beside the supervisor a proposal names.
     ("alpr_administrator_username", Env.ADMINISTRATOR_USERNAME, ""),
-    ("alpr_designee_username", Env.DESIGNEE_USERNAME, ""),
+    (DESIGNEE_USERNAME_CONTEXT, Env.DESIGNEE_USERNAME, ""),
 )
 
 

@@ -20,6 +20,7 @@ from constructs import Construct
 
 from alpr import names
 from alpr.names import Env, Function, Output
+from infra.api import DESIGNEE_USERNAME_CONTEXT
 from infra.build_assets import Assets
 from infra.functions import LOG_RETENTION, AlprFunction, zip_code
 from infra.hmac_keys import hmac_key_secret
@@ -108,6 +109,10 @@ class Release(Construct):
         notify.set_env(Env.RELEASE_MAIL_FROM, context["release_mail_from"])
         notify.set_env(Env.RELEASE_COMMANDER_EMAIL, context["release_commander_email"])
         notify.set_env(Env.RELEASE_DESIGNEE_EMAIL, context["release_designee_email"])
+        # The escalated round's links are for the designee policy 439.3.1(e) names, when one is.
+        designee = str(self.node.try_get_context(DESIGNEE_USERNAME_CONTEXT) or "")
+        if designee:
+            notify.set_env(Env.DESIGNEE_USERNAME, designee)
         notify.role.add_to_principal_policy(
             iam.PolicyStatement(actions=["ses:SendEmail", "ses:SendRawEmail"], resources=[identity_arn])
         )

@@ -167,6 +167,7 @@ def test_the_administrator_and_designee_come_from_context(assets: Assets, tmp_pa
         "alpr_administrator_name": "Cmdr. Dana Ortiz",
         "alpr_designee_title": "ALPR Program Sergeant",
         "alpr_designee_name": "Sgt. Lee Park",
+        "alpr_designee_username": "lpark",
     }
     synth = _synth(assets, tmp_path / "cdk.out", context=context)
     # Then the API function (GET /v1/policy) knows them, with the policy's default title
@@ -177,6 +178,9 @@ def test_the_administrator_and_designee_come_from_context(assets: Assets, tmp_pa
         "ALPR Program Sergeant",
         "Sgt. Lee Park",
     )
+    # And the release workflow sends its escalated round's links to the designee alone
+    notify = synth.props("ReleaseNotifyFunction")["Environment"]["Variables"]
+    assert notify[Env.DESIGNEE_USERNAME.value] == "lpark"
 
 
 def test_failed_and_risky_sign_ins_lock_or_block_the_account(synth: Synth) -> None:

@@ -28,6 +28,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
+from alpr.domain.errors import Forbidden
 from alpr.domain.links import LinkRefused
 from alpr.domain.models import BoundingBox, Caller, Read
 from alpr.domain.release import ReleaseStatus
@@ -374,6 +375,22 @@ def test_no_decision_escalates_to_the_designee_then_expires(deployed, two_second
     with pytest.raises(LinkRefused, match="expired"):
         release_service.decide(designee_links["APPROVE"], COMMANDER)
     assert "closed without a decision" in text_of(wait_for_mail("areyes@", filed.request_id)[0])
+
+
+def test_the_escalated_round_is_for_the_configured_designee(
+    deployed, two_second_decisions, monkeypatch: pytest.MonkeyPatch
+):
+    # Given a designee named in the deployment's context (alpr_designee_username)
+    monkeypatch.setenv(Env.DESIGNEE_USERNAME.value, "lpark")
+    use(None)
+    filed = file(form())
+    wait_for_mail("commander@", filed.request_id)
+    # When the commander does not decide in time, then the designee's links are for the designee alone
+    designee_links = links_in(wait_for_mail("designee@", filed.request_id, timeout_s=15)[0])
+    with pytest.raises(Forbidden, match="designee 'lpark'"):
+        release_service.check_link(designee_links["APPROVE"], COMMANDER)
+    designee = Caller(username="lpark", groups=frozenset({"commander"}))
+    assert release_service.check_link(designee_links["APPROVE"], designee).link.decision == "approve"
 
 
 @pytest.mark.parametrize(

@@ -178,6 +178,23 @@ def test_escalation_makes_the_commanders_links_stale():
     )
 
 
+def test_the_named_designee_alone_decides_the_escalated_round():
+    # Given the designee's round, opened for the designee policy 439.3.1(e) names
+    store, clock = InMemoryReleaseStore(), FixedClock(NOW)
+    first = _awaiting(store, clock)
+    second = release_flow.open_round(
+        store, clock, first.request.request_id, "designee", "dsg@example.gov", 3600, decider="lpark"
+    )
+    assert "lpark" in store.get(first.request.request_id).history[-1].note
+    # When another commander follows the designee's link, then it is refused, naming the designee
+    with pytest.raises(Forbidden, match="designee 'lpark'"):
+        release_flow.decide(store, clock, second.approve, COMMANDER, letter_on_file=True)
+    # And the designee decides
+    designee = Caller(username="lpark", groups=frozenset({"commander"}))
+    decided = release_flow.decide(store, clock, second.approve, designee, letter_on_file=True)
+    assert (decided.decision.by, decided.decision.round) == ("lpark", "designee")
+
+
 def test_a_stale_write_is_refused():
     store, clock = InMemoryReleaseStore(), FixedClock(NOW)
     request = release_flow.file_request(store, clock, STAFF, form())

@@ -215,6 +215,9 @@ class LinkRound(BaseModel):
     expires_at: int  # epoch seconds
     sent_at: UtcDatetime
     used: bool = False
+    # The one user these links are for: the designee policy 439.3.1(e) names, on escalation.
+    # Empty: any commander but the filer.
+    decider: str = ""
 
 
 class ManifestEntry(BaseModel):
@@ -366,6 +369,15 @@ def require_decider(groups: frozenset[str], username: str) -> None:
     """Only a commander (the designee is a member of the commander group) decides a release."""
     if Group.COMMANDER.value not in groups:
         raise Forbidden(f"user '{username}' may not decide release requests: commander or designee only")
+
+
+def require_named_decider(links: LinkRound, username: str) -> None:
+    """A round sent to the named designee is decided by the designee, not by any commander."""
+    if links.decider and username != links.decider:
+        raise Forbidden(
+            f"these links are for the designee '{links.decider}' (policy 439.3.1(e)); "
+            f"user '{username}' may not use them"
+        )
 
 
 def require_not_filer(request: ReleaseRequest, username: str) -> None:

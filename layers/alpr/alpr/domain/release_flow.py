@@ -33,6 +33,7 @@ from alpr.domain.release import (
     require_awaiting,
     require_decider,
     require_letter_to_approve,
+    require_named_decider,
     require_not_filer,
 )
 
@@ -95,9 +96,18 @@ class OpenedRound:
 
 
 def open_round(
-    store: ReleaseStore, clock: Clock, request_id: str, round: Round, recipient: str, timeout_seconds: int
+    store: ReleaseStore,
+    clock: Clock,
+    request_id: str,
+    round: Round,
+    recipient: str,
+    timeout_seconds: int,
+    *,
+    decider: str = "",
 ) -> OpenedRound:
-    """Fresh links for the commander (or, on escalation, the designee); older links stop working."""
+    """Fresh links for the commander (or, on escalation, the designee); older links stop working.
+
+    `decider` names the one user the links are for (the configured designee); empty: any commander."""
     if timeout_seconds <= 0:
         raise InvalidRequest("the decision time limit must be positive")
     request = load(store, request_id)
@@ -112,10 +122,13 @@ def open_round(
         deny_nonce=new_nonce(),
         expires_at=expires_at,
         sent_at=now,
+        decider=decider,
     )
     request.links = links
     status = ReleaseStatus.AWAITING_COMMANDER if round == "commander" else ReleaseStatus.AWAITING_DESIGNEE
     note = f"decision links sent to the {round} ({recipient})"
+    if decider:
+        note = f"{note}, for {decider} alone"
     if round == "designee":
         note = f"no decision by the commander in time: escalated; {note}"
     request.change(status, now, WORKFLOW, note=note)
@@ -143,6 +156,7 @@ def decide(
     request = load(store, link.request_id)
     current = check_current(request, link)
     require_awaiting(request)
+    require_named_decider(current, caller.username)
     require_not_filer(request, caller.username)
     require_letter_to_approve(link.decision, letter_on_file)
     if link.decision == "deny" and not reason.strip():

@@ -151,12 +151,12 @@ class PendingDecision:
 def check_link(token: str, caller: Caller) -> PendingDecision:
     """Verify a link (signature, expiry, still current) for a caller allowed to decide."""
     from alpr.domain.links import check_current
-    from alpr.domain.release import require_decider, require_not_filer
+    from alpr.domain.release import require_decider, require_named_decider, require_not_filer
 
     require_decider(caller.groups, caller.username)
     link = verify(token, container().link_key(), clock().now())
     request = release_flow.load(container().release_store, link.request_id)
-    check_current(request, link)
+    require_named_decider(check_current(request, link), caller.username)
     require_not_filer(request, caller.username)
     return PendingDecision(link=link, request=request)
 
@@ -237,7 +237,13 @@ def ask(
     for attempt in range(3):
         try:
             opened = release_flow.open_round(
-                container().release_store, clock(), request_id, round, recipient, timeout_seconds
+                container().release_store,
+                clock(),
+                request_id,
+                round,
+                recipient,
+                timeout_seconds,
+                decider=config.designee_username if round == "designee" else "",
             )
             break
         except StaleRequest:
