@@ -18,6 +18,7 @@ from alpr.client.http import AlprClient, ApiError, UnitCapture
 from alpr.demo.access import DEMO_PURPOSE, show_access
 from alpr.demo.audit import show_audit
 from alpr.demo.hotlist import show_hotlists
+from alpr.demo.oversight import show_account_approval, show_correction
 from alpr.demo.release import show_release
 from alpr.demo.saved_state import show_saved_state
 from alpr.demo.search import show_searches
@@ -98,6 +99,8 @@ def run_demo(console: Console) -> None:
         show_searches(console, investigator, supervisor)  # issue 5: partial plate, canvass, one read's links
         show_release(console, stack)  # issue 7: request → commander's email → approve → bundle verified
         show_hotlists(console, stack, investigator)  # issue 6: extract, partial plate, alert, disposition
+        show_account_approval(console, stack)  # issue 21: proposed by the administrator, approved by another
+        show_correction(console, stack, investigator)  # issue 21: a misread corrected, shown beside the read
         figures = anonymous.call("GET", "/v1/transparency")
         outcomes = {k: v for k, v in figures["release_requests"].items() if v}
         console.print(
