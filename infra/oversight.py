@@ -1,6 +1,8 @@
-"""Oversight: the daily audit watch (issue 21). It lists the supervisors' weekly reviews (keys only,
-never the log) and reports how long ago the last reviewed window ended; an alarm turns red when no
-review covers a window that ended in the last 10 days, or when the watch itself stops reporting.
+"""Oversight: the daily audit watch (issue 21). It lists the supervisors' weekly reviews and the
+commander's yearly account reviews (keys only, never the log) and reports how long ago the last
+reviewed window ended and the last account review was recorded; an alarm turns red when no review
+covers a window that ended in the last 10 days, another when no account review was recorded in the
+last 365, and both when the watch itself stops reporting.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from alpr import names
+from alpr.domain.account_reviews import ACCOUNT_REVIEW_OVERDUE_DAYS
 from alpr.domain.reviews import REVIEW_OVERDUE_DAYS
 from alpr.names import Env, Function
 from infra.build_assets import Assets
@@ -48,7 +51,8 @@ class Oversight(Construct):
             timeout=Duration.seconds(30),
         )
         fix_logical_id(self.watch.function, "AuditWatchFunction")
-        # Keys of the reviews only: ListBucket limited to their prefix, no GetObject on the bucket.
+        # Keys of the reviews only: ListBucket limited to their prefix (the account reviews' is inside
+        # it), no GetObject on the bucket.
         self.watch.role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["s3:ListBucket"],
@@ -83,3 +87,26 @@ class Oversight(Construct):
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
         )
         fix_logical_id(self.review_overdue_alarm, "ReviewOverdueAlarm")
+
+        self.account_review_overdue_alarm = cloudwatch.Alarm(
+            self,
+            "AccountReviewOverdueAlarm",
+            alarm_description=(
+                f"No yearly account review was recorded in the last {ACCOUNT_REVIEW_OVERDUE_DAYS} days "
+                "(CJIS: validate every account at least once a year), or the daily audit watch stopped "
+                "reporting. The commander records it: `alpr audit account-review` or "
+                "POST /v1/audit/account-reviews."
+            ),
+            metric=cloudwatch.Metric(
+                namespace=names.METRICS_NAMESPACE,
+                metric_name=names.ACCOUNT_REVIEW_AGE_METRIC,
+                dimensions_map={"service": Function.AUDIT_WATCH.value},
+                statistic="Maximum",
+                period=Duration.days(1),
+            ),
+            threshold=ACCOUNT_REVIEW_OVERDUE_DAYS,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+        fix_logical_id(self.account_review_overdue_alarm, "AccountReviewOverdueAlarm")

@@ -152,6 +152,7 @@ class AlprStack(Stack):
                 self.ingest.dead_letter_alarm,
                 self.hotlists.stale_alarm,
                 self.oversight.review_overdue_alarm,
+                self.oversight.account_review_overdue_alarm,
                 self.hold_review.failing_alarm,
             ],
             release_state_machine=self.release.state_machine,

@@ -10,8 +10,11 @@ from pydantic import ValidationError
 
 from alpr.adapters.audit_duckdb import ACCOUNT_REVIEW_COLUMNS, AuditDatabase
 from alpr.domain.account_reviews import (
+    ACCOUNT_REVIEW_OVERDUE_DAYS,
     AccountReviewLine,
     AccountReviewRequest,
+    account_review_age,
+    account_review_day,
     account_review_key,
     account_review_lines,
 )
@@ -102,6 +105,23 @@ def test_each_line_is_the_account_as_it_stood_beside_its_finding() -> None:
 def test_the_review_is_kept_beside_the_weekly_reviews_by_the_day_recorded() -> None:
     key = account_review_key("01KACCOUNTREVIEW0000000000", NOW)
     assert key == "audit-reviews/accounts/dt=2026-12-01/01KACCOUNTREVIEW0000000000.json"
+
+
+def test_the_day_recorded_is_read_from_the_day_partition_alone() -> None:
+    assert account_review_day("audit-reviews/accounts/dt=2026-12-01/") == date(2026, 12, 1)
+    assert account_review_day(account_review_key("01KACCOUNTREVIEW0000000000", NOW)) == date(2026, 12, 1)
+    assert account_review_day("audit-reviews/dt=2026-12-01/") is None  # a weekly review's partition
+    assert account_review_day("audit-reviews/accounts/dt=someday/") is None
+
+
+def test_the_age_is_that_of_the_latest_account_review_and_past_the_limit_when_none() -> None:
+    today = date(2026, 12, 1)
+    assert ACCOUNT_REVIEW_OVERDUE_DAYS == 365
+    assert account_review_age([today - timedelta(days=400), today - timedelta(days=10)], today) == 10
+    assert account_review_age([today - timedelta(days=365)], today) == 365  # a year ago: still in time
+    assert account_review_age([today - timedelta(days=366)], today) == 366  # overdue
+    assert account_review_age([], today) == ACCOUNT_REVIEW_OVERDUE_DAYS + 1
+    assert account_review_age([today + timedelta(days=1)], today) == ACCOUNT_REVIEW_OVERDUE_DAYS + 1
 
 
 def test_the_account_reviews_query_lists_the_accounts_of_reviews_recorded_in_the_window() -> None:

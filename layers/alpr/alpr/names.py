@@ -150,6 +150,8 @@ RETENTION_TALLIES_PREFIX = "retention-tallies/"
 ACCOUNT_REVIEWS_PREFIX = f"{AUDIT_REVIEWS_PREFIX}accounts/"
 # The days since the last reviewed window ended (the audit watch's metric, alarmed on above 10).
 REVIEW_AGE_METRIC = "AuditReviewedWindowAgeDays"
+# The days since the last yearly account review was recorded (the same watch's, alarmed on above 365).
+ACCOUNT_REVIEW_AGE_METRIC = "AuditAccountReviewAgeDays"
 
 UPLOAD_METADATA = ("unit-id", "captured-at", "lat", "lon", "heading")
 

@@ -16,8 +16,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
 from alpr.domain.access import AccessLogUnavailable, AccessRecord
+from alpr.domain.account_reviews import account_review_day
 from alpr.domain.reviews import reviewed_window_end
-from alpr.names import ACCESS_LOG_PREFIX, AUDIT_REVIEWS_PREFIX
+from alpr.names import ACCESS_LOG_PREFIX, ACCOUNT_REVIEWS_PREFIX, AUDIT_REVIEWS_PREFIX
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -65,6 +66,17 @@ class S3AccessLog:
             for obj in page.get("Contents", [])
         ]
         return [end for key in keys if (end := reviewed_window_end(key)) is not None]
+
+    def account_review_days(self) -> list[date]:
+        """The days account reviews were recorded, from their day partitions alone (a few a year: one
+        listing of the prefix, folded at `/`; the watch never reads a review)."""
+        paginator = self._client().get_paginator("list_objects_v2")
+        partitions = [
+            common["Prefix"]
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=ACCOUNT_REVIEWS_PREFIX, Delimiter="/")
+            for common in page.get("CommonPrefixes", [])
+        ]
+        return [day for partition in partitions if (day := account_review_day(partition)) is not None]
 
     def write_review(self, key: str, lines: Sequence[BaseModel]) -> None:
         """A review (weekly: one JSON line per finding; yearly account review: one per account),

@@ -8,14 +8,15 @@ with a note unless kept. The server, not the caller, takes the registry as it st
 so the record shows each account's roles, training, approver and last activity beside its finding.
 It is stored beside the weekly reviews, one JSON line per account, under
 `audit-reviews/accounts/dt=<day recorded>/`, in the access log's bucket under the same Object Lock,
-and the `account-reviews` named query reads it.
+and the `account-reviews` named query reads it. The daily audit watch reports the days since the
+last one was recorded, and an alarm turns red past ACCOUNT_REVIEW_OVERDUE_DAYS.
 
 Pure domain: no boto3, no environment.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -27,6 +28,7 @@ from alpr.names import ACCOUNT_REVIEWS_PREFIX
 
 MAX_ACCOUNTS = 2000
 MAX_NOTE = 1000
+ACCOUNT_REVIEW_OVERDUE_DAYS = 365  # no account review recorded within this many days: the alarm turns red
 
 
 class AccountFinding(StrEnum):
@@ -140,3 +142,22 @@ def account_review_lines(
 def account_review_key(review_id: str, now: datetime) -> str:
     """Where an account review lives: the day it was recorded, then its id."""
     return f"{ACCOUNT_REVIEWS_PREFIX}dt={now:%Y-%m-%d}/{review_id}.json"
+
+
+def account_review_day(key: str) -> date | None:
+    """The day an account review was recorded, from its day partition (or a key under it); None for
+    anything else."""
+    partition = key.removeprefix(ACCOUNT_REVIEWS_PREFIX).split("/", 1)[0]
+    if not key.startswith(ACCOUNT_REVIEWS_PREFIX) or not partition.startswith("dt="):
+        return None
+    try:
+        return date.fromisoformat(partition.removeprefix("dt="))
+    except ValueError:
+        return None
+
+
+def account_review_age(recorded_days: list[date], today: date) -> int:
+    """Days since the latest account review was recorded; ACCOUNT_REVIEW_OVERDUE_DAYS + 1 when none
+    is on record (a day after today counts for nothing)."""
+    past = [day for day in recorded_days if day <= today]
+    return (today - max(past)).days if past else ACCOUNT_REVIEW_OVERDUE_DAYS + 1

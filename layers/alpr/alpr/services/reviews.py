@@ -1,4 +1,5 @@
-"""Wiring of the weekly review: the domain's lines written beside the access log."""
+"""Wiring of the weekly and the yearly account reviews: the domain's lines written beside the access
+log, and their ages read back from the keys for the audit watch."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from alpr.domain.account_reviews import (
     account_review_key,
     account_review_lines,
 )
+from alpr.domain.account_reviews import account_review_age as account_review_age_of
 from alpr.domain.ids import new_ulid
 from alpr.domain.models import Caller
 from alpr.domain.personnel import PersonnelRecord
@@ -73,3 +75,8 @@ def reviewed_window_age() -> int:
     days = [today - timedelta(days=n) for n in range(REVIEW_OVERDUE_DAYS + 1)]
     ends = [end for day in days for end in container().access_log.reviewed_window_ends(day)]
     return reviewed_window_age_of(ends, today)
+
+
+def account_review_age() -> int:
+    """Days since the latest account review was recorded (ACCOUNT_REVIEW_OVERDUE_DAYS + 1 when none)."""
+    return account_review_age_of(container().access_log.account_review_days(), container().clock.now().date())
