@@ -21,7 +21,13 @@ from alpr.recognition.detect import (
     refine,
     second_look,
 )
-from alpr.recognition.engine import DETECTOR_GLYPH_SHARE, DETECTOR_TOP, plate_seeds
+from alpr.recognition.engine import (
+    DETECTOR_GLYPH_SHARE,
+    DETECTOR_SURE,
+    DETECTOR_TOP,
+    plate_seeds,
+    working_copy,
+)
 from alpr.recognition.plate_detector import PlateDetector
 
 
@@ -357,3 +363,30 @@ def test_a_plate_filling_the_frame_is_read_whole_with_the_detector_leading(
     framed = cv2.copyMakeBorder(plate, 12, 12, 12, 12, cv2.BORDER_REPLICATE)
     readings = engine.read(framed)
     assert readings and readings[0].text == text
+
+
+def test_a_plate_the_detector_is_sure_of_is_read_without_searching_the_whole_frame(engine: Engine) -> None:
+    # Given a street-distance scene whose plate the detector boxes with a high score
+    image = decode_image(render_scene("7ABC123", "CA", seed=1, distance=2.0)[0])
+    work, scale = working_copy(image)
+    gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
+    plates = plate_seeds(engine._detector, image, scale)
+    assert plates[0][1] >= DETECTOR_SURE
+    # Then the rows around its boxes already hold the plate, and the engine reads it from them
+    sure = engine.rows_in_sure_boxes(work, gray, plates)
+    assert sure is not None and "7ABC123" in {row.best.text for row in sure}
+    assert engine.read(image)[0].text == "7ABC123"
+
+
+def test_without_a_sure_box_the_whole_frame_is_searched(engine: Engine) -> None:
+    # A plate-free frame: nothing is boxed with confidence, so there is no short cut
+    image = np.full((720, 1280, 3), 128, np.uint8)
+    work, scale = working_copy(image)
+    gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
+    assert engine.rows_in_sure_boxes(work, gray, plate_seeds(engine._detector, image, scale)) is None
+    # And a box below DETECTOR_SURE is not taken on trust either
+    plate = decode_image(render_scene("7ABC123", "CA", seed=1, distance=2.0)[0])
+    work, scale = working_copy(plate)
+    gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
+    unsure = [(box, DETECTOR_SURE / 2) for box, _ in plate_seeds(engine._detector, plate, scale)]
+    assert engine.rows_in_sure_boxes(work, gray, unsure) is None
