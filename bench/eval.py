@@ -4,7 +4,9 @@ Usage: .venv/bin/python bench/eval.py [DATA] [--out DIR] [--threads N] [--limit 
 
 DATA holds images/ and ground_truth.csv in the end-to-end format (image,x,y,w,h,plate) or the
 crops format (image,state,plate). Writes DIR/<dataset>.csv with one row per image and prints, as
-its last line, one JSON object: images, exact, within_one, no_plate, state, median_ms, p95_ms, load_s,
+its last line, one JSON object: images, exact, within_one, no_plate, state, wrong_unflagged (the share
+of images read wrongly without the low-confidence flag that asks a person to check), median_ms,
+p95_ms, load_s,
 and for end-to-end folders read with the plate detector, per stage: `detector` (version; recall at
 IoU 0.5 of the boxes the engine uses; exact where they held the plate and where they did not).
 """
@@ -92,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     times: list[float] = []
     # CPU time per image as well: on a shared machine the wall clock also counts other people's work.
     cpu_times: list[float] = []
-    exact = within_one = no_plate = state_ok = 0
+    exact = within_one = no_plate = state_ok = wrong_unflagged = 0
     with out_csv.open("w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(
@@ -130,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             exact += is_exact
             within_one += near
             no_plate += best is None
+            wrong_unflagged += best is not None and not is_exact and not best.low_confidence
             state_truth = row.get("state", "").upper()
             state_pred = (best.state or "") if best else ""
             state_ok += bool(state_truth) and state_pred == state_truth
@@ -163,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         "within_one": round(within_one / n, 4) if n else 0.0,
         "no_plate": round(no_plate / n, 4) if n else 0.0,
         "state": round(state_ok / n, 4) if (n and crops_format) else None,
+        "wrong_unflagged": round(wrong_unflagged / n, 4) if n else 0.0,
         "median_ms": round(statistics.median(times), 1) if times else 0.0,
         "p95_ms": round(times_sorted[min(n - 1, int(0.95 * n))], 1) if times else 0.0,
         "load_s": round(load_s, 3),

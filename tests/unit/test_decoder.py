@@ -2,13 +2,18 @@
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from alpr.recognition import normalise_plate
 from alpr.recognition.decoder import (
     ALPHABET,
     BLANK,
     N_CLASSES,
+    SURE_GLYPH,
+    Decoded,
     combine,
+    contested,
     decode,
     length_prior,
     log_likelihood,
@@ -205,3 +210,65 @@ def test_log_likelihoods_equal_the_sum_over_every_path() -> None:
     for text, value in zip(texts, batched, strict=True):
         assert value == pytest.approx(_every_path(probs, text), rel=1e-9)
         assert log_likelihood(probs, text) == pytest.approx(value, rel=1e-12)
+
+
+# ---- a glyph plate-crnn is sure of is never changed silently (issue 17, item 4) ----------------
+
+
+def _reading(text: str, confidences: list[float]) -> Decoded:
+    return Decoded(text, float(np.prod(confidences)), tuple(confidences))
+
+
+def test_a_sure_glyph_outvoted_by_the_second_reader_is_flagged_not_hidden() -> None:
+    # Given plate-crnn sure of Q (0.99) and the combined choice reading O there
+    own = _reading("HNQ196", [0.99, 0.98, 0.99, 0.97, 0.99, 0.98])
+    chosen = _reading("HNO196", [0.99, 0.98, 0.96, 0.97, 0.99, 0.98])
+    # Then the choice stands, but that glyph carries plate-crnn's doubt, so the read is low confidence
+    marked = contested(own, chosen)
+    assert marked.text == "HNO196"
+    assert marked.char_confidences[2] == pytest.approx(0.01)
+    assert (
+        marked.char_confidences[:2] + marked.char_confidences[3:]
+        == chosen.char_confidences[:2] + (chosen.char_confidences[3:])
+    )
+
+
+def test_an_unsure_glyph_may_be_changed_and_an_unchanged_reading_is_left_alone() -> None:
+    own = _reading("7A8C123", [0.99, 0.99, 0.52, 0.99, 0.99, 0.99, 0.99])
+    chosen = _reading("7ABC123", [0.99, 0.99, 0.95, 0.99, 0.99, 0.99, 0.99])
+    assert contested(own, chosen) == chosen
+    assert contested(chosen, chosen) == chosen
+
+
+def test_a_reading_of_another_length_than_a_sure_one_is_doubted_whole() -> None:
+    # Glyphs cannot be paired across lengths: a choice that drops or adds a glyph plate-crnn read
+    # surely everywhere is doubted everywhere
+    own = _reading("7ABC123", [0.99] * 7)
+    chosen = _reading("7ABC12", [0.97] * 6)
+    assert max(contested(own, chosen).char_confidences) == pytest.approx(0.01)
+    # And against an unsure first reading it stands as it is
+    assert contested(_reading("7ABC123", [0.99] * 6 + [0.4]), chosen) == chosen
+
+
+@settings(max_examples=200, derandomize=True)
+@given(
+    st.text(alphabet=ALPHABET, min_size=2, max_size=8).flatmap(
+        lambda own: st.tuples(
+            st.just(own),
+            st.text(alphabet=ALPHABET, min_size=len(own), max_size=len(own)),
+            st.lists(st.floats(0.0, 1.0), min_size=len(own), max_size=len(own)),
+            st.lists(st.floats(0.0, 1.0), min_size=len(own), max_size=len(own)),
+        )
+    )
+)
+def test_every_changed_sure_glyph_is_below_half_and_nothing_else_moves(case) -> None:
+    own_text, chosen_text, own_conf, chosen_conf = case
+    assume(any(a != b and c >= SURE_GLYPH for a, b, c in zip(own_text, chosen_text, own_conf, strict=True)))
+    marked = contested(_reading(own_text, own_conf), _reading(chosen_text, chosen_conf))
+    for a, b, o, before, after in zip(
+        own_text, chosen_text, own_conf, chosen_conf, marked.char_confidences, strict=True
+    ):
+        if a != b and o >= SURE_GLYPH:
+            assert after < 0.5 and after <= before
+        else:
+            assert after == before

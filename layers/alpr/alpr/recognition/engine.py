@@ -375,7 +375,7 @@ class Engine:
         ranked = decoder.combine(row.probs, second, RESCORE_WEIGHT)
         if not ranked:
             return reading
-        best = ranked[0]
+        best = decoder.contested(row.best, ranked[0])
         return dataclasses.replace(
             reading,
             text=best.text,
