@@ -12,6 +12,8 @@ from typing import Any
 
 from aws_cdk import CfnElement, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -22,6 +24,7 @@ from constructs import Construct
 from alpr.names import MODELS_LAYER_DIR, Env, Function
 from infra.build_assets import Assets
 from infra.nag import acknowledge, checkov_skip
+from infra.naming import fix_logical_id
 
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR  # CJIS: audit records kept at least one year
 
@@ -271,3 +274,43 @@ class AlprFunction(Construct):
 def zip_code(assets: Assets, service: Function) -> lambda_.Code:
     """The zip of functions/<service>/ (handler.py and anything beside it, no byte code)."""
     return lambda_.Code.from_asset(str(assets.function_code(service.value)), exclude=["__pycache__", "*.pyc"])
+
+
+def layered_function(
+    scope: Construct,
+    construct_id: str,
+    *,
+    service: Function,
+    assets: Assets,
+    key: kms.IKey,
+    layer: lambda_.ILayerVersion,
+    retention_days: int,
+    memory_size: int,
+    timeout: Duration,
+    logical_id: str,
+) -> AlprFunction:
+    """A function zipped from functions/<service>/ on the alpr layer, its logical id fixed."""
+    fn = AlprFunction(
+        scope,
+        construct_id,
+        service=service,
+        code=zip_code(assets, service),
+        key=key,
+        retention_days=retention_days,
+        layers=[layer],
+        memory_size=memory_size,
+        timeout=timeout,
+    )
+    fix_logical_id(fn.function, logical_id)
+    return fn
+
+
+def run_on_schedule(
+    scope: Construct, rule_id: str, fn: AlprFunction, schedule: events.Schedule
+) -> events.Rule:
+    """EventBridge invokes the function on the schedule, retrying twice; the rule's logical id is
+    rule_id."""
+    rule = events.Rule(scope, rule_id, schedule=schedule)
+    rule.add_target(targets.LambdaFunction(fn.function, retry_attempts=2))
+    fix_logical_id(rule, rule_id)
+    return rule

@@ -9,14 +9,13 @@ from __future__ import annotations
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from alpr import names
 from alpr.names import Env, Function
 from infra.build_assets import Assets
-from infra.functions import AlprFunction, zip_code
+from infra.functions import AlprFunction, layered_function, run_on_schedule
 from infra.layers import Layers
 from infra.naming import fix_logical_id
 from infra.storage import Storage
@@ -38,19 +37,19 @@ class HoldReview(Construct):
         api_function: AlprFunction,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.function = AlprFunction(
+        self.function = layered_function(
             self,
             "HoldReviewFunction",
             service=Function.HOLD_REVIEW,
-            code=zip_code(assets, Function.HOLD_REVIEW),
+            assets=assets,
             key=storage.key,
+            layer=layers.alpr,
             retention_days=retention_days,
-            layers=[layers.alpr],
             memory_size=256,
             timeout=Duration.seconds(300),
+            logical_id="HoldReviewFunction",
         )
         fn = self.function
-        fix_logical_id(fn.function, "HoldReviewFunction")
         # The holds falling due (the register's by-state index), each rewritten as it lapses.
         fn.read_put_table(storage.holds, Env.HOLDS_TABLE, indexes=[names.HOLDS_BY_STATE_INDEX])
         # The held read: its holds taken off and its expiry restored, never put, deleted or scanned.
@@ -79,9 +78,7 @@ class HoldReview(Construct):
         if review_days:  # the API sets review dates, the review lapses them: the same setting
             for function in (fn, api_function):
                 function.set_env(Env.HOLD_REVIEW_DAYS, str(int(review_days)))
-        rule = events.Rule(self, "HoldReviewSchedule", schedule=REVIEW_SCHEDULE)
-        rule.add_target(targets.LambdaFunction(fn.function, retry_attempts=2))
-        fix_logical_id(rule, "HoldReviewSchedule")
+        run_on_schedule(self, "HoldReviewSchedule", fn, REVIEW_SCHEDULE)
 
         self.failing_alarm = cloudwatch.Alarm(
             self,

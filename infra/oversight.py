@@ -10,7 +10,6 @@ from __future__ import annotations
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -19,7 +18,7 @@ from alpr.domain.account_reviews import ACCOUNT_REVIEW_OVERDUE_DAYS
 from alpr.domain.reviews import REVIEW_OVERDUE_DAYS
 from alpr.names import Env, Function
 from infra.build_assets import Assets
-from infra.functions import AlprFunction, zip_code
+from infra.functions import layered_function, run_on_schedule
 from infra.layers import Layers
 from infra.naming import fix_logical_id
 from infra.storage import Storage
@@ -39,18 +38,18 @@ class Oversight(Construct):
         retention_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.watch = AlprFunction(
+        self.watch = layered_function(
             self,
             "AuditWatchFunction",
             service=Function.AUDIT_WATCH,
-            code=zip_code(assets, Function.AUDIT_WATCH),
+            assets=assets,
             key=storage.key,
+            layer=layers.alpr,
             retention_days=retention_days,
-            layers=[layers.alpr],
             memory_size=256,
             timeout=Duration.seconds(30),
+            logical_id="AuditWatchFunction",
         )
-        fix_logical_id(self.watch.function, "AuditWatchFunction")
         # Keys of the reviews only: ListBucket limited to their prefix (the account reviews' is inside
         # it), no GetObject on the bucket.
         self.watch.role.add_to_principal_policy(
@@ -61,9 +60,7 @@ class Oversight(Construct):
             )
         )
         self.watch.set_env(Env.ACCESS_LOG_BUCKET, storage.access_log.bucket_name)
-        rule = events.Rule(self, "AuditWatchSchedule", schedule=WATCH_SCHEDULE)
-        rule.add_target(targets.LambdaFunction(self.watch.function, retry_attempts=2))
-        fix_logical_id(rule, "AuditWatchSchedule")
+        run_on_schedule(self, "AuditWatchSchedule", self.watch, WATCH_SCHEDULE)
 
         self.review_overdue_alarm = cloudwatch.Alarm(
             self,

@@ -16,7 +16,7 @@ from constructs import Construct
 
 from alpr.names import Env, Function
 from infra.build_assets import Assets
-from infra.functions import KEY_ENCRYPT, AlprFunction, zip_code
+from infra.functions import KEY_ENCRYPT, layered_function
 from infra.layers import Layers
 from infra.nag import acknowledge, checkov_skip
 from infra.naming import fix_logical_id
@@ -57,19 +57,19 @@ class PlateExpiry(Construct):
             "AwsSolutions-SQS3",
             "It is the dead-letter destination itself: the stream mapping's on-failure queue.",
         )
-        self.prune = AlprFunction(
+        self.prune = layered_function(
             self,
             "PlateGramsPrune",
             service=Function.PLATE_GRAMS_PRUNE,
-            code=zip_code(assets, Function.PLATE_GRAMS_PRUNE),
+            assets=assets,
             key=storage.key,
+            layer=layers.alpr,
             retention_days=retention_days,
             memory_size=256,
             timeout=Duration.seconds(60),
-            layers=[layers.alpr],
+            logical_id="PlateGramsPruneFunction",
         )
         fn = self.prune
-        fix_logical_id(fn.function, "PlateGramsPruneFunction")
         fn.set_env(Env.PLATES_TABLE, storage.plates.table_name)
         fn.set_env(Env.PLATE_GRAMS_TABLE, storage.plate_grams.table_name)
         fn.role.add_to_principal_policy(

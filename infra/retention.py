@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from aws_cdk import Duration
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
@@ -23,7 +22,7 @@ from alpr import names
 from alpr.domain.retention_report import TTL_PRINCIPAL
 from alpr.names import Env, Function
 from infra.build_assets import Assets
-from infra.functions import KEY_DECRYPT, AlprFunction, zip_code
+from infra.functions import KEY_DECRYPT, layered_function, run_on_schedule
 from infra.ingest import KeyedQueueDestination
 from infra.layers import Layers
 from infra.nag import acknowledge, checkov_skip
@@ -49,19 +48,19 @@ class RetentionRecord(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = storage.key
-        self.report = AlprFunction(
+        self.report = layered_function(
             self,
             "RetentionReport",
             service=Function.RETENTION_REPORT,
-            code=zip_code(assets, Function.RETENTION_REPORT),
+            assets=assets,
             key=storage.key,
+            layer=layers.alpr,
             retention_days=retention_days,
-            layers=[layers.alpr],
             memory_size=512,
             timeout=REPORT_TIMEOUT,
+            logical_id="RetentionReportFunction",
         )
         fn = self.report
-        fix_logical_id(fn.function, "RetentionReportFunction")
         # The census: a keys-and-dates projection of every read.
         fn.role.add_to_principal_policy(
             iam.PolicyStatement(actions=["dynamodb:Scan"], resources=[storage.reads.table_arn])
@@ -154,9 +153,7 @@ class RetentionRecord(Construct):
         # nothing waits in the queue for ever (locally too, where moto delivers on arrival only).
         storage.uploads.node.find_child("Notifications").node.add_dependency(consume)
 
-        rule = events.Rule(self, "RetentionReportSchedule", schedule=REPORT_SCHEDULE)
-        rule.add_target(targets.LambdaFunction(fn.function, retry_attempts=2))
-        fix_logical_id(rule, "RetentionReportSchedule")
+        run_on_schedule(self, "RetentionReportSchedule", fn, REPORT_SCHEDULE)
 
     def _failed_queue(self, logical_id: str, *, data_key: bool) -> sqs.Queue:
         """Where destruction events the function gave up on wait 14 days to be replayed."""
