@@ -8,7 +8,6 @@ Context (`-c key=value`): `release_mail_from`, `release_commander_email`,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
@@ -22,7 +21,7 @@ from alpr import names
 from alpr.names import Env, Function, Output
 from infra.api import DESIGNEE_USERNAME_CONTEXT
 from infra.build_assets import Assets
-from infra.functions import LOG_RETENTION, AlprFunction, zip_code
+from infra.functions import LOG_RETENTION, AlprFunction, layered_function
 from infra.hmac_keys import hmac_key_secret
 from infra.layers import Layers
 from infra.nag import acknowledge
@@ -84,19 +83,19 @@ class Release(Construct):
             f"arn:{Aws.PARTITION}:ses:{Aws.REGION}:{Aws.ACCOUNT_ID}:identity/{context['release_mail_from']}"
         )
 
-        common: dict[str, Any] = dict(key=storage.key, retention_days=retention_days, layers=[layers.alpr])
-
         def function(logical_id: str, service: Function, memory: int, seconds: int) -> AlprFunction:
-            fn = AlprFunction(
+            fn = layered_function(
                 self,
                 logical_id,
                 service=service,
-                code=zip_code(assets, service),
+                assets=assets,
+                key=storage.key,
+                layer=layers.alpr,
+                retention_days=retention_days,
                 memory_size=memory,
                 timeout=Duration.seconds(seconds),
-                **common,
+                logical_id=logical_id,
             )
-            fix_logical_id(fn.function, logical_id)
             fn.read_write_table(storage.release_requests, Env.RELEASE_REQUESTS_TABLE)
             return fn
 
