@@ -415,7 +415,11 @@ class DynamoReadStore:
         if start:
             request["ExclusiveStartKey"] = to_item(start)
         response = self._client().query(**request)
-        reads = [Read.model_validate(from_item(item)) for item in response.get("Items", [])]
+        # The indexes keep keys only (docs/decisions.md): the reads themselves come from the table.
+        ids = [str(from_item(item)[READ_ID]) for item in response.get("Items", [])]
+        found = {item[READ_ID]: item for item in self._batch_get(self.reads_table, READ_ID, ids)}
+        # In index order; a read the table no longer has (TTL deleted it since) is left out.
+        reads = [Read.model_validate(found[read_id]) for read_id in ids if read_id in found]
         last = response.get("LastEvaluatedKey")
         return reads, ({k: str(v) for k, v in from_item(last).items()} if last else None)
 
@@ -443,17 +447,24 @@ class DynamoReadStore:
             request["ExclusiveStartKey"] = last
 
     def _batch_get(
-        self, table: str, key_name: str, keys: list[str], projection: str, names: dict[str, str]
+        self,
+        table: str,
+        key_name: str,
+        keys: list[str],
+        projection: str | None = None,
+        names: dict[str, str] | None = None,
     ) -> list[dict[str, Any]]:
-        """Items of a table by key, 100 keys a request, unprocessed keys retried."""
+        """Items of a table by key (whole, or only `projection`), 100 keys a request, unprocessed
+        keys retried."""
         items: list[dict[str, Any]] = []
         for offset in range(0, len(keys), 100):
             request: dict[str, Any] = {
-                table: {
-                    "Keys": [to_item({key_name: key}) for key in keys[offset : offset + 100]],
-                    "ProjectionExpression": projection,
-                    "ExpressionAttributeNames": names,
-                }
+                table: {"Keys": [to_item({key_name: key}) for key in keys[offset : offset + 100]]}
+                | (
+                    {"ProjectionExpression": projection, "ExpressionAttributeNames": names}
+                    if projection
+                    else {}
+                )
             }
             while request:
                 response = self._client().batch_get_item(RequestItems=request)
