@@ -161,18 +161,17 @@ def _billed_ms(own_cpu_s: float, calls: dict[str, float], count: int) -> float:
     return own_cpu_s / count * 1000 + waits
 
 
-def _stored_dynamodb_bytes(peek: Any, tables: list[str]) -> int:
-    """Bytes DynamoDB bills for the tables' items and their index copies."""
+def _stored_dynamodb_bytes(meter: Any, tables: list[str]) -> int:
+    """Bytes DynamoDB bills for the tables' items and their index copies (what each projects)."""
     from metering import item_size
 
     total = 0
     for table in tables:
-        indexes = peek.describe_table(TableName=table)["Table"].get("GlobalSecondaryIndexes", [])
-        index_keys = [[k["AttributeName"] for k in i["KeySchema"]] for i in indexes]
-        for page in peek.get_paginator("scan").paginate(TableName=table):
+        indexes = meter.indexes(table)
+        for page in meter.peek.get_paginator("scan").paginate(TableName=table):
             for item in page["Items"]:
-                copies = 1 + sum(all(k in item for k in keys) for keys in index_keys)
-                total += copies * (item_size(item) + DYNAMODB_ITEM_OVERHEAD)
+                copies = [item, *(index.copy(item) for index in indexes)]
+                total += sum(item_size(copy) + DYNAMODB_ITEM_OVERHEAD for copy in copies if copy is not None)
     return total
 
 
@@ -211,7 +210,7 @@ def measure(images: int, searches_per_million: float, image_kb: float | None) ->
         meter.phase = phase
         if phase == "search":
             tables.extend(v for k, v in os.environ.items() if k.endswith("_TABLE") and k.startswith("ALPR_"))
-            dynamodb_bytes = _stored_dynamodb_bytes(meter.peek, tables)
+            dynamodb_bytes = _stored_dynamodb_bytes(meter, tables)
 
     from alpr.local.template import template_path
 

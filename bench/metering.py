@@ -3,9 +3,11 @@ units by AWS's billing rules, S3 bytes written (and the CPU this counting takes)
 
 moto answers ReturnConsumedCapacity with a constant, so units are worked out here from the items
 themselves (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html):
-a write is 1 unit per KB of the larger of the item before and after (2 in a transaction), plus
-one such write per global secondary index holding the item; a read is 1 unit per 4 KB
-(half when eventually consistent, 2 in a transaction); a Query or Scan sums the items it returns.
+a write is 1 unit per KB of the larger of the item before and after (2 in a transaction), plus,
+per global secondary index the write changes, 1 unit per KB of the index's copy (its projected
+attributes) written, and one more when the copy's key moved (the old copy is deleted); a read is
+1 unit per 4 KB (half when eventually consistent, 2 in a transaction); a Query or Scan sums the
+items it returns.
 """
 
 from __future__ import annotations
@@ -51,6 +53,38 @@ def item_size(item: dict[str, Any] | None) -> int:
     return sum(len(name.encode()) + attribute_value_size(v) for name, v in (item or {}).items())
 
 
+@dataclass(frozen=True)
+class Index:
+    """A global secondary index: its key and what it copies of each item (`projected` None: all)."""
+
+    keys: tuple[str, ...]
+    projected: frozenset[str] | None
+
+    @classmethod
+    def described(cls, index: dict[str, Any], table_keys: list[str]) -> Index:
+        keys = tuple(k["AttributeName"] for k in index["KeySchema"])
+        projection = index.get("Projection", {})
+        if projection.get("ProjectionType", "ALL") == "ALL":
+            return cls(keys, None)
+        return cls(keys, frozenset([*table_keys, *keys, *projection.get("NonKeyAttributes", [])]))
+
+    def copy(self, item: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The index's copy of the item, None when the item is not in the index (a sparse key)."""
+        if item is None or not all(k in item for k in self.keys):
+            return None
+        return item if self.projected is None else {k: v for k, v in item.items() if k in self.projected}
+
+    def write_units(self, before: dict[str, Any] | None, after: dict[str, Any] | None) -> int:
+        """What a table write costs in this index: nothing when its copy is unchanged."""
+        old, new = self.copy(before), self.copy(after)
+        if old == new:
+            return 0
+        if old is not None and new is not None and all(old[k] == new[k] for k in self.keys):
+            return write_units(item_size(new))  # the copy rewritten in place
+        # Put into or deleted from the index, or both when its key moved.
+        return sum(write_units(item_size(copy)) for copy in (old, new) if copy is not None)
+
+
 def write_units(size: int) -> int:
     return max(1, math.ceil(size / WRITE_UNIT_BYTES))
 
@@ -73,7 +107,7 @@ class Meter:
     s3_put_bytes: Counter[str] = field(default_factory=Counter)
     # CPU this meter takes (looking at items before and after a write): not the caller's.
     overhead_s: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
-    _indexes: dict[str, list[list[str]]] = field(default_factory=dict)
+    _indexes: dict[str, list[Index]] = field(default_factory=dict)
     _keys: dict[str, list[str]] = field(default_factory=dict)
     _before: list[dict[str, Any]] = field(default_factory=list)
 
@@ -114,11 +148,10 @@ class Meter:
         described = self.peek.describe_table(TableName=table)["Table"]
         self._keys[table] = [k["AttributeName"] for k in described["KeySchema"]]
         self._indexes[table] = [
-            [k["AttributeName"] for k in index["KeySchema"]]
-            for index in described.get("GlobalSecondaryIndexes", [])
+            Index.described(index, self._keys[table]) for index in described.get("GlobalSecondaryIndexes", [])
         ]
 
-    def _index_keys(self, table: str) -> list[list[str]]:
+    def indexes(self, table: str) -> list[Index]:
         if table not in self._indexes:
             self._describe(table)
         return self._indexes[table]
@@ -153,10 +186,7 @@ class Meter:
     def _write(self, table: str, key: dict[str, Any], before: dict[str, Any] | None, factor: int) -> None:
         after = self._current(table, key)
         units = write_units(max(item_size(before), item_size(after))) * factor
-        for keys in self._index_keys(table):
-            for image in (before, after):
-                if image is not None and all(k in image for k in keys):
-                    units += write_units(item_size(image))  # the index's copy (projection ALL)
+        units += sum(index.write_units(before, after) for index in self.indexes(table))
         self.wru[self.phase] += units
 
     def _dynamodb_units(

@@ -7,7 +7,9 @@ on its beat, and 10 fixed cameras at intersections; plates repeat with a long ta
 The reads go straight into `ColumnarIndexStore`, an in-memory implementation of the
 searches' store port (`alpr.domain.search.SearchStore`) that keeps each DynamoDB index as a
 sorted array and counts exactly what DynamoDB would bill a Query for: every item the key
-condition selects, up to Limit, with a LastEvaluatedKey whenever Limit was reached. The
+condition selects, up to Limit, with a LastEvaluatedKey whenever Limit was reached, and the
+BatchGetItem requests (100 keys each) that fetch those reads from the table (the indexes keep
+keys only), sent after the query that found them. The
 searches are the production domain functions (`search_by_plate`, `search_pattern`,
 `search_canvass`), run to the last page. Prints per kind: items read per item returned
 (amplification), requests per search, median latency; the last line is one JSON object.
@@ -36,7 +38,7 @@ from alpr.domain.models import BoundingBox, PlateQuery, Read, iso_utc, parse_iso
 from alpr.domain.patterns import parse_pattern
 from alpr.domain.plate_grams import grams_of, pattern_grams
 from alpr.domain.reads import PageKey, search_by_plate
-from alpr.domain.search import PlateSighting, Query, QueryResult, one_by_one, search_canvass, search_pattern
+from alpr.domain.search import PlateSighting, Query, QueryResult, search_canvass, search_pattern
 from alpr.names import (
     PLATE,
     READ_ID,
@@ -138,17 +140,23 @@ class ColumnarIndexStore:
         self.items_read = 0
         self.requests = 0
         self.dictionary_items = 0
-        self.index_queries = 0
-        self.rounds = 0  # batches of index queries sent side by side (one round trip each)
+        self.index_queries = 0  # queries and the fetches of what they found
+        self.rounds = 0  # round trips of batches of index queries sent side by side
 
     def fanout(self, call: Callable[[Query], QueryResult], queries: Sequence[Query]) -> list[QueryResult]:
-        """The searches' `Fanout`, counting each batch as one round trip (the API runs it on threads)."""
-        self.rounds += 1
-        return one_by_one(call, queries)
+        """The searches' `Fanout` (the API runs a batch on threads): a batch takes as many round trips
+        as its longest chain of a query and its fetches."""
+        results, longest = [], 0
+        for query in queries:
+            before = self.index_queries
+            results.append(call(query))
+            longest = max(longest, self.index_queries - before)
+        self.rounds += longest
+        return results
 
     @property
     def round_trips(self) -> int:
-        """Requests in sequence: the dictionary's, and one per batch of index queries."""
+        """Requests in sequence: the dictionary's, and the longest chain of each batch of index queries."""
         return self.requests - self.index_queries + self.rounds
 
     def _code(self, index: str, key: str) -> int | None:
@@ -206,6 +214,9 @@ class ColumnarIndexStore:
         first, last = np.searchsorted(times, low_ms, "left"), np.searchsorted(times, high_ms, "right")
         chosen = part[max(first, last - limit) : last][::-1]  # newest first, at most `limit`
         self.items_read += len(chosen)  # what the key condition selected: what a Query is billed for
+        fetches = math.ceil(len(chosen) / 100)  # BatchGetItem of the reads the query found
+        self.requests += fetches
+        self.index_queries += fetches
         reads = [self.read(int(row)) for row in chosen]
         if len(reads) < limit:
             return reads, None

@@ -187,8 +187,10 @@ class AlprFunction(Construct):
         self._table(table, env, TABLE_READ + TABLE_WRITE, KEY_ENCRYPT, indexes)
 
     def read_update_table(self, table: dynamodb.Table, env: Env, *, indexes: Sequence[str] = ()) -> None:
-        """Get, query and update items of the table (never put, delete or scan them)."""
-        actions = ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem")
+        """Get, query and update items of the table (never put, delete or scan them); with indexes,
+        also get the items an index query found, in batches (the Reads indexes keep keys only)."""
+        batch_get = ("dynamodb:BatchGetItem",) if indexes else ()
+        actions = ("dynamodb:GetItem", *batch_get, "dynamodb:Query", "dynamodb:UpdateItem")
         self._table(table, env, actions, KEY_ENCRYPT, indexes)
 
     def read_put_table(self, table: dynamodb.Table, env: Env, *, indexes: Sequence[str] = ()) -> None:

@@ -133,11 +133,14 @@ class Storage(Construct):
         )
 
         # The stream (keys only) tells the retention report which reads TTL purged (issue 21).
+        # The indexes keep keys only: a search fetches the reads it found from the table
+        # (BatchGetItem), so a read is stored once, not once more per index (issue 23).
         self.reads = self._table(
             "ReadsTable",
             partition_key=names.READ_ID,
             ttl=True,
             stream=dynamodb.StreamViewType.KEYS_ONLY,
+            index_projection=dynamodb.ProjectionType.KEYS_ONLY,
             indexes=(
                 (names.READS_BY_PLATE_INDEX, names.PLATE, names.READS_TIME_KEY),
                 (names.READS_BY_CELL_DAY_INDEX, names.READS_CELL_DAY_KEY, names.READS_TIME_KEY),
@@ -235,6 +238,7 @@ class Storage(Construct):
         sort_key: str | None = None,
         ttl: bool = False,
         indexes: tuple[tuple[str, str, str], ...] = (),
+        index_projection: dynamodb.ProjectionType = dynamodb.ProjectionType.ALL,
         stream: dynamodb.StreamViewType | None = None,
     ) -> dynamodb.Table:
         table = dynamodb.Table(
@@ -258,6 +262,7 @@ class Storage(Construct):
                 index_name=index_name,
                 partition_key=dynamodb.Attribute(name=index_pk, type=STRING),
                 sort_key=dynamodb.Attribute(name=index_sk, type=STRING),
+                projection_type=index_projection,
             )
         fix_logical_id(table, construct_id)
         return table

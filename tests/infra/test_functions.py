@@ -280,6 +280,7 @@ def test_the_api_may_read_and_update_reads_but_never_put_or_delete_them(synth: S
     # Issue 19 item 9: searches read, holds update; reads are only ever written by recognize
     assert _table_actions(synth, "ApiFunction", "ReadsTable") == {
         "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",  # the reads a keys-only index found
         "dynamodb:Query",
         "dynamodb:UpdateItem",
         "dynamodb:DescribeTable",  # the public count

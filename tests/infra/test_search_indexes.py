@@ -16,8 +16,29 @@ def test_reads_table_has_both_canvass_indexes_keyed_by_cell_day_and_time(synth: 
     ):
         schema = [(k["AttributeName"], k["KeyType"]) for k in indexes[index]["KeySchema"]]
         assert schema == [(key, "HASH"), (names.READS_TIME_KEY, "RANGE")]
-        # Searches return whole reads from the index: no second fetch per item.
-        assert indexes[index]["Projection"] == {"ProjectionType": "ALL"}
+
+
+def test_reads_indexes_keep_keys_only(synth: Synth) -> None:
+    # A read is stored once: searches fetch the reads an index found from the table (issue 23).
+    indexes = synth.props("ReadsTable")["GlobalSecondaryIndexes"]
+    assert {gsi["IndexName"] for gsi in indexes} == {
+        names.READS_BY_PLATE_INDEX,
+        names.READS_BY_CELL_DAY_INDEX,
+        names.READS_BY_CELL7_DAY_INDEX,
+        names.READS_BY_CORRECTED_PLATE_INDEX,
+    }
+    assert all(gsi["Projection"] == {"ProjectionType": "KEYS_ONLY"} for gsi in indexes)
+
+
+def test_api_may_fetch_the_reads_an_index_found(synth: Synth) -> None:
+    role = {"Ref": synth.props("ApiFunction")["Role"]["Fn::GetAtt"][0]}
+    actions = {
+        action
+        for statement in _statements_of_role(synth, role)
+        if {"Fn::GetAtt": ["ReadsTable", "Arn"]} in as_list(statement["Resource"])
+        for action in as_list(statement["Action"])
+    }
+    assert {"dynamodb:Query", "dynamodb:BatchGetItem"} <= actions
 
 
 def test_api_may_query_the_fine_canvass_index(synth: Synth) -> None:

@@ -118,7 +118,7 @@ def _create_reads_table(client: Any, name: str) -> None:
                     {"AttributeName": pk, "KeyType": "HASH"},
                     {"AttributeName": READS_TIME_KEY, "KeyType": "RANGE"},
                 ],
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
             }
             for index, pk in (
                 (READS_BY_PLATE_INDEX, "plate"),

@@ -18,7 +18,8 @@ REGION = "us-west-2"
 
 @pytest.fixture
 def tables(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A table with one global secondary index, a table without; a metered session."""
+    """A table with one global secondary index of whole items, one whose index keeps keys only, a
+    table without; a metered session."""
     for key, value in {
         "AWS_ACCESS_KEY_ID": "t",
         "AWS_SECRET_ACCESS_KEY": "t",
@@ -42,6 +43,19 @@ def tables(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             ],
         )
         peek.create_table(
+            TableName="keys_only",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("id", "plate")],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by_plate",
+                    "KeySchema": [{"AttributeName": "plate", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "KEYS_ONLY"},
+                }
+            ],
+        )
+        peek.create_table(
             TableName="plain",
             BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
@@ -60,6 +74,23 @@ def test_a_put_counts_the_table_and_its_index_by_kb(tables: Any) -> None:
     client.put_item(TableName="plain", Item={"id": {"S": "1"}})  # 1 unit
     assert meter.wru["ingest"] == 2 + 2 + 1
     assert meter.calls[("ingest", "dynamodb", "PutItem")] == 2
+
+
+def test_a_keys_only_index_counts_its_copy_and_only_when_the_write_changes_it(tables: Any) -> None:
+    meter, client = tables
+    big = "x" * 1500
+    item = {"id": {"S": "1"}, "plate": {"S": "7ABC123"}, "b": {"S": big}}
+    client.put_item(TableName="keys_only", Item=item)  # 2 units, 1 for the index's keys
+    assert meter.wru["ingest"] == 2 + 1
+    client.put_item(
+        TableName="keys_only", Item=item | {"b": {"S": big + "y"}}
+    )  # the index's copy is unchanged
+    assert meter.wru["ingest"] == 2 + 1 + 2
+    client.put_item(TableName="keys_only", Item=item | {"plate": {"S": "4XYZ987"}})  # moved: delete and put
+    assert meter.wru["ingest"] == 2 + 1 + 2 + 2 + 2
+    (index,) = meter.indexes("keys_only")
+    assert index.copy(item) == {"id": {"S": "1"}, "plate": {"S": "7ABC123"}}
+    assert index.copy({"id": {"S": "2"}}) is None  # not in the index (no plate)
 
 
 def test_a_transaction_counts_twice_and_a_failed_condition_still_counts(tables: Any) -> None:

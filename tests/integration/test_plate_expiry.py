@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from alpr.adapters.dynamo import DynamoReadStore, from_item, to_item
-from alpr.domain.models import HoldEvent, LegalHold, Read
+from alpr.domain.models import HoldEvent, LegalHold, Read, iso_utc
 from alpr.domain.plate_grams import grams_of
 from alpr.names import PLATE, PLATE_GRAM, TTL_ATTRIBUTE
 from tests.integration.conftest import Stack
@@ -120,3 +120,81 @@ def test_a_plate_read_again_before_its_prune_is_not_pruned(store: DynamoReadStor
     store.put_read(a_read("8XYZ456", NOW - timedelta(days=1)))
     assert not store.prune_grams("8XYZ456")
     assert all("8XYZ456" in plates for plates in gram_plates(store, "8XYZ456").values())
+
+
+def plate_updates_outside_transactions(store: DynamoReadStore) -> list[str]:
+    """The plates the Plates table is sent UpdateItems for, from now on."""
+    sent: list[str] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        if params["TableName"] == store.plates_table:
+            sent.append(params["Key"][PLATE]["S"])
+
+    store._client().meta.events.register("provide-client-params.dynamodb.UpdateItem", record)
+    return sent
+
+
+def test_a_read_changes_its_plates_entry_in_its_own_transaction(store: DynamoReadStore) -> None:
+    # Issue 23: the entry's first and last seen and its expiry were four more writes per read.
+    sent = plate_updates_outside_transactions(store)
+    older, newer = a_read("8XYZ456", NOW - timedelta(days=30)), a_read("8XYZ456", NOW - timedelta(days=2))
+    late = a_read("8XYZ456", NOW - timedelta(days=60))
+    for read in (older, newer, late):  # a new plate, a later read, a late upload of an earlier one
+        assert store.put_read(read)
+    assert sent == []
+    entry = plate_item(store, "8XYZ456")
+    assert entry is not None
+    assert (entry["first_seen"], entry["last_seen"], entry["count"]) == (
+        iso_utc(late.captured_at),
+        iso_utc(newer.captured_at),
+        3,
+    )
+    assert entry["newest_expiry"] == entry[TTL_ATTRIBUTE] == newer.expires_at
+
+
+def test_an_entry_changed_since_it_was_read_ends_as_the_reads_make_it(store: DynamoReadStore) -> None:
+    # Given a read of a new plate, and another read of it stored between the entry's read and the
+    # first read's transaction (another recognize instance)
+    first, meanwhile = a_read("8XYZ456", NOW - timedelta(days=30)), a_read("8XYZ456", NOW - timedelta(days=2))
+    interleaved: list[Read] = []
+
+    def store_meanwhile(**_: Any) -> None:
+        if not interleaved:
+            interleaved.append(meanwhile)
+            assert store.put_read(meanwhile)
+
+    store._client().meta.events.register("before-call.dynamodb.TransactWriteItems", store_meanwhile)
+    # When the first read is stored
+    assert store.put_read(first)
+    # Then the entry spans both reads, counts both, and expires with the newer one
+    assert interleaved == [meanwhile]
+    entry = plate_item(store, "8XYZ456")
+    assert entry is not None
+    assert (entry["first_seen"], entry["last_seen"], entry["count"]) == (
+        iso_utc(first.captured_at),
+        iso_utc(meanwhile.captured_at),
+        2,
+    )
+    assert entry["newest_expiry"] == entry[TTL_ATTRIBUTE] == meanwhile.expires_at
+    assert all("8XYZ456" in plates for plates in gram_plates(store, "8XYZ456").values())
+
+
+def test_a_held_plate_gets_no_expiry_from_a_read_stored_as_the_hold_is_placed(store: DynamoReadStore) -> None:
+    # Given a read, and a hold placed on it between a new read's look at the entry and its transaction
+    held, new = a_read("8XYZ456", NOW - timedelta(days=30)), a_read("8XYZ456", NOW - timedelta(days=2))
+    store.put_read(held)
+    placed: list[Read] = []
+
+    def hold_meanwhile(**_: Any) -> None:
+        if not placed:
+            placed.append(held)
+            hold(store, held)
+
+    store._client().meta.events.register("before-call.dynamodb.TransactWriteItems", hold_meanwhile)
+    # When the new read is stored
+    assert store.put_read(new)
+    # Then the entry has no TTL (a read of the plate is held), but knows the newest read's expiry
+    assert placed == [held]
+    entry = plate_item(store, "8XYZ456")
+    assert entry is not None and TTL_ATTRIBUTE not in entry
+    assert entry["newest_expiry"] == new.expires_at and entry["last_seen"] == iso_utc(new.captured_at)

@@ -46,7 +46,7 @@ def reads(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
                         {"AttributeName": READS_CELL7_DAY_KEY, "KeyType": "HASH"},
                         {"AttributeName": READS_TIME_KEY, "KeyType": "RANGE"},
                     ],
-                    "Projection": {"ProjectionType": "ALL"},
+                    "Projection": {"ProjectionType": "KEYS_ONLY"},
                 }
             }
         ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -135,6 +136,67 @@ def _register_items(read: Read, holds: list[LegalHold], history: list[HoldEvent]
     return items
 
 
+@dataclass(frozen=True)
+class _EntryChange:
+    """One change a read may make to its plate's dictionary entry, made only when `wanted` holds.
+    Each only widens (first and last seen) or lengthens (the expiry), so the changes commute and
+    repeating one changes nothing."""
+
+    assign: str  # the SET clause
+    value: str  # the placeholder it assigns: ":t" (the read's time) or ":e" (its expiry)
+    wanted: str  # when to make it, as a condition on the entry
+    settled: str  # the negation of `wanted`
+    needed: Callable[[Mapping[str, Any], Mapping[str, Any]], bool]  # `wanted` on an entry as read
+
+
+_SEEN_CHANGES = (
+    _EntryChange(
+        "last_seen = :t",
+        ":t",
+        "(attribute_not_exists(last_seen) OR last_seen < :t)",
+        "(attribute_exists(last_seen) AND last_seen >= :t)",
+        lambda entry, values: "last_seen" not in entry or entry["last_seen"] < values[":t"],
+    ),
+    _EntryChange(
+        "first_seen = :t",
+        ":t",
+        "(attribute_not_exists(first_seen) OR first_seen > :t)",
+        "(attribute_exists(first_seen) AND first_seen <= :t)",
+        lambda entry, values: "first_seen" not in entry or entry["first_seen"] > values[":t"],
+    ),
+)
+# The entry expires with its newest read (`newest_expiry`), and has no TTL while any read of the
+# plate is held (`held_reads`).
+_EXPIRY_CHANGES = (
+    _EntryChange(
+        "newest_expiry = :e",
+        ":e",
+        "(attribute_not_exists(newest_expiry) OR newest_expiry < :e)",
+        "(attribute_exists(newest_expiry) AND newest_expiry >= :e)",
+        lambda entry, values: "newest_expiry" not in entry or entry["newest_expiry"] < values[":e"],
+    ),
+    _EntryChange(
+        f"{TTL_ATTRIBUTE} = :e",
+        ":e",
+        f"(attribute_not_exists(held_reads) AND (attribute_not_exists({TTL_ATTRIBUTE}) OR {TTL_ATTRIBUTE} < :e))",
+        f"(attribute_exists(held_reads) OR (attribute_exists({TTL_ATTRIBUTE}) AND {TTL_ATTRIBUTE} >= :e))",
+        lambda entry, values: (
+            "held_reads" not in entry and (TTL_ATTRIBUTE not in entry or entry[TTL_ATTRIBUTE] < values[":e"])
+        ),
+    ),
+)
+
+
+def _set(changes: Sequence[_EntryChange]) -> str:
+    return "SET " + ", ".join(change.assign for change in changes) if changes else ""
+
+
+def _failed_condition(error: ClientError, position: int) -> bool:
+    """Whether a cancelled transaction's item at `position` failed its condition."""
+    reasons = error.response.get("CancellationReasons", [])
+    return len(reasons) > position and reasons[position].get("Code") == "ConditionalCheckFailed"
+
+
 class DynamoReadStore:
     """Reads in the Reads table; each new read also counts in the Plates dictionary; the register of
     legal holds (Holds table) is kept in step with the reads' holds."""
@@ -154,78 +216,105 @@ class DynamoReadStore:
         self._client = client
 
     def put_read(self, read: Read) -> bool:
-        client = self._client()
         seen = iso_utc(read.captured_at)
+        entry = self._plate_entry(read.plate)
         # A plate new to the dictionary is listed under its trigrams first (idempotent), so
         # the dictionary never holds a plate the partial-plate search cannot find.
-        if self.grams_table and not self._in_dictionary(read.plate):
+        if self.grams_table and entry is None:
             self._index_grams(read.plate)
+        values: dict[str, Any] = {":t": seen}
+        changes: tuple[_EntryChange, ...] = _SEEN_CHANGES
+        if read.expires_at is not None:
+            values[":e"] = read.expires_at
+            changes += _EXPIRY_CHANGES
         # One transaction: the read is written only if new, and the plate's count moves with
-        # it, so a redelivered upload neither duplicates the read nor counts it twice.
+        # it, so a redelivered upload neither duplicates the read nor counts it twice. The changes
+        # the entry as read needs ride along, on the condition that each change is still wanted
+        # or not as it was read: they are then exactly what the changes one at a time below would
+        # make. An entry changed meanwhile costs those separate updates, never a wrong entry.
+        needed = [change for change in changes if change.needed(entry or {}, values)]
         try:
-            client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.reads_table,
-                            "Item": to_item(_read_item(read)),
-                            "ConditionExpression": "attribute_not_exists(read_id)",
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self.plates_table,
-                            "Key": to_item({"plate": read.plate}),
-                            "UpdateExpression": (
-                                "SET first_seen = if_not_exists(first_seen, :t), "
-                                "last_seen = if_not_exists(last_seen, :t) ADD #count :one"
-                            ),
-                            "ExpressionAttributeNames": {"#count": "count"},
-                            "ExpressionAttributeValues": to_item({":t": seen, ":one": 1}),
-                        }
-                    },
-                ]
+            self._store_read(
+                read,
+                " ".join(filter(None, (_set(needed), "ADD #count :one"))),
+                " AND ".join(change.wanted if change in needed else change.settled for change in changes),
+                values,
+            )
+            return True
+        except ClientError as error:
+            if _failed_condition(error, 0):
+                new = False  # stored before; a failure after that store may have cut what follows short
+            elif _failed_condition(error, 1):
+                new = self._store_counted(read, seen)  # the entry changed since it was read
+            else:
+                raise
+        # Uploads arrive out of order (a unit's outbox drains late): each change is made only when
+        # this read lies outside what the entry has. Idempotent, so a redelivery finishes them too.
+        for change in changes:
+            self._change_entry(read.plate, change, values[change.value])
+        return new
+
+    def _store_read(
+        self, read: Read, plate_update: str, plate_condition: str | None, values: dict[str, Any]
+    ) -> None:
+        """The read (if new) and its plate's entry, in one transaction."""
+        update: Any = {
+            "TableName": self.plates_table,
+            "Key": to_item({PLATE: read.plate}),
+            "UpdateExpression": plate_update,
+            "ExpressionAttributeNames": {"#count": "count"},
+            "ExpressionAttributeValues": to_item(values | {":one": 1}),
+        }
+        if plate_condition:
+            update["ConditionExpression"] = plate_condition
+        self._client().transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self.reads_table,
+                        "Item": to_item(_read_item(read)),
+                        "ConditionExpression": "attribute_not_exists(read_id)",
+                    }
+                },
+                {"Update": update},
+            ]
+        )
+
+    def _store_counted(self, read: Read, seen: str) -> bool:
+        """The read (if new) and its plate's count, whatever the entry holds; False when stored before."""
+        try:
+            self._store_read(
+                read,
+                "SET first_seen = if_not_exists(first_seen, :t), last_seen = if_not_exists(last_seen, :t) "
+                "ADD #count :one",
+                None,
+                {":t": seen},
             )
         except ClientError as error:
             if not _is_condition_failure(error):
                 raise
-            new = False  # stored before; a failure after that store may have cut what follows short
-        else:
-            new = True
-        # Uploads arrive out of order (a unit's outbox drains late): widen first/last seen
-        # only when this read lies outside them. Idempotent, so a redelivery finishes them too.
-        self._widen(read.plate, "last_seen", ">", seen)
-        self._widen(read.plate, "first_seen", "<", seen)
-        if read.expires_at is not None:
-            self._extend_expiry(read.plate, read.expires_at)
-        return new
+            return False
+        return True
 
-    def _extend_expiry(self, plate: str, expires: int, *, existing_only: bool = False) -> None:
-        """The entry expires with its newest read (`newest_expiry`), and has no TTL while any read
-        of the plate is held (`held_reads`). Both updates only ever lengthen, so order is free.
-        `existing_only`: never create the entry (the backfill, which finds entries that may go)."""
+    def _change_entry(
+        self, plate: str, change: _EntryChange, value: Any, *, existing_only: bool = False
+    ) -> None:
+        """Make one change of a plate's entry if it is wanted. `existing_only`: never create the entry
+        (the backfill, which finds entries that may go)."""
         exists = "attribute_exists(#plate) AND " if existing_only else ""
         names = {"ExpressionAttributeNames": {"#plate": PLATE}} if existing_only else {}
-        for update, condition in (
-            ("SET newest_expiry = :e", "attribute_not_exists(newest_expiry) OR newest_expiry < :e"),
-            (
-                f"SET {TTL_ATTRIBUTE} = :e",
-                f"attribute_not_exists(held_reads) AND (attribute_not_exists({TTL_ATTRIBUTE}) "
-                f"OR {TTL_ATTRIBUTE} < :e)",
-            ),
-        ):
-            try:
-                self._client().update_item(
-                    TableName=self.plates_table,
-                    Key=to_item({PLATE: plate}),
-                    UpdateExpression=update,
-                    ConditionExpression=f"{exists}({condition})",
-                    ExpressionAttributeValues=to_item({":e": expires}),
-                    **names,  # type: ignore[arg-type]
-                )
-            except ClientError as error:
-                if not _is_condition_failure(error):
-                    raise
+        try:
+            self._client().update_item(
+                TableName=self.plates_table,
+                Key=to_item({PLATE: plate}),
+                UpdateExpression=_set([change]),
+                ConditionExpression=exists + change.wanted,
+                ExpressionAttributeValues=to_item({change.value: value}),
+                **names,  # type: ignore[arg-type]
+            )
+        except ClientError as error:
+            if not _is_condition_failure(error):
+                raise
 
     # --- the one-off backfill of the dictionary's expiry (alpr admin backfill-plate-expiry) -----
 
@@ -284,7 +373,8 @@ class DynamoReadStore:
                 if _is_condition_failure(error):
                     return
                 raise
-        self._extend_expiry(expiry.plate, expiry.newest_expiry, existing_only=True)
+        for change in _EXPIRY_CHANGES:
+            self._change_entry(expiry.plate, change, expiry.newest_expiry, existing_only=True)
 
     def prune_grams(self, plate: str) -> bool:
         """Take an expired plate out of its trigrams' lists and delete the trigrams left empty;
@@ -331,14 +421,16 @@ class DynamoReadStore:
                     raise
         return True
 
-    def _in_dictionary(self, plate: str) -> bool:
+    def _plate_entry(self, plate: str) -> dict[str, Any] | None:
+        """What the plate's dictionary entry holds that a new read may change; None when it has none."""
         response = self._client().get_item(
             TableName=self.plates_table,
             Key=to_item({PLATE: plate}),
-            ProjectionExpression="#plate",
+            ProjectionExpression=f"#plate, first_seen, last_seen, newest_expiry, {TTL_ATTRIBUTE}, held_reads",
             ExpressionAttributeNames={"#plate": PLATE},
         )
-        return "Item" in response
+        item = response.get("Item")
+        return from_item(item) if item else None
 
     def _index_grams(self, plate: str) -> None:
         for gram in sorted(grams_of(plate)):
@@ -349,19 +441,6 @@ class DynamoReadStore:
                 ExpressionAttributeNames={"#plates": "plates"},
                 ExpressionAttributeValues=to_item({":plate": {plate}}),
             )
-
-    def _widen(self, plate: str, attribute: str, beyond: str, seen: str) -> None:
-        try:
-            self._client().update_item(
-                TableName=self.plates_table,
-                Key=to_item({"plate": plate}),
-                UpdateExpression=f"SET {attribute} = :t",
-                ConditionExpression=f":t {beyond} {attribute}",
-                ExpressionAttributeValues=to_item({":t": seen}),
-            )
-        except ClientError as error:
-            if not _is_condition_failure(error):
-                raise
 
     def query_by_plate(
         self, plate: str, low: str, high: str, limit: int, start: PageKey | None
@@ -415,7 +494,11 @@ class DynamoReadStore:
         if start:
             request["ExclusiveStartKey"] = to_item(start)
         response = self._client().query(**request)
-        reads = [Read.model_validate(from_item(item)) for item in response.get("Items", [])]
+        # The indexes keep keys only (docs/decisions.md): the reads themselves come from the table.
+        ids = [str(from_item(item)[READ_ID]) for item in response.get("Items", [])]
+        found = {item[READ_ID]: item for item in self._batch_get(self.reads_table, READ_ID, ids)}
+        # In index order; a read the table no longer has (TTL deleted it since) is left out.
+        reads = [Read.model_validate(found[read_id]) for read_id in ids if read_id in found]
         last = response.get("LastEvaluatedKey")
         return reads, ({k: str(v) for k, v in from_item(last).items()} if last else None)
 
@@ -443,17 +526,24 @@ class DynamoReadStore:
             request["ExclusiveStartKey"] = last
 
     def _batch_get(
-        self, table: str, key_name: str, keys: list[str], projection: str, names: dict[str, str]
+        self,
+        table: str,
+        key_name: str,
+        keys: list[str],
+        projection: str | None = None,
+        names: dict[str, str] | None = None,
     ) -> list[dict[str, Any]]:
-        """Items of a table by key, 100 keys a request, unprocessed keys retried."""
+        """Items of a table by key (whole, or only `projection`), 100 keys a request, unprocessed
+        keys retried."""
         items: list[dict[str, Any]] = []
         for offset in range(0, len(keys), 100):
             request: dict[str, Any] = {
-                table: {
-                    "Keys": [to_item({key_name: key}) for key in keys[offset : offset + 100]],
-                    "ProjectionExpression": projection,
-                    "ExpressionAttributeNames": names,
-                }
+                table: {"Keys": [to_item({key_name: key}) for key in keys[offset : offset + 100]]}
+                | (
+                    {"ProjectionExpression": projection, "ExpressionAttributeNames": names}
+                    if projection
+                    else {}
+                )
             }
             while request:
                 response = self._client().batch_get_item(RequestItems=request)

@@ -14,15 +14,20 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from alpr.adapters.dynamo import from_item, to_item
+from alpr.adapters.dynamo import DynamoReadStore
 from alpr.domain import geohash
 from alpr.domain.models import Read, iso_utc
-from alpr.domain.reads import CELL_PRECISION, ReadStore
+from alpr.domain.reads import CELL_PRECISION
 from alpr.domain.release import DataScope
-from alpr.names import READS_BY_CELL_DAY_INDEX, READS_CELL_DAY_KEY, READS_TIME_KEY, RELEASE_DENIED_ERROR
+from alpr.names import (
+    PLATE,
+    READS_BY_CELL_DAY_INDEX,
+    READS_BY_PLATE_INDEX,
+    READS_CELL_DAY_KEY,
+    RELEASE_DENIED_ERROR,
+)
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
 
 
@@ -209,38 +214,25 @@ class ScopeReads:
     Candidates only: the domain's `in_scope` decides exactly what is released.
     """
 
-    def __init__(self, reads: ReadStore, reads_table: str, dynamodb: Callable[[], DynamoDBClient]) -> None:
+    def __init__(self, reads: DynamoReadStore) -> None:
         self.reads = reads
-        self.reads_table = reads_table
-        self._dynamodb = dynamodb
 
     def candidates(self, scope: DataScope) -> Iterable[Read]:
         low, high = iso_utc(scope.start), iso_utc(scope.end) + "~"
         for plate in scope.plates:
-            start = None
-            while True:
-                page, start = self.reads.query_by_plate(plate, low, high, 500, start)
-                yield from page
-                if not start:
-                    break
+            yield from self._partition(READS_BY_PLATE_INDEX, PLATE, plate, low, high)
         if scope.area is not None:
             area = scope.area
             for cell in sorted(geohash.cover_circle(area.lat, area.lon, area.radius_m, CELL_PRECISION)):
                 for day in _days(scope.start, scope.end):
-                    yield from self._cell_day(f"{cell}#{day}", low, high)
+                    yield from self._partition(
+                        READS_BY_CELL_DAY_INDEX, READS_CELL_DAY_KEY, f"{cell}#{day}", low, high
+                    )
 
-    def _cell_day(self, cell_day: str, low: str, high: str) -> Iterator[Read]:
-        request: dict[str, Any] = {
-            "TableName": self.reads_table,
-            "IndexName": READS_BY_CELL_DAY_INDEX,
-            "KeyConditionExpression": "#cd = :cd AND #tk BETWEEN :low AND :high",
-            "ExpressionAttributeNames": {"#cd": READS_CELL_DAY_KEY, "#tk": READS_TIME_KEY},
-            "ExpressionAttributeValues": to_item({":cd": cell_day, ":low": low, ":high": high}),
-        }
+    def _partition(self, index: str, attribute: str, key: str, low: str, high: str) -> Iterator[Read]:
+        start = None
         while True:
-            response = self._dynamodb().query(**request)
-            for item in response.get("Items", []):
-                yield Read.model_validate(from_item(item))
-            if "LastEvaluatedKey" not in response:
+            page, start = self.reads.query_index(index, attribute, key, low, high, 500, start)
+            yield from page
+            if not start:
                 return
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -298,9 +298,7 @@ def fulfil(request_id: str, access_log: AccessLog) -> dict[str, Any]:
     if request.status is ReleaseStatus.FULFILLED and request.manifest is not None:
         return {"status": request.status.value, "files": len(request.manifest.files)}
     now = clock().now()
-    candidates = release_aws.ScopeReads(
-        container().read_store, container().granted("reads_table"), container().dynamodb
-    )
+    candidates = release_aws.ScopeReads(container().read_store)
     reads = {
         r.read_id: r
         for r in candidates.candidates(request.form.scope)
