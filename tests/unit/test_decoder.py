@@ -18,6 +18,7 @@ from alpr.recognition.decoder import (
     length_prior,
     log_likelihood,
     log_likelihoods,
+    needs_second_opinion,
     plate_prior,
     serial_pattern,
 )
@@ -272,3 +273,10 @@ def test_every_changed_sure_glyph_is_below_half_and_nothing_else_moves(case) -> 
             assert after < 0.5 and after <= before
         else:
             assert after == before
+
+
+def test_a_reading_sure_of_every_glyph_in_a_serial_format_needs_no_second_opinion() -> None:
+    assert not needs_second_opinion(_reading("7ABC123", [0.99] * 7))
+    # One glyph in doubt, or a string in no state's serial format, and the second reader is asked
+    assert needs_second_opinion(_reading("7ABC123", [0.99] * 6 + [0.9]))
+    assert needs_second_opinion(_reading("NTGUILTY", [0.99] * 8))

@@ -512,9 +512,9 @@ class Engine:
             if any(_overlaps(reading.box, o.box) for o in out):
                 continue
             # Each costs another pass of the general recognizer, so: a second opinion for the best
-            # plate only, and the state for it and for one more plate that reads with confidence
+            # plate only (unless plate-crnn is sure of it), and the state for it and for one more plate that reads with confidence
             # (a low-confidence row there is mostly other text, and only ever a lead).
-            if not out:
+            if not out and decoder.needs_second_opinion(row.best):
                 reading = self._second_opinion(work, row, reading)
             if not out or (len(out) < 2 and not reading.low_confidence):
                 reading = dataclasses.replace(reading, state=self._state(work, row.cand))
