@@ -11,7 +11,8 @@ every scene carries a real plate that neither plate-crnn nor the ranker ever saw
 development set for reading and choosing (the training split's crops are read surer than a new
 plate would be). With `--far-share 1` every car is as far away as in a street photo (plates 60-130
 px wide): the development set for small plates. The plate's box is recorded as the end-to-end
-format's x,y,w,h.
+format's x,y,w,h. With `--plate-free` the plate is painted out and its label left empty: every
+read `make eval` reports there is a false one (1 - `no_plate`).
 """
 
 from __future__ import annotations
@@ -21,11 +22,20 @@ import pathlib
 import sys
 
 import cv2
+import numpy as np
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from training.ranker import SEED, scenes
+
+
+def paint_out(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The scene with its plate (and a margin around it) filled in from the car around it."""
+    x, y, w, h = box
+    mask = np.zeros(image.shape[:2], np.uint8)
+    mask[max(0, y - h // 4) : y + h + h // 4, max(0, x - w // 6) : x + w + w // 6] = 255
+    return cv2.inpaint(image, mask, 5, cv2.INPAINT_TELEA)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--far-share", type=float, default=0.0, help="share of scenes with the car 2-3 times further away"
     )
+    parser.add_argument(
+        "--plate-free",
+        action="store_true",
+        help="paint the plate out (its label is then empty): the share of images read is the false reads",
+    )
     args = parser.parse_args(argv)
     if args.seed == SEED:
         parser.error("that is the ranker's training seed")
@@ -53,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     made = scenes(args.n, args.seed, args.crops, args.real_share, args.far_share)
     for i, (image, text, (x, y, w, h)) in enumerate(made):
         name = f"s{i:03d}.jpg"
+        if args.plate_free:
+            image, text = paint_out(image, (x, y, w, h)), ""
         cv2.imwrite(str(out / "images" / name), image, [cv2.IMWRITE_JPEG_QUALITY, 88])
         rows.append(f"{name},{x},{y},{w},{h},{text}")
     (out / "ground_truth.csv").write_text("\n".join(rows) + "\n")

@@ -25,10 +25,11 @@ from alpr.recognition.engine import (
     DETECTOR_GLYPH_SHARE,
     DETECTOR_SURE,
     DETECTOR_TOP,
+    on_a_plate,
     plate_seeds,
     working_copy,
 )
-from alpr.recognition.plate_detector import PlateDetector
+from alpr.recognition.plate_detector import Box, PlateDetector
 
 
 @pytest.fixture(scope="module")
@@ -320,7 +321,7 @@ def test_plate_seeds_are_the_detector_boxes_grown_in_working_pixels() -> None:
     data, (x, y, w, h) = render_scene("7ABC123", "CA", seed=3)
     image = decode_image(data)
     scale = 0.5
-    seeds = plate_seeds(detector, image, scale)
+    seeds = plate_seeds(detector.detect(image), image.shape, scale)
     assert 1 <= len(seeds) <= DETECTOR_TOP
     plate = (round(x * scale), round(y * scale), round(w * scale), round(h * scale))
     seed, score = seeds[0]
@@ -338,7 +339,7 @@ def test_plate_seeds_are_clipped_at_the_image_edge() -> None:
     image = decode_image(data)
     # The plate's left third cut off by the frame's edge.
     cut = image[:, x + w // 3 :]
-    seeds = plate_seeds(detector, cut, 1.0)
+    seeds = plate_seeds(detector.detect(cut), cut.shape, 1.0)
     assert seeds
     for seed, _ in seeds:
         sx, sy, sw, sh = seed.box
@@ -370,7 +371,7 @@ def test_a_plate_the_detector_is_sure_of_is_read_without_searching_the_whole_fra
     image = decode_image(render_scene("7ABC123", "CA", seed=1, distance=2.0)[0])
     work, scale = working_copy(image)
     gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
-    plates = plate_seeds(engine._detector, image, scale)
+    plates = plate_seeds(engine._detector.detect(image), image.shape, scale)
     assert plates[0][1] >= DETECTOR_SURE
     # Then the rows around its boxes already hold the plate, and the engine reads it from them
     sure = engine.rows_in_sure_boxes(work, gray, plates)
@@ -383,10 +384,58 @@ def test_without_a_sure_box_the_whole_frame_is_searched(engine: Engine) -> None:
     image = np.full((720, 1280, 3), 128, np.uint8)
     work, scale = working_copy(image)
     gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
-    assert engine.rows_in_sure_boxes(work, gray, plate_seeds(engine._detector, image, scale)) is None
+    assert (
+        engine.rows_in_sure_boxes(work, gray, plate_seeds(engine._detector.detect(image), image.shape, scale))
+        is None
+    )
     # And a box below DETECTOR_SURE is not taken on trust either
     plate = decode_image(render_scene("7ABC123", "CA", seed=1, distance=2.0)[0])
     work, scale = working_copy(plate)
     gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
-    unsure = [(box, DETECTOR_SURE / 2) for box, _ in plate_seeds(engine._detector, plate, scale)]
+    unsure = [
+        (box, DETECTOR_SURE / 2) for box, _ in plate_seeds(engine._detector.detect(plate), plate.shape, scale)
+    ]
     assert engine.rows_in_sure_boxes(work, gray, unsure) is None
+
+
+def _plate_free_street_with_a_sign(seed: int) -> np.ndarray:
+    """A rendered street scene with its plate painted out and a one-way sign beside the car."""
+    data, (x, y, w, h) = render_scene("7ABC123", "CA", seed=seed)
+    image = decode_image(data).copy()
+    mask = np.zeros(image.shape[:2], np.uint8)
+    mask[max(0, y - h // 4) : y + h + h // 4, max(0, x - w // 6) : x + w + w // 6] = 255
+    image = cv2.inpaint(image, mask, 5, cv2.INPAINT_TELEA)
+    cv2.rectangle(image, (60, 60), (420, 150), (255, 255, 255), -1)
+    cv2.putText(image, "ONEWAY", (75, 130), cv2.FONT_HERSHEY_SIMPLEX, 2.2, (20, 20, 20), 6, cv2.LINE_AA)
+    return image
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_text_where_the_detector_found_no_plate_is_flagged_for_a_person(engine: Engine, seed: int) -> None:
+    # Given a street with no plate but a legible sign, which the rows alone read surely
+    image = _plate_free_street_with_a_sign(seed)
+    (alone,) = [r for r in Engine.load(threads=1, detected=False).read(image) if r.text == "ONEWAY"]
+    assert not alone.low_confidence
+    # Then the engine still reports it (the detector misses some plates) but never as a sure read
+    readings = engine.read(image)
+    assert readings and all(r.low_confidence for r in readings)
+
+
+def test_a_reading_on_a_detected_plate_comes_before_a_sign(engine: Engine) -> None:
+    # Given a plate the detector finds, and a larger sign beside the car
+    data, _ = render_scene("7ABC123", "CA", seed=3)
+    image = decode_image(data).copy()
+    cv2.rectangle(image, (60, 60), (520, 170), (255, 255, 255), -1)
+    cv2.putText(image, "ONEWAY", (75, 145), cv2.FONT_HERSHEY_SIMPLEX, 2.8, (20, 20, 20), 8, cv2.LINE_AA)
+    # Then the plate is the read, and sure
+    best = engine.read(image)[0]
+    assert (best.text, best.low_confidence) == ("7ABC123", False)
+
+
+def test_a_reading_stands_on_a_plate_box_or_just_beside_it() -> None:
+    plate = Box(100.0, 200.0, 80.0, 20.0, 0.9)
+    assert on_a_plate((110, 205, 60, 10), [plate])
+    # Centres up to a quarter of the box's size outside it still count; further out they do not
+    assert on_a_plate((170, 215, 20, 10), [plate])
+    assert not on_a_plate((400, 205, 60, 10), [plate])
+    assert not on_a_plate((110, 205, 60, 10), [])

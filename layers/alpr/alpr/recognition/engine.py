@@ -25,7 +25,7 @@ from alpr.recognition.detect import (
     second_look,
 )
 from alpr.recognition.plate_detector import NAME as DETECTOR
-from alpr.recognition.plate_detector import PlateDetector, margin_box
+from alpr.recognition.plate_detector import Box, PlateDetector, margin_box
 from alpr.recognition.state import match_state
 
 DEFAULT_MODELS_DIR = pathlib.Path(__file__).resolve().parents[3] / "models"
@@ -71,6 +71,12 @@ DETECTOR_WEIGHT = 2.0
 # and the crops' tuning half read the same, with the CPU median 38 % lower on the far scenes; 0.2
 # took the same path, 0.7 took it half as often.
 DETECTOR_SURE = 0.4
+# A reading is on a plate where the detector found one (at its own score threshold): the centre of
+# its row inside one of the detector's boxes grown by this share of the box's size on every side.
+# Readings on a plate come first; the others are flagged low confidence. On rendered scenes with the
+# plate painted out (signs, overlays, dealer text left) 65-74 % of the images gave an unflagged read
+# before, 10-15 % with this rule (docs/recognition.md, step 27).
+PLATE_SUPPORT_MARGIN = 0.25
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,15 @@ class ScoredRow(NamedTuple):
     options: list[decoder.Decoded]
     features: np.ndarray
     probs: np.ndarray  # the recognizer's per-timestep probabilities over BLANK + ALPHABET
+
+
+class Search(NamedTuple):
+    """The candidate rows of an image, and the detector's boxes (in the image's pixels)."""
+
+    work: np.ndarray  # the working image the rows were found in
+    scale: float  # the working image's size over the image's
+    rows: list[ScoredRow]
+    boxes: list[Box]
 
 
 def plate_found(rows: list[ScoredRow]) -> bool:
@@ -254,18 +269,29 @@ def _banner_factor(cand: Candidate, cands: list[Candidate]) -> float:
     return 1.0 if ratio > 0.85 else ratio**2
 
 
-def plate_seeds(detector: PlateDetector, image: np.ndarray, scale: float) -> list[tuple[Candidate, float]]:
-    """The detector's best DETECTOR_TOP boxes as plate-blob candidates for `refine`, in the pixels
-    of the working image (`scale` x the image's), grown by DETECTOR_MARGIN x their height and
-    clipped at the image's edges, each with its score."""
+def plate_seeds(boxes: Sequence[Box], shape: tuple[int, ...], scale: float) -> list[tuple[Candidate, float]]:
+    """The detector's best DETECTOR_TOP boxes (of an image of `shape`) as plate-blob candidates for
+    `refine`, in the pixels of the working image (`scale` x the image's), grown by DETECTOR_MARGIN x
+    their height and clipped at the image's edges, each with its score."""
     seeds = []
-    for box in detector.detect(image)[:DETECTOR_TOP]:
-        x0, y0, x1, y1 = margin_box(box, DETECTOR_MARGIN, image.shape)
+    for box in boxes[:DETECTOR_TOP]:
+        x0, y0, x1, y1 = margin_box(box, DETECTOR_MARGIN, shape)
         x, y = round(x0 * scale), round(y0 * scale)
         w, h = max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale))
         glyph_h = DETECTOR_GLYPH_SHARE * box.h * scale
         seeds.append((Candidate((x, y, w, h), glyph_h, 0.0, 6, 0.3, whole_plate=True), box.score))
     return seeds
+
+
+def on_a_plate(row: tuple[int, int, int, int], plates: Sequence[Box]) -> bool:
+    """Whether the centre of a row (x, y, w, h) lies in one of the detector's boxes, grown by
+    PLATE_SUPPORT_MARGIN x its size on every side."""
+    cx, cy = row[0] + row[2] / 2, row[1] + row[3] / 2
+    return any(
+        box.x - PLATE_SUPPORT_MARGIN * box.w <= cx <= box.x + (1 + PLATE_SUPPORT_MARGIN) * box.w
+        and box.y - PLATE_SUPPORT_MARGIN * box.h <= cy <= box.y + (1 + PLATE_SUPPORT_MARGIN) * box.h
+        for box in plates
+    )
 
 
 def working_copy(image: np.ndarray) -> tuple[np.ndarray, float]:
@@ -400,16 +426,22 @@ class Engine:
         """Every legible candidate row of a BGR image with its reading, before choosing: the working
         image, its scale, and a ScoredRow per row. `read` chooses among these; `training/ranker.py`
         learns from them."""
+        found = self.search(image)
+        return found.work, found.scale, found.rows
+
+    def search(self, image: np.ndarray) -> Search:
+        """`candidates`, with the detector's boxes they were found with."""
         if image.ndim == 2:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         if image.ndim != 3 or image.shape[0] < 16 or image.shape[1] < 16:
-            return image, 1.0, []
+            return Search(image, 1.0, [], [])
         work, scale = working_copy(image)
         gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
-        plates = plate_seeds(self._detector, image, scale) if self._detector else []
+        boxes = self._detector.detect(image) if self._detector else []
+        plates = plate_seeds(boxes, image.shape, scale)
         sure = self.rows_in_sure_boxes(work, gray, plates)
         if sure is not None:
-            return work, scale, sure
+            return Search(work, scale, sure, boxes)
         cands = find_candidates(work, max_candidates=self._max_candidates)
         cands += refine(work, cands)
         if plates:
@@ -429,7 +461,7 @@ class Engine:
             # whose glyphs the thresholds fused with the frame).
             extra = second_look(work, gray, cands)
             out += self._scored(work, gray, extra, cands + extra, plates)
-        return work, scale, out
+        return Search(work, scale, out, boxes)
 
     def rows_in_sure_boxes(
         self, work: np.ndarray, gray: np.ndarray, plates: Sequence[tuple[Candidate, float]]
@@ -480,8 +512,8 @@ class Engine:
         """Plates in a BGR image, best first; [] when none is legible."""
         if image.ndim == 2:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-        work, scale, scored = self.candidates(image)
-        readings: list[tuple[ScoredRow, PlateReading]] = []
+        work, scale, scored, plates = self.search(image)
+        readings: list[tuple[ScoredRow, PlateReading, bool]] = []
         for row in scored:
             best = row.best
             x, y, w, h = _plate_box(row.cand, work.shape)
@@ -501,24 +533,29 @@ class Engine:
                         candidates=tuple((o.text, round(o.confidence, 4)) for o in row.options),
                         crop=crop,
                     ),
+                    self._detector is None or on_a_plate(box, plates),
                 )
             )
-        # The learned score orders the candidates; the heuristic rank still rejects illegible ones.
-        readings.sort(key=lambda r: -r[0].learned)
+        # Signs, overlays and stickers read as well as plates do: a reading where the detector found a
+        # plate comes before any where it found none, and those are flagged (the detector misses some
+        # plates, so they are kept, for a person to check). The learned score orders the rest; the
+        # heuristic rank still rejects illegible ones.
+        readings.sort(key=lambda r: (not r[2], -r[0].learned))
         out: list[PlateReading] = []
-        for row, reading in readings:
+        for row, reading, on_plate in readings:
             if row.rank < 0.05:
                 continue
             if any(_overlaps(reading.box, o.box) for o in out):
                 continue
             # Each costs another pass of the general recognizer, so: a second opinion for the best
-            # plate only (unless plate-crnn is sure of it), and the state for it and for one more plate that reads with confidence
-            # (a low-confidence row there is mostly other text, and only ever a lead).
+            # plate only (unless plate-crnn is sure of it), and the state for it and for one more
+            # plate that reads with confidence (a low-confidence row there is mostly other text, and
+            # only ever a lead).
             if not out and decoder.needs_second_opinion(row.best):
                 reading = self._second_opinion(work, row, reading)
             if not out or (len(out) < 2 and not reading.low_confidence):
                 reading = dataclasses.replace(reading, state=self._state(work, row.cand))
-            out.append(reading)
+            out.append(reading if on_plate else dataclasses.replace(reading, low_confidence=True))
         return out
 
 
