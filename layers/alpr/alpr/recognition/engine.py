@@ -553,9 +553,11 @@ class Engine:
             # only ever a lead).
             if not out and decoder.needs_second_opinion(row.best):
                 reading = self._second_opinion(work, row, reading)
+            if not on_plate:
+                reading = dataclasses.replace(reading, low_confidence=True)
             if not out or (len(out) < 2 and not reading.low_confidence):
                 reading = dataclasses.replace(reading, state=self._state(work, row.cand))
-            out.append(reading if on_plate else dataclasses.replace(reading, low_confidence=True))
+            out.append(reading)
         return out
 
 
