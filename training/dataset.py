@@ -19,8 +19,17 @@ import numpy as np
 
 from alpr.demo.synth import known_styles, render_plate
 from alpr.recognition import ALPHABET, normalise_plate
-from alpr.recognition.detect import Candidate, crop_line, find_candidates, refine, second_look
-from alpr.recognition.engine import line_tensor, working_copy
+from alpr.recognition.detect import (
+    Candidate,
+    crop_line,
+    find_candidates,
+    mostly_inside,
+    refine,
+    rows_around,
+    second_look,
+)
+from alpr.recognition.engine import line_tensor, plate_seeds, working_copy
+from alpr.recognition.plate_detector import PlateDetector
 
 HEIGHT, WIDTH = 32, 128
 MARGIN = 0.2  # vertical margin around the glyph row, in glyph heights (also in the manifest)
@@ -162,36 +171,61 @@ def real_crops(dataset: str, names: set[str] | None, copies: int, seed: int, gra
 
 
 def street_lines(
-    scenes: Iterable[tuple[np.ndarray, str, tuple[int, int, int, int]]], seed: int, gray: bool
+    scenes: Iterable[tuple[np.ndarray, str, tuple[int, int, int, int]]],
+    seed: int,
+    gray: bool,
+    detector: PlateDetector | None = None,
 ) -> Iterator[Sample]:
     """The number row of plates seen from street distance, found as the engine finds it at run time
     (downscaled frame, row finder, magnified second looks around small rows and dense edges): the
     few-pixel glyphs of street photos, which a crop upscaled to 100 px never shows. Each scene comes
-    with its plate's text and box (`training.ranker.scenes`)."""
+    with its plate's text and box (`training.ranker.scenes`). With the plate `detector`, the row
+    found around its boxes (`rows_around`, which the engine reads alone when the detector is sure)
+    is a second line of the scene when it is cut differently."""
     rng = np.random.default_rng(seed)
-    for image, label, (px, py, pw, ph) in scenes:
-        image, scale = working_copy(image)
+    for original, label, (px, py, pw, ph) in scenes:
+        image, scale = working_copy(original)
         cands = find_candidates(image, max_candidates=10)
         cands += refine(image, cands)
         cands += second_look(image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cands)
-        left, top, right, bottom = px * scale, py * scale, (px + pw) * scale, (py + ph) * scale
-        # A row that misses part of the number would teach the model to read glyphs it cannot see:
-        # it must count about as many glyphs as the label and span most of the plate's width.
-        on_plate = [
-            c
-            for c in cands
-            if not c.whole_plate
-            and len(label) - 1 <= c.n_chars <= len(label) + 2
-            and min(right, c.box[0] + c.box[2]) - max(left, c.box[0]) >= 0.6 * (right - left)
-            and top <= c.box[1] + c.box[3] / 2 <= bottom
-        ]
-        if not on_plate:
-            continue
-        row = max(on_plate, key=lambda c: c.char_height)
-        if rng.random() < 0.7:
-            row = jitter(row, rng)
-        line = crop_line(image, row, HEIGHT, WIDTH, margin=MARGIN)
-        yield Sample(line_tensor(line, WIDTH, gray, 0.5, 0.5), label)
+        box = (px * scale, py * scale, (px + pw) * scale, (py + ph) * scale)
+        rows = [row] if (row := _number_row(cands, label, box)) else []
+        if detector is not None:
+            boxed = rows_around(
+                image,
+                [plate for plate, _ in plate_seeds(detector.detect(original), original.shape, scale)],
+                [],
+            )
+            found = _number_row(boxed, label, box)
+            if found and not any(_same_row(found, r) for r in rows):
+                rows.append(found)
+        for row in rows:
+            if rng.random() < 0.7:
+                row = jitter(row, rng)
+            line = crop_line(image, row, HEIGHT, WIDTH, margin=MARGIN)
+            yield Sample(line_tensor(line, WIDTH, gray, 0.5, 0.5), label)
+
+
+def _same_row(a: Candidate, b: Candidate) -> bool:
+    return mostly_inside(a.box, b.box) and mostly_inside(b.box, a.box)
+
+
+def _number_row(
+    cands: list[Candidate], label: str, plate: tuple[float, float, float, float]
+) -> Candidate | None:
+    """The tallest row on the plate (left, top, right, bottom) that holds the whole number: a row
+    that misses part of it would teach the model to read glyphs it cannot see, so it must count
+    about as many glyphs as the label and span most of the plate's width."""
+    left, top, right, bottom = plate
+    on_plate = [
+        c
+        for c in cands
+        if not c.whole_plate
+        and len(label) - 1 <= c.n_chars <= len(label) + 2
+        and min(right, c.box[0] + c.box[2]) - max(left, c.box[0]) >= 0.6 * (right - left)
+        and top <= c.box[1] + c.box[3] / 2 <= bottom
+    ]
+    return max(on_plate, key=lambda c: c.char_height) if on_plate else None
 
 
 def split(name: str) -> set[str]:

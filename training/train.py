@@ -28,6 +28,7 @@ if __package__ in (None, ""):  # run as `python training/train.py`: make the rep
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from alpr.recognition.decoder import ALPHABET
+from alpr.recognition.plate_detector import PlateDetector
 from training.dataset import HEIGHT, MARGIN, WIDTH, real_crops, split, street_lines, synthetic
 from training.model import PlateCRNN
 from training.ranker import scenes
@@ -50,8 +51,12 @@ def build_data(
         ),
         f"br-crops-{br_copies}": lambda: real_crops("openalpr-br-crops", None, br_copies, SEED + 1, True),
         # Scenes from a seed of their own: the ranker's (SEED + 1) and the development scenes' differ.
-        f"street-{n_street}": lambda: street_lines(
-            scenes(n_street, SEED + 2, "us-crops-train.txt", real_share=1.0, far_share=1.0), SEED + 2, True
+        # Cut as the engine cuts them: by the row finder and around the plate detector's boxes.
+        f"street-detected-{n_street}": lambda: street_lines(
+            scenes(n_street, SEED + 2, "us-crops-train.txt", real_share=1.0, far_share=1.0),
+            SEED + 2,
+            True,
+            PlateDetector.load(threads=1),
         ),
     }
     xs: list[np.ndarray] = []
@@ -251,7 +256,7 @@ def export(
             "us-crops-train": "openalpr/benchmarks seg_and_ocr (AGPL-3.0), images listed in training/splits/us-crops-train.txt",
             "br-crops": "openalpr/train-detector br (AGPL-3.0)",
             "street": "the same training-split crops pasted into rendered scenes at street distance "
-            f"(training/ranker.py scenes, seed {SEED + 2}), their row found by the engine's own detection",
+            f"(training/ranker.py scenes, seed {SEED + 2}), their row found by the engine's own detection: the row finder and the plate detector (a second line where it cuts the row differently)",
             "never_used": "openalpr-us-dev (end-to-end evaluation set) and the held-out crops, "
             "training/splits/us-crops-tune.txt and us-crops-test.txt",
         },
