@@ -62,48 +62,45 @@ class Oversight(Construct):
         self.watch.set_env(Env.ACCESS_LOG_BUCKET, storage.access_log.bucket_name)
         run_on_schedule(self, "AuditWatchSchedule", self.watch, WATCH_SCHEDULE)
 
-        self.review_overdue_alarm = cloudwatch.Alarm(
-            self,
+        self.review_overdue_alarm = self._age_alarm(
             "ReviewOverdueAlarm",
-            alarm_description=(
-                f"No supervisor's weekly review covers a window that ended in the last {REVIEW_OVERDUE_DAYS} "
-                "days (policy 439.6(c); CJIS weekly audit review), or the daily audit watch stopped "
-                "reporting. Record the review: `alpr audit review` or POST /v1/audit/reviews."
-            ),
+            names.REVIEW_AGE_METRIC,
+            REVIEW_OVERDUE_DAYS,
+            f"No supervisor's weekly review covers a window that ended in the last {REVIEW_OVERDUE_DAYS} "
+            "days (policy 439.6(c); CJIS weekly audit review), or the daily audit watch stopped "
+            "reporting. Record the review: `alpr audit review` or POST /v1/audit/reviews.",
+        )
+        self.account_review_overdue_alarm = self._age_alarm(
+            "AccountReviewOverdueAlarm",
+            names.ACCOUNT_REVIEW_AGE_METRIC,
+            ACCOUNT_REVIEW_OVERDUE_DAYS,
+            f"No yearly account review was recorded in the last {ACCOUNT_REVIEW_OVERDUE_DAYS} days "
+            "(CJIS: validate every account at least once a year), or the daily audit watch stopped "
+            "reporting. The commander records it: `alpr audit account-review` or "
+            "POST /v1/audit/account-reviews.",
+        )
+
+    def _age_alarm(
+        self, logical_id: str, metric_name: str, limit_days: int, description: str
+    ) -> cloudwatch.Alarm:
+        """Red when the watch's daily age metric is above `limit_days`, or when the watch did not
+        report that day."""
+        alarm = cloudwatch.Alarm(
+            self,
+            logical_id,
+            alarm_description=description,
             metric=cloudwatch.Metric(
                 namespace=names.METRICS_NAMESPACE,
-                metric_name=names.REVIEW_AGE_METRIC,
+                metric_name=metric_name,
                 dimensions_map={"service": Function.AUDIT_WATCH.value},
                 statistic="Maximum",
                 period=Duration.days(1),
             ),
-            threshold=REVIEW_OVERDUE_DAYS,
+            threshold=limit_days,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             evaluation_periods=1,
             # The watch runs daily: a day without its report is itself a reason to look.
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
         )
-        fix_logical_id(self.review_overdue_alarm, "ReviewOverdueAlarm")
-
-        self.account_review_overdue_alarm = cloudwatch.Alarm(
-            self,
-            "AccountReviewOverdueAlarm",
-            alarm_description=(
-                f"No yearly account review was recorded in the last {ACCOUNT_REVIEW_OVERDUE_DAYS} days "
-                "(CJIS: validate every account at least once a year), or the daily audit watch stopped "
-                "reporting. The commander records it: `alpr audit account-review` or "
-                "POST /v1/audit/account-reviews."
-            ),
-            metric=cloudwatch.Metric(
-                namespace=names.METRICS_NAMESPACE,
-                metric_name=names.ACCOUNT_REVIEW_AGE_METRIC,
-                dimensions_map={"service": Function.AUDIT_WATCH.value},
-                statistic="Maximum",
-                period=Duration.days(1),
-            ),
-            threshold=ACCOUNT_REVIEW_OVERDUE_DAYS,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
-        )
-        fix_logical_id(self.account_review_overdue_alarm, "AccountReviewOverdueAlarm")
+        fix_logical_id(alarm, logical_id)
+        return alarm
