@@ -29,32 +29,20 @@ def tables(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         peek = boto3.client("dynamodb", region_name=REGION)
-        peek.create_table(
-            TableName="indexed",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("id", "plate")],
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "by_plate",
-                    "KeySchema": [{"AttributeName": "plate", "KeyType": "HASH"}],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-        )
-        peek.create_table(
-            TableName="keys_only",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("id", "plate")],
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "by_plate",
-                    "KeySchema": [{"AttributeName": "plate", "KeyType": "HASH"}],
-                    "Projection": {"ProjectionType": "KEYS_ONLY"},
-                }
-            ],
-        )
+        for name, projection in (("indexed", "ALL"), ("keys_only", "KEYS_ONLY")):
+            peek.create_table(
+                TableName=name,
+                BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("id", "plate")],
+                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                GlobalSecondaryIndexes=[
+                    {
+                        "IndexName": "by_plate",
+                        "KeySchema": [{"AttributeName": "plate", "KeyType": "HASH"}],
+                        "Projection": {"ProjectionType": projection},
+                    }
+                ],
+            )
         peek.create_table(
             TableName="plain",
             BillingMode="PAY_PER_REQUEST",
