@@ -421,7 +421,10 @@ def test_text_where_the_detector_found_no_plate_is_flagged_for_a_person(engine: 
     assert readings and all(r.low_confidence for r in readings)
 
 
-def test_a_reading_on_a_detected_plate_comes_before_a_sign(engine: Engine) -> None:
+def test_a_plate_beside_a_larger_sign_is_the_sure_read(engine: Engine) -> None:
+    # An outcome guard, not the ordering rule's proof: the ranker and the detector's weight already
+    # chose the plate here before readings on a detected plate came first (the plate-free scenes of
+    # docs/recognition.md, step 27, are that rule's evidence).
     # Given a plate the detector finds, and a larger sign beside the car
     data, _ = render_scene("7ABC123", "CA", seed=3)
     image = decode_image(data).copy()
