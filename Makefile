@@ -106,12 +106,12 @@ train: $(STAMP)
 	$(PY) training/train.py --threads $$(nproc)
 	rm -f training/work/ranker-groups.npz
 	$(PY) training/ranker.py
-	OMP_NUM_THREADS=1 $(PY) training/detector.py --resume --threads 1
+	OMP_NUM_THREADS=1 $(PY) training/detector.py --resume --epochs 80 --threads 1
 
 # The plate detector alone, resumed from training/work or the committed checkpoint (one thread).
 train-detector: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[train]'
-	OMP_NUM_THREADS=1 $(PY) training/detector.py --resume --threads 1
+	OMP_NUM_THREADS=1 $(PY) training/detector.py --resume --epochs 80 --threads 1
 
 # Detector recall and precision at IoU 0.5 and latency, one core; DATA with boxes.csv (its valid
 # split) or ground_truth.csv.
