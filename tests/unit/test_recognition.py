@@ -25,6 +25,7 @@ from alpr.recognition.engine import (
     DETECTOR_GLYPH_SHARE,
     DETECTOR_SURE,
     DETECTOR_TOP,
+    PLATE_SUPPORT_SCORE,
     on_a_plate,
     plate_seeds,
     working_copy,
@@ -313,6 +314,8 @@ def test_three_tight_glyphs_are_a_row() -> None:
 def test_model_version_names_the_plate_detector_when_it_leads(engine: Engine) -> None:
     detector = PlateDetector.load(threads=1)
     assert f"+{detector.version}+" in engine.model_version
+    # and the score below which its boxes no longer support a reading
+    assert f"+{detector.version}+support-{PLATE_SUPPORT_SCORE}+" in engine.model_version
     assert "plate-detector" not in Engine.load(threads=1, detected=False).model_version
 
 
@@ -398,13 +401,18 @@ def test_without_a_sure_box_the_whole_frame_is_searched(engine: Engine) -> None:
     assert engine.rows_in_sure_boxes(work, gray, unsure) is None
 
 
-def _plate_free_street_with_a_sign(seed: int) -> np.ndarray:
-    """A rendered street scene with its plate painted out and a one-way sign beside the car."""
+def _plate_free_street(seed: int) -> np.ndarray:
+    """A rendered street scene with its plate painted out."""
     data, (x, y, w, h) = render_scene("7ABC123", "CA", seed=seed)
     image = decode_image(data).copy()
     mask = np.zeros(image.shape[:2], np.uint8)
     mask[max(0, y - h // 4) : y + h + h // 4, max(0, x - w // 6) : x + w + w // 6] = 255
-    image = cv2.inpaint(image, mask, 5, cv2.INPAINT_TELEA)
+    return cv2.inpaint(image, mask, 5, cv2.INPAINT_TELEA)
+
+
+def _plate_free_street_with_a_sign(seed: int) -> np.ndarray:
+    """A plate-free street with a one-way sign beside the car."""
+    image = _plate_free_street(seed)
     cv2.rectangle(image, (60, 60), (420, 150), (255, 255, 255), -1)
     cv2.putText(image, "ONEWAY", (75, 130), cv2.FONT_HERSHEY_SIMPLEX, 2.2, (20, 20, 20), 6, cv2.LINE_AA)
     return image
@@ -419,6 +427,21 @@ def test_text_where_the_detector_found_no_plate_is_flagged_for_a_person(engine: 
     # Then the engine still reports it (the detector misses some plates) but never as a sure read
     readings = engine.read(image)
     assert readings and all(r.low_confidence for r in readings)
+
+
+def test_text_the_detector_does_not_take_for_a_plate_at_all_is_not_a_read(engine: Engine) -> None:
+    # Given a plate-free street with a camera's date overlay, which the rows alone read surely
+    image = _plate_free_street(0)
+    for thickness, colour in ((5, (0, 0, 0)), (2, (255, 255, 255))):
+        cv2.putText(
+            image, "CAM7 20261204", (20, 40), cv2.FONT_HERSHEY_SIMPLEX, 1.1, colour, thickness, cv2.LINE_AA
+        )
+    (alone,) = Engine.load(threads=1, detected=False).read(image)[:1]
+    assert alone.text.endswith("20261204") and not alone.low_confidence
+    # and where the detector gives no box even PLATE_SUPPORT_SCORE
+    assert not on_a_plate(alone.box, engine._detector.detect(image, PLATE_SUPPORT_SCORE))
+    # Then the engine reports nothing there
+    assert not any(r.text.endswith("1204") for r in engine.read(image))
 
 
 def test_a_plate_beside_a_larger_sign_is_the_sure_read(engine: Engine) -> None:
