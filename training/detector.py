@@ -520,7 +520,10 @@ def main(argv: list[str] | None = None) -> int:
     last = WORK / "detector-last.pt"
     ck = None
     if args.export:
-        ck = torch.load(WORK / "detector-best.pt", map_location="cpu", weights_only=False)
+        best = WORK / "detector-best.pt"
+        if not best.exists():
+            parser.error(f"no {best.relative_to(ROOT)}: train first (make train-detector)")
+        ck = torch.load(best, map_location="cpu", weights_only=False)
     elif args.resume:
         source = last if last.exists() else CHECKPOINT if CHECKPOINT.exists() else None
         if source is not None:
