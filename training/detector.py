@@ -477,7 +477,15 @@ def save(
     path: pathlib.Path, net: Detector, opt: torch.optim.Optimizer, state: dict, half: bool = False
 ) -> None:
     model = {k: (v.half() if half and v.is_floating_point() else v) for k, v in net.state_dict().items()}
-    payload = {"model": model, "state": state, "optimizer": opt.state_dict()}
+    optimizer = opt.state_dict()
+    if half:
+        # bfloat16, not float16: Adam's second moments go below float16's range. Loading casts them
+        # back to the parameters' float32.
+        optimizer["state"] = {
+            i: {k: v.bfloat16() if k != "step" and v.is_floating_point() else v for k, v in moments.items()}
+            for i, moments in optimizer["state"].items()
+        }
+    payload = {"model": model, "state": state, "optimizer": optimizer}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     torch.save(payload, tmp)
