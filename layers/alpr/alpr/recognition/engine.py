@@ -524,11 +524,13 @@ class Engine:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         work, scale, scored, boxes = self.search(image)
         plates = [b for b in boxes if self._detector is None or b.score >= self._detector.threshold]
-        readings: list[tuple[ScoredRow, PlateReading, bool, bool]] = []
+        readings: list[tuple[ScoredRow, PlateReading, bool]] = []
         for row in scored:
             best = row.best
             x, y, w, h = _plate_box(row.cand, work.shape)
             box = (int(x / scale), int(y / scale), int(w / scale), int(h / scale))
+            if self._detector is not None and not on_a_plate(box, boxes):
+                continue  # where the detector saw no plate at all (PLATE_SUPPORT_SCORE): no read
             crop = image[box[1] : box[1] + box[3], box[0] : box[0] + box[2]].copy()
             low = best.confidence < LOW_CONFIDENCE or min(best.char_confidences) < 0.5
             readings.append(
@@ -545,17 +547,15 @@ class Engine:
                         crop=crop,
                     ),
                     self._detector is None or on_a_plate(box, plates),
-                    self._detector is None or on_a_plate(box, boxes),
                 )
             )
         # Signs, overlays and stickers read as well as plates do: a reading where the detector found a
         # plate comes before any where it was unsure, and those are flagged (the detector misses some
         # plates, so they are kept, for a person to check); where it saw no plate at all there is no
         # read. The learned score orders the rest; the heuristic rank still rejects illegible ones.
-        readings = [r for r in readings if r[3]]
         readings.sort(key=lambda r: (not r[2], -r[0].learned))
         out: list[PlateReading] = []
-        for row, reading, on_plate, _supported in readings:
+        for row, reading, on_plate in readings:
             if row.rank < 0.05:
                 continue
             if any(_overlaps(reading.box, o.box) for o in out):
