@@ -17,6 +17,7 @@ from alpr.recognition.plate_detector import (
     PlateDetector,
     crop_with_margin,
     decode,
+    fuse_plate_parts,
     iou_matrix,
     letterbox,
     margin_box,
@@ -134,6 +135,40 @@ def test_nms_keeps_the_best_of_overlapping_boxes() -> None:
     )
     kept = nms(boxes, 0.4)
     np.testing.assert_array_equal(kept[:, 4], np.array([0.9, 0.7, 0.6], np.float32))
+
+
+def test_the_halves_of_a_plate_filling_the_frame_become_one_box() -> None:
+    # On a tight crop the detector boxes a plate in overlapping pieces at the same height; each
+    # piece's rows would lose the other's edge characters (issue 17's edge-character misses).
+    pieces = np.array([[132, 24, 313, 99, 0.74], [31, 24, 226, 104, 0.71]], np.float32)
+    fused = fuse_plate_parts(pieces, 0.35)
+    np.testing.assert_allclose(fused, [[31, 24, 313, 104, 0.74]])
+
+
+def test_plates_of_two_cars_side_by_side_stay_two() -> None:
+    plates = np.array([[100, 300, 160, 330, 0.8], [400, 302, 462, 331, 0.7]], np.float32)
+    np.testing.assert_array_equal(fuse_plate_parts(plates, 0.35), plates)
+
+
+def test_a_part_inside_a_surer_plate_box_is_dropped() -> None:
+    boxes = np.array(
+        [[24, 12, 320, 122, 0.86], [194, 46, 320, 110, 0.48], [6, 130, 51, 150, 0.54]], np.float32
+    )
+    np.testing.assert_array_equal(fuse_plate_parts(boxes, 0.35), boxes[[0, 2]])
+
+
+def test_boxes_below_the_threshold_are_left_as_they_are() -> None:
+    # The engine asks for boxes down to a low score only to know where the detector saw nothing:
+    # a weak box beside a plate must not stretch the plate's box.
+    boxes = np.array(
+        [[100, 300, 160, 330, 0.8], [158, 300, 200, 330, 0.2], [110, 305, 150, 325, 0.1]], np.float32
+    )
+    np.testing.assert_array_equal(fuse_plate_parts(boxes, 0.35), boxes)
+
+
+def test_fusing_keeps_the_boxes_best_first() -> None:
+    boxes = np.array([[0, 0, 10, 5, 0.5], [9, 0, 20, 5, 0.9], [100, 0, 120, 10, 0.7]], np.float32)
+    np.testing.assert_allclose(fuse_plate_parts(boxes, 0.35)[:, 4], [0.9, 0.7])
 
 
 def test_matching_counts_each_true_box_once() -> None:

@@ -30,7 +30,7 @@ from alpr.recognition.engine import (
     plate_seeds,
     working_copy,
 )
-from alpr.recognition.plate_detector import Box, PlateDetector
+from alpr.recognition.plate_detector import PARTS_VERSION, Box, PlateDetector
 
 
 @pytest.fixture(scope="module")
@@ -316,6 +316,8 @@ def test_model_version_names_the_plate_detector_when_it_leads(engine: Engine) ->
     assert f"+{detector.version}+" in engine.model_version
     # and the score below which its boxes no longer support a reading
     assert f"+{detector.version}+support-{PLATE_SUPPORT_SCORE}+" in engine.model_version
+    # and how it makes the pieces of one plate one box (the same network's reads change with it)
+    assert f"+{PARTS_VERSION}+" in engine.model_version
     assert "plate-detector" not in Engine.load(threads=1, detected=False).model_version
 
 

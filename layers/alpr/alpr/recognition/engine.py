@@ -25,7 +25,7 @@ from alpr.recognition.detect import (
     second_look,
 )
 from alpr.recognition.plate_detector import NAME as DETECTOR
-from alpr.recognition.plate_detector import Box, PlateDetector, margin_box
+from alpr.recognition.plate_detector import PARTS_VERSION, Box, PlateDetector, margin_box
 from alpr.recognition.state import match_state
 
 DEFAULT_MODELS_DIR = pathlib.Path(__file__).resolve().parents[3] / "models"
@@ -351,7 +351,11 @@ class Engine:
         self._ranker = plate_ranker
         words = f"+{text_reader.version}" if text_reader else ""
         ranked = f"+{plate_ranker.version}" if plate_ranker else ""
-        detected = f"+{plate_detector.version}+support-{PLATE_SUPPORT_SCORE}" if plate_detector else ""
+        detected = (
+            f"+{plate_detector.version}+support-{PLATE_SUPPORT_SCORE}+{PARTS_VERSION}"
+            if plate_detector
+            else ""
+        )
         self.model_version = (
             f"{recognizer.version}{words}{ranked}{detected}+cc-rows-4+{decoder.DECODING_VERSION}"
         )

@@ -171,6 +171,56 @@ def crop_with_margin(
     return image[y0:y1, x0:x1]
 
 
+# A plate filling much of the frame (a close car, a tight crop) is boxed in pieces: boxes of about the
+# same height (within PART_HEIGHT_RATIO), sharing PART_ROW_OVERLAP of the lower one's rows and apart by
+# at most PART_GAP x its height are one plate; a box lying PART_INSIDE inside a surer one is a piece
+# of it. Without this the rows read around a piece lose the other piece's edge characters. Chosen on
+# the crops' tuning half and openimages `valid` (docs/recognition.md, step 31).
+PART_HEIGHT_RATIO = 1.5
+PART_ROW_OVERLAP = 0.6
+PART_GAP = 0.25
+PART_INSIDE = 0.8
+PARTS_VERSION = "parts-1"  # in Engine.model_version: change it with the rule or its constants
+
+
+def _parts_of_one_plate(a: np.ndarray, b: np.ndarray) -> bool:
+    ha, hb = a[3] - a[1], b[3] - b[1]
+    low = min(ha, hb)
+    if max(ha, hb) > PART_HEIGHT_RATIO * low:
+        return False
+    shared_rows = min(a[3], b[3]) - max(a[1], b[1])
+    gap = max(a[0], b[0]) - min(a[2], b[2])
+    return bool(shared_rows >= PART_ROW_OVERLAP * low and gap <= PART_GAP * low)
+
+
+def _inside(inner: np.ndarray, outer: np.ndarray) -> bool:
+    iw = max(0.0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
+    ih = max(0.0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
+    return bool(iw * ih >= PART_INSIDE * (inner[2] - inner[0]) * (inner[3] - inner[1]))
+
+
+def fuse_plate_parts(boxes: np.ndarray, threshold: float) -> np.ndarray:
+    """Boxes (x0, y0, x1, y1, score; best first) with the pieces of one plate at or above `threshold`
+    made one box (their union, the best score) and a piece inside a surer box dropped. Boxes below
+    the threshold are left as they are, after the others."""
+    sure = [row.copy() for row in boxes[boxes[:, 4] >= threshold]]
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(sure)):
+            j = next((j for j in range(i + 1, len(sure)) if _parts_of_one_plate(sure[i], sure[j])), None)
+            if j is not None:
+                a, b = sure[i], sure.pop(j)
+                sure[i] = np.array(
+                    [*np.minimum(a[:2], b[:2]), *np.maximum(a[2:4], b[2:4]), max(a[4], b[4])], np.float32
+                )
+                merged = True
+                break
+    kept = [a for a in sure if not any(b is not a and b[4] >= a[4] and _inside(a, b) for b in sure)]
+    kept.sort(key=lambda row: -row[4])
+    return np.concatenate([np.array(kept, np.float32).reshape(-1, 5), boxes[boxes[:, 4] < threshold]])
+
+
 class PlateDetector:
     """The ONNX plate detector and its manifest."""
 
@@ -214,7 +264,7 @@ class PlateDetector:
         """Plate boxes in the image's pixels, best first, clipped to the image."""
         out, lb = self.raw(image_bgr)
         found = boxes_in_image(out, lb, self.stride, self.threshold if threshold is None else threshold)
-        found = nms(found, self.nms_iou)
+        found = fuse_plate_parts(nms(found, self.nms_iou), self.threshold)
         return to_boxes(found, image_bgr.shape)
 
 
