@@ -300,10 +300,12 @@ def loss_fn(
 WIDTHS = ((0, 16), (16, 32), (32, 64), (64, 10_000))  # plate width buckets (px in the 640 px photo)
 
 
-def validate(net: Detector, valid: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, dict]:
-    """Recall and precision at IoU >= 0.5 on whole letterboxed frames for every threshold, with the
-    recall by plate width and the margin (x box height, each side) that would have held each found
-    plate whole."""
+def validate(
+    net: Detector, valid: list[tuple[np.ndarray, np.ndarray]], size: int = INPUT_SIZE
+) -> dict[str, dict]:
+    """Recall and precision at IoU >= 0.5 on whole frames letterboxed to `size` for every threshold,
+    with the recall by plate width and the margin (x box height, each side) that would have held each
+    found plate whole."""
     net.eval()
     tp = dict.fromkeys(THRESHOLDS, 0)
     npred = dict.fromkeys(THRESHOLDS, 0)
@@ -312,7 +314,7 @@ def validate(net: Detector, valid: list[tuple[np.ndarray, np.ndarray]]) -> dict[
     all_w: list[float] = []
     with torch.no_grad():
         for img, gt in valid:
-            canvas, lb = letterbox(img, INPUT_SIZE, MULTIPLE)
+            canvas, lb = letterbox(img, size, MULTIPLE)
             y = net(torch.from_numpy(to_tensor(canvas, MEAN, STD)))[0].numpy()
             y[0] = 1 / (1 + np.exp(-y[0]))
             found = nms(boxes_in_image(y, lb, STRIDE, THRESHOLDS[0]), NMS_IOU)
@@ -363,7 +365,13 @@ def choose_threshold(curve: dict[str, dict[str, float]]) -> float:
 
 
 def export(
-    net: Detector, state: dict, curve: dict, threshold: float, counts: dict[str, int], model_dir: pathlib.Path
+    net: Detector,
+    state: dict,
+    curve: dict,
+    threshold: float,
+    counts: dict[str, int],
+    model_dir: pathlib.Path,
+    size: int = INPUT_SIZE,
 ) -> None:
     model_dir.mkdir(parents=True, exist_ok=True)
     net.eval()
@@ -392,7 +400,7 @@ def export(
         "source": "trained by this project from scratch: training/detector.py (make train-detector)",
         "licence": "Apache-2.0 (the weights; see training_data for the data's terms and attribution)",
         "input": {
-            "size": INPUT_SIZE,
+            "size": size,
             "multiple": MULTIPLE,
             "letterbox": "longer side scaled to size, centred on a grey (114) canvas padded to multiples",
             "tensor": "uint8 (1, height, width, 3), BGR as OpenCV decodes",
@@ -512,7 +520,21 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="ship training/work/detector-best.pt: re-validate it and export it to layers/models/plate-detector",
     )
+    parser.add_argument(
+        "--input-size",
+        type=int,
+        default=INPUT_SIZE,
+        help="with --export: the longer side the shipped model runs at (its threshold is chosen there)",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="with --export: the score threshold to ship (default: the best recall at precision 0.5 on valid)",
+    )
     args = parser.parse_args(argv)
+    if args.threshold is not None and args.threshold not in THRESHOLDS:
+        parser.error(f"--threshold must be one of the validated scores {THRESHOLDS}")
     torch.set_num_threads(args.threads)
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
 
@@ -548,10 +570,10 @@ def main(argv: list[str] | None = None) -> int:
             opt.load_state_dict(ck["optimizer"])
     print(f"{state['arch']}: parameters {sum(p.numel() for p in net.parameters())}", flush=True)
     if args.export:
-        curve = validate(net, load_openimages("valid"))
-        threshold = choose_threshold(curve)
+        curve = validate(net, load_openimages("valid"), args.input_size)
+        threshold = choose_threshold(curve) if args.threshold is None else args.threshold
         counts = {"openimages-train": len(load_openimages("train")), "rendered-scenes": N_SCENES}
-        export(net, state, curve, threshold, counts, MODEL_DIR)
+        export(net, state, curve, threshold, counts, MODEL_DIR, args.input_size)
         print(json.dumps({"threshold": threshold, **curve[str(threshold)]}), flush=True)
         return 0
 
