@@ -79,9 +79,10 @@ DETECTOR_SURE = 0.4
 PLATE_SUPPORT_MARGIN = 0.25
 # A reading that no box of the detector's supports even at this score (below its own threshold)
 # is not reported: text the detector does not take for a plate at all. Boxes between this and the
-# detector's threshold keep their readings, flagged. The highest score that supports as many of the
-# readable plates (32 px wide or more) of Open Images `valid` as any lower one (0.983): plate-free
-# scenes give a read on 73 % / 62 % instead of 80 % / 70 % (docs/recognition.md, step 29).
+# detector's threshold keep their readings, flagged. The highest score that still supports 98 % of
+# the readable plates (32 px wide or more) of Open Images `valid` (the detection target):
+# 0.987 with the wide detector, where 0.05 would support 0.997 but leave a flagged read on 60-68 %
+# of the plate-free scenes instead of 44 % (docs/recognition.md, steps 29 and 32).
 PLATE_SUPPORT_SCORE = 0.1
 
 
