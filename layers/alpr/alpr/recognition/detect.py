@@ -254,7 +254,7 @@ def rows_around(image: np.ndarray, plates: list[Candidate], cands: list[Candidat
 
 
 def mostly_inside(
-    inner: tuple[int, int, int, int], outer: tuple[int, int, int, int], share: float = 0.9
+    inner: tuple[float, float, float, float], outer: tuple[float, float, float, float], share: float = 0.9
 ) -> bool:
     """Whether at least `share` of box `inner`'s area lies in box `outer` (both x, y, w, h)."""
     iw = max(0, min(inner[0] + inner[2], outer[0] + outer[2]) - max(inner[0], outer[0]))

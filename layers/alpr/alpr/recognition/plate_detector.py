@@ -20,6 +20,8 @@ import cv2
 import numpy as np
 import onnxruntime as ort
 
+from alpr.recognition.detect import mostly_inside
+
 DEFAULT_MODELS_DIR = pathlib.Path(__file__).resolve().parents[3] / "models"
 NAME = "plate-detector"
 PAD_VALUE = 114  # grey padding, as in training
@@ -193,31 +195,33 @@ def _parts_of_one_plate(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(shared_rows >= PART_ROW_OVERLAP * low and gap <= PART_GAP * low)
 
 
-def _inside(inner: np.ndarray, outer: np.ndarray) -> bool:
-    iw = max(0.0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
-    ih = max(0.0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
-    return bool(iw * ih >= PART_INSIDE * (inner[2] - inner[0]) * (inner[3] - inner[1]))
+def _xywh(box: np.ndarray) -> tuple[float, float, float, float]:
+    return (float(box[0]), float(box[1]), float(box[2] - box[0]), float(box[3] - box[1]))
+
+
+def _first_pair_of_parts(boxes: list[np.ndarray]) -> tuple[int, int] | None:
+    n = len(boxes)
+    return next(
+        ((i, j) for i in range(n) for j in range(i + 1, n) if _parts_of_one_plate(boxes[i], boxes[j])), None
+    )
 
 
 def fuse_plate_parts(boxes: np.ndarray, threshold: float) -> np.ndarray:
     """Boxes (x0, y0, x1, y1, score; best first) with the pieces of one plate at or above `threshold`
-    made one box (their union, the best score) and a piece inside a surer box dropped. Boxes below
-    the threshold are left as they are, after the others."""
+    made one box (their union, in the surer piece's place) and a piece inside a surer box dropped.
+    Boxes below the threshold are left as they are, after the others."""
     sure = [row.copy() for row in boxes[boxes[:, 4] >= threshold]]
-    merged = True
-    while merged:
-        merged = False
-        for i in range(len(sure)):
-            j = next((j for j in range(i + 1, len(sure)) if _parts_of_one_plate(sure[i], sure[j])), None)
-            if j is not None:
-                a, b = sure[i], sure.pop(j)
-                sure[i] = np.array(
-                    [*np.minimum(a[:2], b[:2]), *np.maximum(a[2:4], b[2:4]), max(a[4], b[4])], np.float32
-                )
-                merged = True
-                break
-    kept = [a for a in sure if not any(b is not a and b[4] >= a[4] and _inside(a, b) for b in sure)]
-    kept.sort(key=lambda row: -row[4])
+    while (pair := _first_pair_of_parts(sure)) is not None:
+        i, j = pair
+        a, b = sure[i], sure.pop(j)
+        sure[i] = np.array([*np.minimum(a[:2], b[:2]), *np.maximum(a[2:4], b[2:4]), a[4]], np.float32)
+    kept = [
+        a
+        for a in sure
+        if not any(
+            b is not a and b[4] >= a[4] and mostly_inside(_xywh(a), _xywh(b), PART_INSIDE) for b in sure
+        )
+    ]
     return np.concatenate([np.array(kept, np.float32).reshape(-1, 5), boxes[boxes[:, 4] < threshold]])
 
 
