@@ -44,6 +44,9 @@ def build_data(
 ) -> tuple[np.ndarray, list[str], dict[str, int]]:
     """Every training line, each part cached in training/work/ on its own (rendering and cutting
     them takes minutes, a part's cache survives a change to another part's size)."""
+    # Street lines are cut around this detector's boxes, so its version names their cache: a new
+    # detector cuts them again.
+    detector = PlateDetector.load(threads=1)
     parts = {
         f"synthetic-{n_synthetic}": lambda: synthetic(n_synthetic, SEED, gray=True),
         f"us-crops-train-{us_copies}": lambda: real_crops(
@@ -52,11 +55,11 @@ def build_data(
         f"br-crops-{br_copies}": lambda: real_crops("openalpr-br-crops", None, br_copies, SEED + 1, True),
         # Scenes from a seed of their own: the ranker's (SEED + 1) and the development scenes' differ.
         # Cut as the engine cuts them: by the row finder and around the plate detector's boxes.
-        f"street-detected-{n_street}": lambda: street_lines(
+        f"street-{detector.version}-{n_street}": lambda: street_lines(
             scenes(n_street, SEED + 2, "us-crops-train.txt", real_share=1.0, far_share=1.0),
             SEED + 2,
             True,
-            PlateDetector.load(threads=1),
+            detector,
         ),
     }
     xs: list[np.ndarray] = []
