@@ -26,8 +26,10 @@ from alpr.recognition.engine import (
     DETECTOR_SURE,
     DETECTOR_TOP,
     PLATE_SUPPORT_SCORE,
+    ROWS_VERSION,
     on_a_plate,
     plate_seeds,
+    stretched_to_plates,
     working_copy,
 )
 from alpr.recognition.plate_detector import PARTS_VERSION, Box, PlateDetector
@@ -318,6 +320,7 @@ def test_model_version_names_the_plate_detector_when_it_leads(engine: Engine) ->
     assert f"+{detector.version}+support-{PLATE_SUPPORT_SCORE}+" in engine.model_version
     # and how it makes the pieces of one plate one box (the same network's reads change with it)
     assert f"+{PARTS_VERSION}+" in engine.model_version
+    assert f"+{ROWS_VERSION}+" in engine.model_version
     assert "plate-detector" not in Engine.load(threads=1, detected=False).model_version
 
 
@@ -350,6 +353,31 @@ def test_plate_seeds_are_clipped_at_the_image_edge() -> None:
         sx, sy, sw, sh = seed.box
         assert sx >= 0 and sy >= 0 and sx + sw <= cut.shape[1] and sy + sh <= cut.shape[0]
     assert any(s.box[0] == 0 for s, _ in seeds)
+
+
+def test_a_row_stopping_short_of_its_plate_box_gets_a_copy_reaching_the_box() -> None:
+    # A thin first glyph (a J) left out of the row: it starts 30 px inside the detector's box.
+    ((seed, _),) = plate_seeds([Box(100, 50, 200, 40, 0.9)], (480, 640, 3), 1.0)
+    row = Candidate((130, 60, 165, 20), 20.0, 0.0, 6, 0.8)
+    (copy,) = stretched_to_plates([row], [seed], 640)
+    assert copy.box == (100, 60, 200, 20)
+    assert (copy.char_height, copy.score, copy.n_chars) == (20.0, 0.8, 7)
+
+
+def test_a_row_already_reaching_its_plate_box_or_off_every_box_gets_no_copy() -> None:
+    ((seed, _),) = plate_seeds([Box(100, 50, 200, 40, 0.9)], (480, 640, 3), 1.0)
+    whole = Candidate((102, 60, 195, 20), 20.0, 0.0, 7, 0.8)
+    elsewhere = Candidate((400, 300, 100, 20), 20.0, 0.0, 6, 0.8)
+    assert stretched_to_plates([whole, elsewhere], [seed], 640) == []
+
+
+def test_a_plate_box_cut_by_the_frame_stretches_its_row_to_the_frame_edge() -> None:
+    # The detector's box starts 5 px from the frame's left edge: the plate may go on beyond it.
+    ((seed, _),) = plate_seeds([Box(5, 50, 200, 40, 0.9)], (480, 640, 3), 1.0)
+    assert seed.box[0] == 0
+    row = Candidate((40, 60, 160, 20), 20.0, 0.0, 6, 0.8)
+    (copy,) = stretched_to_plates([row], [seed], 640)
+    assert copy.box == (0, 60, 205, 20)
 
 
 def test_a_box_mostly_inside_another_is_a_fragment_of_it() -> None:

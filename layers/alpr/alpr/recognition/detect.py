@@ -149,13 +149,13 @@ def find_candidates(image: np.ndarray, *, max_candidates: int = 8) -> list[Candi
     found.sort(key=lambda c: -c.score)
     kept: list[Candidate] = []
     for cand in found:
-        if all(_iou(cand.box, k.box) < 0.5 for k in kept):
+        if all(iou(cand.box, k.box) < 0.5 for k in kept):
             kept.append(cand)
         if len(kept) >= max_candidates:
             break
     # Plate-shaped light blobs whose number row was not found as a row (glyphs fused to a frame).
     plates.sort(key=lambda c: -c.score)
-    extra = [p for p in plates if all(_iou(p.box, k.box) < 0.3 for k in kept)]
+    extra = [p for p in plates if all(iou(p.box, k.box) < 0.3 for k in kept)]
     return kept + extra[: max(2, max_candidates // 2)]
 
 
@@ -201,7 +201,7 @@ def refine(image: np.ndarray, cands: list[Candidate], max_blobs: int = MAX_REFIN
                 sub.n_chars,
                 sub.score,
             )
-            if all(_iou(found.box, k.box) < 0.7 for k in [*cands, *out]):
+            if all(iou(found.box, k.box) < 0.7 for k in [*cands, *out]):
                 out.append(found)
     return out
 
@@ -250,7 +250,7 @@ def rows_around(image: np.ndarray, plates: list[Candidate], cands: list[Candidat
     """Rows `refine` finds in plate-shaped regions (edge bands, the learned detector's boxes), none
     of them a copy of a candidate."""
     found = refine(image, plates, max_blobs=len(plates))
-    return [r for r in found if all(_iou(r.box, c.box) < 0.7 for c in cands)]
+    return [r for r in found if all(iou(r.box, c.box) < 0.7 for c in cands)]
 
 
 def mostly_inside(
@@ -416,7 +416,8 @@ def _std(values: list[float]) -> float:
     return math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
 
 
-def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over union of two boxes (x, y, w, h)."""
     ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
     iw = max(0, min(ax1, bx1) - max(a[0], b[0]))
     ih = max(0, min(ay1, by1) - max(a[1], b[1]))

@@ -19,6 +19,7 @@ from alpr.recognition.detect import (
     centre_in,
     crop_line,
     find_candidates,
+    iou,
     mostly_inside,
     refine,
     rows_around,
@@ -65,6 +66,11 @@ DETECTOR_TOP = 3
 DETECTOR_MARGIN = 0.3
 DETECTOR_GLYPH_SHARE = 0.5
 DETECTOR_WEIGHT = 2.0
+# A row found in a detector's box that stops short of the box's sides by more than this x its glyph
+# height is also read stretched to them (`stretched_to_plates`): the row finder can leave a thin edge
+# glyph (J, 1) out of its row. Named in Engine.model_version with the row search's other rules.
+STRETCH_SLACK = 0.3
+ROWS_VERSION = "cc-rows-5"  # change it with the row search's rules or their constants
 # When the detector's best box scores at least this and a row read around its boxes already reads
 # like a plate (`plate_found`), the whole-frame row search is skipped. Chosen on the development
 # sets (docs/recognition.md, step 24): at 0.4 the far scenes gained a plate, the near ones lost one
@@ -290,6 +296,39 @@ def plate_seeds(boxes: Sequence[Box], shape: tuple[int, ...], scale: float) -> l
     return seeds
 
 
+def stretched_to_plates(rows: Sequence[Candidate], seeds: Sequence[Candidate], width: int) -> list[Candidate]:
+    """For each row centred in one of `plate_seeds`' boxes that stops short of the detector's box (the
+    seed without its DETECTOR_MARGIN, or the image's edge where the seed was clipped there) by more
+    than STRETCH_SLACK glyph heights, a copy reaching the box's sides; the ranker chooses between the
+    two. Rows with no box, or already reaching it, get none."""
+    copies: list[Candidate] = []
+    for row in rows:
+        seed = next((s for s in seeds if centre_in(row.box, s.box)), None)
+        if seed is None:
+            continue
+        sx, _, sw, _ = seed.box
+        pad = DETECTOR_MARGIN / DETECTOR_GLYPH_SHARE * seed.char_height
+        left = round(sx + pad) if sx > 0 else 0
+        right = round(sx + sw - pad) if sx + sw < width else width
+        x, y, w, h = row.box
+        x0, x1 = min(x, left), max(x + w, right)
+        if x1 - x0 <= w + STRETCH_SLACK * row.char_height:
+            continue
+        n_chars = max(1, round(row.n_chars * (x1 - x0) / max(w, 1)))
+        copies.append(dataclasses.replace(row, box=(x0, y, x1 - x0, h), n_chars=n_chars))
+    return copies
+
+
+def rows_on_plates(work: np.ndarray, seeds: list[Candidate], cands: list[Candidate]) -> list[Candidate]:
+    """`rows_around` the detector's boxes, with their copies `stretched_to_plates` that are not
+    another row again."""
+    rows = rows_around(work, seeds, cands)
+    for copy in stretched_to_plates(rows, seeds, work.shape[1]):
+        if all(iou(copy.box, row.box) < 0.7 for row in rows):
+            rows.append(copy)
+    return rows
+
+
 def on_a_plate(row: tuple[int, int, int, int], plates: Sequence[Box]) -> bool:
     """Whether the centre of a row (x, y, w, h) lies in one of the detector's boxes, grown by
     PLATE_SUPPORT_MARGIN x its size on every side."""
@@ -358,7 +397,7 @@ class Engine:
             else ""
         )
         self.model_version = (
-            f"{recognizer.version}{words}{ranked}{detected}+cc-rows-4+{decoder.DECODING_VERSION}"
+            f"{recognizer.version}{words}{ranked}{detected}+{ROWS_VERSION}+{decoder.DECODING_VERSION}"
         )
 
     @classmethod
@@ -465,7 +504,7 @@ class Engine:
             rows = [c for c in cands if not c.whole_plate]
             cands += [
                 found
-                for found in rows_around(work, [plate for plate, _ in plates], cands)
+                for found in rows_on_plates(work, [plate for plate, _ in plates], cands)
                 if not any(mostly_inside(found.box, row.box) for row in rows)
             ]
         out = self._scored(work, gray, cands, cands, plates)
@@ -486,7 +525,7 @@ class Engine:
         (training/ranker.py learning one) the whole frame is always searched, for every row it brings."""
         if self._ranker is None or not plates or plates[0][1] < DETECTOR_SURE:
             return None
-        rows = rows_around(work, [plate for plate, _ in plates], [])
+        rows = rows_on_plates(work, [plate for plate, _ in plates], [])
         out = self._scored(work, gray, rows, rows, plates)
         return out if plate_found(out) else None
 
