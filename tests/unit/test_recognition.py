@@ -27,6 +27,7 @@ from alpr.recognition.engine import (
     DETECTOR_TOP,
     PLATE_SUPPORT_SCORE,
     ROWS_VERSION,
+    number_bands,
     on_a_plate,
     plate_seeds,
     stretched_to_plates,
@@ -359,7 +360,7 @@ def test_a_row_stopping_short_of_its_plate_box_gets_a_copy_reaching_the_box() ->
     # A thin first glyph (a J) left out of the row: it starts 30 px inside the detector's box.
     ((seed, _),) = plate_seeds([Box(100, 50, 200, 40, 0.9)], (480, 640, 3), 1.0)
     row = Candidate((130, 60, 165, 20), 20.0, 0.0, 6, 0.8)
-    (copy,) = stretched_to_plates([row], [seed], 640)
+    (copy,) = stretched_to_plates([row], [seed], (480, 640, 3))
     assert copy.box == (100, 60, 200, 20)
     assert (copy.char_height, copy.score, copy.n_chars) == (20.0, 0.8, 7)
 
@@ -368,7 +369,7 @@ def test_a_row_already_reaching_its_plate_box_or_off_every_box_gets_no_copy() ->
     ((seed, _),) = plate_seeds([Box(100, 50, 200, 40, 0.9)], (480, 640, 3), 1.0)
     whole = Candidate((102, 60, 195, 20), 20.0, 0.0, 7, 0.8)
     elsewhere = Candidate((400, 300, 100, 20), 20.0, 0.0, 6, 0.8)
-    assert stretched_to_plates([whole, elsewhere], [seed], 640) == []
+    assert stretched_to_plates([whole, elsewhere], [seed], (480, 640, 3)) == []
 
 
 def test_a_plate_box_cut_by_the_frame_stretches_its_row_to_the_frame_edge() -> None:
@@ -376,8 +377,25 @@ def test_a_plate_box_cut_by_the_frame_stretches_its_row_to_the_frame_edge() -> N
     ((seed, _),) = plate_seeds([Box(5, 50, 200, 40, 0.9)], (480, 640, 3), 1.0)
     assert seed.box[0] == 0
     row = Candidate((40, 60, 160, 20), 20.0, 0.0, 6, 0.8)
-    (copy,) = stretched_to_plates([row], [seed], 640)
+    (copy,) = stretched_to_plates([row], [seed], (480, 640, 3))
     assert copy.box == (0, 60, 205, 20)
+
+
+def test_a_plate_box_with_no_row_in_it_gets_its_number_band() -> None:
+    # Where a plate too small or blurred for the row finder sits: the band a number fills, 22-82 %
+    # of the detector's box high and 4 % in from its sides, glyphs half the box high.
+    ((seed, _),) = plate_seeds([Box(100, 50, 200, 40, 0.9)], (480, 640, 3), 1.0)
+    (band,) = number_bands([seed], [], (480, 640, 3))
+    assert band.box == (108, 58, 184, 24)
+    assert band.char_height == 20.0 and band.whole_plate
+
+
+def test_a_plate_box_with_a_row_in_it_gets_no_band() -> None:
+    ((seed, _),) = plate_seeds([Box(100, 50, 200, 40, 0.9)], (480, 640, 3), 1.0)
+    row = Candidate((130, 60, 165, 20), 20.0, 0.0, 6, 0.8)
+    elsewhere = Candidate((400, 300, 100, 20), 20.0, 0.0, 6, 0.8)
+    assert number_bands([seed], [row], (480, 640, 3)) == []
+    assert len(number_bands([seed], [elsewhere], (480, 640, 3))) == 1
 
 
 def test_a_box_mostly_inside_another_is_a_fragment_of_it() -> None:

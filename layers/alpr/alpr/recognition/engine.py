@@ -70,7 +70,11 @@ DETECTOR_WEIGHT = 2.0
 # height is also read stretched to them (`stretched_to_plates`): the row finder can leave a thin edge
 # glyph (J, 1) out of its row. Named in Engine.model_version with the row search's other rules.
 STRETCH_SLACK = 0.3
-ROWS_VERSION = "cc-rows-5"  # change it with the row search's rules or their constants
+# When nothing in the image reads like a plate even after the second look, though the detector found
+# one, the band of its box a number fills (top and height, shares of the box's height) is read as a
+# row (`number_bands`): small or blurred plates whose glyphs no row finder separates.
+NUMBER_BAND = (0.22, 0.6)
+ROWS_VERSION = "cc-rows-6"  # change it with the row search's rules or their constants
 # When the detector's best box scores at least this and a row read around its boxes already reads
 # like a plate (`plate_found`), the whole-frame row search is skipped. Chosen on the development
 # sets (docs/recognition.md, step 24): at 0.4 the far scenes gained a plate, the near ones lost one
@@ -296,22 +300,34 @@ def plate_seeds(boxes: Sequence[Box], shape: tuple[int, ...], scale: float) -> l
     return seeds
 
 
-def stretched_to_plates(rows: Sequence[Candidate], seeds: Sequence[Candidate], width: int) -> list[Candidate]:
-    """For each row centred in one of `plate_seeds`' boxes that stops short of the detector's box (the
-    seed without its DETECTOR_MARGIN, or the image's edge where the seed was clipped there) by more
-    than STRETCH_SLACK glyph heights, a copy reaching the box's sides; the ranker chooses between the
-    two. Rows with no box, or already reaching it, get none."""
+def detector_box(seed: Candidate, shape: tuple[int, ...]) -> tuple[float, float, float, float]:
+    """The detector's own box (x0, y0, x1, y1) of one of `plate_seeds`: the seed without its
+    DETECTOR_MARGIN, or the image's edge on a side where the seed was clipped there."""
+    sx, sy, sw, sh = seed.box
+    pad = DETECTOR_MARGIN / DETECTOR_GLYPH_SHARE * seed.char_height
+    height, width = shape[:2]
+    return (
+        sx + pad if sx > 0 else 0,
+        sy + pad if sy > 0 else 0,
+        sx + sw - pad if sx + sw < width else width,
+        sy + sh - pad if sy + sh < height else height,
+    )
+
+
+def stretched_to_plates(
+    rows: Sequence[Candidate], seeds: Sequence[Candidate], shape: tuple[int, ...]
+) -> list[Candidate]:
+    """For each row centred in one of `plate_seeds`' boxes that stops short of the `detector_box`'s
+    sides by more than STRETCH_SLACK glyph heights, a copy reaching them; the ranker chooses between
+    the two. Rows with no box, or already reaching it, get none."""
     copies: list[Candidate] = []
     for row in rows:
         seed = next((s for s in seeds if centre_in(row.box, s.box)), None)
         if seed is None:
             continue
-        sx, _, sw, _ = seed.box
-        pad = DETECTOR_MARGIN / DETECTOR_GLYPH_SHARE * seed.char_height
-        left = round(sx + pad) if sx > 0 else 0
-        right = round(sx + sw - pad) if sx + sw < width else width
+        left, _, right, _ = detector_box(seed, shape)
         x, y, w, h = row.box
-        x0, x1 = min(x, left), max(x + w, right)
+        x0, x1 = min(x, round(left)), max(x + w, round(right))
         if x1 - x0 <= w + STRETCH_SLACK * row.char_height:
             continue
         n_chars = max(1, round(row.n_chars * (x1 - x0) / max(w, 1)))
@@ -319,11 +335,30 @@ def stretched_to_plates(rows: Sequence[Candidate], seeds: Sequence[Candidate], w
     return copies
 
 
+def number_bands(
+    seeds: Sequence[Candidate], rows: Sequence[Candidate], shape: tuple[int, ...]
+) -> list[Candidate]:
+    """For each of `plate_seeds`' boxes with no row centred in it, the band a plate's number fills
+    (NUMBER_BAND of the `detector_box`'s height, 4 % in from its sides, glyphs half its height), as
+    a plate-shaped blob's row is guessed (`_plate_blobs`): a plate too small or blurred for the row
+    finder."""
+    top, share = NUMBER_BAND
+    bands = []
+    for seed in seeds:
+        if any(centre_in(row.box, seed.box) for row in rows):
+            continue
+        x0, y0, x1, y1 = detector_box(seed, shape)
+        w, h = x1 - x0, y1 - y0
+        box = (int(x0 + 0.04 * w), int(y0 + top * h), max(1, int(0.92 * w)), max(1, int(share * h)))
+        bands.append(Candidate(box, 0.5 * h, 0.0, 7, 0.3, whole_plate=True))
+    return bands
+
+
 def rows_on_plates(work: np.ndarray, seeds: list[Candidate], cands: list[Candidate]) -> list[Candidate]:
     """`rows_around` the detector's boxes, with their copies `stretched_to_plates` that are not
     another row again."""
     rows = rows_around(work, seeds, cands)
-    for copy in stretched_to_plates(rows, seeds, work.shape[1]):
+    for copy in stretched_to_plates(rows, seeds, work.shape):
         if all(iou(copy.box, row.box) < 0.7 for row in rows):
             rows.append(copy)
     return rows
@@ -515,6 +550,9 @@ class Engine:
             # whose glyphs the thresholds fused with the frame).
             extra = second_look(work, gray, cands)
             out += self._scored(work, gray, extra, cands + extra, plates)
+            if plates and not plate_found(out):
+                bands = number_bands([plate for plate, _ in plates], cands + extra, work.shape)
+                out += self._scored(work, gray, bands, cands + extra + bands, plates)
         return Search(work, scale, out, boxes)
 
     def rows_in_sure_boxes(
