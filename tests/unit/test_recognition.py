@@ -390,7 +390,7 @@ def test_a_plate_box_with_no_row_in_it_gets_its_number_band() -> None:
     assert band.char_height == 20.0 and band.whole_plate
 
 
-def test_a_plate_box_with_a_row_in_it_gets_no_band() -> None:
+def test_a_plate_box_with_a_row_read_in_it_gets_no_band() -> None:
     ((seed, _),) = plate_seeds([Box(100, 50, 200, 40, 0.9)], (480, 640, 3), 1.0)
     row = Candidate((130, 60, 165, 20), 20.0, 0.0, 6, 0.8)
     elsewhere = Candidate((400, 300, 100, 20), 20.0, 0.0, 6, 0.8)

@@ -71,10 +71,11 @@ DETECTOR_WEIGHT = 2.0
 # glyph (J, 1) out of its row. Named in Engine.model_version with the row search's other rules.
 STRETCH_SLACK = 0.3
 # When nothing in the image reads like a plate even after the second look, though the detector found
-# one, the band of its box a number fills (top and height, shares of the box's height) is read as a
-# row (`number_bands`): small or blurred plates whose glyphs no row finder separates.
+# one, the band a number fills in each of its boxes where no row was read with confidence (top and
+# height, shares of the box's height) is read as a row (`number_bands`): small or blurred plates
+# whose glyphs no row finder separates.
 NUMBER_BAND = (0.22, 0.6)
-ROWS_VERSION = "cc-rows-6"  # change it with the row search's rules or their constants
+ROWS_VERSION = "cc-rows-7"  # change it with the row search's rules or their constants
 # When the detector's best box scores at least this and a row read around its boxes already reads
 # like a plate (`plate_found`), the whole-frame row search is skipped. Chosen on the development
 # sets (docs/recognition.md, step 24): at 0.4 the far scenes gained a plate, the near ones lost one
@@ -336,16 +337,16 @@ def stretched_to_plates(
 
 
 def number_bands(
-    seeds: Sequence[Candidate], rows: Sequence[Candidate], shape: tuple[int, ...]
+    seeds: Sequence[Candidate], read: Sequence[Candidate], shape: tuple[int, ...]
 ) -> list[Candidate]:
-    """For each of `plate_seeds`' boxes with no row centred in it, the band a plate's number fills
-    (NUMBER_BAND of the `detector_box`'s height, 4 % in from its sides, glyphs half its height), as
-    a plate-shaped blob's row is guessed (`_plate_blobs`): a plate too small or blurred for the row
-    finder."""
+    """For each of `plate_seeds`' boxes with none of the rows `read` (with confidence) centred in it,
+    the band a plate's number fills (NUMBER_BAND of the `detector_box`'s height, 4 % in from its
+    sides, glyphs half its height), as a plate-shaped blob's row is guessed (`_plate_blobs`): a
+    plate too small or blurred for the row finder to cut a legible row."""
     top, share = NUMBER_BAND
     bands = []
     for seed in seeds:
-        if any(centre_in(row.box, seed.box) for row in rows):
+        if any(centre_in(row.box, seed.box) for row in read):
             continue
         x0, y0, x1, y1 = detector_box(seed, shape)
         w, h = x1 - x0, y1 - y0
@@ -551,7 +552,8 @@ class Engine:
             extra = second_look(work, gray, cands)
             out += self._scored(work, gray, extra, cands + extra, plates)
             if plates and not plate_found(out):
-                bands = number_bands([plate for plate, _ in plates], cands + extra, work.shape)
+                read = [row.cand for row in out if row.best.confidence >= LOW_CONFIDENCE]
+                bands = number_bands([plate for plate, _ in plates], read, work.shape)
                 out += self._scored(work, gray, bands, cands + extra + bands, plates)
         return Search(work, scale, out, boxes)
 
