@@ -552,6 +552,7 @@ class Engine:
             extra = second_look(work, gray, cands)
             out += self._scored(work, gray, extra, cands + extra, plates)
             if plates and not plate_found(out):
+                # Still none: read the number's band in the detector's boxes no row was read in.
                 read = [row.cand for row in out if row.best.confidence >= LOW_CONFIDENCE]
                 bands = number_bands([plate for plate, _ in plates], read, work.shape)
                 out += self._scored(work, gray, bands, cands + extra + bands, plates)
