@@ -282,13 +282,14 @@ def _plate_blobs(stats: np.ndarray, min_h: int, image_h: int) -> list[Candidate]
         & (fill >= 0.35)
         & (fill <= 0.9)
     )
-    out = []
-    for x, y, bw, bh, _ in stats[keep]:
-        row = (int(x + 0.04 * bw), int(y + 0.22 * bh), int(0.92 * bw), int(0.6 * bh))
-        out.append(
-            Candidate(row, 0.5 * float(bh), 0.0, 7, 0.3 * (1 - aspect_score(bw / bh)), whole_plate=True)
-        )
-    return out
+    return [number_band(x, y, bw, bh, 0.3 * (1 - aspect_score(bw / bh))) for x, y, bw, bh, _ in stats[keep]]
+
+
+def number_band(x: float, y: float, w: float, h: float, score: float) -> Candidate:
+    """The row a plate's number fills in a plate (x, y, w, h) whose glyphs were not found: 22-82 % of
+    its height, 4 % in from its sides, glyphs half its height."""
+    row = (int(x + 0.04 * w), int(y + 0.22 * h), max(1, int(0.92 * w)), max(1, int(0.6 * h)))
+    return Candidate(row, 0.5 * float(h), 0.0, 7, score, whole_plate=True)
 
 
 def _glyph_band(cand: Candidate, ink: np.ndarray) -> Candidate:

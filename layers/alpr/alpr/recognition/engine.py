@@ -21,6 +21,7 @@ from alpr.recognition.detect import (
     find_candidates,
     iou,
     mostly_inside,
+    number_band,
     refine,
     rows_around,
     second_look,
@@ -70,11 +71,6 @@ DETECTOR_WEIGHT = 2.0
 # height is also read stretched to them (`stretched_to_plates`): the row finder can leave a thin edge
 # glyph (J, 1) out of its row. Named in Engine.model_version with the row search's other rules.
 STRETCH_SLACK = 0.3
-# When nothing in the image reads like a plate even after the second look, though the detector found
-# one, the band a number fills in each of its boxes where no row was read with confidence (top and
-# height, shares of the box's height) is read as a row (`number_bands`): small or blurred plates
-# whose glyphs no row finder separates.
-NUMBER_BAND = (0.22, 0.6)
 ROWS_VERSION = "cc-rows-7"  # change it with the row search's rules or their constants
 # When the detector's best box scores at least this and a row read around its boxes already reads
 # like a plate (`plate_found`), the whole-frame row search is skipped. Chosen on the development
@@ -340,18 +336,15 @@ def number_bands(
     seeds: Sequence[Candidate], read: Sequence[Candidate], shape: tuple[int, ...]
 ) -> list[Candidate]:
     """For each of `plate_seeds`' boxes with none of the rows `read` (with confidence) centred in it,
-    the band a plate's number fills (NUMBER_BAND of the `detector_box`'s height, 4 % in from its
-    sides, glyphs half its height), as a plate-shaped blob's row is guessed (`_plate_blobs`): a
-    plate too small or blurred for the row finder to cut a legible row."""
-    top, share = NUMBER_BAND
+    the `number_band` of its `detector_box`, as a plate-shaped blob's is guessed: a plate too small
+    or blurred for the row finder to cut a legible row. Read when nothing in the image reads like a
+    plate even after the second look."""
     bands = []
     for seed in seeds:
         if any(centre_in(row.box, seed.box) for row in read):
             continue
         x0, y0, x1, y1 = detector_box(seed, shape)
-        w, h = x1 - x0, y1 - y0
-        box = (int(x0 + 0.04 * w), int(y0 + top * h), max(1, int(0.92 * w)), max(1, int(share * h)))
-        bands.append(Candidate(box, 0.5 * h, 0.0, 7, 0.3, whole_plate=True))
+        bands.append(number_band(x0, y0, x1 - x0, y1 - y0, 0.3))
     return bands
 
 
