@@ -11,7 +11,7 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_SPEC := checkov==3.3.30
 TEMPLATE := cdk.out/AlprBackOffice.template.json
 
-.PHONY: demo test synth lint lock openapi checkov chromium unit integration e2e infra eval train train-detector eval-detector local deploy clean bench-search bench-matching bench-ingest bench-cost bench-faults
+.PHONY: demo test synth lint lock openapi checkov chromium unit integration e2e infra eval eval-dev train train-detector eval-detector local deploy clean bench-search bench-matching bench-ingest bench-cost bench-faults
 
 # The exact versions of requirements.lock, then the package itself (editable, no resolution).
 $(STAMP): pyproject.toml requirements.lock
@@ -98,6 +98,11 @@ bench-faults: $(STAMP)
 
 eval: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) bench/eval.py $(DATA)
+
+# The development sets every recognition change is chosen on (rendered once into eval-out/dev-sets);
+# MODELS=DIR measures a candidate models folder.
+eval-dev: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) bench/dev_sets.py $(if $(MODELS),--models $(MODELS))
 
 # The recognizer, then the ranker on the recognizer's own readings (its cached features are stale),
 # then the plate detector, continued from its latest checkpoint.

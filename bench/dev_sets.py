@@ -1,0 +1,132 @@
+"""Recognition on the development sets, where every engine change is chosen: one command.
+
+Usage: .venv/bin/python bench/dev_sets.py [--models DIR] [--sets far,near,...] [--n 200] [--work DIR]
+
+The sets (docs/recognition.md, "Commands"): rendered street scenes, each carrying a real plate of the
+crops' tuning half that no model saw, with every car at street distance (`far`) or nearer (`near`);
+the same scenes with the plate painted out (`plate-free-far`, `plate-free-near`: every read there is
+a false one); and the tuning half itself (`tune`). Scenes are rendered once into WORK, in a folder
+named by the renderer's source, so a change to the renderer renders them again. Each set is read by
+bench/eval.py (one core, its per-image CSV in OUT); dev and the crops' test half are not among them:
+they are checks, run with `make eval`. Prints one JSON line per set, then one JSON object of all:
+exact, within_one, wrong_unflagged and median_ms for the sets with plates; for the plate-free ones
+`read` (the share of photos with any read) and `unflagged` (with a read not flagged low confidence).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import io
+import json
+import os
+import pathlib
+import sys
+
+# One core, as bench/eval.py measures: set before the renderer imports numpy and OpenCV.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+CROPS = REPO.parent / "shared" / "bench" / "openalpr-us-crops"
+TUNE_SPLIT = REPO / "training" / "splits" / "us-crops-tune.txt"
+# Each rendered set as training/scenes.py's options (the tuning half's plates, no model saw them).
+SCENES: dict[str, list[str]] = {
+    "far": ["--crops", "us-crops-tune.txt", "--real-share", "1", "--far-share", "1"],
+    "near": ["--crops", "us-crops-tune.txt", "--real-share", "1"],
+    "plate-free-far": [
+        "--crops",
+        "us-crops-tune.txt",
+        "--real-share",
+        "1",
+        "--far-share",
+        "1",
+        "--plate-free",
+    ],
+    "plate-free-near": ["--crops", "us-crops-tune.txt", "--real-share", "1", "--plate-free"],
+}
+SETS = (*SCENES, "tune")
+# What the scenes are drawn by: a change to any of these renders the sets again.
+RENDERER = (
+    "layers/alpr/alpr/demo/synth.py",
+    "training/ranker.py",
+    "training/scenes.py",
+    "training/dataset.py",
+)
+
+
+def renderer_digest() -> str:
+    """A short digest of the renderer's source files."""
+    digest = hashlib.sha256()
+    for name in RENDERER:
+        digest.update((REPO / name).read_bytes())
+    return digest.hexdigest()[:8]
+
+
+def scene_folder(work: pathlib.Path, name: str, n: int) -> pathlib.Path:
+    """The set's folder, rendered with training/scenes.py unless it is there already."""
+    from training import scenes
+
+    folder = work / f"{name}-{n}-{renderer_digest()}"
+    if not (folder / "ground_truth.csv").is_file():
+        with contextlib.redirect_stdout(io.StringIO()):
+            scenes.main([str(folder), "--n", str(n), *SCENES[name]])
+    return folder
+
+
+def evaluate(argv: list[str]) -> dict[str, object]:
+    """bench/eval.py's summary (its last line of output) for these arguments."""
+    import eval as engine_eval
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        engine_eval.main(argv)
+    summary: dict[str, object] = json.loads(out.getvalue().splitlines()[-1])
+    return summary
+
+
+def figures(name: str, summary: dict[str, object]) -> dict[str, object]:
+    """The figures a set is judged by (on a plate-free set every read is a false one)."""
+    if name.startswith("plate-free"):
+        no_plate = float(summary["no_plate"])  # type: ignore[arg-type]
+        return {
+            "images": summary["images"],
+            "read": round(1 - no_plate, 4),
+            "unflagged": summary["wrong_unflagged"],
+            "median_ms": summary["median_ms"],
+        }
+    keys = ("images", "exact", "within_one", "wrong_unflagged", "median_ms")
+    return {key: summary[key] for key in keys}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default=None, help="models directory (default: layers/models)")
+    parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
+    parser.add_argument("--n", type=int, default=200, help="scenes per rendered set")
+    parser.add_argument("--work", default=str(REPO / "eval-out" / "dev-sets"), help="rendered scenes")
+    parser.add_argument("--out", default=str(REPO / "eval-out"), help="per-image CSVs")
+    args = parser.parse_args(argv)
+    names = args.sets.split(",")
+    unknown = sorted(set(names) - set(SETS))
+    if unknown:
+        parser.error(f"unknown sets: {', '.join(unknown)}")
+
+    models = ["--models", args.models] if args.models else []
+    results: dict[str, dict[str, object]] = {}
+    for name in names:
+        if name == "tune":
+            argv_eval = [str(CROPS), "--split", str(TUNE_SPLIT)]
+        else:
+            argv_eval = [str(scene_folder(pathlib.Path(args.work), name, args.n))]
+        summary = evaluate([*argv_eval, "--out", str(pathlib.Path(args.out) / name), *models])
+        results[name] = figures(name, summary)
+        print(json.dumps({"set": name, **results[name]}), flush=True)
+    print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path[:0] = [str(REPO), str(REPO / "bench")]
+    raise SystemExit(main())

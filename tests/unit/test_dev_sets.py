@@ -1,0 +1,67 @@
+"""bench/dev_sets.py: the development sets rendered once, read by bench/eval.py, judged by their own figures."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.unit.test_bench_cost import bench_module
+
+dev_sets = bench_module("dev_sets")
+
+
+def test_a_plate_free_set_is_judged_by_its_reads_and_one_with_plates_by_its_exact_reads() -> None:
+    summary = {
+        "images": 200,
+        "exact": 0.56,
+        "within_one": 0.0,
+        "no_plate": 0.56,
+        "wrong_unflagged": 0.035,
+        "median_ms": 54.7,
+    }
+    assert dev_sets.figures("plate-free-far", summary) == {
+        "images": 200,
+        "read": 0.44,
+        "unflagged": 0.035,
+        "median_ms": 54.7,
+    }
+    assert dev_sets.figures("far", summary) == {
+        "images": 200,
+        "exact": 0.56,
+        "within_one": 0.0,
+        "wrong_unflagged": 0.035,
+        "median_ms": 54.7,
+    }
+
+
+def test_the_sets_are_rendered_once_and_read_by_the_engine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work, out = tmp_path / "work", tmp_path / "out"
+    argv = ["--sets", "far,plate-free-near", "--n", "2", "--work", str(work), "--out", str(out)]
+    assert dev_sets.main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    # One line per set, then all of them
+    assert [json.loads(line)["set"] for line in lines[:2]] == ["far", "plate-free-near"]
+    results = json.loads(lines[-1])
+    assert set(results) == {"far", "plate-free-near"}
+    assert results["far"]["images"] == results["plate-free-near"]["images"] == 2
+    assert set(results["plate-free-near"]) == {"images", "read", "unflagged", "median_ms"}
+    # The plate-free scenes carry no label; the far ones carry the tuning half's plates
+    (far,) = work.glob("far-2-*")
+    (free,) = work.glob("plate-free-near-2-*")
+    assert all(row["plate"] == "" for row in csv.DictReader((free / "ground_truth.csv").open()))
+    assert all(row["plate"] for row in csv.DictReader((far / "ground_truth.csv").open()))
+    assert (out / "far" / f"{far.name}.csv").is_file()
+    # A second run reads the scenes already rendered
+    rendered = (far / "images" / "s000.jpg").stat().st_mtime_ns
+    assert dev_sets.main(argv) == 0
+    assert (far / "images" / "s000.jpg").stat().st_mtime_ns == rendered
+
+
+def test_an_unknown_set_is_refused() -> None:
+    with pytest.raises(SystemExit):
+        dev_sets.main(["--sets", "dev"])
