@@ -100,9 +100,10 @@ eval: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) bench/eval.py $(DATA)
 
 # The development sets every recognition change is chosen on (rendered once into eval-out/dev-sets);
-# MODELS=DIR measures a candidate models folder.
+# MODELS=DIR measures a candidate models folder, OUT=DIR writes its per-image CSVs elsewhere and
+# AGAINST=DIR (an earlier run's OUT, eval-out by default) counts the photos gained and lost.
 eval-dev: $(STAMP)
-	OMP_NUM_THREADS=1 $(PY) bench/dev_sets.py $(if $(MODELS),--models $(MODELS))
+	OMP_NUM_THREADS=1 $(PY) bench/dev_sets.py $(if $(MODELS),--models $(MODELS)) $(if $(OUT),--out $(OUT)) $(if $(AGAINST),--against $(AGAINST))
 
 # The recognizer, then the ranker on the recognizer's own readings (its cached features are stale),
 # then the plate detector, continued from its latest checkpoint.

@@ -11,12 +11,16 @@ bench/eval.py (one core, its per-image CSV in OUT); dev and the crops' test half
 they are checks, run with `make eval`. Prints one JSON line per set, then one JSON object of all:
 exact, within_one, wrong_unflagged and median_ms for the sets with plates; for the plate-free ones
 `read` (the share of photos with any read) and `unflagged` (with a read not flagged low confidence).
+With `--against DIR` (an earlier run's OUT) each set also counts the photos `gained` and `lost`
+(read exactly now and not then, or the reverse; on a plate-free set, exact is no read) and names
+them on stderr: the "+4, -1" of docs/recognition.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import hashlib
 import io
 import json
@@ -100,6 +104,20 @@ def figures(name: str, summary: dict[str, object]) -> dict[str, object]:
     return {key: summary[key] for key in keys}
 
 
+def changes(before: pathlib.Path, after: pathlib.Path) -> tuple[list[str], list[str]]:
+    """The photos read exactly in `after` and not in `before` (gained), and the reverse (lost), each
+    as "image truth: before -> after", from two of bench/eval.py's per-image CSVs."""
+    old = {row["image"]: row for row in csv.DictReader(before.open())}
+    gained: list[str] = []
+    lost: list[str] = []
+    for row in csv.DictReader(after.open()):
+        was = old[row["image"]]
+        if row["exact"] != was["exact"]:
+            line = f"{row['image']} {row['truth']}: {was['predicted']} -> {row['predicted']}"
+            (gained if row["exact"] == "1" else lost).append(line)
+    return gained, lost
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default=None, help="models directory (default: layers/models)")
@@ -107,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=200, help="scenes per rendered set")
     parser.add_argument("--work", default=str(REPO / "eval-out" / "dev-sets"), help="rendered scenes")
     parser.add_argument("--out", default=str(REPO / "eval-out"), help="per-image CSVs")
+    parser.add_argument("--against", default=None, help="an earlier run's --out, to count what changed")
     args = parser.parse_args(argv)
     names = args.sets.split(",")
     unknown = sorted(set(names) - set(SETS))
@@ -120,8 +139,15 @@ def main(argv: list[str] | None = None) -> int:
             argv_eval = [str(CROPS), "--split", str(TUNE_SPLIT)]
         else:
             argv_eval = [str(scene_folder(pathlib.Path(args.work), name, args.n))]
-        summary = evaluate([*argv_eval, "--out", str(pathlib.Path(args.out) / name), *models])
+        out = pathlib.Path(args.out) / name
+        summary = evaluate([*argv_eval, "--out", str(out), *models])
         results[name] = figures(name, summary)
+        if args.against:
+            csv_name = f"{pathlib.Path(argv_eval[0]).name}.csv"
+            gained, lost = changes(pathlib.Path(args.against) / name / csv_name, out / csv_name)
+            results[name].update(gained=len(gained), lost=len(lost))
+            for line in [f"+ {g}" for g in gained] + [f"- {lo}" for lo in lost]:
+                print(f"{name}: {line}", file=sys.stderr)
         print(json.dumps({"set": name, **results[name]}), flush=True)
     print(json.dumps(results))
     return 0

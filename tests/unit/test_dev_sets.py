@@ -62,6 +62,46 @@ def test_the_sets_are_rendered_once_and_read_by_the_engine(
     assert (far / "images" / "s000.jpg").stat().st_mtime_ns == rendered
 
 
+def test_a_run_against_an_earlier_one_counts_what_changed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = tmp_path / "work"
+    argv = ["--sets", "far", "--n", "2", "--work", str(work)]
+    assert dev_sets.main([*argv, "--out", str(tmp_path / "before")]) == 0
+    capsys.readouterr()
+    assert (
+        dev_sets.main([*argv, "--out", str(tmp_path / "after"), "--against", str(tmp_path / "before")]) == 0
+    )
+    # The same engine on the same scenes: nothing gained, nothing lost
+    far = json.loads(capsys.readouterr().out.splitlines()[-1])["far"]
+    assert (far["gained"], far["lost"]) == (0, 0)
+
+
 def test_an_unknown_set_is_refused() -> None:
     with pytest.raises(SystemExit):
         dev_sets.main(["--sets", "dev"])
+
+
+def _per_image(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    """A per-image CSV of bench/eval.py's columns that `changes` reads (image, truth, predicted, exact)."""
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["image", "truth", "predicted", "exact", "low_confidence"])
+        for image, truth, predicted in rows:
+            writer.writerow([image, truth, predicted, int(truth == predicted), 0])
+    return path
+
+
+def test_the_photos_gained_and_lost_against_an_earlier_run_are_named(tmp_path: Path) -> None:
+    before = _per_image(
+        tmp_path / "before.csv",
+        [("s0.jpg", "7ABC123", "7ABC12"), ("s1.jpg", "JLS011", "JLS011"), ("s2.jpg", "W17K", "W107K")],
+    )
+    after = _per_image(
+        tmp_path / "after.csv",
+        [("s0.jpg", "7ABC123", "7ABC123"), ("s1.jpg", "JLS011", "LS011"), ("s2.jpg", "W17K", "W1OK")],
+    )
+    gained, lost = dev_sets.changes(before, after)
+    # A reading that changed but is wrong both times is neither
+    assert gained == ["s0.jpg 7ABC123: 7ABC12 -> 7ABC123"]
+    assert lost == ["s1.jpg JLS011: JLS011 -> LS011"]
