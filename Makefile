@@ -101,9 +101,10 @@ eval: $(STAMP)
 
 # The development sets every recognition change is chosen on (rendered once into eval-out/dev-sets);
 # MODELS=DIR measures a candidate models folder, OUT=DIR writes its per-image CSVs elsewhere and
-# AGAINST=DIR (an earlier run's OUT, eval-out by default) counts the photos gained and lost.
+# AGAINST=DIR (an earlier run's OUT, eval-out by default) counts the photos gained and lost;
+# SUPPORT=S reads with a department's plate support score.
 eval-dev: $(STAMP)
-	OMP_NUM_THREADS=1 $(PY) bench/dev_sets.py $(if $(MODELS),--models $(MODELS)) $(if $(OUT),--out $(OUT)) $(if $(AGAINST),--against $(AGAINST))
+	OMP_NUM_THREADS=1 $(PY) bench/dev_sets.py $(if $(MODELS),--models $(MODELS)) $(if $(OUT),--out $(OUT)) $(if $(AGAINST),--against $(AGAINST)) $(if $(SUPPORT),--support $(SUPPORT))
 
 # The recognizer, then the ranker on the recognizer's own readings (its cached features are stale),
 # then the plate detector, continued from its latest checkpoint.

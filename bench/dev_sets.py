@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", default=str(REPO / "eval-out" / "dev-sets"), help="rendered scenes")
     parser.add_argument("--out", default=str(REPO / "eval-out"), help="per-image CSVs")
     parser.add_argument("--against", default=None, help="an earlier run's --out, to count what changed")
+    parser.add_argument("--support", default=None, help="the detector's support score (bench/eval.py)")
     args = parser.parse_args(argv)
     names = args.sets.split(",")
     unknown = sorted(set(names) - set(SETS))
@@ -133,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown sets: {', '.join(unknown)}")
 
     models = ["--models", args.models] if args.models else []
+    models += ["--support", args.support] if args.support else []
     results: dict[str, dict[str, object]] = {}
     for name in names:
         if name == "tune":

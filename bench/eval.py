@@ -55,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--models", default=None, help="models directory (default: layers/models)")
     parser.add_argument("--split", default=None, help="file listing the image names to evaluate")
+    parser.add_argument(
+        "--support", type=float, default=None, help="the detector's support score (a department's setting)"
+    )
     args = parser.parse_args(argv)
 
     data = pathlib.Path(args.data)
@@ -71,11 +74,15 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
 
     from alpr.recognition import Engine, ImageRejected, decode_image, normalise_plate
-    from alpr.recognition.engine import DETECTOR_TOP
+    from alpr.recognition.engine import DETECTOR_TOP, PLATE_SUPPORT_SCORE
     from alpr.recognition.plate_detector import DEFAULT_MODELS_DIR, NAME, PlateDetector, matches
 
     cv2.setNumThreads(args.threads)
-    engine = Engine.load(pathlib.Path(args.models) if args.models else None, threads=args.threads)
+    engine = Engine.load(
+        pathlib.Path(args.models) if args.models else None,
+        threads=args.threads,
+        support_score=PLATE_SUPPORT_SCORE if args.support is None else args.support,
+    )
     load_s = time.perf_counter() - start
     # Per stage, so a regression shows where it is: did the detector's boxes the engine uses hold
     # the plate (IoU >= 0.5), and how often was the plate read where they did and where they did not.

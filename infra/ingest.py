@@ -30,6 +30,9 @@ RECOGNIZE_MEMORY_MB = 1769
 RECOGNIZE_ORT_THREADS = 1  # more intra-op threads than vCPUs only contend
 BATCH_SIZE = names.INGEST_BATCH_SIZE
 MAX_RECEIVES = names.INGEST_MAX_RECEIVES  # then the message goes to the dead-letter queue
+# `-c plate_support_score=0.35`: the detector's score below which recognize reports no reading (the
+# department's choice, docs/recognition.md step 35); unset, the engine's own.
+PLATE_SUPPORT_CONTEXT = "plate_support_score"
 
 
 class Ingest(Construct):
@@ -103,6 +106,7 @@ class Ingest(Construct):
             environment={
                 Env.MODELS_DIR.value: names.MODELS_LAYER_DIR,
                 Env.ORT_THREADS.value: str(RECOGNIZE_ORT_THREADS),
+                **self._support_score(),
             },
         )
         fix_logical_id(self.recognize.function, "RecognizeFunction")
@@ -149,6 +153,16 @@ class Ingest(Construct):
         fn.function.add_event_source(
             sources.SqsEventSource(self.queue, batch_size=BATCH_SIZE, report_batch_item_failures=True)
         )
+
+    def _support_score(self) -> dict[str, str]:
+        """The department's plate support score as recognize's environment, checked at synth."""
+        value = self.node.try_get_context(PLATE_SUPPORT_CONTEXT)
+        if value is None:
+            return {}
+        score = float(value)
+        if not 0.0 <= score <= 1.0:
+            raise ValueError(f"{PLATE_SUPPORT_CONTEXT} must be between 0 and 1, not {value}")
+        return {Env.PLATE_SUPPORT_SCORE.value: str(score)}
 
 
 @jsii.implements(s3.IBucketNotificationDestination)

@@ -69,8 +69,9 @@ def synth(assets: Assets, tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 @pytest.fixture(scope="session")
 def synth_730(assets: Assets, tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    """The stack with `-c retention_days=730` and `-c service_area=[…]`, as the CLI passes them (strings)."""
-    context = {"retention_days": "730", "service_area": OAKLAND_BOX}
+    """The stack with a department's own settings, as the CLI passes them (strings): `-c
+    retention_days=730`, `-c service_area=[…]` and `-c plate_support_score=0.35`."""
+    context = {"retention_days": "730", "service_area": OAKLAND_BOX, "plate_support_score": "0.35"}
     return _synth(assets, tmp_path_factory.mktemp("cdk.out-730"), context=context)
 
 

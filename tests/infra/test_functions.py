@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from alpr import names
 from alpr.names import Env, Function
-from tests.infra.conftest import Synth, as_list
+from infra.build_assets import Assets
+from tests.infra.conftest import Synth, _synth, as_list
 
 # Actions AWS accepts only on Resource "*" (no resource-level permissions).
 RESOURCELESS_ACTIONS = frozenset(
@@ -285,3 +289,18 @@ def test_the_api_may_read_and_update_reads_but_never_put_or_delete_them(synth: S
         "dynamodb:UpdateItem",
         "dynamodb:DescribeTable",  # the public count
     }
+
+
+def test_the_departments_plate_support_score_reaches_recognize_and_nothing_else(
+    synth: Synth, synth_730: Synth
+) -> None:
+    # Unset: the engine's own score (no variable)
+    assert Env.PLATE_SUPPORT_SCORE.value not in _env(synth, "RecognizeFunction")
+    # Set with -c plate_support_score=0.35: recognize reads no plate the detector is unsure of
+    assert _env(synth_730, "RecognizeFunction")[Env.PLATE_SUPPORT_SCORE.value] == "0.35"
+    assert Env.PLATE_SUPPORT_SCORE.value not in _env(synth_730, "ApiFunction")
+
+
+def test_a_plate_support_score_outside_0_to_1_fails_the_synth(assets: Assets, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="plate_support_score must be between 0 and 1"):
+        _synth(assets, tmp_path, context={"plate_support_score": "1.5"})

@@ -53,3 +53,15 @@ def test_a_training_refresher_longer_than_a_year_fails_the_cold_start(
     monkeypatch.setenv(Env.TRAINING_REFRESHER_DAYS.value, "730")
     with pytest.raises(ValidationError, match="365"):
         Config()
+
+
+def test_the_plate_support_score_is_the_engines_own_unless_the_department_sets_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(Env.PLATE_SUPPORT_SCORE.value, raising=False)
+    assert Config().plate_support_score is None
+    monkeypatch.setenv(Env.PLATE_SUPPORT_SCORE.value, "0.35")
+    assert Config().plate_support_score == 0.35
+    monkeypatch.setenv(Env.PLATE_SUPPORT_SCORE.value, "1.5")
+    with pytest.raises(ValidationError, match="plate_support_score"):
+        Config()

@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from alpr.config import Config
 from alpr.demo.synth import render_plate, render_scene
 from alpr.recognition import Engine, ImageRejected, decode_image, decoder
 from alpr.recognition.detect import (
@@ -34,6 +35,7 @@ from alpr.recognition.engine import (
     working_copy,
 )
 from alpr.recognition.plate_detector import PARTS_VERSION, Box, PlateDetector
+from alpr.services.container import Container
 
 
 @pytest.fixture(scope="module")
@@ -480,6 +482,26 @@ def test_text_where_the_detector_found_no_plate_is_flagged_for_a_person(engine: 
     # Then the engine still reports it (the detector misses some plates) but never as a sure read
     readings = engine.read(image)
     assert readings and all(r.low_confidence for r in readings)
+
+
+def test_a_department_may_have_no_read_where_the_detector_is_unsure(engine: Engine) -> None:
+    # Given the sign the detector boxes only below its threshold, reported flagged by default
+    image = _plate_free_street_with_a_sign(3)
+    assert any(r.text == "ONEWAY" and r.low_confidence for r in engine.read(image))
+    # When the department raises the support score to the detector's own threshold
+    threshold = engine._detector.threshold
+    strict = Engine.load(threads=1, support_score=threshold)
+    # Then nothing is read there, and its readings name the rule they were made with
+    assert strict.read(image) == []
+    assert f"+support-{threshold}+" in strict.model_version
+    assert f"+support-{PLATE_SUPPORT_SCORE}+" in engine.model_version
+
+
+def test_the_container_loads_the_engine_with_the_departments_support_score() -> None:
+    threshold = PlateDetector.load(threads=1).threshold
+    container = Container(Config(plate_support_score=threshold))
+    assert f"+support-{threshold}+" in container.engine.model_version
+    assert f"+support-{PLATE_SUPPORT_SCORE}+" in Container(Config()).engine.model_version
 
 
 def test_text_the_detector_does_not_take_for_a_plate_at_all_is_not_a_read(engine: Engine) -> None:

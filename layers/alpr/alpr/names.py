@@ -30,6 +30,8 @@ class Env(StrEnum):
     RETENTION_DAYS = "ALPR_RETENTION_DAYS"
     MODELS_DIR = "ALPR_MODELS_DIR"
     ORT_THREADS = "ALPR_ORT_THREADS"
+    # The plate detector's score below which a reading is not reported (issue 17); unset: the engine's own.
+    PLATE_SUPPORT_SCORE = "ALPR_PLATE_SUPPORT_SCORE"
     PLATE_GRAMS_TABLE = "ALPR_PLATE_GRAMS_TABLE"
     # Legal holds under review (issue 22): the register of holds, and how long until a hold is reviewed.
     HOLDS_TABLE = "ALPR_HOLDS_TABLE"

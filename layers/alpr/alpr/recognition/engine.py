@@ -89,7 +89,9 @@ PLATE_SUPPORT_MARGIN = 0.25
 # detector's threshold keep their readings, flagged. The highest score that still supports 98 % of
 # the readable plates (32 px wide or more) of Open Images `valid` (the issue's detection target):
 # 0.987 with the wide detector, where 0.05 would support 0.997 but leave a flagged read on 60-68 %
-# of the plate-free scenes instead of 44 % (docs/recognition.md, steps 29 and 32).
+# of the plate-free scenes instead of 44 % (docs/recognition.md, steps 29 and 32). The default: a
+# department may set its own (`Config.plate_support_score`; the detector's threshold reports nothing
+# the detector is unsure of, step 35).
 PLATE_SUPPORT_SCORE = 0.1
 
 
@@ -411,9 +413,11 @@ class Engine:
         max_candidates: int = 10,
         plate_ranker: ranker.Ranker | None = None,
         plate_detector: PlateDetector | None = None,
+        support_score: float = PLATE_SUPPORT_SCORE,
     ) -> None:
         self._recognizer = recognizer
         self._detector = plate_detector
+        self._support = support_score
         self._text_reader = text_reader
         self._second = second_opinion
         self._max_candidates = max_candidates
@@ -421,9 +425,7 @@ class Engine:
         words = f"+{text_reader.version}" if text_reader else ""
         ranked = f"+{plate_ranker.version}" if plate_ranker else ""
         detected = (
-            f"+{plate_detector.version}+support-{PLATE_SUPPORT_SCORE}+{PARTS_VERSION}"
-            if plate_detector
-            else ""
+            f"+{plate_detector.version}+support-{support_score}+{PARTS_VERSION}" if plate_detector else ""
         )
         self.model_version = (
             f"{recognizer.version}{words}{ranked}{detected}+{ROWS_VERSION}+{decoder.DECODING_VERSION}"
@@ -436,11 +438,14 @@ class Engine:
         threads: int = 1,
         ranked: bool = True,
         detected: bool = True,
+        support_score: float = PLATE_SUPPORT_SCORE,
     ) -> Engine:
         """Load the best plate recognizer under models_dir (default: the repository's layers/models),
         and the general text recognizer when it is there: it reads state names and gives a second
         opinion on low-confidence plates. ranked=False leaves the learned ranker out (training a new
-        one, whose features may differ from the installed one's); detected=False the plate detector."""
+        one, whose features may differ from the installed one's); detected=False the plate detector;
+        support_score: the detector's score below which a reading is not reported (a department's
+        setting, `Config.plate_support_score`)."""
         root = models_dir or DEFAULT_MODELS_DIR
         general = (
             _Recognizer(root / TEXT_READER, threads)
@@ -468,6 +473,7 @@ class Engine:
                     general,
                     plate_ranker=chooser,
                     plate_detector=finder,
+                    support_score=support_score,
                 )
         raise FileNotFoundError(f"no recognizer model under {root} (looked for {', '.join(RECOGNIZERS)})")
 
@@ -520,7 +526,7 @@ class Engine:
         plates: list[tuple[Candidate, float]] = []
         if self._detector is not None:
             threshold = self._detector.threshold
-            boxes = self._detector.detect(image, min(threshold, PLATE_SUPPORT_SCORE))
+            boxes = self._detector.detect(image, min(threshold, self._support))
             plates = plate_seeds([b for b in boxes if b.score >= threshold], image.shape, scale)
         sure = self.rows_in_sure_boxes(work, gray, plates)
         if sure is not None:
@@ -608,7 +614,7 @@ class Engine:
             x, y, w, h = _plate_box(row.cand, work.shape)
             box = (int(x / scale), int(y / scale), int(w / scale), int(h / scale))
             if self._detector is not None and not on_a_plate(box, boxes):
-                continue  # where the detector saw no plate at all (PLATE_SUPPORT_SCORE): no read
+                continue  # where the detector saw no plate at all (its support score): no read
             crop = image[box[1] : box[1] + box[3], box[0] : box[0] + box[2]].copy()
             low = best.confidence < LOW_CONFIDENCE or min(best.char_confidences) < 0.5
             readings.append(

@@ -46,11 +46,13 @@ _BOTO = BotoConfig(retries={"mode": "standard", "max_attempts": 5}, signature_ve
 
 
 @cache
-def load_engine(models_dir: Path | None, threads: int) -> Engine:
+def load_engine(models_dir: Path | None, threads: int, support_score: float | None = None) -> Engine:
     """The recognition engine, loaded once per process (it depends on no client)."""
     from alpr.recognition import Engine  # OpenCV and ONNX Runtime only on the recognize path
+    from alpr.recognition.engine import PLATE_SUPPORT_SCORE
 
-    return Engine.load(models_dir=models_dir, threads=threads)
+    support = PLATE_SUPPORT_SCORE if support_score is None else support_score
+    return Engine.load(models_dir=models_dir, threads=threads, support_score=support)
 
 
 class Container:
@@ -160,7 +162,7 @@ class Container:
 
     @property
     def engine(self) -> Engine:
-        return load_engine(self.config.models_dir, self.config.ort_threads)
+        return load_engine(self.config.models_dir, self.config.ort_threads, self.config.plate_support_score)
 
     # Hotlists and alerts
 
