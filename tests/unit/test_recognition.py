@@ -497,6 +497,16 @@ def test_a_department_may_have_no_read_where_the_detector_is_unsure(engine: Engi
     assert f"+support-{PLATE_SUPPORT_SCORE}+" in engine.model_version
 
 
+def test_a_support_score_above_the_detectors_threshold_reports_only_plates_it_is_that_sure_of(
+    engine: Engine,
+) -> None:
+    data, _ = render_scene("7ABC123", "CA", seed=3)
+    image = decode_image(data)
+    assert engine.read(image)[0].text == "7ABC123"
+    # No box scores 1: nothing is sure enough
+    assert Engine.load(threads=1, support_score=1.0).read(image) == []
+
+
 def test_the_container_loads_the_engine_with_the_departments_support_score() -> None:
     threshold = PlateDetector.load(threads=1).threshold
     container = Container(Config(plate_support_score=threshold))

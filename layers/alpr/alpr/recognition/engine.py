@@ -608,12 +608,14 @@ class Engine:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         work, scale, scored, boxes = self.search(image)
         plates = [b for b in boxes if self._detector is None or b.score >= self._detector.threshold]
+        # Above the detector's threshold the support score also leaves out its less sure plates.
+        support = [b for b in boxes if b.score >= self._support]
         readings: list[tuple[ScoredRow, PlateReading, bool]] = []
         for row in scored:
             best = row.best
             x, y, w, h = _plate_box(row.cand, work.shape)
             box = (int(x / scale), int(y / scale), int(w / scale), int(h / scale))
-            if self._detector is not None and not on_a_plate(box, boxes):
+            if self._detector is not None and not on_a_plate(box, support):
                 continue  # where the detector saw no plate at all (its support score): no read
             crop = image[box[1] : box[1] + box[3], box[0] : box[0] + box[2]].copy()
             low = best.confidence < LOW_CONFIDENCE or min(best.char_confidences) < 0.5
