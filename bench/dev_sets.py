@@ -27,6 +27,7 @@ import json
 import os
 import pathlib
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 # One core, as bench/eval.py measures: set before the renderer imports numpy and OpenCV.
@@ -36,20 +37,15 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 REPO = pathlib.Path(__file__).resolve().parents[1]
 CROPS = REPO.parent / "shared" / "bench" / "openalpr-us-crops"
 TUNE_SPLIT = REPO / "training" / "splits" / "us-crops-tune.txt"
-# Each rendered set as training/scenes.py's options (the tuning half's plates, no model saw them).
+# Each rendered set as training/scenes.py's options: the tuning half's plates (no model saw them),
+# at street distance or nearer, with the plate or painted out.
+TUNING_PLATES = ["--crops", "us-crops-tune.txt", "--real-share", "1"]
+FAR = ["--far-share", "1"]
 SCENES: dict[str, list[str]] = {
-    "far": ["--crops", "us-crops-tune.txt", "--real-share", "1", "--far-share", "1"],
-    "near": ["--crops", "us-crops-tune.txt", "--real-share", "1"],
-    "plate-free-far": [
-        "--crops",
-        "us-crops-tune.txt",
-        "--real-share",
-        "1",
-        "--far-share",
-        "1",
-        "--plate-free",
-    ],
-    "plate-free-near": ["--crops", "us-crops-tune.txt", "--real-share", "1", "--plate-free"],
+    "far": [*TUNING_PLATES, *FAR],
+    "near": TUNING_PLATES,
+    "plate-free-far": [*TUNING_PLATES, *FAR, "--plate-free"],
+    "plate-free-near": [*TUNING_PLATES, "--plate-free"],
 }
 SETS = (*SCENES, "tune")
 # What the scenes are drawn by: a change to any of these renders the sets again.
@@ -80,18 +76,7 @@ def scene_folder(work: pathlib.Path, name: str, n: int) -> pathlib.Path:
     return folder
 
 
-def evaluate(argv: list[str]) -> dict[str, Any]:
-    """bench/eval.py's summary (its last line of output) for these arguments."""
-    import eval as engine_eval
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        engine_eval.main(argv)
-    summary: dict[str, Any] = json.loads(out.getvalue().splitlines()[-1])
-    return summary
-
-
-def figures(name: str, summary: dict[str, Any]) -> dict[str, object]:
+def figures(name: str, summary: Mapping[str, Any]) -> dict[str, object]:
     """The figures a set is judged by (on a plate-free set every read is a false one)."""
     if name.startswith("plate-free"):
         return {
@@ -128,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--against", default=None, help="an earlier run's --out, to count what changed")
     parser.add_argument("--support", default=None, help="the detector's support score (bench/eval.py)")
     args = parser.parse_args(argv)
+    import eval as engine_eval  # bench/eval.py: on the path as this script's own folder
+
     names = args.sets.split(",")
     unknown = sorted(set(names) - set(SETS))
     if unknown:
@@ -142,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             argv_eval = [str(scene_folder(pathlib.Path(args.work), name, args.n))]
         out = pathlib.Path(args.out) / name
-        summary = evaluate([*argv_eval, "--out", str(out), *models])
+        summary = engine_eval.evaluate([*argv_eval, "--out", str(out), *models])
         results[name] = figures(name, summary)
         if args.against:
             csv_name = f"{pathlib.Path(argv_eval[0]).name}.csv"

@@ -413,11 +413,11 @@ class Engine:
         max_candidates: int = 10,
         plate_ranker: ranker.Ranker | None = None,
         plate_detector: PlateDetector | None = None,
-        support_score: float = PLATE_SUPPORT_SCORE,
+        support_score: float | None = None,
     ) -> None:
         self._recognizer = recognizer
         self._detector = plate_detector
-        self._support = support_score
+        self._support = PLATE_SUPPORT_SCORE if support_score is None else support_score
         self._text_reader = text_reader
         self._second = second_opinion
         self._max_candidates = max_candidates
@@ -425,7 +425,7 @@ class Engine:
         words = f"+{text_reader.version}" if text_reader else ""
         ranked = f"+{plate_ranker.version}" if plate_ranker else ""
         detected = (
-            f"+{plate_detector.version}+support-{support_score}+{PARTS_VERSION}" if plate_detector else ""
+            f"+{plate_detector.version}+support-{self._support}+{PARTS_VERSION}" if plate_detector else ""
         )
         self.model_version = (
             f"{recognizer.version}{words}{ranked}{detected}+{ROWS_VERSION}+{decoder.DECODING_VERSION}"
@@ -438,14 +438,14 @@ class Engine:
         threads: int = 1,
         ranked: bool = True,
         detected: bool = True,
-        support_score: float = PLATE_SUPPORT_SCORE,
+        support_score: float | None = None,
     ) -> Engine:
         """Load the best plate recognizer under models_dir (default: the repository's layers/models),
         and the general text recognizer when it is there: it reads state names and gives a second
         opinion on low-confidence plates. ranked=False leaves the learned ranker out (training a new
         one, whose features may differ from the installed one's); detected=False the plate detector;
         support_score: the detector's score below which a reading is not reported (a department's
-        setting, `Config.plate_support_score`)."""
+        setting, `Config.plate_support_score`; None: PLATE_SUPPORT_SCORE)."""
         root = models_dir or DEFAULT_MODELS_DIR
         general = (
             _Recognizer(root / TEXT_READER, threads)

@@ -49,10 +49,8 @@ _BOTO = BotoConfig(retries={"mode": "standard", "max_attempts": 5}, signature_ve
 def load_engine(models_dir: Path | None, threads: int, support_score: float | None = None) -> Engine:
     """The recognition engine, loaded once per process (it depends on no client)."""
     from alpr.recognition import Engine  # OpenCV and ONNX Runtime only on the recognize path
-    from alpr.recognition.engine import PLATE_SUPPORT_SCORE
 
-    support = PLATE_SUPPORT_SCORE if support_score is None else support_score
-    return Engine.load(models_dir=models_dir, threads=threads, support_score=support)
+    return Engine.load(models_dir=models_dir, threads=threads, support_score=support_score)
 
 
 class Container:
