@@ -11,6 +11,8 @@ epoch writes training/work/detector-last.pt and training/checkpoints/plate-detec
 checkpoint to resume from on a fresh machine); a better validation recall (at the chosen threshold)
 exports the candidate to training/work/plate-detector/ (model.onnx, manifest.json). Training never
 replaces the shipped model: `--export` does, after the engine has been measured with the candidate.
+With `--hard-negatives` (a continued run) it also trains on plate-free rendered scenes, and each epoch
+centres some views on what the net boxes in the rendered scenes that is not their plate.
 Never uses openalpr-us-dev nor the crops' tune/test splits.
 """
 
@@ -43,6 +45,7 @@ from torch import nn
 from alpr.recognition.plate_detector import (
     PAD_VALUE,
     boxes_in_image,
+    iou_matrix,
     letterbox,
     match_pairs,
     nms,
@@ -57,9 +60,18 @@ CHECKPOINT = ROOT / "training" / "checkpoints" / "plate-detector.pt"
 MODEL_DIR = ROOT / "layers" / "models" / "plate-detector"  # shipped: only `--export` writes it
 CANDIDATE_DIR = WORK / "plate-detector"  # the run's best epoch, for measuring the engine with it
 SCENES_CACHE = WORK / "detector-scenes.npz"
+PLATE_FREE_CACHE = WORK / "detector-plate-free-scenes.npz"
 SEED = 20261203
 SCENE_SEED = 20261204  # neither the ranker's (20261130) nor training/scenes.py's default (4242)
+PLATE_FREE_SEED = 20261205  # nor the development sets' (bench/dev_sets.py renders with 4242)
 N_SCENES = 800
+N_PLATE_FREE = 400
+# Hard negatives (`--hard-negatives`): each epoch the net is run over the rendered scenes it trains
+# on (every plate there is labelled, so anything else it boxes is a sign, a sticker or a number) and
+# a training view is centred on one of the boxes it scored at least HARD_SCORE in HARD_SHARE of the
+# views of such a scene. Not on the Open Images photos: some of their plates carry no box.
+HARD_SCORE = 0.2
+HARD_SHARE = 0.5
 STRIDE = 4
 INPUT_SIZE = 640  # longer side at run time: the Open Images photos' own size, 1280x720 photos halved
 MULTIPLE = 32
@@ -173,13 +185,24 @@ def load_openimages(split: str) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def load_scenes() -> list[tuple[np.ndarray, np.ndarray]]:
-    """Rendered scenes, longer side INPUT_SIZE as at run time, cached in training/work as JPEG."""
-    if not SCENES_CACHE.exists():
+def load_scenes(plate_free: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Rendered scenes, longer side INPUT_SIZE as at run time, cached in training/work as JPEG. With
+    `plate_free`, other scenes (their own seed, half at street distance) with the plate painted out
+    as in the development sets' plate-free scenes, and no boxes."""
+    cache = PLATE_FREE_CACHE if plate_free else SCENES_CACHE
+    if not cache.exists():
         from training.ranker import scenes  # the renderer, only when the cache is missing
+        from training.scenes import paint_out
 
+        made = (
+            scenes(N_PLATE_FREE, PLATE_FREE_SEED, "us-crops-train.txt", 0.5, 0.5)
+            if plate_free
+            else scenes(N_SCENES, SCENE_SEED, "us-crops-train.txt", 0.5, 0.5)
+        )
         blobs, boxes = [], []
-        for image, _text, (x, y, w, h) in scenes(N_SCENES, SCENE_SEED, "us-crops-train.txt", 0.5, 0.5):
+        for image, _text, (x, y, w, h) in made:
+            if plate_free:
+                image = paint_out(image, (x, y, w, h))
             scale = INPUT_SIZE / max(image.shape[:2])
             small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
             blobs.append(
@@ -189,23 +212,52 @@ def load_scenes() -> list[tuple[np.ndarray, np.ndarray]]:
         WORK.mkdir(parents=True, exist_ok=True)
         buf = io.BytesIO()
         np.savez(buf, boxes=np.array(boxes, np.float32), **{f"i{i}": b for i, b in enumerate(blobs)})
-        SCENES_CACHE.write_bytes(buf.getvalue())
-    data = np.load(SCENES_CACHE)
+        cache.write_bytes(buf.getvalue())
+    data = np.load(cache)
     boxes = data["boxes"]
-    return [(cv2.imdecode(data[f"i{i}"], cv2.IMREAD_COLOR), boxes[i : i + 1]) for i in range(len(boxes))]
+    return [
+        (cv2.imdecode(data[f"i{i}"], cv2.IMREAD_COLOR), boxes[:0] if plate_free else boxes[i : i + 1])
+        for i in range(len(boxes))
+    ]
 
 
-def augment(img: np.ndarray, boxes: np.ndarray, rng: random.Random) -> tuple[np.ndarray, np.ndarray]:
-    """A CROP x CROP training view: random scale, a crop near a plate (or anywhere), flip, colour,
-    blur, JPEG. Boxes whose centre leaves the crop are dropped."""
+def mine_negatives(net: Detector, images: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+    """For each fully labelled image, the boxes (n, 4) the net scores at least HARD_SCORE at run
+    time's letterbox that overlap none of its plates: the hard negatives to centre views on."""
+    net.eval()
+    out = []
+    with torch.no_grad():
+        for img, gt in images:
+            canvas, lb = letterbox(img, INPUT_SIZE, MULTIPLE)
+            y = net(torch.from_numpy(to_tensor(canvas, MEAN, STD)))[0].numpy()
+            y[0] = 1 / (1 + np.exp(-y[0]))
+            found = nms(boxes_in_image(y, lb, STRIDE, HARD_SCORE), NMS_IOU)[:, :4]
+            if len(found) and len(gt):
+                found = found[iou_matrix(found, gt).max(axis=1) < 0.1]
+            out.append(found.astype(np.float32))
+    net.train()
+    return out
+
+
+def augment(
+    img: np.ndarray, boxes: np.ndarray, rng: random.Random, hard: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A CROP x CROP training view: random scale, a crop near a hard negative (HARD_SHARE of the
+    views of an image that has some), near a plate, or anywhere; flip, colour, blur, JPEG. Boxes
+    whose centre leaves the crop are dropped."""
     scale = math.exp(rng.uniform(math.log(0.5), math.log(1.8)))
     img = cv2.resize(
         img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     )
     boxes = boxes * scale
     h, w = img.shape[:2]
-    if len(boxes) and rng.random() < 0.7:
-        b = boxes[rng.randrange(len(boxes))]
+    focus = None
+    if hard is not None and len(hard) and rng.random() < HARD_SHARE:
+        focus = hard[rng.randrange(len(hard))] * scale
+    elif len(boxes) and rng.random() < 0.7:
+        focus = boxes[rng.randrange(len(boxes))]
+    if focus is not None:
+        b = focus
         cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
         x0 = int(cx - rng.uniform(0.1, 0.9) * CROP)
         y0 = int(cy - rng.uniform(0.1, 0.9) * CROP)
@@ -446,6 +498,17 @@ def export(
                 "distance; half carry a real plate from openalpr/benchmarks seg_and_ocr (AGPL-3.0), images "
                 "listed in training/splits/us-crops-train.txt"
             ),
+            **(
+                {
+                    "plate-free-scenes": (
+                        f"from epoch {state['hard_negatives_from']}: the same renderer, seed {PLATE_FREE_SEED}, the "
+                        "plate painted out; views centred on the boxes the net scored >= "
+                        f"{HARD_SCORE} there and beside the rendered scenes' plates (hard negatives)"
+                    )
+                }
+                if state.get("hard_negatives_from")
+                else {}
+            ),
             "validation_only": "openimages-plate-boxes valid split: epoch choice, score threshold, crop margin",
             "never_used": (
                 "openalpr-us-dev (end-to-end evaluation set) and the held-out crops, "
@@ -516,9 +579,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--scenes-per-epoch", type=int, default=400)
     parser.add_argument(
+        "--hard-negatives",
+        action="store_true",
+        help=f"also train on {N_PLATE_FREE} plate-free scenes, views centred on what the net mistakes for plates",
+    )
+    parser.add_argument(
         "--export",
         action="store_true",
         help="ship training/work/detector-best.pt: re-validate it and export it to layers/models/plate-detector",
+    )
+    parser.add_argument(
+        "--from",
+        dest="source",
+        type=pathlib.Path,
+        default=WORK / "detector-best.pt",
+        help="with --export: the checkpoint to export (training/work/detector-epoch-N.pt: epoch N)",
+    )
+    parser.add_argument(
+        "--out",
+        type=pathlib.Path,
+        default=MODEL_DIR,
+        help="with --export: the folder to write (a candidate's, to measure the engine with it)",
     )
     parser.add_argument(
         "--input-size",
@@ -550,10 +631,9 @@ def main(argv: list[str] | None = None) -> int:
     last = WORK / "detector-last.pt"
     ck = None
     if args.export:
-        best = WORK / "detector-best.pt"
-        if not best.exists():
-            parser.error(f"no {best.relative_to(ROOT)}: train first (make train-detector)")
-        ck = torch.load(best, map_location="cpu", weights_only=False)
+        if not args.source.exists():
+            parser.error(f"no {args.source}: train first (make train-detector)")
+        ck = torch.load(args.source, map_location="cpu", weights_only=False)
     elif args.resume:
         source = last if last.exists() else CHECKPOINT if CHECKPOINT.exists() else None
         if source is not None:
@@ -573,7 +653,9 @@ def main(argv: list[str] | None = None) -> int:
         curve = validate(net, load_openimages("valid"), args.input_size)
         threshold = choose_threshold(curve) if args.threshold is None else args.threshold
         counts = {"openimages-train": len(load_openimages("train")), "rendered-scenes": N_SCENES}
-        export(net, state, curve, threshold, counts, MODEL_DIR, args.input_size)
+        if state.get("hard_negatives_from"):
+            counts["plate-free-scenes"] = N_PLATE_FREE
+        export(net, state, curve, threshold, counts, args.out, args.input_size)
         print(json.dumps({"threshold": threshold, **curve[str(threshold)]}), flush=True)
         return 0
 
@@ -584,6 +666,10 @@ def main(argv: list[str] | None = None) -> int:
         valid = valid[: args.valid_limit]
     scenes = load_scenes()
     counts = {"openimages-train": len(train), "rendered-scenes": len(scenes)}
+    plate_free = load_scenes(plate_free=True) if args.hard_negatives else []
+    if plate_free:
+        state.setdefault("hard_negatives_from", state["epoch"] + 1)
+        counts["plate-free-scenes"] = len(plate_free)
     print(
         f"data: {len(train)} train, {len(valid)} valid, {len(scenes)} scenes ({time.time() - t0:.0f} s)",
         flush=True,
@@ -593,18 +679,27 @@ def main(argv: list[str] | None = None) -> int:
         epoch = state["epoch"]
         rng = random.Random(args.seed * 1000 + epoch)
         torch.manual_seed(args.seed * 1000 + epoch)
-        order = [train[i] for i in range(len(train))] + rng.sample(
-            scenes, min(args.scenes_per_epoch, len(scenes))
-        )
+        rendered = rng.sample(scenes, min(args.scenes_per_epoch, len(scenes))) + plate_free
+        start = time.time()
+        hard = mine_negatives(net, rendered) if plate_free else [None] * len(rendered)
+        if plate_free:
+            print(
+                f"hard negatives: {sum(len(h) for h in hard)} boxes in {sum(len(h) > 0 for h in hard)} "
+                f"of {len(rendered)} scenes ({time.time() - start:.0f} s)",
+                flush=True,
+            )
+        order = [(img, boxes, None) for img, boxes in train] + [
+            (img, boxes, h) for (img, boxes), h in zip(rendered, hard, strict=True)
+        ]
         rng.shuffle(order)
         steps = len(order) // args.batch if not args.steps else args.steps
-        start = time.time()
         sums = np.zeros(4)
         for step in range(steps):
             for group in opt.param_groups:
                 group["lr"] = lr_at(epoch + step / steps, args.epochs)
             views = [
-                augment(img, boxes, rng) for img, boxes in order[step * args.batch : (step + 1) * args.batch]
+                augment(img, boxes, rng, h)
+                for img, boxes, h in order[step * args.batch : (step + 1) * args.batch]
             ]
             x = torch.from_numpy(np.concatenate([to_tensor(v, MEAN, STD) for v, _ in views]))
             ts = [targets(b, CROP) for _, b in views]
@@ -651,6 +746,7 @@ def main(argv: list[str] | None = None) -> int:
             save(WORK / "detector-best.pt", net, opt, state)
             print(f"exported epoch {epoch + 1} to {CANDIDATE_DIR}", flush=True)
         save(last, net, opt, state)
+        save(WORK / f"detector-epoch-{epoch + 1}.pt", net, opt, state)  # any epoch can be measured
         save(CHECKPOINT, net, opt, state, half=True)  # small, committed: resumable on a fresh machine
         (WORK / "detector-history.json").write_text(json.dumps(state["history"], indent=1) + "\n")
     return 0
