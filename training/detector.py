@@ -12,7 +12,7 @@ checkpoint to resume from on a fresh machine); a better validation recall (at th
 exports the candidate to training/work/plate-detector/ (model.onnx, manifest.json). Training never
 replaces the shipped model: `--export` does, after the engine has been measured with the candidate.
 With `--hard-negatives` (a continued run) it also trains on plate-free rendered scenes, and each epoch
-centres some views on what the net boxes in the rendered scenes that is not their plate.
+centres some views on what the net boxes in its training images that is not a plate.
 Never uses openalpr-us-dev nor the crops' tune/test splits.
 """
 
@@ -66,13 +66,14 @@ SCENE_SEED = 20261204  # neither the ranker's (20261130) nor training/scenes.py'
 PLATE_FREE_SEED = 20261205  # nor the development sets' (bench/dev_sets.py renders with 4242)
 N_SCENES = 800
 N_PLATE_FREE = 400
-# Hard negatives (`--hard-negatives`): each epoch the net is run over the rendered scenes it trains
-# on (every plate there is labelled, so anything else it boxes is a sign, a sticker or a number) and
-# a training view is centred on one of the boxes it scored at least HARD_SCORE in HARD_SHARE of the
-# views of such a scene. Not on the Open Images photos: some of their plates carry no box. The
-# engine reads text wherever a box reaches its support score (PLATE_SUPPORT_SCORE, 0.1), so that is
-# where a box is a mistake.
+# Hard negatives (`--hard-negatives`): each epoch the net is run over every image it trains on, and
+# in HARD_SHARE of the views of an image a view is centred on one of the HARD_TOP boxes it scored
+# highest (at least HARD_SCORE) away from the image's plates (a sign, a sticker, a number). A view
+# is only where the loss looks: its targets are the labelled plates as always, so an Open Images
+# plate that carries no box weighs as it did. The engine reads text wherever a box reaches its
+# support score (PLATE_SUPPORT_SCORE, 0.1), so that is where a box is a mistake.
 HARD_SCORE = 0.1
+HARD_TOP = 3  # an Open Images photo has about 14 boxes at 0.1 away from its plates, a scene 1.3
 HARD_SHARE = 0.5
 STRIDE = 4
 INPUT_SIZE = 640  # longer side at run time: the Open Images photos' own size, 1280x720 photos halved
@@ -224,7 +225,7 @@ def load_scenes(plate_free: bool = False) -> list[tuple[np.ndarray, np.ndarray]]
 
 
 def mine_negatives(net: Detector, images: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
-    """For each fully labelled image, the boxes (n, 4) the net scores at least HARD_SCORE at run
+    """For each image, the HARD_TOP boxes (n, 4) the net scores highest, at least HARD_SCORE, at run
     time's letterbox that overlap none of its plates: the hard negatives to centre views on."""
     net.eval()
     out = []
@@ -233,9 +234,10 @@ def mine_negatives(net: Detector, images: list[tuple[np.ndarray, np.ndarray]]) -
             canvas, lb = letterbox(img, INPUT_SIZE, MULTIPLE)
             y = net(torch.from_numpy(to_tensor(canvas, MEAN, STD)))[0].numpy()
             y[0] = 1 / (1 + np.exp(-y[0]))
-            found = nms(boxes_in_image(y, lb, STRIDE, HARD_SCORE), NMS_IOU)[:, :4]
+            found = nms(boxes_in_image(y, lb, STRIDE, HARD_SCORE), NMS_IOU)
             if len(found) and len(gt):
                 found = found[iou_matrix(found, gt).max(axis=1) < 0.1]
+            found = found[np.argsort(-found[:, 4])][:HARD_TOP, :4]
             out.append(found.astype(np.float32))
     net.train()
     return out
@@ -505,7 +507,7 @@ def export(
                     "plate-free-scenes": (
                         f"from epoch {state['hard_negatives_from']}: the same renderer, seed {PLATE_FREE_SEED}, the "
                         "plate painted out; views centred on the boxes the net scored >= "
-                        f"{HARD_SCORE} there and beside the rendered scenes' plates (hard negatives)"
+                        f"{HARD_SCORE} there and away from the plates of every training image (hard negatives)"
                     )
                 }
                 if state.get("hard_negatives_from")
@@ -683,16 +685,15 @@ def main(argv: list[str] | None = None) -> int:
         torch.manual_seed(args.seed * 1000 + epoch)
         rendered = rng.sample(scenes, min(args.scenes_per_epoch, len(scenes))) + plate_free
         start = time.time()
-        hard = mine_negatives(net, rendered) if plate_free else [None] * len(rendered)
+        images = train + rendered
+        hard = mine_negatives(net, images) if plate_free else [None] * len(images)
         if plate_free:
             print(
                 f"hard negatives: {sum(len(h) for h in hard)} boxes in {sum(len(h) > 0 for h in hard)} "
-                f"of {len(rendered)} scenes ({time.time() - start:.0f} s)",
+                f"of {len(images)} images ({time.time() - start:.0f} s)",
                 flush=True,
             )
-        order = [(img, boxes, None) for img, boxes in train] + [
-            (img, boxes, h) for (img, boxes), h in zip(rendered, hard, strict=True)
-        ]
+        order = [(img, boxes, h) for (img, boxes), h in zip(images, hard, strict=True)]
         rng.shuffle(order)
         steps = len(order) // args.batch if not args.steps else args.steps
         sums = np.zeros(4)
