@@ -5,7 +5,9 @@ Usage: .venv/bin/python bench/dev_sets.py [--models DIR] [--sets far,near,...] [
 The sets (docs/recognition.md, "Commands"): rendered street scenes, each carrying a real plate of the
 crops' tuning half that no model saw, with every car at street distance (`far`) or nearer (`near`);
 the same scenes with the plate painted out (`plate-free-far`, `plate-free-near`: every read there is
-a false one); and the tuning half itself (`tune`). Scenes are rendered once into WORK, in a folder
+a false one); real street photos with their plates painted out the same way (`plate-free-photos`:
+Open Images `valid`, whose signs are the world's, not the renderer's); and the tuning half itself
+(`tune`). Scenes are rendered once into WORK, in a folder
 named by the renderer's source, so a change to the renderer renders them again. Each set is read by
 bench/eval.py (one core, its per-image CSV in OUT); dev and the crops' test half are not among them:
 they are checks, run with `make eval`. Prints one JSON line per set, then one JSON object of all:
@@ -47,7 +49,13 @@ SCENES: dict[str, list[str]] = {
     "plate-free-far": [*TUNING_PLATES, *FAR, "--plate-free"],
     "plate-free-near": [*TUNING_PLATES, "--plate-free"],
 }
-SETS = (*SCENES, "tune")
+# Real street photos with no plate: the Open Images `valid` split (the detector's validation photos,
+# never trained on) with every boxed plate painted out as the rendered plate-free scenes are. The
+# signs, shop fronts and stickers are the world's, not the renderer's; a plate the boxes missed
+# would count as a false read.
+PHOTOS = REPO.parent / "shared" / "bench" / "openimages-plate-boxes"
+PLATE_FREE_PHOTOS = "plate-free-photos"
+SETS = (*SCENES, PLATE_FREE_PHOTOS, "tune")
 # What the scenes are drawn by: a change to any of these renders the sets again.
 RENDERER = (
     "layers/alpr/alpr/demo/synth.py",
@@ -73,6 +81,34 @@ def scene_folder(work: pathlib.Path, name: str, n: int) -> pathlib.Path:
     if not (folder / "ground_truth.csv").is_file():
         with contextlib.redirect_stdout(io.StringIO()):
             scenes.main([str(folder), "--n", str(n), *SCENES[name]])
+    return folder
+
+
+def photo_folder(work: pathlib.Path, n: int) -> pathlib.Path:
+    """The first n photos of the Open Images `valid` split with their plates painted out, written
+    into WORK unless they are there already."""
+    import cv2
+    import numpy as np
+
+    from training.scenes import paint_out
+
+    folder = work / f"{PLATE_FREE_PHOTOS}-{n}-{renderer_digest()}"
+    if (folder / "ground_truth.csv").is_file():
+        return folder
+    boxes: dict[str, list[tuple[int, int, int, int]]] = {}
+    for row in csv.DictReader((PHOTOS / "boxes.csv").open()):
+        if row["split"] == "valid":
+            x, y, w, h = (round(float(row[k])) for k in "xywh")
+            boxes.setdefault(row["image"], []).append((x, y, w, h))
+    (folder / "images").mkdir(parents=True, exist_ok=True)
+    rows = ["image,x,y,w,h,plate"]
+    for name in sorted(boxes)[:n]:
+        image = np.asarray(cv2.imread(str(PHOTOS / "images" / name), cv2.IMREAD_COLOR))
+        for box in boxes[name]:
+            image = paint_out(image, box)
+        cv2.imwrite(str(folder / "images" / name), image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        rows.append(f"{name},,,,,")
+    (folder / "ground_truth.csv").write_text("\n".join(rows) + "\n")
     return folder
 
 
@@ -126,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         if name == "tune":
             argv_eval = [str(CROPS), "--split", str(TUNE_SPLIT)]
+        elif name == PLATE_FREE_PHOTOS:
+            argv_eval = [str(photo_folder(pathlib.Path(args.work), args.n))]
         else:
             argv_eval = [str(scene_folder(pathlib.Path(args.work), name, args.n))]
         out = pathlib.Path(args.out) / name

@@ -144,7 +144,7 @@ def evaluate(argv: list[str] | None = None) -> dict[str, object]:
             state_truth = row.get("state", "").upper()
             state_pred = (best.state or "") if best else ""
             state_ok += bool(state_truth) and state_pred == state_truth
-            if detector is not None:
+            if detector is not None and row.get("x"):  # a photo with no plate has no box to find
                 x, y, w, h = (float(row[k]) for k in "xywh")
                 boxes = detector.detect(decode_image(raw))[:DETECTOR_TOP]
                 pred = np.array([[b.x, b.y, b.x + b.w, b.y + b.h] for b in boxes], np.float32).reshape(-1, 4)

@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import cv2
 import pytest
 
 from tests.unit.test_bench_cost import bench_module
@@ -60,6 +61,34 @@ def test_the_sets_are_rendered_once_and_read_by_the_engine(
     rendered = (far / "images" / "s000.jpg").stat().st_mtime_ns
     assert dev_sets.main(argv) == 0
     assert (far / "images" / "s000.jpg").stat().st_mtime_ns == rendered
+
+
+def test_the_plate_free_photos_are_open_images_valid_photos_with_every_boxed_plate_painted_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = tmp_path / "work"
+    argv = ["--sets", "plate-free-photos", "--n", "2", "--work", str(work), "--out", str(tmp_path / "out")]
+    assert dev_sets.main(argv) == 0
+    results = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert results["plate-free-photos"]["images"] == 2
+    assert set(results["plate-free-photos"]) == {"images", "read", "unflagged", "median_ms"}
+    (folder,) = work.glob("plate-free-photos-2-*")
+    rows = list(csv.DictReader((folder / "ground_truth.csv").open()))
+    assert [row["plate"] for row in rows] == ["", ""]
+    # The first two photos of the valid split, each plate's box no longer what the photo shows there
+    boxes = list(csv.DictReader((dev_sets.PHOTOS / "boxes.csv").open()))
+    first = sorted({b["image"] for b in boxes if b["split"] == "valid"})[:2]
+    assert [row["image"] for row in rows] == first
+    for name in first:
+        original = cv2.imread(str(dev_sets.PHOTOS / "images" / name))
+        painted = cv2.imread(str(folder / "images" / name))
+        assert painted.shape == original.shape
+        for b in (b for b in boxes if b["image"] == name and b["split"] == "valid"):
+            x, y, w, h = (int(float(b[k])) for k in "xywh")
+            plate = (slice(y, y + h), slice(x, x + w))
+            assert cv2.absdiff(original[plate], painted[plate]).mean() > 5
+    # Outside the plates the photo is unchanged but for JPEG
+    assert cv2.absdiff(original[:20, :20], painted[:20, :20]).mean() < 5
 
 
 def test_a_run_against_an_earlier_one_counts_what_changed(
