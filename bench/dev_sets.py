@@ -84,15 +84,15 @@ def scene_folder(work: pathlib.Path, name: str, n: int) -> pathlib.Path:
     return folder
 
 
-def photo_folder(work: pathlib.Path, n: int) -> pathlib.Path:
-    """The first n photos of the Open Images `valid` split with their plates painted out, written
-    into WORK unless they are there already."""
+def photo_folder(work: pathlib.Path, n: int = 0) -> pathlib.Path:
+    """The first n photos (0: all) of the Open Images `valid` split with their plates painted out,
+    written into WORK unless they are there already."""
     import cv2
     import numpy as np
 
     from training.scenes import paint_out
 
-    folder = work / f"{PLATE_FREE_PHOTOS}-{n}-{renderer_digest()}"
+    folder = work / f"{PLATE_FREE_PHOTOS}-{n or 'all'}-{renderer_digest()}"
     if (folder / "ground_truth.csv").is_file():
         return folder
     boxes: dict[str, list[tuple[int, int, int, int]]] = {}
@@ -102,7 +102,7 @@ def photo_folder(work: pathlib.Path, n: int) -> pathlib.Path:
             boxes.setdefault(row["image"], []).append((x, y, w, h))
     (folder / "images").mkdir(parents=True, exist_ok=True)
     rows = ["image,x,y,w,h,plate"]
-    for name in sorted(boxes)[:n]:
+    for name in sorted(boxes)[: n or None]:
         image = np.asarray(cv2.imread(str(PHOTOS / "images" / name), cv2.IMREAD_COLOR))
         for box in boxes[name]:
             image = paint_out(image, box)
@@ -144,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", default=None, help="models directory (default: layers/models)")
     parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
     parser.add_argument("--n", type=int, default=200, help="scenes per rendered set")
+    parser.add_argument(
+        "--photos", type=int, default=0, help="plate-free photos (0: all of Open Images valid, 351)"
+    )
     parser.add_argument("--work", default=str(REPO / "eval-out" / "dev-sets"), help="rendered scenes")
     parser.add_argument("--out", default=str(REPO / "eval-out"), help="per-image CSVs")
     parser.add_argument("--against", default=None, help="an earlier run's --out, to count what changed")
@@ -163,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         if name == "tune":
             argv_eval = [str(CROPS), "--split", str(TUNE_SPLIT)]
         elif name == PLATE_FREE_PHOTOS:
-            argv_eval = [str(photo_folder(pathlib.Path(args.work), args.n))]
+            argv_eval = [str(photo_folder(pathlib.Path(args.work), args.photos))]
         else:
             argv_eval = [str(scene_folder(pathlib.Path(args.work), name, args.n))]
         out = pathlib.Path(args.out) / name

@@ -66,8 +66,8 @@ def test_the_sets_are_rendered_once_and_read_by_the_engine(
 def test_the_plate_free_photos_are_open_images_valid_photos_with_every_boxed_plate_painted_out(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    work = tmp_path / "work"
-    argv = ["--sets", "plate-free-photos", "--n", "2", "--work", str(work), "--out", str(tmp_path / "out")]
+    work, out = tmp_path / "work", tmp_path / "out"
+    argv = ["--sets", "plate-free-photos", "--photos", "2", "--work", str(work), "--out", str(out)]
     assert dev_sets.main(argv) == 0
     results = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert results["plate-free-photos"]["images"] == 2
