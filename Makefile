@@ -107,18 +107,21 @@ eval-dev: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) bench/dev_sets.py $(if $(MODELS),--models $(MODELS)) $(if $(OUT),--out $(OUT)) $(if $(AGAINST),--against $(AGAINST)) $(if $(SUPPORT),--support $(SUPPORT))
 
 # The recognizer, then the ranker on the recognizer's own readings (its cached features are stale),
-# then the plate detector, continued from its latest checkpoint.
+# then the plate detector, continued from its latest checkpoint (80 epochs, then 10 with hard
+# negatives; a finished stage is skipped).
 train: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[train]'
 	$(PY) training/train.py --threads $$(nproc)
 	rm -f training/work/ranker-groups.npz
 	$(PY) training/ranker.py
 	OMP_NUM_THREADS=1 $(PY) training/detector.py --resume --epochs 80 --threads 1
+	OMP_NUM_THREADS=1 $(PY) training/detector.py --resume --epochs 90 --hard-negatives --threads 1
 
 # The plate detector alone, resumed from training/work or the committed checkpoint (one thread).
 train-detector: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[train]'
 	OMP_NUM_THREADS=1 $(PY) training/detector.py --resume --epochs 80 --threads 1
+	OMP_NUM_THREADS=1 $(PY) training/detector.py --resume --epochs 90 --hard-negatives --threads 1
 
 # Detector recall and precision at IoU 0.5 and latency, one core; DATA with boxes.csv (its valid
 # split) or ground_truth.csv.
