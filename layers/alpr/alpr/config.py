@@ -91,8 +91,8 @@ class Config(BaseSettings):
     models_dir: Path | None = None
     ort_threads: int = Field(default=1, ge=1)
     # The detector's score below which a reading is not reported; unset: the engine's own (0.1, the
-    # readings between it and the detector's threshold flagged). The detector's threshold (0.35)
-    # reports nothing it is unsure of (docs/recognition.md, step 35, has what each costs).
+    # readings between it and the detector's threshold flagged). The detector's threshold (0.4)
+    # reports nothing it is unsure of (docs/recognition.md, steps 35-36, has what each costs).
     plate_support_score: float | None = Field(default=None, ge=0.0, le=1.0)
     # The access gate (policy 439.4-439.6)
     purpose_categories: CommaList = DEFAULT_CATEGORIES

@@ -89,9 +89,10 @@ PLATE_SUPPORT_MARGIN = 0.25
 # detector's threshold keep their readings, flagged. The highest score that still supports 98 % of
 # the readable plates (32 px wide or more) of Open Images `valid` (the detection target):
 # 0.987 with the wide detector, where 0.05 would support 0.997 but leave a flagged read on 60-68 %
-# of the plate-free scenes instead of 44 % (docs/recognition.md, steps 29 and 32). The default: a
-# department may set its own (`Config.plate_support_score`; the detector's threshold reports nothing
-# the detector is unsure of, step 35).
+# of the plate-free scenes instead of 44 % (docs/recognition.md, steps 29 and 32); 0.990 with the
+# hard-negative detector, as at 0.05 (step 36). The default: a department may set its own
+# (`Config.plate_support_score`; the detector's threshold reports nothing the detector is unsure of,
+# steps 35-36).
 PLATE_SUPPORT_SCORE = 0.1
 
 
