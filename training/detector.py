@@ -513,10 +513,14 @@ def export(
                 if state.get("hard_negatives_from")
                 else {}
             ),
-            "validation_only": "openimages-plate-boxes valid split: epoch choice, score threshold, crop margin",
+            "validation_only": (
+                "openimages-plate-boxes valid split: each epoch's figures, the crop margin; the shipped epoch and "
+                "threshold were chosen by the engine's reads on the development sets (docs/recognition.md)"
+            ),
             "never_used": (
-                "openalpr-us-dev (end-to-end evaluation set) and the held-out crops, "
-                "training/splits/us-crops-tune.txt and us-crops-test.txt"
+                "openalpr-us-dev (end-to-end evaluation set, a check only) and the held-out crops, "
+                "training/splits/us-crops-tune.txt (read only as one of the development sets) and "
+                "us-crops-test.txt"
             ),
         },
         "training": {
