@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import csv
 import hashlib
+import inspect
 import io
 import json
 import os
@@ -92,7 +93,9 @@ def photo_folder(work: pathlib.Path, n: int = 0) -> pathlib.Path:
 
     from training.scenes import paint_out
 
-    folder = work / f"{PLATE_FREE_PHOTOS}-{n or 'all'}-{renderer_digest()}"
+    # Named by the painting code too: this function and paint_out (among the renderer's files).
+    source = (renderer_digest() + inspect.getsource(photo_folder)).encode()
+    folder = work / f"{PLATE_FREE_PHOTOS}-{n or 'all'}-{hashlib.sha256(source).hexdigest()[:8]}"
     if (folder / "ground_truth.csv").is_file():
         return folder
     boxes: dict[str, list[tuple[int, int, int, int]]] = {}
