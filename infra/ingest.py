@@ -106,10 +106,12 @@ class Ingest(Construct):
             environment={
                 Env.MODELS_DIR.value: names.MODELS_LAYER_DIR,
                 Env.ORT_THREADS.value: str(RECOGNIZE_ORT_THREADS),
-                **self._support_score(),
             },
         )
         fix_logical_id(self.recognize.function, "RecognizeFunction")
+        support_score = self._support_score()
+        if support_score is not None:
+            self.recognize.set_env(Env.PLATE_SUPPORT_SCORE, str(support_score))
         fn = self.recognize
         fn.read_objects(
             storage.uploads,
@@ -154,15 +156,15 @@ class Ingest(Construct):
             sources.SqsEventSource(self.queue, batch_size=BATCH_SIZE, report_batch_item_failures=True)
         )
 
-    def _support_score(self) -> dict[str, str]:
-        """The department's plate support score as recognize's environment, checked at synth."""
+    def _support_score(self) -> float | None:
+        """The department's plate support score (None: unset), checked at synth."""
         value = self.node.try_get_context(PLATE_SUPPORT_CONTEXT)
         if value is None:
-            return {}
+            return None
         score = float(value)
         if not 0.0 <= score <= 1.0:
             raise ValueError(f"{PLATE_SUPPORT_CONTEXT} must be between 0 and 1, not {value}")
-        return {Env.PLATE_SUPPORT_SCORE.value: str(score)}
+        return score
 
 
 @jsii.implements(s3.IBucketNotificationDestination)

@@ -197,13 +197,9 @@ def load_scenes(plate_free: bool = False) -> list[tuple[np.ndarray, np.ndarray]]
         from training.ranker import scenes  # the renderer, only when the cache is missing
         from training.scenes import paint_out
 
-        made = (
-            scenes(N_PLATE_FREE, PLATE_FREE_SEED, "us-crops-train.txt", 0.5, 0.5)
-            if plate_free
-            else scenes(N_SCENES, SCENE_SEED, "us-crops-train.txt", 0.5, 0.5)
-        )
+        n, seed = (N_PLATE_FREE, PLATE_FREE_SEED) if plate_free else (N_SCENES, SCENE_SEED)
         blobs, boxes = [], []
-        for image, _text, (x, y, w, h) in made:
+        for image, _text, (x, y, w, h) in scenes(n, seed, "us-crops-train.txt", 0.5, 0.5):
             if plate_free:
                 image = paint_out(image, (x, y, w, h))
             scale = INPUT_SIZE / max(image.shape[:2])
@@ -224,6 +220,15 @@ def load_scenes(plate_free: bool = False) -> list[tuple[np.ndarray, np.ndarray]]
     ]
 
 
+def frame_boxes(net: Detector, img: np.ndarray, size: int, threshold: float) -> np.ndarray:
+    """The net's boxes (n, 5: x0 y0 x1 y1 score) on a whole frame letterboxed to `size` as at run
+    time, after NMS, in the frame's pixels (call under torch.no_grad, the net in eval mode)."""
+    canvas, lb = letterbox(img, size, MULTIPLE)
+    y = net(torch.from_numpy(to_tensor(canvas, MEAN, STD)))[0].numpy()
+    y[0] = 1 / (1 + np.exp(-y[0]))
+    return nms(boxes_in_image(y, lb, STRIDE, threshold), NMS_IOU)
+
+
 def mine_negatives(net: Detector, images: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
     """For each image, the HARD_TOP boxes (n, 4) the net scores highest, at least HARD_SCORE, at run
     time's letterbox that overlap none of its plates: the hard negatives to centre views on."""
@@ -231,10 +236,7 @@ def mine_negatives(net: Detector, images: list[tuple[np.ndarray, np.ndarray]]) -
     out = []
     with torch.no_grad():
         for img, gt in images:
-            canvas, lb = letterbox(img, INPUT_SIZE, MULTIPLE)
-            y = net(torch.from_numpy(to_tensor(canvas, MEAN, STD)))[0].numpy()
-            y[0] = 1 / (1 + np.exp(-y[0]))
-            found = nms(boxes_in_image(y, lb, STRIDE, HARD_SCORE), NMS_IOU)
+            found = frame_boxes(net, img, INPUT_SIZE, HARD_SCORE)
             if len(found) and len(gt):
                 found = found[iou_matrix(found, gt).max(axis=1) < 0.1]
             found = found[np.argsort(-found[:, 4])][:HARD_TOP, :4]
@@ -370,10 +372,7 @@ def validate(
     all_w: list[float] = []
     with torch.no_grad():
         for img, gt in valid:
-            canvas, lb = letterbox(img, size, MULTIPLE)
-            y = net(torch.from_numpy(to_tensor(canvas, MEAN, STD)))[0].numpy()
-            y[0] = 1 / (1 + np.exp(-y[0]))
-            found = nms(boxes_in_image(y, lb, STRIDE, THRESHOLDS[0]), NMS_IOU)
+            found = frame_boxes(net, img, size, THRESHOLDS[0])
             all_w.extend((gt[:, 2] - gt[:, 0]).tolist())
             for t in THRESHOLDS:
                 kept = found[found[:, 4] >= t]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import cv2
 import pytest
@@ -38,16 +39,21 @@ def test_a_plate_free_set_is_judged_by_its_reads_and_one_with_plates_by_its_exac
     }
 
 
+def _run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> list[dict[str, Any]]:
+    """dev_sets.main's printed lines, each a JSON object (one per set, then all of them)."""
+    assert dev_sets.main(argv) == 0
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
 def test_the_sets_are_rendered_once_and_read_by_the_engine(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     work, out = tmp_path / "work", tmp_path / "out"
     argv = ["--sets", "far,plate-free-near", "--n", "2", "--work", str(work), "--out", str(out)]
-    assert dev_sets.main(argv) == 0
-    lines = capsys.readouterr().out.splitlines()
+    lines = _run(capsys, argv)
     # One line per set, then all of them
-    assert [json.loads(line)["set"] for line in lines[:2]] == ["far", "plate-free-near"]
-    results = json.loads(lines[-1])
+    assert [line["set"] for line in lines[:2]] == ["far", "plate-free-near"]
+    results = lines[-1]
     assert set(results) == {"far", "plate-free-near"}
     assert results["far"]["images"] == results["plate-free-near"]["images"] == 2
     assert set(results["plate-free-near"]) == {"images", "read", "unflagged", "median_ms"}
@@ -68,8 +74,7 @@ def test_the_plate_free_photos_are_open_images_valid_photos_with_every_boxed_pla
 ) -> None:
     work, out = tmp_path / "work", tmp_path / "out"
     argv = ["--sets", "plate-free-photos", "--photos", "2", "--work", str(work), "--out", str(out)]
-    assert dev_sets.main(argv) == 0
-    results = json.loads(capsys.readouterr().out.splitlines()[-1])
+    results = _run(capsys, argv)[-1]
     assert results["plate-free-photos"]["images"] == 2
     assert set(results["plate-free-photos"]) == {"images", "read", "unflagged", "median_ms"}
     (folder,) = work.glob("plate-free-photos-2-*")
@@ -96,13 +101,10 @@ def test_a_run_against_an_earlier_one_counts_what_changed(
 ) -> None:
     work = tmp_path / "work"
     argv = ["--sets", "far", "--n", "2", "--work", str(work)]
-    assert dev_sets.main([*argv, "--out", str(tmp_path / "before")]) == 0
-    capsys.readouterr()
-    assert (
-        dev_sets.main([*argv, "--out", str(tmp_path / "after"), "--against", str(tmp_path / "before")]) == 0
-    )
+    _run(capsys, [*argv, "--out", str(tmp_path / "before")])
+    after = _run(capsys, [*argv, "--out", str(tmp_path / "after"), "--against", str(tmp_path / "before")])
     # The same engine on the same scenes: nothing gained, nothing lost
-    far = json.loads(capsys.readouterr().out.splitlines()[-1])["far"]
+    far = after[-1]["far"]
     assert (far["gained"], far["lost"]) == (0, 0)
 
 
