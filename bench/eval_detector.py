@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         these = [o for o, w in zip(outcomes, widths, strict=True) if w == bucket]
         by_width[bucket] = {
             "boxes": len(these),
-            "recall": round(these.count("found") / max(len(these), 1), 4),
+            "recall": round(these.count("found") / len(these), 4) if these else None,
         }
     result = {
         "images": len(names),

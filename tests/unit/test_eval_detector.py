@@ -69,3 +69,6 @@ def test_the_json_line_splits_the_misses_and_the_recall_by_width(tmp_path: Path,
     by_width = result["recall_by_width"]
     assert list(by_width) == ["0-32", "32-64", "64-128", "128+"]
     assert sum(bucket["boxes"] for bucket in by_width.values()) == 2
+    # two plates leave a width empty; it has no recall, not a recall of 0
+    empty = [bucket["recall"] for bucket in by_width.values() if bucket["boxes"] == 0]
+    assert empty and all(recall is None for recall in empty)
