@@ -52,7 +52,9 @@ def test_a_sure_box_counts_for_one_plate_only() -> None:
     assert sorted(eval_detector.plate_outcomes(found, twins, threshold=0.4)) == ["found", "loose_box"]
 
 
-def test_the_json_line_splits_the_misses_and_the_recall_by_width(tmp_path: Path, capsys) -> None:
+def test_the_json_line_splits_the_misses_and_the_recall_by_width(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "images").mkdir()
     with (tmp_path / "ground_truth.csv").open("w", newline="") as out:
         rows = csv.writer(out)
