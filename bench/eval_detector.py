@@ -61,8 +61,8 @@ def plate_outcomes(found: Any, truth: Any, threshold: float, iou: float = 0.5) -
     overlaps it by NEAR_IOU, `unsure_box` when only a box under the threshold does, `no_box`."""
     from alpr.recognition.plate_detector import iou_matrix, match_pairs
 
-    sure = found[found[:, 4] >= threshold]
-    matched = {j for _, j in match_pairs(sure, truth, iou)}
+    is_sure = found[:, 4] >= threshold
+    matched = {j for _, j in match_pairs(found[is_sure], truth, iou)}
     overlaps = iou_matrix(found, truth) if len(found) else None
     outcomes = []
     for j in range(len(truth)):
@@ -70,7 +70,7 @@ def plate_outcomes(found: Any, truth: Any, threshold: float, iou: float = 0.5) -
             outcomes.append("found")
         elif overlaps is None or overlaps[:, j].max() < NEAR_IOU:
             outcomes.append("no_box")
-        elif (overlaps[:, j][found[:, 4] >= threshold] >= NEAR_IOU).any():
+        elif (overlaps[is_sure, j] >= NEAR_IOU).any():
             outcomes.append("loose_box")
         else:
             outcomes.append("unsure_box")
