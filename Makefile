@@ -11,7 +11,7 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_SPEC := checkov==3.3.30
 TEMPLATE := cdk.out/AlprBackOffice.template.json
 
-.PHONY: demo test synth lint lock openapi checkov chromium unit integration e2e infra eval eval-dev train train-detector eval-detector local deploy clean bench-search bench-matching bench-ingest bench-cost bench-faults
+.PHONY: demo test synth lint lock openapi checkov chromium unit integration e2e infra eval eval-dev train train-detector train-verifier eval-detector local deploy clean bench-search bench-matching bench-ingest bench-cost bench-faults
 
 # The exact versions of requirements.lock, then the package itself (editable, no resolution).
 $(STAMP): pyproject.toml requirements.lock
@@ -108,7 +108,7 @@ eval-dev: $(STAMP)
 
 # The recognizer, then the ranker on the recognizer's own readings (its cached features are stale),
 # then the plate detector, continued from its latest checkpoint (80 epochs, then 10 with hard
-# negatives; a finished stage is skipped).
+# negatives; a finished stage is skipped), then the verifier on the shipped detector's boxes.
 train: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[train]'
 	$(PY) training/train.py --threads $$(nproc)
@@ -116,12 +116,18 @@ train: $(STAMP)
 	$(PY) training/ranker.py
 	OMP_NUM_THREADS=1 $(PY) training/detector.py --resume --epochs 80 --threads 1
 	OMP_NUM_THREADS=1 $(PY) training/detector.py --resume --epochs 90 --hard-negatives --threads 1
+	OMP_NUM_THREADS=1 $(PY) training/verifier.py --resume --threads 1
 
 # The plate detector alone, resumed from training/work or the committed checkpoint (one thread).
 train-detector: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[train]'
 	OMP_NUM_THREADS=1 $(PY) training/detector.py --resume --epochs 80 --threads 1
 	OMP_NUM_THREADS=1 $(PY) training/detector.py --resume --epochs 90 --hard-negatives --threads 1
+
+# The plate verifier alone, on the shipped detector's boxes, resumed like the detector (one thread).
+train-verifier: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[train]'
+	OMP_NUM_THREADS=1 $(PY) training/verifier.py --resume --threads 1
 
 # Detector recall and precision at IoU 0.5 and latency, one core; DATA with boxes.csv (its valid
 # split) or ground_truth.csv.

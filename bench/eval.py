@@ -87,10 +87,10 @@ def evaluate(argv: list[str] | None = None) -> dict[str, object]:
     load_s = time.perf_counter() - start
     # Per stage, so a regression shows where it is: did the detector's boxes the engine uses hold
     # the plate (IoU >= 0.5), and how often was the plate read where they did and where they did not.
-    detector_dir = pathlib.Path(args.models or DEFAULT_MODELS_DIR) / NAME
+    models_dir = pathlib.Path(args.models or DEFAULT_MODELS_DIR)
     detector = (
-        PlateDetector(detector_dir, args.threads)
-        if not crops_format and (detector_dir / "manifest.json").is_file()
+        PlateDetector.load(models_dir, args.threads)
+        if not crops_format and (models_dir / NAME / "manifest.json").is_file()
         else None
     )
     found_exact: list[bool] = []

@@ -1,17 +1,19 @@
 """Plate detector recall, precision (IoU >= 0.5) and latency over a folder, on one CPU core.
 
 Usage: .venv/bin/python bench/eval_detector.py DATA [--split valid] [--models DIR] [--threshold T]
+       [--no-verifier]
 
 DATA holds images/ and either boxes.csv (image,split,x,y,w,h: one row per plate, several per image;
 only the `--split` rows, `valid` by default, when there is a split column) or ground_truth.csv
 (image,x,y,w,h,plate: one plate per image). A detection counts when it overlaps an unmatched plate
 by IoU >= 0.5 (greedily, best score first). The time is the detector's whole `detect` call
-(letterbox, inference, decoding, NMS) per image, down to the engine's support score, as the engine
-calls it. Last line: one JSON object with images, boxes, recall_iou50, precision_iou50, median_ms,
-recall_by_width (plate width in the photo's pixels) and misses: each plate not found, by the box
-that came nearest (IoU >= 0.1): `loose_box` (a box at the threshold, in the wrong place or of the
-wrong size), `unsure_box` (only boxes under the threshold, which the engine reads but flags),
-`no_box`.
+(letterbox, inference, decoding, NMS, and the verifier's second look when it is installed) per
+image, down to the engine's support score, as the engine calls it; `--no-verifier` measures the
+detector's own boxes and scores (the stage before). Last line: one JSON object with images, boxes,
+recall_iou50, precision_iou50, median_ms, recall_by_width (plate width in the photo's pixels) and
+misses: each plate not found, by the box that came nearest (IoU >= 0.1): `loose_box` (a box at the
+threshold, in the wrong place or of the wrong size), `unsure_box` (only boxes under the threshold,
+which the engine reads but flags), `no_box`.
 """
 
 from __future__ import annotations
@@ -89,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threshold", type=float, default=None, help="score threshold (default: manifest's)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument(
+        "--no-verifier", action="store_true", help="the detector's own boxes and scores, without the verifier"
+    )
     args = parser.parse_args(argv)
 
     import cv2
@@ -103,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     truth = read_boxes(data, args.split)
     names = sorted(truth)[: args.limit] if args.limit else sorted(truth)
     detector = PlateDetector.load(
-        pathlib.Path(args.models) if args.models else DEFAULT_MODELS_DIR, args.threads
+        pathlib.Path(args.models) if args.models else DEFAULT_MODELS_DIR,
+        args.threads,
+        verified=not args.no_verifier,
     )
 
     threshold = detector.threshold if args.threshold is None else args.threshold

@@ -552,7 +552,7 @@ def lr_at(epoch: float, epochs: int, base: float = 3e-3) -> float:
 
 
 def save(
-    path: pathlib.Path, net: Detector, opt: torch.optim.Optimizer, state: dict, half: bool = False
+    path: pathlib.Path, net: nn.Module, opt: torch.optim.Optimizer, state: dict, half: bool = False
 ) -> None:
     model = {k: (v.half() if half and v.is_floating_point() else v) for k, v in net.state_dict().items()}
     optimizer = opt.state_dict()

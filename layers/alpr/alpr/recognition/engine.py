@@ -464,7 +464,7 @@ class Engine:
                     chooser = ranker.Ranker(root / RANKER)
                 # Loaded only where it is used: the general recognizer alone reads without it.
                 finder = (
-                    PlateDetector(root / DETECTOR, threads)
+                    PlateDetector.load(root, threads)
                     if detected and (root / DETECTOR / "manifest.json").is_file()
                     else None
                 )

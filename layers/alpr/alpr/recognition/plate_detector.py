@@ -21,6 +21,8 @@ import numpy as np
 import onnxruntime as ort
 
 from alpr.recognition.detect import mostly_inside
+from alpr.recognition.plate_verifier import NAME as VERIFIER_NAME
+from alpr.recognition.plate_verifier import PlateVerifier
 
 DEFAULT_MODELS_DIR = pathlib.Path(__file__).resolve().parents[3] / "models"
 NAME = "plate-detector"
@@ -226,10 +228,14 @@ def fuse_plate_parts(boxes: np.ndarray, threshold: float) -> np.ndarray:
 
 
 class PlateDetector:
-    """The ONNX plate detector and its manifest."""
+    """The ONNX plate detector and its manifest; with a verifier, its boxes re-scored by it."""
 
     def __init__(
-        self, model_dir: pathlib.Path, threads: int = 1, session: ort.InferenceSession | None = None
+        self,
+        model_dir: pathlib.Path,
+        threads: int = 1,
+        session: ort.InferenceSession | None = None,
+        verifier: PlateVerifier | None = None,
     ):
         self.manifest = json.loads((model_dir / "manifest.json").read_text())
         if session is None:
@@ -248,14 +254,24 @@ class PlateDetector:
         self.mean = float(spec["mean"])
         self.std = float(spec["std"])
         self.stride = int(self.manifest["output"]["stride"])
-        self.threshold = float(self.manifest["score_threshold"])
         self.nms_iou = float(self.manifest["nms_iou"])
         self.margin = float(self.manifest["crop_margin"])
-        self.version = str(self.manifest["version"])
+        self.verifier = verifier
+        # With a verifier the scores are the combined ones, and so is the threshold.
+        self.threshold = float(verifier.threshold if verifier else self.manifest["score_threshold"])
+        self.version = str(self.manifest["version"]) + (f"+{verifier.version}" if verifier else "")
 
     @classmethod
-    def load(cls, models_dir: pathlib.Path = DEFAULT_MODELS_DIR, threads: int = 1) -> PlateDetector:
-        return cls(models_dir / NAME, threads)
+    def load(
+        cls, models_dir: pathlib.Path = DEFAULT_MODELS_DIR, threads: int = 1, verified: bool = True
+    ) -> PlateDetector:
+        """The detector under models_dir, with the verifier when it is installed there and `verified`."""
+        verifier = (
+            PlateVerifier(models_dir / VERIFIER_NAME, threads)
+            if verified and (models_dir / VERIFIER_NAME / "manifest.json").is_file()
+            else None
+        )
+        return cls(models_dir / NAME, threads, verifier=verifier)
 
     def raw(self, image_bgr: np.ndarray) -> tuple[np.ndarray, Letterbox]:
         """The network's (5, h, w) output for an image, and the letterbox that placed it."""
@@ -266,9 +282,17 @@ class PlateDetector:
 
     def detect(self, image_bgr: np.ndarray, threshold: float | None = None) -> list[Box]:
         """Plate boxes in the image's pixels, best first, clipped to the image."""
+        threshold = self.threshold if threshold is None else threshold
         out, lb = self.raw(image_bgr)
-        found = boxes_in_image(out, lb, self.stride, self.threshold if threshold is None else threshold)
-        found = fuse_plate_parts(nms(found, self.nms_iou), self.threshold)
+        if self.verifier is None:
+            found = nms(boxes_in_image(out, lb, self.stride, threshold), self.nms_iou)
+        else:
+            lowest = min(threshold, self.verifier.candidate_score)
+            found = self.verifier.rescore(
+                image_bgr, nms(boxes_in_image(out, lb, self.stride, lowest), self.nms_iou)
+            )
+            found = found[found[:, 4] >= threshold]
+        found = fuse_plate_parts(found, self.threshold)
         return to_boxes(found, image_bgr.shape)
 
 
