@@ -296,11 +296,16 @@ def export(
         "training_data": {
             "openimages-plate-boxes": "train split (as the detector; CC BY 4.0, attribution in the "
             "plate-detector manifest): the detector's boxes and a jittered box on each plate",
-            "rendered-scenes": f"the detector's {N_SCENES} scenes with a plate and {N_PLATE_FREE} without",
+            "rendered-scenes": f"the detector's {N_SCENES} scenes with a plate (half a real plate of the "
+            "crops' training split: openalpr/benchmarks seg_and_ocr, AGPL-3.0) and its "
+            f"{N_PLATE_FREE} without",
             "validation_only": "openimages-plate-boxes valid split",
             "never_used": "openalpr-us-dev and the crops' tune and test splits",
         },
-        "training": {k: state[k] for k in ("epochs", "seed", "threads", "seconds")},
+        "training": {
+            **{k: state[k] for k in ("epochs", "seed", "threads")},
+            "seconds": round(state["seconds"]),
+        },
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
