@@ -30,8 +30,8 @@ RECOGNIZE_MEMORY_MB = 1769
 RECOGNIZE_ORT_THREADS = 1  # more intra-op threads than vCPUs only contend
 BATCH_SIZE = names.INGEST_BATCH_SIZE
 MAX_RECEIVES = names.INGEST_MAX_RECEIVES  # then the message goes to the dead-letter queue
-# `-c plate_support_score=0.4`: the detector's score below which recognize reports no reading (the
-# department's choice, docs/recognition.md steps 35-36); unset, the engine's own.
+# `-c plate_support_score=0.5`: the detector's score below which recognize reports no reading (the
+# department's choice, docs/recognition.md steps 35, 36 and 38); unset, the engine's own.
 PLATE_SUPPORT_CONTEXT = "plate_support_score"
 
 

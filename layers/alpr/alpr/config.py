@@ -90,9 +90,9 @@ class Config(BaseSettings):
     # Recognition
     models_dir: Path | None = None
     ort_threads: int = Field(default=1, ge=1)
-    # The detector's score below which a reading is not reported; unset: the engine's own (0.1, the
-    # readings between it and the detector's threshold flagged). The detector's threshold (0.4)
-    # reports nothing it is unsure of (docs/recognition.md, steps 35-36, has what each costs).
+    # The detector's score (with the verifier's) below which a reading is not reported; unset: the
+    # engine's own (0.1, the readings between it and the threshold flagged). The threshold (0.5)
+    # reports nothing the detector is unsure of (docs/recognition.md, steps 35, 36 and 38: the costs).
     plate_support_score: float | None = Field(default=None, ge=0.0, le=1.0)
     # The access gate (policy 439.4-439.6)
     purpose_categories: CommaList = DEFAULT_CATEGORIES

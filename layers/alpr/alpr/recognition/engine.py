@@ -76,7 +76,8 @@ ROWS_VERSION = "cc-rows-7"  # change it with the row search's rules or their con
 # like a plate (`plate_found`), the whole-frame row search is skipped. Chosen on the development
 # sets (docs/recognition.md, step 24): at 0.4 the far scenes gained a plate, the near ones lost one
 # and the crops' tuning half read the same, with the CPU median 38 % lower on the far scenes; 0.2
-# took the same path, 0.7 took it half as often.
+# took the same path, 0.7 took it half as often. Since step 38 the score is the detector's combined
+# with the verifier's; this was not chosen again (the development sets read as well as before).
 DETECTOR_SURE = 0.4
 # A reading is on a plate where the detector found one (at its own score threshold): the centre of
 # its row inside one of the detector's boxes grown by this share of the box's size on every side.
@@ -90,7 +91,8 @@ PLATE_SUPPORT_MARGIN = 0.25
 # the readable plates (32 px wide or more) of Open Images `valid` (the issue's detection target):
 # 0.987 with the wide detector, where 0.05 would support 0.997 but leave a flagged read on 60-68 %
 # of the plate-free scenes instead of 44 % (docs/recognition.md, steps 29 and 32); 0.990 with the
-# hard-negative detector, as at 0.05 (step 36). The default: a department may set its own
+# hard-negative detector, as at 0.05 (step 36); 0.980 with the verifier's combined score, where 0.15
+# would support 0.973 (step 38). The default: a department may set its own
 # (`Config.plate_support_score`; the detector's threshold reports nothing the detector is unsure of,
 # steps 35-36).
 PLATE_SUPPORT_SCORE = 0.1

@@ -5,7 +5,9 @@ The model's output is one tensor (1, 5, H/stride, W/stride): the plate-centre pr
 centre's sub-cell offset (x, y) and the box's log width and log height in cells. Decoding keeps the
 local maxima of the centre map above the score threshold, then a box-overlap NMS. The manifest
 (`layers/models/plate-detector/manifest.json`) names the input size, normalisation, stride, score
-threshold and crop margin, all chosen on development data (openimages `valid`), never on dev.
+threshold and crop margin, all chosen on development data (openimages `valid`), never on dev. Where
+`plate-verifier` is installed beside it, `PlateDetector.load` takes it too: each box is looked at
+again in the photo's own pixels and re-scored (`plate_verifier`), and the threshold is the verifier's.
 """
 
 from __future__ import annotations
