@@ -279,7 +279,7 @@ def export(
             "normalisation": "inside the graph: RGB, (value / 255 - 0.5) / 0.25",
         },
         "output": {"name": "plate_probability", "shape": "(n,)"},
-        "detector": detector.version,
+        "detector": state["detector"],  # the detector whose boxes it learned
         "candidate_score": CANDIDATE_SCORE,
         "combined_score": "sqrt(detector score x verifier probability)",
         "score_threshold": threshold,
