@@ -327,7 +327,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--export", action="store_true", help="export training/work/verifier-last.pt")
+    parser.add_argument(
+        "--export",
+        action="store_true",
+        help="export the latest checkpoint (training/work, else the committed one)",
+    )
     parser.add_argument("--out", type=pathlib.Path, default=MODEL_DIR, help="with --export: the folder")
     parser.add_argument(
         "--threshold",
@@ -365,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.export:
         parser.error("nothing to export: train first (make train-verifier)")
 
+    if not args.export and state["epoch"] >= state["epochs"]:
+        print(f"trained: {state['epoch']} of {state['epochs']} epochs (--export ships it)", flush=True)
+        return 0
     valid = load_openimages("valid")
     images = {
         "train": load_openimages("train"),
