@@ -43,7 +43,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from alpr.recognition.plate_detector import DEFAULT_MODELS_DIR, PlateDetector, iou_matrix, match_pairs
-from alpr.recognition.plate_verifier import NAME, crop, window
+from alpr.recognition.plate_verifier import NAME, combined, crop, window, windows
 from training.detector import (
     N_PLATE_FREE,
     N_SCENES,
@@ -117,10 +117,11 @@ class Exported(nn.Module):
 # ---- data ----------------------------------------------------------------------------------------
 
 
-def candidates(images: dict[str, list[tuple[np.ndarray, np.ndarray]]]) -> dict[str, list[np.ndarray]]:
-    """The shipped detector's boxes (n, 5) down to CANDIDATE_SCORE for every image, cached in
-    training/work under the detector's version."""
-    detector = PlateDetector.load(threads=1, verified=False)
+def candidates(
+    detector: PlateDetector, images: dict[str, list[tuple[np.ndarray, np.ndarray]]]
+) -> dict[str, list[np.ndarray]]:
+    """The detector's boxes (n, 5) down to CANDIDATE_SCORE for every image, cached in training/work
+    under the detector's version."""
     cache = WORK / f"verifier-candidates-{detector.version}.npz"
     if not cache.exists():
         arrays = {}
@@ -193,7 +194,7 @@ def views(
 def probabilities(net: Verifier, img: np.ndarray, found: np.ndarray) -> np.ndarray:
     if not len(found):
         return np.zeros(0, np.float32)
-    x = np.stack([crop(img, window(b, CONTEXT, HEIGHT, WIDTH), HEIGHT, WIDTH) for b in found])
+    x = windows(img, found, CONTEXT, HEIGHT, WIDTH)
     with torch.no_grad():
         return torch.sigmoid(net(torch.from_numpy(x))[:, 0]).numpy()
 
@@ -217,11 +218,9 @@ def validate(
     """Recall and precision on `valid` of the detector's boxes re-scored as the engine re-scores
     them, at each threshold of the combined score."""
     net.eval()
-    rescored = []
-    for (img, _), boxes in zip(valid, found, strict=True):
-        b = boxes.copy()
-        b[:, 4] = np.sqrt(boxes[:, 4] * probabilities(net, img, boxes))
-        rescored.append(b[np.argsort(-b[:, 4], kind="stable")])
+    rescored = [
+        combined(boxes, probabilities(net, img, boxes)) for (img, _), boxes in zip(valid, found, strict=True)
+    ]
     net.train()
     return {str(t): at_threshold(valid, rescored, t) for t in VALID_THRESHOLDS}
 
@@ -378,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         "scenes": load_scenes(),
         "free": load_scenes(plate_free=True),
     }
-    found = candidates({**images, "valid": valid})
+    found = candidates(detector, {**images, "valid": valid})
     if args.export:
         curve = validate(net, valid, found["valid"])
         alone = at_threshold(valid, found["valid"], detector.threshold)

@@ -26,6 +26,7 @@ from alpr.recognition.detect import (
     rows_around,
     second_look,
 )
+from alpr.recognition.onnx_session import cpu_session
 from alpr.recognition.plate_detector import NAME as DETECTOR
 from alpr.recognition.plate_detector import PARTS_VERSION, Box, PlateDetector, margin_box
 from alpr.recognition.state import match_state
@@ -145,14 +146,6 @@ def plate_found(rows: list[ScoredRow]) -> bool:
     )
 
 
-def _session(path: pathlib.Path, threads: int) -> ort.InferenceSession:
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
 class _Recognizer:
     """An ONNX line recognizer whose output is mapped onto BLANK + ALPHABET."""
 
@@ -160,7 +153,7 @@ class _Recognizer:
         self, model_dir: pathlib.Path, threads: int, session: ort.InferenceSession | None = None
     ) -> None:
         self.manifest = json.loads((model_dir / "manifest.json").read_text())
-        self.session = session or _session(model_dir / self.manifest["file"], threads)
+        self.session = session or cpu_session(model_dir / self.manifest["file"], threads)
         self.input_name = self.session.get_inputs()[0].name
         spec = self.manifest["input"]
         self.height = int(spec["height"])
@@ -230,7 +223,7 @@ class _TextReader:
         self, model_dir: pathlib.Path, threads: int, session: ort.InferenceSession | None = None
     ) -> None:
         self.manifest = json.loads((model_dir / "manifest.json").read_text())
-        self.session = session or _session(model_dir / self.manifest["file"], threads)
+        self.session = session or cpu_session(model_dir / self.manifest["file"], threads)
         self.input_name = self.session.get_inputs()[0].name
         self.chars = ["", *self.session.get_modelmeta().custom_metadata_map["character"].split("\n"), " "]
         self.height = int(self.manifest["input"]["height"])

@@ -23,6 +23,7 @@ import numpy as np
 import onnxruntime as ort
 
 from alpr.recognition.detect import mostly_inside
+from alpr.recognition.onnx_session import cpu_session
 from alpr.recognition.plate_verifier import NAME as VERIFIER_NAME
 from alpr.recognition.plate_verifier import PlateVerifier
 
@@ -240,16 +241,8 @@ class PlateDetector:
         verifier: PlateVerifier | None = None,
     ):
         self.manifest = json.loads((model_dir / "manifest.json").read_text())
-        if session is None:
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-            options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-            session = ort.InferenceSession(
-                str(model_dir / self.manifest["file"]), options, providers=["CPUExecutionProvider"]
-            )
-        self.session = session
-        self.input_name = session.get_inputs()[0].name
+        self.session = session or cpu_session(model_dir / self.manifest["file"], threads)
+        self.input_name = self.session.get_inputs()[0].name
         spec = self.manifest["input"]
         self.size = int(spec["size"])
         self.multiple = int(spec["multiple"])

@@ -17,7 +17,8 @@ import pathlib
 
 import cv2
 import numpy as np
-import onnxruntime as ort
+
+from alpr.recognition.onnx_session import cpu_session
 
 NAME = "plate-verifier"
 PAD_VALUE = 114  # grey outside the photo, as the detector pads
@@ -55,18 +56,25 @@ def crop(image: np.ndarray, region: np.ndarray, height: int, width: int) -> np.n
     )
 
 
+def windows(image: np.ndarray, boxes: np.ndarray, context: float, height: int, width: int) -> np.ndarray:
+    """The verifier's input for boxes (n, 4+): (n, height, width, 3) uint8."""
+    return np.stack([crop(image, window(b, context, height, width), height, width) for b in boxes])
+
+
+def combined(found: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """Boxes (n, 5: x0 y0 x1 y1 score) with the score the geometric mean of the detector's and the
+    verifier's probabilities, best first."""
+    out = found.copy()
+    out[:, 4] = np.sqrt(found[:, 4] * probabilities)
+    return out[np.argsort(-out[:, 4], kind="stable")]
+
+
 class PlateVerifier:
     """The ONNX plate verifier and its manifest."""
 
     def __init__(self, model_dir: pathlib.Path, threads: int = 1) -> None:
         self.manifest = json.loads((model_dir / "manifest.json").read_text())
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        self.session = ort.InferenceSession(
-            str(model_dir / self.manifest["file"]), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = cpu_session(model_dir / self.manifest["file"], threads)
         self.input_name = self.session.get_inputs()[0].name
         spec = self.manifest["input"]
         self.height = int(spec["height"])
@@ -80,20 +88,11 @@ class PlateVerifier:
         """The verifier's plate probability for each box (n, 4+) in the image's pixels."""
         if not len(boxes):
             return np.zeros(0, np.float32)
-        crops = np.stack(
-            [
-                crop(image_bgr, window(b, self.context, self.height, self.width), self.height, self.width)
-                for b in boxes
-            ]
-        )
+        crops = windows(image_bgr, boxes, self.context, self.height, self.width)
         # The graph takes the uint8 crops and normalises them itself; its output is a probability.
         return np.asarray(self.session.run(None, {self.input_name: crops})[0], np.float32).reshape(-1)
 
     def rescore(self, image_bgr: np.ndarray, found: np.ndarray) -> np.ndarray:
         """Detector boxes (n, 5: x0 y0 x1 y1 score) with the score the geometric mean of the
         detector's and the verifier's, best first."""
-        if not len(found):
-            return found
-        out = found.copy()
-        out[:, 4] = np.sqrt(found[:, 4] * self.scores(image_bgr, found))
-        return out[np.argsort(-out[:, 4], kind="stable")]
+        return combined(found, self.scores(image_bgr, found))
