@@ -71,7 +71,7 @@ N_PLATE_FREE = 400
 # highest (at least HARD_SCORE) away from the image's plates (a sign, a sticker, a number). A view
 # is only where the loss looks: its targets are the labelled plates as always, so an Open Images
 # plate that carries no box weighs as it did. The engine reads text wherever a box reaches its
-# support score (PLATE_SUPPORT_SCORE, 0.1), so that is where a box is a mistake.
+# support score (PLATE_SUPPORT_SCORE, then 0.1), so that is where a box is a mistake.
 HARD_SCORE = 0.1
 HARD_TOP = 3  # an Open Images photo has about 14 boxes at 0.1 away from its plates, a scene 1.3
 HARD_SHARE = 0.5

@@ -87,16 +87,17 @@ DETECTOR_SURE = 0.4
 # before, 10-15 % with this rule (docs/recognition.md, step 27).
 PLATE_SUPPORT_MARGIN = 0.25
 # A reading that no box of the detector's supports even at this score (below its own threshold)
-# is not reported: text the detector does not take for a plate at all. Boxes between this and the
-# detector's threshold keep their readings, flagged. The highest score that still supports 98 % of
-# the readable plates (32 px wide or more) of Open Images `valid` (the issue's detection target):
-# 0.987 with the wide detector, where 0.05 would support 0.997 but leave a flagged read on 60-68 %
-# of the plate-free scenes instead of 44 % (docs/recognition.md, steps 29 and 32); 0.990 with the
-# hard-negative detector, as at 0.05 (step 36); 0.980 with the verifier's combined score, where 0.15
-# would support 0.973 (step 38). The default: a department may set its own
-# (`Config.plate_support_score`; the detector's threshold reports nothing the detector is unsure of,
-# steps 35-36).
-PLATE_SUPPORT_SCORE = 0.1
+# is not reported: text the detector does not take for a plate. Boxes between this and the
+# detector's threshold keep their readings, flagged for a person to check, which is worth it where
+# they are often plates. On the Open Images `valid` photos (the engine run at 0.1), the readings
+# whose best box scores 0.1-0.3 are on a labelled plate 1 time in 16 (1 plate, 15 other readings);
+# from 0.3 to 0.4 about half the time (7 and 9). So 0.3, the bottom of the useful band: the
+# rendered development sets lose no plate, the rendered plate-free scenes with a read fall from
+# 4-6 % to 1.0-3.5 % and the plate-free photos from 14 % to 8 % (docs/recognition.md, step 39).
+# Until step 38 it was 0.1, step 29's rule (support 98 % of the readable Open Images plates). The
+# default: a department may set its own (`Config.plate_support_score`; the detector's threshold
+# reports nothing the detector is unsure of).
+PLATE_SUPPORT_SCORE = 0.3
 
 
 @dataclass(frozen=True)
