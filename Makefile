@@ -11,7 +11,7 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_SPEC := checkov==3.3.30
 TEMPLATE := cdk.out/AlprBackOffice.template.json
 
-.PHONY: demo test synth lint lock openapi checkov chromium unit integration e2e infra eval eval-dev train train-detector train-verifier eval-detector local deploy clean bench-search bench-matching bench-ingest bench-cost bench-faults
+.PHONY: demo test synth lint lock openapi checkov chromium unit integration e2e infra eval eval-dev train train-detector train-verifier eval-detector eval-support local deploy clean bench-search bench-matching bench-ingest bench-cost bench-faults
 
 # The exact versions of requirements.lock, then the package itself (editable, no resolution).
 $(STAMP): pyproject.toml requirements.lock
@@ -133,6 +133,10 @@ train-verifier: $(STAMP)
 # split) or ground_truth.csv.
 eval-detector: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) bench/eval_detector.py $(if $(filter command line,$(origin DATA)),$(DATA),../shared/bench/openimages-plate-boxes)
+
+# The plates read and the other readings at each support score (docs/recognition.md, step 39).
+eval-support: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) bench/support_bands.py $(if $(filter command line,$(origin DATA)),$(DATA)) $(if $(MODELS),--models $(MODELS))
 
 deploy: synth
 	npx --yes aws-cdk@2 deploy --app cdk.out

@@ -52,17 +52,22 @@ def test_a_sure_box_counts_for_one_plate_only() -> None:
     assert sorted(eval_detector.plate_outcomes(found, twins, threshold=0.4)) == ["found", "loose_box"]
 
 
-def test_the_json_line_splits_the_misses_and_the_recall_by_width(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    (tmp_path / "images").mkdir()
-    with (tmp_path / "ground_truth.csv").open("w", newline="") as out:
+def two_rendered_scenes(folder: Path) -> None:
+    """images/ and ground_truth.csv in folder: two rendered street scenes, one plate each."""
+    (folder / "images").mkdir()
+    with (folder / "ground_truth.csv").open("w", newline="") as out:
         rows = csv.writer(out)
         rows.writerow(["image", "x", "y", "w", "h", "plate"])
         for seed, plate in enumerate(["7ABC123", "5KLM902"]):
             data, (x, y, w, h) = render_scene(plate, "CA", seed=seed)
-            cv2.imwrite(str(tmp_path / "images" / f"{seed}.jpg"), decode_image(data))
+            cv2.imwrite(str(folder / "images" / f"{seed}.jpg"), decode_image(data))
             rows.writerow([f"{seed}.jpg", x, y, w, h, plate])
+
+
+def test_the_json_line_splits_the_misses_and_the_recall_by_width(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    two_rendered_scenes(tmp_path)
     assert eval_detector.main([str(tmp_path)]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert result["boxes"] == 2
