@@ -80,16 +80,17 @@ def main(argv: list[str] | None = None) -> int:
 
     from alpr.recognition import Engine
     from alpr.recognition.engine import on_a_plate
+    from alpr.recognition.plate_detector import DEFAULT_MODELS_DIR, NAME, PlateDetector
 
     cv2.setNumThreads(1)
     data = pathlib.Path(args.data)
     truth = read_boxes(data, args.split)
-    engine = Engine.load(
-        pathlib.Path(args.models) if args.models else None, threads=1, support_score=scores[0]
-    )
-    detector = engine._detector
-    if detector is None:
-        raise SystemExit("no plate detector under the models folder: nothing supports a reading")
+    models = pathlib.Path(args.models) if args.models else DEFAULT_MODELS_DIR
+    if not (models / NAME / "manifest.json").is_file():
+        raise SystemExit(f"no plate detector under {models}: nothing supports a reading")
+    engine = Engine.load(models, threads=1, support_score=scores[0])
+    # The engine's own detector, loaded again to give each reading its supporting box's score.
+    detector = PlateDetector.load(models, threads=1)
     totals = {score: [0, 0] for score in scores}
     for name in sorted(truth):
         image = cv2.imread(str(data / "images" / name), cv2.IMREAD_COLOR)
