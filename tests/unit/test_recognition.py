@@ -24,7 +24,6 @@ from alpr.recognition.detect import (
 )
 from alpr.recognition.engine import (
     DETECTOR_GLYPH_SHARE,
-    DETECTOR_SURE,
     DETECTOR_TOP,
     PLATE_SUPPORT_SCORE,
     ROWS_VERSION,
@@ -425,7 +424,7 @@ def test_a_plate_the_detector_is_sure_of_is_read_without_searching_the_whole_fra
     work, scale = working_copy(image)
     gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
     plates = plate_seeds(engine._detector.detect(image), image.shape, scale)
-    assert plates[0][1] >= DETECTOR_SURE
+    assert plates[0][1] >= engine._detector.threshold
     # Then the rows around its boxes already hold the plate, and the engine reads it from them
     sure = engine.rows_in_sure_boxes(work, gray, plates)
     assert sure is not None and "7ABC123" in {row.best.text for row in sure}
@@ -441,14 +440,6 @@ def test_without_a_sure_box_the_whole_frame_is_searched(engine: Engine) -> None:
         engine.rows_in_sure_boxes(work, gray, plate_seeds(engine._detector.detect(image), image.shape, scale))
         is None
     )
-    # And a box below DETECTOR_SURE is not taken on trust either
-    plate = decode_image(render_scene("7ABC123", "CA", seed=1, distance=2.0)[0])
-    work, scale = working_copy(plate)
-    gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
-    unsure = [
-        (box, DETECTOR_SURE / 2) for box, _ in plate_seeds(engine._detector.detect(plate), plate.shape, scale)
-    ]
-    assert engine.rows_in_sure_boxes(work, gray, unsure) is None
 
 
 def _plate_free_street(seed: int) -> np.ndarray:

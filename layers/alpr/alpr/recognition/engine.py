@@ -73,15 +73,6 @@ DETECTOR_WEIGHT = 2.0
 # glyph (J, 1) out of its row. Named in Engine.model_version with the row search's other rules.
 STRETCH_SLACK = 0.3
 ROWS_VERSION = "cc-rows-7"  # change it with the row search's rules or their constants
-# When the detector's best box scores at least this and a row read around its boxes already reads
-# like a plate (`plate_found`), the whole-frame row search is skipped. Chosen on the development
-# sets (docs/recognition.md, step 24): at 0.4 the far scenes gained a plate, the near ones lost one
-# and the crops' tuning half read the same, with the CPU median 38 % lower on the far scenes; 0.2
-# took the same path, 0.7 took it half as often. The engine passes only boxes at the detector's
-# threshold, which since step 36 is at least this (0.4, then 0.5 on the score combined with the
-# verifier's): every box it takes for a plate qualifies. Measured again in step 39, 0.6 and 0.7
-# read the development sets exactly as the threshold does, in the same time.
-DETECTOR_SURE = 0.4
 # A reading is on a plate where the detector found one (at its own score threshold): the centre of
 # its row inside one of the detector's boxes grown by this share of the box's size on every side.
 # Readings on a plate come first; the others are flagged low confidence. On rendered scenes with the
@@ -559,10 +550,11 @@ class Engine:
     def rows_in_sure_boxes(
         self, work: np.ndarray, gray: np.ndarray, plates: Sequence[tuple[Candidate, float]]
     ) -> list[ScoredRow] | None:
-        """The rows around the detector's boxes, when its best box scores DETECTOR_SURE or more and
-        one of them reads like a plate; None when the whole frame must be searched. Without a ranker
-        (training/ranker.py learning one) the whole frame is always searched, for every row it brings."""
-        if self._ranker is None or not plates or plates[0][1] < DETECTOR_SURE:
+        """The rows around the detector's boxes at its threshold (`plates`), when one of them reads
+        like a plate (`plate_found`); None when the whole frame must be searched (docs/recognition.md,
+        steps 24 and 39). Without a ranker (training/ranker.py learning one) the whole frame is
+        always searched, for every row it brings."""
+        if self._ranker is None or not plates:
             return None
         rows = rows_on_plates(work, [plate for plate, _ in plates], [])
         out = self._scored(work, gray, rows, rows, plates)
