@@ -39,10 +39,17 @@ def crop(image: np.ndarray, region: np.ndarray, height: int, width: int) -> np.n
     """The region of a BGR image scaled to (height, width, 3); grey where it leaves the image."""
     per_pixel = float(region[2] - region[0]) / width
     if per_pixel > 1.5:
-        # Shrink the photo first (area average), so the bilinear warp below does not alias.
-        image = cv2.resize(image, None, fx=1 / per_pixel, fy=1 / per_pixel, interpolation=cv2.INTER_AREA)
-        region = region / per_pixel
-        per_pixel = float(region[2] - region[0]) / width
+        # Shrink the region's part of the photo first (area average), so the bilinear warp below
+        # does not alias; only that part: shrinking the whole photo cost ~3 ms a box.
+        h, w = image.shape[:2]
+        x0, y0 = max(0, int(region[0])), max(0, int(region[1]))
+        x1, y1 = min(w, int(np.ceil(region[2])) + 1), min(h, int(np.ceil(region[3])) + 1)
+        if x1 > x0 and y1 > y0:
+            image = cv2.resize(
+                image[y0:y1, x0:x1], None, fx=1 / per_pixel, fy=1 / per_pixel, interpolation=cv2.INTER_AREA
+            )
+            region = (region - np.array([x0, y0, x0, y0], np.float32)) / per_pixel
+            per_pixel = float(region[2] - region[0]) / width
     to_input = np.array(
         [[1 / per_pixel, 0, -region[0] / per_pixel], [0, 1 / per_pixel, -region[1] / per_pixel]], np.float32
     )
