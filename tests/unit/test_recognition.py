@@ -27,6 +27,7 @@ from alpr.recognition.engine import (
     DETECTOR_TOP,
     PLATE_SUPPORT_SCORE,
     ROWS_VERSION,
+    UNSURE_PLATE_PRIOR,
     number_bands,
     on_a_plate,
     plate_seeds,
@@ -320,6 +321,8 @@ def test_model_version_names_the_plate_detector_when_it_leads(engine: Engine) ->
     assert f"+{detector.version}+" in engine.model_version
     # and the score below which its boxes no longer support a reading
     assert f"+{detector.version}+support-{PLATE_SUPPORT_SCORE}+" in engine.model_version
+    # and how plate-like text on its unsure boxes must be
+    assert f"+unsure-prior-{UNSURE_PLATE_PRIOR}+" in engine.model_version
     # and how it makes the pieces of one plate one box (the same network's reads change with it)
     assert f"+{PARTS_VERSION}+" in engine.model_version
     assert f"+{ROWS_VERSION}+" in engine.model_version
@@ -459,12 +462,13 @@ def _plate_free_street_with_a_sign(seed: int) -> np.ndarray:
     return image
 
 
-def _plate_free_street_with_a_plate_shaped_sign(seed: int, rim: int = 3) -> np.ndarray:
-    """A plate-free street with a one-way sign on a board shaped like a plate (2:1, a dark rim)."""
+def _plate_free_street_with_a_plate_shaped_sign(seed: int, rim: int = 3, text: str = "ONEWAY") -> np.ndarray:
+    """A plate-free street with a sign (one-way by default) on a board shaped like a plate (2:1, a
+    dark rim)."""
     image = _plate_free_street(seed)
     cv2.rectangle(image, (60, 60), (240, 150), (255, 255, 255), -1)
     cv2.rectangle(image, (60, 60), (240, 150), (30, 30, 30), rim)
-    cv2.putText(image, "ONEWAY", (75, 123), cv2.FONT_HERSHEY_SIMPLEX, 1.36, (20, 20, 20), 3, cv2.LINE_AA)
+    cv2.putText(image, text, (75, 123), cv2.FONT_HERSHEY_SIMPLEX, 1.36, (20, 20, 20), 3, cv2.LINE_AA)
     return image
 
 
@@ -479,10 +483,10 @@ def test_a_sign_the_detector_does_not_take_for_a_plate_is_not_read(engine: Engin
     assert engine.read(image) == []
 
 
-def _sign_box_scores(engine: Engine, image: np.ndarray) -> list[float]:
+def _sign_box_scores(engine: Engine, image: np.ndarray, text: str = "ONEWAY") -> list[float]:
     """The scores of the detector's boxes (down to its verifier's candidates) on the sign, which the
     rows alone read surely."""
-    (alone,) = [r for r in Engine.load(threads=1, detected=False).read(image) if r.text == "ONEWAY"]
+    (alone,) = [r for r in Engine.load(threads=1, detected=False).read(image) if r.text == text]
     assert not alone.low_confidence
     lowest = engine._detector.verifier.candidate_score
     return [b.score for b in engine._detector.detect(image, lowest) if on_a_plate(alone.box, [b])]
@@ -498,21 +502,41 @@ def test_a_plate_shaped_sign_the_detector_is_far_from_sure_of_is_not_read(engine
     assert engine.read(image) == []
 
 
-def test_text_where_the_detector_found_no_plate_is_flagged_for_a_person(engine: Engine) -> None:
-    # Given a street with no plate but a legible sign, which the rows alone read surely
+def test_a_word_on_a_sign_the_detector_is_unsure_of_is_not_read(engine: Engine) -> None:
+    # Given a street with no plate but a one-way sign on a plate-shaped board, which the detector
+    # boxes at the support score but below its threshold (unsure, not blind)
     image = _plate_free_street_with_a_plate_shaped_sign(4, rim=8)
-    # and which the detector boxes at the support score but below its threshold (unsure, not blind)
     scores = _sign_box_scores(engine, image)
     assert scores and PLATE_SUPPORT_SCORE <= max(scores) < engine._detector.threshold
+    # Then its word, which mixes no digit with its letters, is not reported even flagged
+    # (docs/recognition.md, step 40)
+    assert decoder.plate_prior("ONEWAY") < UNSURE_PLATE_PRIOR
+    assert engine.read(image) == []
+
+
+def _unsure_plate_shaped_sign(engine: Engine) -> np.ndarray:
+    """A plate-free street with a sign that reads like a plate, on a plate-shaped board the detector
+    boxes at the support score but below its threshold."""
+    image = _plate_free_street_with_a_plate_shaped_sign(4, rim=5, text="ZONE4B")
+    scores = _sign_box_scores(engine, image, "ZONE4B")
+    assert scores and PLATE_SUPPORT_SCORE <= max(scores) < engine._detector.threshold
+    assert decoder.plate_prior("ZONE4B") >= UNSURE_PLATE_PRIOR
+    return image
+
+
+def test_text_like_a_plate_where_the_detector_is_unsure_is_flagged_for_a_person(engine: Engine) -> None:
+    # Given a street with no plate but a sign that reads like one, where the detector is unsure
+    image = _unsure_plate_shaped_sign(engine)
     # Then the engine still reports it (the detector misses some plates) but never as a sure read
     readings = engine.read(image)
-    assert readings and all(r.low_confidence for r in readings)
+    assert [r.text for r in readings] == ["ZONE4B"]
+    assert all(r.low_confidence for r in readings)
 
 
 def test_a_department_may_have_no_read_where_the_detector_is_unsure(engine: Engine) -> None:
     # Given the sign the detector boxes only below its threshold, reported flagged by default
-    image = _plate_free_street_with_a_plate_shaped_sign(4, rim=8)
-    assert any(r.text == "ONEWAY" and r.low_confidence for r in engine.read(image))
+    image = _unsure_plate_shaped_sign(engine)
+    assert any(r.text == "ZONE4B" and r.low_confidence for r in engine.read(image))
     # When the department raises the support score to the detector's own threshold
     threshold = engine._detector.threshold
     strict = Engine.load(threads=1, support_score=threshold)
