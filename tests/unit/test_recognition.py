@@ -25,12 +25,15 @@ from alpr.recognition.detect import (
 from alpr.recognition.engine import (
     DETECTOR_GLYPH_SHARE,
     DETECTOR_TOP,
+    NUMBER_GLYPH_RATIO,
     PLATE_SUPPORT_SCORE,
     ROWS_VERSION,
     UNSURE_PLATE_PRIOR,
+    ScoredRow,
     number_bands,
     on_a_plate,
     plate_seeds,
+    printed_smaller,
     stretched_to_plates,
     working_copy,
 )
@@ -323,6 +326,8 @@ def test_model_version_names_the_plate_detector_when_it_leads(engine: Engine) ->
     assert f"+{detector.version}+support-{PLATE_SUPPORT_SCORE}+" in engine.model_version
     # and how plate-like text on its unsure boxes must be
     assert f"+unsure-prior-{UNSURE_PLATE_PRIOR}+" in engine.model_version
+    # and how much smaller than a plate's number its other text is printed
+    assert f"+number-glyphs-{NUMBER_GLYPH_RATIO}+" in engine.model_version
     # and how it makes the pieces of one plate one box (the same network's reads change with it)
     assert f"+{PARTS_VERSION}+" in engine.model_version
     assert f"+{ROWS_VERSION}+" in engine.model_version
@@ -576,6 +581,34 @@ def test_text_the_detector_does_not_take_for_a_plate_at_all_is_not_a_read(engine
     assert not on_a_plate(alone.box, engine._detector.detect(image, PLATE_SUPPORT_SCORE))
     # Then the engine reports nothing there
     assert not any(r.text.endswith("1204") for r in engine.read(image))
+
+
+def _row(text: str, confidence: float, glyph_height: float) -> ScoredRow:
+    """A read row with only what `printed_smaller` weighs: its reading's confidence and glyph height."""
+    best = decoder.Decoded(text, confidence, (confidence,) * len(text))
+    cand = Candidate((0, 0, 1, 1), glyph_height, 0.0, len(text), 1.0)
+    return ScoredRow(confidence, 0.0, cand, best, [best], np.zeros(1), np.zeros((1, 1)))
+
+
+def test_the_slogan_under_a_plates_number_is_printed_smaller() -> None:
+    # Given a plate the detector is sure of, its number (glyphs 30 px tall) and the slogan printed
+    # under it (9 px, `TAXATION WITHOUT REPRESENTATION` read `TAXATNV`), both read with confidence
+    # (a near scene of the development sets, docs/recognition.md step 40)
+    plate = Box(393, 480, 153, 69, 0.89)
+    number = (_row("2368", 0.99, 30.0), (445, 476, 93, 70))
+    slogan = (_row("TAXATNV", 0.98, 8.7), (400, 526, 42, 22))
+    # Then the slogan is printed smaller than the number, and the number than nothing
+    assert printed_smaller([number, slogan], [plate]) == {1}
+    # But not where the taller row reads without confidence (it may be a grille or a shadow)
+    doubtful = (_row("2368", 0.3, 30.0), number[1])
+    assert printed_smaller([doubtful, slogan], [plate]) == set()
+    # nor where they are on different plates
+    elsewhere = Box(900, 480, 153, 69, 0.9)
+    far_number = (number[0], (950, 476, 93, 70))
+    assert printed_smaller([far_number, slogan], [plate, elsewhere]) == set()
+    # nor where the glyphs are less than NUMBER_GLYPH_RATIO apart (two rows of one number)
+    second_row = (_row("ABC", 0.95, 20.0), (420, 530, 80, 25))
+    assert printed_smaller([number, second_row], [plate]) == set()
 
 
 def test_a_plate_beside_a_larger_sign_is_the_sure_read(engine: Engine) -> None:

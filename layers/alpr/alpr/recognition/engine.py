@@ -99,6 +99,13 @@ PLATE_SUPPORT_SCORE = 0.3
 # 8.0 % to 4.8 %, for one plate of 200 near scenes (`548`) and one of 486 on Open Images `valid`
 # (`STAG`); on the detector's sure boxes nothing changes.
 UNSURE_PLATE_PRIOR = 0.5
+# A plate prints its number larger than anything else on it (the state, a slogan, a dealer's name):
+# a reading on a box the detector found whose glyphs are this many times shorter than another
+# confident reading's on the same box comes after it (`printed_smaller`). On a near scene a DC
+# plate's slogan (`TAXATNV`, glyphs 3.4 x shorter) had been chosen over its number (`2368`); at 2
+# and at 2.5 the development sets read that plate and change nothing else (docs/recognition.md,
+# step 40).
+NUMBER_GLYPH_RATIO = 2.0
 
 
 @dataclass(frozen=True)
@@ -369,6 +376,24 @@ def on_a_plate(row: tuple[int, int, int, int], plates: Sequence[Box]) -> bool:
     )
 
 
+def printed_smaller(
+    rows: Sequence[tuple[ScoredRow, tuple[int, int, int, int]]], plates: Sequence[Box]
+) -> set[int]:
+    """The indexes of the rows (each with its box in the image's pixels) printed smaller than a
+    plate's number: another row on one of the same detector boxes (`plates`, `on_a_plate`) reads
+    with confidence and has glyphs NUMBER_GLYPH_RATIO x as tall or more."""
+    return {
+        i
+        for i, (row, box) in enumerate(rows)
+        if any(
+            other.best.confidence >= LOW_CONFIDENCE
+            and other.cand.char_height >= NUMBER_GLYPH_RATIO * row.cand.char_height
+            and any(on_a_plate(box, [plate]) and on_a_plate(other_box, [plate]) for plate in plates)
+            for other, other_box in rows
+        )
+    }
+
+
 def working_copy(image: np.ndarray) -> tuple[np.ndarray, float]:
     """The image the candidate search works on (downscaled to MAX_SIDE at most) and its scale."""
     scale = min(1.0, MAX_SIDE / max(image.shape[:2]))
@@ -424,7 +449,7 @@ class Engine:
         ranked = f"+{plate_ranker.version}" if plate_ranker else ""
         detected = (
             f"+{plate_detector.version}+support-{self._support}"
-            f"+unsure-prior-{UNSURE_PLATE_PRIOR}+{PARTS_VERSION}"
+            f"+unsure-prior-{UNSURE_PLATE_PRIOR}+number-glyphs-{NUMBER_GLYPH_RATIO}+{PARTS_VERSION}"
             if plate_detector
             else ""
         )
@@ -640,8 +665,14 @@ class Engine:
         # Signs, overlays and stickers read as well as plates do: a reading where the detector found a
         # plate comes before any where it was unsure, and those are flagged (the detector misses some
         # plates, so they are kept, for a person to check) when their text is shaped like a plate;
-        # where it saw no plate at all there is no read. The learned score orders the rest; the heuristic rank still rejects illegible ones.
-        readings.sort(key=lambda r: (not r[2], -r[0].learned))
+        # where it saw no plate at all there is no read. On one plate, text printed smaller than
+        # its number comes after it. The learned score orders the rest; the heuristic rank still
+        # rejects illegible ones.
+        smaller = printed_smaller([(row, reading.box) for row, reading, _ in readings], plates)
+        order = sorted(
+            range(len(readings)), key=lambda i: (not readings[i][2], i in smaller, -readings[i][0].learned)
+        )
+        readings = [readings[i] for i in order]
         out: list[PlateReading] = []
         for row, reading, on_plate in readings:
             if row.rank < 0.05:
