@@ -597,7 +597,7 @@ def test_the_slogan_under_a_plates_number_is_printed_smaller() -> None:
     plate = Box(393, 480, 153, 69, 0.89)
     number = (_row("2368", 0.99, 30.0), (445, 476, 93, 70))
     slogan = (_row("TAXATNV", 0.98, 8.7), (400, 526, 42, 22))
-    # Then the slogan is printed smaller than the number, and the number than nothing
+    # Then the slogan is printed smaller than the number, and nothing on the plate dwarfs the number
     assert printed_smaller([number, slogan], [plate]) == {1}
     # But not where the taller row reads without confidence (it may be a grille or a shadow)
     doubtful = (_row("2368", 0.3, 30.0), number[1])
