@@ -21,6 +21,7 @@ from alpr.recognition.decoder import (
     needs_second_opinion,
     plate_prior,
     serial_pattern,
+    state_serial,
 )
 
 
@@ -280,3 +281,40 @@ def test_a_reading_sure_of_every_glyph_in_a_serial_format_needs_no_second_opinio
     # One glyph in doubt, or a string in no state's serial format, and the second reader is asked
     assert needs_second_opinion(_reading("7ABC123", [0.99] * 6 + [0.85]))
     assert needs_second_opinion(_reading("NTGUILTY", [0.99] * 8))
+
+
+# ---- 0 and O by the state's serial formats (docs/recognition.md, step 40) ------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "state", "expected"),
+    [
+        # Louisiana's serials are AAA999 (and A999999): a leading 0 is the letter O
+        ("0IT643", "LA", "OIT643"),
+        # Iowa's 999AAA: the 0 among the letters is an O
+        ("778A0S", "IA", "778AOS"),
+        # the other way: an O among Illinois' AA99999 digits is a 0
+        ("AB12O45", "IL", "AB12045"),
+    ],
+)
+def test_the_states_serial_formats_tell_0_from_o(text: str, state: str, expected: str) -> None:
+    assert state_serial(text, state) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "state"),
+    [
+        ("0IT643", None),  # no state read: 0IT643 fits another state's format (9AA999)
+        ("OIT643", "LA"),  # already the state's format
+        ("602013", "VA"),  # neither it nor 6O2013 is a Virginia serial: a vanity or an old plate
+        ("0IT643", "ZZ"),  # a state whose formats are not known
+        ("00617", "OR"),  # no 0/O variant fits Oregon's AAA999 or 999AAA
+    ],
+)
+def test_a_reading_the_states_formats_do_not_decide_is_left_alone(text: str, state: str | None) -> None:
+    assert state_serial(text, state) == text
+
+
+def test_where_the_states_formats_allow_0_and_o_two_ways_the_reading_stays() -> None:
+    # Oregon has AAA999 and 999AAA: O0O0O0 could be OOO000 or 000OOO
+    assert state_serial("O0O0O0", "OR") == "O0O0O0"

@@ -74,7 +74,7 @@ SURE_GLYPH = 0.9
 NO_SECOND_OPINION_ABOVE = 0.9
 # Names how `combine` chooses between readings, so that a read records the rules it was made with
 # (Engine.model_version). Change it with any of the settings above.
-DECODING_VERSION = "us-formats-1+same-0O+contested-0.9+sure-0.9"
+DECODING_VERSION = "us-formats-1+same-0O+contested-0.9+sure-0.9+state-0O"
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,37 @@ def serial_pattern(text: str) -> str:
 def fits_serial_format(text: str) -> bool:
     """Whether a string fits one of the states' standard serial formats (US_SERIAL_FORMATS)."""
     return serial_pattern(text) in US_SERIAL_FORMATS
+
+
+# The formats of each state (US_SERIAL_FORMATS read the other way).
+_STATE_FORMATS: dict[str, frozenset[str]] = {
+    state: frozenset(pattern for pattern, states in US_SERIAL_FORMATS.items() if state in states.split())
+    for state in {state for states in US_SERIAL_FORMATS.values() for state in states.split()}
+}
+
+
+def state_serial(text: str, state: str | None) -> str:
+    """The reading with its 0s and Os as the state's serial formats have them. Many states print the
+    two alike, so where the state was read, the text fits none of its formats, and exactly one way
+    of writing its 0s and Os does, that one; otherwise the text as read (docs/recognition.md, step
+    40)."""
+    formats = _STATE_FORMATS.get(state or "")
+    positions = [i for i, ch in enumerate(text) if ch in "0O"]
+    pattern = serial_pattern(text)
+    if not formats or not positions or pattern in formats:
+        return text
+    # A 0 or O at a letter's place of a format is O, at a digit's place 0: each fitting format
+    # gives one way of writing them.
+    fitting = {
+        "".join(
+            ("O" if kind == "A" else "0") if i in positions else ch
+            for i, (ch, kind) in enumerate(zip(text, fmt, strict=True))
+        )
+        for fmt in formats
+        if len(fmt) == len(text)
+        and all(kind == pattern[i] for i, kind in enumerate(fmt) if i not in positions)
+    }
+    return fitting.pop() if len(fitting) == 1 else text
 
 
 def plate_prior(text: str) -> float:

@@ -690,7 +690,11 @@ class Engine:
                     continue  # a word or a number on a box the detector is unsure of: no read
                 reading = dataclasses.replace(reading, low_confidence=True)
             if not out or (len(out) < 2 and not reading.low_confidence):
-                reading = dataclasses.replace(reading, state=self._state(work, row.cand))
+                state = self._state(work, row.cand)
+                # The state's serial formats tell 0 from O where its plates print them alike.
+                reading = dataclasses.replace(
+                    reading, text=decoder.state_serial(reading.text, state), state=state
+                )
             out.append(reading)
         return out
 
