@@ -72,8 +72,9 @@ SURE_GLYPH = 0.9
 # and 0.9 none; with plate-crnn-e99e9826, 0.9, 0.95 and 0.98 read the same on all three sets, and
 # 0.9 asks least often.
 NO_SECOND_OPINION_ABOVE = 0.9
-# Names how `combine` chooses between readings, so that a read records the rules it was made with
-# (Engine.model_version). Change it with any of the settings above.
+# Names how `combine` chooses between readings and `state_serial` respells the chosen one, so that a
+# read records the rules it was made with (Engine.model_version). Change it with any of the settings
+# above or with either rule.
 DECODING_VERSION = "us-formats-1+same-0O+contested-0.9+sure-0.9+state-0O"
 
 
