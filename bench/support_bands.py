@@ -28,6 +28,8 @@ from collections.abc import Sequence
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+from alpr.recognition.detect import centre_in, iou  # noqa: E402  (after the thread settings)
+
 REPO = pathlib.Path(__file__).resolve().parents[1]
 SCORES = (0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5)
 ON_PLATE_IOU = 0.3
@@ -37,13 +39,7 @@ Box = tuple[float, float, float, float]  # x, y, w, h in the photo's pixels
 
 def on_plate(reading: Box, plate: Box) -> bool:
     """Whether a reading's box is on a labelled plate: its centre inside, or overlapping by IoU 0.3."""
-    cx, cy = reading[0] + reading[2] / 2, reading[1] + reading[3] / 2
-    if plate[0] <= cx <= plate[0] + plate[2] and plate[1] <= cy <= plate[1] + plate[3]:
-        return True
-    iw = max(0.0, min(reading[0] + reading[2], plate[0] + plate[2]) - max(reading[0], plate[0]))
-    ih = max(0.0, min(reading[1] + reading[3], plate[1] + plate[3]) - max(reading[1], plate[1]))
-    union = reading[2] * reading[3] + plate[2] * plate[3] - iw * ih
-    return union > 0 and iw * ih / union >= ON_PLATE_IOU
+    return centre_in(reading, plate) or iou(reading, plate) >= ON_PLATE_IOU
 
 
 def counts(

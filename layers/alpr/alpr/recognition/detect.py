@@ -262,7 +262,7 @@ def mostly_inside(
     return iw * ih >= share * inner[2] * inner[3]
 
 
-def centre_in(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
+def centre_in(inner: tuple[float, float, float, float], outer: tuple[float, float, float, float]) -> bool:
     """Whether the centre of box `inner` lies in box `outer` (both x, y, w, h)."""
     cx, cy = inner[0] + inner[2] / 2, inner[1] + inner[3] / 2
     return outer[0] <= cx <= outer[0] + outer[2] and outer[1] <= cy <= outer[1] + outer[3]
@@ -417,7 +417,7 @@ def _std(values: list[float]) -> float:
     return math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
 
 
-def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+def iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
     """Intersection over union of two boxes (x, y, w, h)."""
     ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
     iw = max(0, min(ax1, bx1) - max(a[0], b[0]))

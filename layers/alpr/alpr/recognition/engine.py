@@ -382,14 +382,15 @@ def printed_smaller(
     """The indexes of the rows (each with its box in the image's pixels) printed smaller than a
     plate's number: another row on one of the same detector boxes (`plates`, `on_a_plate`) reads
     with confidence and has glyphs NUMBER_GLYPH_RATIO x as tall or more."""
+    on = [{j for j, plate in enumerate(plates) if on_a_plate(box, [plate])} for _, box in rows]
     return {
         i
-        for i, (row, box) in enumerate(rows)
+        for i, (row, _) in enumerate(rows)
         if any(
             other.best.confidence >= LOW_CONFIDENCE
             and other.cand.char_height >= NUMBER_GLYPH_RATIO * row.cand.char_height
-            and any(on_a_plate(box, [plate]) and on_a_plate(other_box, [plate]) for plate in plates)
-            for other, other_box in rows
+            and on[i] & on[k]
+            for k, (other, _) in enumerate(rows)
         )
     }
 
