@@ -30,6 +30,7 @@ from alpr.recognition.engine import (
     ROWS_VERSION,
     UNSURE_PLATE_PRIOR,
     ScoredRow,
+    bands_under_small_print,
     number_bands,
     on_a_plate,
     plate_seeds,
@@ -583,10 +584,13 @@ def test_text_the_detector_does_not_take_for_a_plate_at_all_is_not_a_read(engine
     assert not any(r.text.endswith("1204") for r in engine.read(image))
 
 
-def _row(text: str, confidence: float, glyph_height: float) -> ScoredRow:
-    """A read row with only what `printed_smaller` weighs: its reading's confidence and glyph height."""
+def _row(
+    text: str, confidence: float, glyph_height: float, box: tuple[int, int, int, int] = (0, 0, 1, 1)
+) -> ScoredRow:
+    """A read row with only what `printed_smaller` and `bands_under_small_print` weigh: its
+    reading's confidence, its glyph height and where it is."""
     best = decoder.Decoded(text, confidence, (confidence,) * len(text))
-    cand = Candidate((0, 0, 1, 1), glyph_height, 0.0, len(text), 1.0)
+    cand = Candidate(box, glyph_height, 0.0, len(text), 1.0)
     return ScoredRow(confidence, 0.0, cand, best, [best], np.zeros(1), np.zeros((1, 1)))
 
 
@@ -609,6 +613,29 @@ def test_the_slogan_under_a_plates_number_is_printed_smaller() -> None:
     # nor where the glyphs are less than NUMBER_GLYPH_RATIO apart (two rows of one number)
     second_row = (_row("ABC", 0.95, 20.0), (420, 530, 80, 25))
     assert printed_smaller([number, second_row], [plate]) == set()
+
+
+def test_a_plate_whose_rows_are_all_small_print_gets_its_number_band() -> None:
+    # Given a Mississippi plate filling a 320 x 159 crop, boxed whole by the detector, where the row
+    # finder cut only the county under the number and the month sticker (glyphs 20-22 px), read with
+    # confidence, and no row at the number (80 px glyphs: a magnolia joins them) (the crops' tuning
+    # half, docs/recognition.md step 41)
+    shape = (159, 320, 3)
+    ((seed, _),) = plate_seeds([Box(1, 0, 288, 159, 0.95)], shape, 1.0)
+    county = _row("MADISON", 0.57, 20.0, (103, 123, 112, 20))
+    month = _row("AUG", 0.82, 22.0, (18, 127, 34, 22))
+    # Then the number's band of the box is read too, as where no row was read at all
+    (band,) = bands_under_small_print([seed], [county, month], shape)
+    assert band == number_bands([seed], [], shape)[0]
+    assert band.char_height >= NUMBER_GLYPH_RATIO * 22.0
+    # But not where a row of the number's size was cut, even one read without confidence
+    number = _row("E197659", 0.53, 75.0, (20, 40, 280, 75))
+    assert bands_under_small_print([seed], [county, month, number], shape) == []
+    # nor where none of the small print reads with confidence (nothing on the plate was read)
+    assert bands_under_small_print([seed], [county], shape) == []
+    # nor for rows outside the box
+    beside = _row("AUG", 0.82, 22.0, (300, 400, 34, 22))
+    assert bands_under_small_print([seed], [county, beside], shape) == []
 
 
 def test_a_plate_beside_a_larger_sign_is_the_sure_read(engine: Engine) -> None:

@@ -72,7 +72,7 @@ DETECTOR_WEIGHT = 2.0
 # height is also read stretched to them (`stretched_to_plates`): the row finder can leave a thin edge
 # glyph (J, 1) out of its row. Named in Engine.model_version with the row search's other rules.
 STRETCH_SLACK = 0.3
-ROWS_VERSION = "cc-rows-7"  # change it with the row search's rules or their constants
+ROWS_VERSION = "cc-rows-8"  # change it with the row search's rules or their constants
 # A reading is on a plate where the detector found one (at its own score threshold): the centre of
 # its row inside one of the detector's boxes grown by this share of the box's size on every side.
 # Readings on a plate come first; the others are flagged low confidence. On rendered scenes with the
@@ -346,13 +346,30 @@ def number_bands(
     the `number_band` of its `detector_box`, as a plate-shaped blob's is guessed: a plate too small
     or blurred for the row finder to cut a legible row. Read when nothing in the image reads like a
     plate even after the second look."""
+    return [_band(seed, shape) for seed in seeds if not any(centre_in(row.box, seed.box) for row in read)]
+
+
+def bands_under_small_print(
+    seeds: Sequence[Candidate], rows: Sequence[ScoredRow], shape: tuple[int, ...]
+) -> list[Candidate]:
+    """For each of `plate_seeds`' boxes whose rows (those centred in it) are all printed at most
+    1 / NUMBER_GLYPH_RATIO as tall as its `number_band`, one of them read with confidence: that band.
+    On a plate filling the frame a picture can join the number's glyphs so no row is cut there,
+    while the county or the state's name is read (docs/recognition.md, step 41)."""
     bands = []
     for seed in seeds:
-        if any(centre_in(row.box, seed.box) for row in read):
-            continue
-        x0, y0, x1, y1 = detector_box(seed, shape)
-        bands.append(number_band(x0, y0, x1 - x0, y1 - y0, 0.3))
+        band = _band(seed, shape)
+        inside = [row for row in rows if centre_in(row.cand.box, seed.box)]
+        if any(row.best.confidence >= LOW_CONFIDENCE for row in inside) and all(
+            NUMBER_GLYPH_RATIO * row.cand.char_height <= band.char_height for row in inside
+        ):
+            bands.append(band)
     return bands
+
+
+def _band(seed: Candidate, shape: tuple[int, ...]) -> Candidate:
+    x0, y0, x1, y1 = detector_box(seed, shape)
+    return number_band(x0, y0, x1 - x0, y1 - y0, 0.3)
 
 
 def rows_on_plates(work: np.ndarray, seeds: list[Candidate], cands: list[Candidate]) -> list[Candidate]:
@@ -569,7 +586,9 @@ class Engine:
                 for found in rows_on_plates(work, [plate for plate, _ in plates], cands)
                 if not any(mostly_inside(found.box, row.box) for row in rows)
             ]
-        out = self._scored(work, gray, cands, cands, plates)
+        out = self._with_small_print_bands(
+            work, gray, self._scored(work, gray, cands, cands, plates), cands, plates
+        )
         # Without a ranker (training/ranker.py learning one) every image gets the second look, so
         # the ranker learns from all the rows it can bring.
         if self._ranker is None or not plate_found(out):
@@ -595,7 +614,21 @@ class Engine:
             return None
         rows = rows_on_plates(work, [plate for plate, _ in plates], [])
         out = self._scored(work, gray, rows, rows, plates)
-        return out if plate_found(out) else None
+        # Bands are added only to what is returned anyway: a band read like a plate ending the search
+        # would keep the whole frame's rows (and the state read around them) from being found.
+        return self._with_small_print_bands(work, gray, out, rows, plates) if plate_found(out) else None
+
+    def _with_small_print_bands(
+        self,
+        work: np.ndarray,
+        gray: np.ndarray,
+        rows: list[ScoredRow],
+        cands: list[Candidate],
+        plates: Sequence[tuple[Candidate, float]],
+    ) -> list[ScoredRow]:
+        """`rows` (read from `cands`), and the `bands_under_small_print` of the detector's boxes."""
+        bands = bands_under_small_print([plate for plate, _ in plates], rows, work.shape)
+        return rows + self._scored(work, gray, bands, cands + bands, plates)
 
     def _scored(
         self,
