@@ -170,8 +170,20 @@ def test_combine_prefers_a_reading_that_fits_a_state_format_when_the_readers_hes
     ranked = combine(leaning, leaning, 0.5)
     assert [o.text for o in ranked[:2]] == ["DK0H7Z", "DKOH7Z"]
     # But when both are sure of the letter, the letter stands (a vanity plate fits no format)
-    sure = _probs([*_word("DK"), {"O": 0.9, "0": 0.05}, {"-": 1.0}, *_word("H7Z")])
+    sure = _probs([*_word("DK"), {"O": 0.95, "0": 0.02}, {"-": 1.0}, *_word("H7Z")])
     assert combine(sure, sure, 0.5)[0].text == "DKOH7Z"
+
+
+def test_a_serial_format_outweighs_plate_crnns_lean_to_0_where_states_print_0_and_o_alike() -> None:
+    # Given Iowa's 778AOS (999AAA) read by plate-crnn as 778A0S, the 0 at 0.92 against O at 0.08
+    # (the crops' tuning half, docs/recognition.md step 42), and the general reader, whose 0 and O
+    # count as one glyph
+    own = _probs([*_word("778A"), {"0": 0.92, "O": 0.08}, {"-": 1.0}, *_word("S")])
+    # Then the format decides for the letter
+    (best, *_) = combine(own, own, 0.5)
+    assert best.text == "778AOS"
+    # and `contested` shows the glyph plate-crnn was sure of as doubted
+    assert min(contested(decode(own)[0], best).char_confidences) < 0.5
 
 
 def test_combine_leaves_zero_or_o_to_the_plate_reader() -> None:

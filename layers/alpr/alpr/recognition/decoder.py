@@ -57,10 +57,10 @@ US_SERIAL_FORMATS = {
 # English spelling (`CONNMAN`, `AGOR6T`), while many states print the two alike: its likelihood
 # counts them as one glyph, so that plate-crnn, trained on plates, tells them apart.
 SECOND_READER_SAME = (("0", "O"),)
-# Log-odds added in `combine` to a reading that fits a US serial format. Chosen with dev in view
-# (docs/recognition.md, step 20): at 1, dev gained 3 plates and lost none, and the development sets
-# lost 2 of 525 and gained 1; 2 lost more there, 0.5 gained nothing on dev.
-FORMAT_BONUS = 1.0
+# Log-odds added in `combine` to a reading that fits a US serial format. Step 20 chose 1 with dev in
+# view; chosen again on the development sets alone (docs/recognition.md, step 42): against 1, 0 and
+# 0.5 lose a plate, 1.5 gains one (`778AOS`) and loses none, 2 gains it and loses another.
+FORMAT_BONUS = 1.5
 # A glyph plate-crnn reads with at least this probability is one it is sure of: the second reader
 # may still outvote it in `combine`, but never silently (`contested`). On the development sets the
 # second opinion changed such a glyph on 3 of 200 far scenes, 3 of 200 near ones and 2 of the 125
@@ -75,7 +75,7 @@ NO_SECOND_OPINION_ABOVE = 0.9
 # Names how `combine` chooses between readings and `state_serial` respells the chosen one, so that a
 # read records the rules it was made with (Engine.model_version). Change it with any of the settings
 # above or with either rule.
-DECODING_VERSION = "us-formats-1+same-0O+contested-0.9+sure-0.9+state-0O"
+DECODING_VERSION = "us-formats-1+bonus-1.5+same-0O+contested-0.9+sure-0.9+state-0O"
 
 
 @dataclass(frozen=True)
