@@ -617,9 +617,9 @@ def test_the_slogan_under_a_plates_number_is_printed_smaller() -> None:
 
 def test_a_plate_whose_rows_are_all_small_print_gets_its_number_band() -> None:
     # Given a Mississippi plate filling a 320 x 159 crop, boxed whole by the detector, where the row
-    # finder cut only the county under the number and the month sticker (glyphs 20-22 px), read with
-    # confidence, and no row at the number (80 px glyphs: a magnolia joins them) (the crops' tuning
-    # half, docs/recognition.md step 41)
+    # finder cut only the county under the number (read without confidence) and the month sticker
+    # (read with it), glyphs 20-22 px, and no row at the number (80 px glyphs, a magnolia among
+    # them) (the crops' tuning half, docs/recognition.md step 41)
     shape = (159, 320, 3)
     ((seed, _),) = plate_seeds([Box(1, 0, 288, 159, 0.95)], shape, 1.0)
     county = _row("MADISON", 0.57, 20.0, (103, 123, 112, 20))

@@ -354,8 +354,8 @@ def bands_under_small_print(
 ) -> list[Candidate]:
     """For each of `plate_seeds`' boxes whose rows (those centred in it) are all printed at most
     1 / NUMBER_GLYPH_RATIO as tall as its `number_band`, one of them read with confidence: that band.
-    On a plate filling the frame a picture can join the number's glyphs so no row is cut there,
-    while the county or the state's name is read (docs/recognition.md, step 41)."""
+    On two plates filling the frame, a picture among the number's glyphs, no row was cut at the
+    number while the county or the state's name was read (docs/recognition.md, step 41)."""
     bands = []
     for seed in seeds:
         band = _band(seed, shape)
