@@ -175,9 +175,9 @@ def test_combine_prefers_a_reading_that_fits_a_state_format_when_the_readers_hes
 
 
 def test_a_serial_format_outweighs_plate_crnns_lean_to_0_where_states_print_0_and_o_alike() -> None:
-    # Given Iowa's 778AOS (999AAA) read by plate-crnn as 778A0S, the 0 at 0.92 against O at 0.08
-    # (the crops' tuning half, docs/recognition.md step 42), and the general reader, whose 0 and O
-    # count as one glyph
+    # Given Iowa's 778AOS (999AAA), which plate-crnn reads as 778A0S, sure of the 0 (the crops'
+    # tuning half, docs/recognition.md step 42; here 0.92 against 0.08), and the general reader,
+    # whose 0 and O count as one glyph
     own = _probs([*_word("778A"), {"0": 0.92, "O": 0.08}, {"-": 1.0}, *_word("S")])
     # Then the format decides for the letter
     (best, *_) = combine(own, own, 0.5)

@@ -368,6 +368,7 @@ def bands_under_small_print(
 
 
 def _band(seed: Candidate, shape: tuple[int, ...]) -> Candidate:
+    """The `number_band` of one of `plate_seeds`' boxes."""
     x0, y0, x1, y1 = detector_box(seed, shape)
     return number_band(x0, y0, x1 - x0, y1 - y0, 0.3)
 
@@ -606,9 +607,9 @@ class Engine:
     def rows_in_sure_boxes(
         self, work: np.ndarray, gray: np.ndarray, plates: Sequence[tuple[Candidate, float]]
     ) -> list[ScoredRow] | None:
-        """The rows around the detector's boxes at its threshold (`plates`), when one of them reads
-        like a plate (`plate_found`); None when the whole frame must be searched (docs/recognition.md,
-        steps 24 and 39). Without a ranker (training/ranker.py learning one) the whole frame is
+        """The rows around the detector's boxes at its threshold (`plates`), with their
+        `bands_under_small_print`, when one of the rows reads like a plate (`plate_found`); None when
+        the whole frame must be searched (docs/recognition.md, steps 24, 39 and 41). Without a ranker (training/ranker.py learning one) the whole frame is
         always searched, for every row it brings."""
         if self._ranker is None or not plates:
             return None
