@@ -31,6 +31,7 @@ from alpr.recognition.engine import (
     UNSURE_PLATE_PRIOR,
     ScoredRow,
     bands_under_small_print,
+    cut_short,
     number_bands,
     on_a_plate,
     plate_seeds,
@@ -613,6 +614,31 @@ def test_the_slogan_under_a_plates_number_is_printed_smaller() -> None:
     # nor where the glyphs are less than NUMBER_GLYPH_RATIO apart (two rows of one number)
     second_row = (_row("ABC", 0.95, 20.0), (420, 530, 80, 25))
     assert printed_smaller([number, second_row], [plate]) == set()
+
+
+def test_a_row_whose_reading_a_wider_copy_extends_was_cut_short() -> None:
+    # Given a Nebraska plate filling a 320 x 167 crop, boxed whole by the detector, where the row
+    # finder cut its number without the first glyph (`JT898`, the state's outline crosses it) and
+    # step 33's copy of that row reaching the box's sides reads it all (`0JT898`), both with
+    # confidence, the shorter one the surer (the crops' tuning half, docs/recognition.md step 43)
+    plate = Box(0, 0, 320, 166, 0.93)
+    row = (_row("JT898", 0.998, 73.0), (84, 5, 186, 137))
+    copy = (_row("0JT898", 0.958, 73.0), (0, 5, 320, 137))
+    # Then the row was cut short: it comes after the copy
+    assert cut_short([row, copy], [plate]) == {0}
+    # But not where the longer reading is without confidence (a bolt or the frame read as a glyph)
+    doubtful = (_row("0JT898", 0.4, 73.0), copy[1])
+    assert cut_short([row, doubtful], [plate]) == set()
+    # nor where it adds more than MAX_CUT_GLYPHS (another row or words run on)
+    run_on = (_row("0JT8981X", 0.95, 73.0), copy[1])
+    assert cut_short([row, run_on], [plate]) == set()
+    # nor where it reads the row's glyphs otherwise
+    other = (_row("0JT896", 0.95, 73.0), copy[1])
+    assert cut_short([row, other], [plate]) == set()
+    # nor on another plate
+    elsewhere = Box(900, 0, 320, 166, 0.9)
+    far_copy = (copy[0], (900, 5, 320, 137))
+    assert cut_short([row, far_copy], [plate, elsewhere]) == set()
 
 
 def test_a_plate_whose_rows_are_all_small_print_gets_its_number_band() -> None:

@@ -72,7 +72,7 @@ DETECTOR_WEIGHT = 2.0
 # height is also read stretched to them (`stretched_to_plates`): the row finder can leave a thin edge
 # glyph (J, 1) out of its row. Named in Engine.model_version with the row search's other rules.
 STRETCH_SLACK = 0.3
-ROWS_VERSION = "cc-rows-8"  # change it with the row search's rules or their constants
+ROWS_VERSION = "cc-rows-9"  # change it with the row search's rules or their constants
 # A reading is on a plate where the detector found one (at its own score threshold): the centre of
 # its row inside one of the detector's boxes grown by this share of the box's size on every side.
 # Readings on a plate come first; the others are flagged low confidence. On rendered scenes with the
@@ -106,6 +106,10 @@ UNSURE_PLATE_PRIOR = 0.5
 # and at 2.5 the development sets read that plate and change nothing else (docs/recognition.md,
 # step 40).
 NUMBER_GLYPH_RATIO = 2.0
+# A row's reading that a wider row on the same plate reads whole, with up to this many glyphs more at
+# its ends, was cut short by the row finder (`cut_short`); on a Nebraska plate `JT898` (0.998) had
+# been chosen over its copy reaching the box's sides, `0JT898` (0.958) (docs/recognition.md, step 43).
+MAX_CUT_GLYPHS = 2
 
 
 @dataclass(frozen=True)
@@ -394,13 +398,20 @@ def on_a_plate(row: tuple[int, int, int, int], plates: Sequence[Box]) -> bool:
     )
 
 
+def _plates_under(
+    rows: Sequence[tuple[ScoredRow, tuple[int, int, int, int]]], plates: Sequence[Box]
+) -> list[set[int]]:
+    """For each row (with its box in the image's pixels), the indexes of the `plates` it is on."""
+    return [{j for j, plate in enumerate(plates) if on_a_plate(box, [plate])} for _, box in rows]
+
+
 def printed_smaller(
     rows: Sequence[tuple[ScoredRow, tuple[int, int, int, int]]], plates: Sequence[Box]
 ) -> set[int]:
     """The indexes of the rows (each with its box in the image's pixels) printed smaller than a
     plate's number: another row on one of the same detector boxes (`plates`, `on_a_plate`) reads
     with confidence and has glyphs NUMBER_GLYPH_RATIO x as tall or more."""
-    on = [{j for j, plate in enumerate(plates) if on_a_plate(box, [plate])} for _, box in rows]
+    on = _plates_under(rows, plates)
     return {
         i
         for i, (row, _) in enumerate(rows)
@@ -409,6 +420,25 @@ def printed_smaller(
             and other.cand.char_height >= NUMBER_GLYPH_RATIO * row.cand.char_height
             and on[i] & on[k]
             for k, (other, _) in enumerate(rows)
+        )
+    }
+
+
+def cut_short(rows: Sequence[tuple[ScoredRow, tuple[int, int, int, int]]], plates: Sequence[Box]) -> set[int]:
+    """The indexes of the rows (each with its box in the image's pixels) cut short of their plate's
+    glyphs: another row overlapping it on one of the same detector boxes (`plates`, `on_a_plate`)
+    reads with confidence the same text with 1 to MAX_CUT_GLYPHS more glyphs around it."""
+    on = _plates_under(rows, plates)
+    return {
+        i
+        for i, (row, box) in enumerate(rows)
+        if any(
+            other.best.confidence >= LOW_CONFIDENCE
+            and 0 < len(other.best.text) - len(row.best.text) <= MAX_CUT_GLYPHS
+            and row.best.text in other.best.text
+            and _overlaps(box, other_box)
+            and on[i] & on[k]
+            for k, (other, other_box) in enumerate(rows)
         )
     }
 
@@ -701,11 +731,12 @@ class Engine:
         # plate comes before any where it was unsure, and those are flagged (the detector misses some
         # plates, so they are kept, for a person to check) when their text is shaped like a plate;
         # where it saw no plate at all there is no read. On one plate, text printed smaller than
-        # its number comes after it. The learned score orders the rest; the heuristic rank still
-        # rejects illegible ones.
-        smaller = printed_smaller([(row, reading.box) for row, reading, _ in readings], plates)
+        # its number, and a row a wider one reads whole, come after it. The learned score orders the
+        # rest; the heuristic rank still rejects illegible ones.
+        boxed = [(row, reading.box) for row, reading, _ in readings]
+        after = printed_smaller(boxed, plates) | cut_short(boxed, plates)
         order = sorted(
-            range(len(readings)), key=lambda i: (not readings[i][2], i in smaller, -readings[i][0].learned)
+            range(len(readings)), key=lambda i: (not readings[i][2], i in after, -readings[i][0].learned)
         )
         readings = [readings[i] for i in order]
         out: list[PlateReading] = []
