@@ -622,8 +622,8 @@ def test_a_row_whose_reading_a_wider_copy_extends_was_cut_short() -> None:
     # step 33's copy of that row reaching the box's sides reads it all (`0JT898`), both with
     # confidence, the shorter one the surer (the crops' tuning half, docs/recognition.md step 43)
     plate = Box(0, 0, 320, 166, 0.93)
-    row = (_row("JT898", 0.998, 73.0), (84, 5, 186, 137))
-    copy = (_row("0JT898", 0.958, 73.0), (0, 5, 320, 137))
+    row = (_row("JT898", 0.998, 73.0), (84, 4, 186, 163))
+    copy = (_row("0JT898", 0.958, 73.0), (0, 4, 320, 163))
     # Then the row was cut short: it comes after the copy
     assert cut_short([row, copy], [plate]) == {0}
     # But not where the longer reading is without confidence (a bolt or the frame read as a glyph)
@@ -635,10 +635,12 @@ def test_a_row_whose_reading_a_wider_copy_extends_was_cut_short() -> None:
     # nor where it reads the row's glyphs otherwise
     other = (_row("0JT896", 0.95, 73.0), copy[1])
     assert cut_short([row, other], [plate]) == set()
-    # nor on another plate
+    # nor where the longer reading is on another plate
     elsewhere = Box(900, 0, 320, 166, 0.9)
-    far_copy = (copy[0], (900, 5, 320, 137))
+    far_copy = (copy[0], (900, 4, 320, 163))
     assert cut_short([row, far_copy], [plate, elsewhere]) == set()
+    # nor where the detector is not sure of a plate there (the rows' order is the learned score's)
+    assert cut_short([row, copy], []) == set()
 
 
 def test_a_plate_whose_rows_are_all_small_print_gets_its_number_band() -> None:
