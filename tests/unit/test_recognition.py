@@ -28,10 +28,12 @@ from alpr.recognition.engine import (
     NUMBER_GLYPH_RATIO,
     PLATE_SUPPORT_SCORE,
     ROWS_VERSION,
+    SMALL_GLYPH_CONFIDENCE,
     UNSURE_PLATE_PRIOR,
     ScoredRow,
     bands_under_small_print,
     cut_short,
+    low_confidence,
     number_bands,
     on_a_plate,
     plate_seeds,
@@ -112,6 +114,8 @@ def test_model_version_names_the_models_and_the_decoding_rules(engine: Engine) -
     # that choose between its readings change.
     assert engine.model_version.startswith("plate-crnn-")
     assert engine.model_version.endswith(f"+{decoder.DECODING_VERSION}")
+    # and the confidence below which a plate read from enlarged glyphs is flagged
+    assert f"+small-glyphs-{SMALL_GLYPH_CONFIDENCE}+" in engine.model_version
 
 
 def _jpeg(shape: tuple[int, int]) -> bytes:
@@ -641,6 +645,27 @@ def test_a_row_whose_reading_a_wider_copy_extends_was_cut_short() -> None:
     assert cut_short([row, far_copy], [plate, elsewhere]) == set()
     # nor where the detector is not sure of a plate there (the rows' order is the learned score's)
     assert cut_short([row, copy], []) == set()
+
+
+def test_a_plate_read_from_glyphs_the_reader_enlarged_is_flagged_below_its_own_threshold(
+    engine: Engine,
+) -> None:
+    # Given plate-crnn's line, where a glyph row is drawn about 23 px tall
+    reader_glyph = engine.reader_glyph_height
+    assert 20 < reader_glyph < 26
+
+    def read(confidence: float, weakest: float = 0.9) -> decoder.Decoded:
+        return decoder.Decoded("258951", confidence, (weakest, *(0.99,) * 5))
+
+    # Then a small plate (12 px glyphs, a far scene's) read at 0.85 is flagged for a person,
+    assert low_confidence(read(0.85), 12.0, reader_glyph)
+    # the same plate read at SMALL_GLYPH_CONFIDENCE or more is not,
+    assert not low_confidence(read(SMALL_GLYPH_CONFIDENCE), 12.0, reader_glyph)
+    # nor a plate whose glyphs the reader shrinks, read at 0.85
+    assert not low_confidence(read(0.85), 40.0, reader_glyph)
+    # And any reading below LOW_CONFIDENCE, or with a glyph under 0.5, still is
+    assert low_confidence(read(0.55), 40.0, reader_glyph)
+    assert low_confidence(read(0.95, weakest=0.4), 40.0, reader_glyph)
 
 
 def test_a_plate_whose_rows_are_all_small_print_gets_its_number_band() -> None:

@@ -110,6 +110,10 @@ NUMBER_GLYPH_RATIO = 2.0
 # its ends, was cut short by the row finder (`cut_short`); on a Nebraska plate `JT898` (0.998) had
 # been chosen over its copy reaching the box's sides, `0JT898` (0.958) (docs/recognition.md, step 43).
 MAX_CUT_GLYPHS = 2
+# A plate read from glyphs smaller than the reader draws them (its line enlarges them) asks a person
+# to check it below this confidence. On the development sets, unflagged readings below 0.9 were right
+# 16 times in 18 from larger glyphs and 18 in 32 from enlarged ones (docs/recognition.md, step 44).
+SMALL_GLYPH_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True)
@@ -222,10 +226,18 @@ class _Recognizer:
         e = np.exp(steps - steps.max(axis=1, keepdims=True))
         return np.asarray(e / e.sum(axis=1, keepdims=True), np.float32)
 
+    @property
+    def margin(self) -> float:
+        """Above and below the glyph row, in glyph heights."""
+        return float(self.manifest.get("margin", 0.35))
+
+    @property
+    def glyph_height(self) -> float:
+        """How tall the reader's line draws a row's glyphs, in its own pixels."""
+        return self.height / (1 + 2 * self.margin)
+
     def line_image(self, image: np.ndarray, cand: Candidate) -> np.ndarray:
-        return crop_line(
-            image, cand, self.height, self.max_width, margin=float(self.manifest.get("margin", 0.35))
-        )
+        return crop_line(image, cand, self.height, self.max_width, margin=self.margin)
 
 
 class _TextReader:
@@ -443,6 +455,17 @@ def cut_short(rows: Sequence[tuple[ScoredRow, tuple[int, int, int, int]]], plate
     }
 
 
+def low_confidence(best: decoder.Decoded, glyph_height: float, reader_glyph_height: float) -> bool:
+    """Whether a reading asks a person to check it: read below LOW_CONFIDENCE, a glyph below 0.5, or
+    below SMALL_GLYPH_CONFIDENCE from glyphs (`glyph_height`, in the pixels the row was cut from)
+    smaller than the reader draws them."""
+    return (
+        best.confidence < LOW_CONFIDENCE
+        or min(best.char_confidences) < 0.5
+        or (best.confidence < SMALL_GLYPH_CONFIDENCE and glyph_height < reader_glyph_height)
+    )
+
+
 def working_copy(image: np.ndarray) -> tuple[np.ndarray, float]:
     """The image the candidate search works on (downscaled to MAX_SIDE at most) and its scale."""
     scale = min(1.0, MAX_SIDE / max(image.shape[:2]))
@@ -503,8 +526,14 @@ class Engine:
             else ""
         )
         self.model_version = (
-            f"{recognizer.version}{words}{ranked}{detected}+{ROWS_VERSION}+{decoder.DECODING_VERSION}"
+            f"{recognizer.version}{words}{ranked}{detected}+small-glyphs-{SMALL_GLYPH_CONFIDENCE}"
+            f"+{ROWS_VERSION}+{decoder.DECODING_VERSION}"
         )
+
+    @property
+    def reader_glyph_height(self) -> float:
+        """How tall the plate reader draws a row's glyphs: rows with shorter glyphs are enlarged."""
+        return self._recognizer.glyph_height
 
     @classmethod
     def load(
@@ -567,7 +596,7 @@ class Engine:
             text=best.text,
             confidence=round(best.confidence, 4),
             char_confidences=tuple(round(c, 4) for c in best.char_confidences),
-            low_confidence=best.confidence < LOW_CONFIDENCE or min(best.char_confidences) < 0.5,
+            low_confidence=low_confidence(best, row.cand.char_height, self.reader_glyph_height),
             candidates=tuple((o.text, round(o.confidence, 4)) for o in ranked[:8]),
         )
 
@@ -710,7 +739,7 @@ class Engine:
             if self._detector is not None and not on_a_plate(box, support):
                 continue  # where the detector saw no plate at all (its support score): no read
             crop = image[box[1] : box[1] + box[3], box[0] : box[0] + box[2]].copy()
-            low = best.confidence < LOW_CONFIDENCE or min(best.char_confidences) < 0.5
+            low = low_confidence(best, row.cand.char_height, self.reader_glyph_height)
             readings.append(
                 (
                     row,
