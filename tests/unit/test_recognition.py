@@ -622,9 +622,9 @@ def test_the_slogan_under_a_plates_number_is_printed_smaller() -> None:
 
 def test_a_row_whose_reading_a_wider_copy_extends_was_cut_short() -> None:
     # Given a Nebraska plate filling a 320 x 167 crop, boxed whole by the detector, where the row
-    # finder cut its number without the first glyph (`JT898`, the state's outline crosses it) and
-    # step 33's copy of that row reaching the box's sides reads it all (`0JT898`), both with
-    # confidence, the shorter one the surer (the crops' tuning half, docs/recognition.md step 43)
+    # finder cut its number without the first glyph (`JT898`) and step 33's copy of that row
+    # reaching the box's sides reads it all (`0JT898`), both with confidence, the shorter one the
+    # surer (the crops' tuning half, docs/recognition.md step 43)
     plate = Box(0, 0, 320, 166, 0.93)
     row = (_row("JT898", 0.998, 73.0), (84, 4, 186, 163))
     copy = (_row("0JT898", 0.958, 73.0), (0, 4, 320, 163))
