@@ -630,7 +630,7 @@ def test_a_row_whose_reading_a_wider_copy_extends_was_cut_short() -> None:
     copy = (_row("0JT898", 0.958, 73.0), (0, 4, 320, 163))
     # Then the row was cut short: it comes after the copy
     assert cut_short([row, copy], [plate]) == {0}
-    # But not where the longer reading is without confidence (a bolt or the frame read as a glyph)
+    # But not where the longer reading is without confidence (the plate's edge read as a glyph)
     doubtful = (_row("0JT898", 0.4, 73.0), copy[1])
     assert cut_short([row, doubtful], [plate]) == set()
     # nor where it adds more than MAX_CUT_GLYPHS (another row or words run on)

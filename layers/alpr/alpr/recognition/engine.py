@@ -668,8 +668,9 @@ class Engine:
     ) -> list[ScoredRow] | None:
         """The rows around the detector's boxes at its threshold (`plates`), with their
         `bands_under_small_print`, when one of the rows reads like a plate (`plate_found`); None when
-        the whole frame must be searched (docs/recognition.md, steps 24, 39 and 41). Without a ranker (training/ranker.py learning one) the whole frame is
-        always searched, for every row it brings."""
+        the whole frame must be searched (docs/recognition.md, steps 24, 39 and 41). Without a
+        ranker (training/ranker.py learning one) the whole frame is always searched, for every row
+        it brings."""
         if self._ranker is None or not plates:
             return None
         rows = rows_on_plates(work, [plate for plate, _ in plates], [])
