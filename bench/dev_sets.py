@@ -15,7 +15,9 @@ exact, within_one, wrong_unflagged and median_ms for the sets with plates; for t
 `read` (the share of photos with any read) and `unflagged` (with a read not flagged low confidence).
 With `--against DIR` (an earlier run's OUT) each set also counts the photos `gained` and `lost`
 (read exactly now and not then, or the reverse; on a plate-free set, exact is no read) and names
-them on stderr: the "+4, -1" of docs/recognition.md.
+them on stderr: the "+4, -1" of docs/recognition.md; `sign_p` is the chance of a trade at least
+that lopsided from a change that makes no difference (the exact sign test). The far and near
+scenes carry the tuning half's 125 plates again, so the three sets' trades are not independent.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import hashlib
 import inspect
 import io
 import json
+import math
 import os
 import pathlib
 import sys
@@ -142,6 +145,14 @@ def changes(before: pathlib.Path, after: pathlib.Path) -> tuple[list[str], list[
     return gained, lost
 
 
+def sign_p(gained: int, lost: int) -> float:
+    """The chance of a trade at least this lopsided if the change made no difference: the exact
+    two-sided sign test on the photos that changed, each as likely gained as lost."""
+    n = gained + lost
+    tail = sum(math.comb(n, k) for k in range(min(gained, lost) + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default=None, help="models directory (default: layers/models)")
@@ -178,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.against:
             csv_name = f"{pathlib.Path(argv_eval[0]).name}.csv"
             gained, lost = changes(pathlib.Path(args.against) / name / csv_name, out / csv_name)
-            results[name].update(gained=len(gained), lost=len(lost))
+            results[name].update(
+                gained=len(gained), lost=len(lost), sign_p=round(sign_p(len(gained), len(lost)), 3)
+            )
             for line in [f"+ {g}" for g in gained] + [f"- {lo}" for lo in lost]:
                 print(f"{name}: {line}", file=sys.stderr)
         print(json.dumps({"set": name, **results[name]}), flush=True)

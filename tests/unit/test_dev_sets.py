@@ -105,7 +105,7 @@ def test_a_run_against_an_earlier_one_counts_what_changed(
     after = _run(capsys, [*argv, "--out", str(tmp_path / "after"), "--against", str(tmp_path / "before")])
     # The same engine on the same scenes: nothing gained, nothing lost
     far = after[-1]["far"]
-    assert (far["gained"], far["lost"]) == (0, 0)
+    assert (far["gained"], far["lost"], far["sign_p"]) == (0, 0, 1.0)
 
 
 def test_an_unknown_set_is_refused() -> None:
@@ -136,3 +136,14 @@ def test_the_photos_gained_and_lost_against_an_earlier_run_are_named(tmp_path: P
     # A reading that changed but is wrong both times is neither
     assert gained == ["s0.jpg 7ABC123: 7ABC12 -> 7ABC123"]
     assert lost == ["s1.jpg JLS011: JLS011 -> LS011"]
+
+
+def test_a_trade_of_plates_is_given_its_chance_under_no_difference() -> None:
+    # The exact two-sided sign test on the photos that changed: with n of them, each as likely to be
+    # gained as lost when the change makes no difference.
+    assert dev_sets.sign_p(0, 0) == 1.0
+    assert dev_sets.sign_p(2, 0) == pytest.approx(0.5)
+    assert dev_sets.sign_p(5, 1) == pytest.approx(2 * 7 / 64)
+    assert dev_sets.sign_p(1, 5) == dev_sets.sign_p(5, 1)
+    assert dev_sets.sign_p(6, 0) == pytest.approx(2 / 64)
+    assert dev_sets.sign_p(3, 3) == 1.0
