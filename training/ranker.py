@@ -187,6 +187,24 @@ def _paste(img: np.ndarray, crop: np.ndarray, box: tuple[int, int, int, int]) ->
     img[y : y + h, x : x + w] = cv2.resize(crop, (w, h), interpolation=cv2.INTER_AREA)
 
 
+def paste_real_plate(
+    img: np.ndarray, box: tuple[int, int, int, int], crop: np.ndarray
+) -> tuple[int, int, int, int]:
+    """Paste a real plate photograph over the rendered plate at `box`, centred, at 85 % of its width,
+    on plain sheeting of the photograph's own border colour; returns the photograph's box (x, y, w,
+    h). The sheeting keeps a plate's margin around glyphs the crop cuts close, and hides the
+    rendered plate: a photograph wider than its shape would leave its slogan showing, another
+    state's."""
+    x, y, w, h = box
+    border = np.concatenate([crop[0], crop[-1], crop[:, 0], crop[:, -1]])
+    img[y : y + h, x : x + w] = np.median(border, axis=0)
+    cw = int(w * 0.85)
+    chh = int(cw * crop.shape[0] / crop.shape[1])
+    plate_box = (x + (w - cw) // 2, y + (h - chh) // 2, cw, min(chh, img.shape[0] - y))
+    _paste(img, crop, plate_box)
+    return plate_box
+
+
 def scenes(
     n: int,
     seed: int,
@@ -220,11 +238,7 @@ def scenes(
             name = py.choice(train)
             crop = cv2.imread(str(root / "images" / name), cv2.IMREAD_COLOR)
             if crop is not None:
-                x, y, w, h = box
-                cw = int(w * 0.85)
-                chh = int(cw * crop.shape[0] / crop.shape[1])
-                plate_box = (x + (w - cw) // 2, y + (h - chh) // 2, cw, min(chh, img.shape[0] - y))
-                _paste(img, crop, plate_box)
+                plate_box = paste_real_plate(img, box, crop)
                 text = labels[name]
         _distractors(img, box, py)
         if py.random() < 0.5:
