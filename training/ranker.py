@@ -190,11 +190,10 @@ def _paste(img: np.ndarray, crop: np.ndarray, box: tuple[int, int, int, int]) ->
 def paste_real_plate(
     img: np.ndarray, box: tuple[int, int, int, int], crop: np.ndarray
 ) -> tuple[int, int, int, int]:
-    """Paste a real plate photograph over the rendered plate at `box`, centred, at 85 % of its width,
-    on plain sheeting of the photograph's own border colour; returns the photograph's box (x, y, w,
-    h). The sheeting keeps a plate's margin around glyphs the crop cuts close, and hides the
-    rendered plate: a photograph wider than its shape would leave its slogan showing, another
-    state's."""
+    """The photograph's box (x, y, w, h) after pasting a real plate photograph over the rendered
+    plate at `box`: centred, at 85 % of its width, on plain sheeting of the photograph's own border
+    colour. The sheeting keeps a plate's margin around glyphs the crop cuts close, and hides the
+    rendered plate, whose slogan (another state's) would show around a photograph wider than it."""
     x, y, w, h = box
     border = np.concatenate([crop[0], crop[-1], crop[:, 0], crop[:, -1]])
     img[y : y + h, x : x + w] = np.median(border, axis=0)
