@@ -193,7 +193,8 @@ def paste_real_plate(
     """The photograph's box (x, y, w, h) after pasting a real plate photograph over the rendered
     plate at `box`: centred, at 85 % of its width, on plain sheeting of the photograph's own border
     colour. The sheeting keeps a plate's margin around glyphs the crop cuts close, and hides the
-    rendered plate, whose slogan (another state's) would show around a photograph wider than it."""
+    rendered plate, whose slogan (another state's) would show above and below a photograph more
+    than 1.7 times as wide as high (most crops are about 2)."""
     x, y, w, h = box
     border = np.concatenate([crop[0], crop[-1], crop[:, 0], crop[:, -1]])
     img[y : y + h, x : x + w] = np.median(border, axis=0)
