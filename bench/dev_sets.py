@@ -18,6 +18,7 @@ With `--against DIR` (an earlier run's OUT) each set also counts the photos `gai
 them on stderr: the "+4, -1" of docs/recognition.md; `sign_p` is the chance of a trade at least
 that lopsided from a change that makes no difference (the exact sign test). The far and near
 scenes carry the tuning half's 125 plates again, so the three sets' trades are not independent.
+An earlier run that read other scenes (the renderer has changed since) is refused before reading.
 """
 
 from __future__ import annotations
@@ -175,19 +176,34 @@ def main(argv: list[str] | None = None) -> int:
 
     models = ["--models", args.models] if args.models else []
     models += ["--support", args.support] if args.support else []
-    results: dict[str, dict[str, object]] = {}
+    inputs: dict[str, list[str]] = {}
     for name in names:
         if name == "tune":
-            argv_eval = [str(CROPS), "--split", str(TUNE_SPLIT)]
+            inputs[name] = [str(CROPS), "--split", str(TUNE_SPLIT)]
         elif name == PLATE_FREE_PHOTOS:
-            argv_eval = [str(photo_folder(pathlib.Path(args.work), args.photos))]
+            inputs[name] = [str(photo_folder(pathlib.Path(args.work), args.photos))]
         else:
-            argv_eval = [str(scene_folder(pathlib.Path(args.work), name, args.n))]
+            inputs[name] = [str(scene_folder(pathlib.Path(args.work), name, args.n))]
+    # Each set's per-image CSV is named by its folder, and so by the renderer's source.
+    csv_names = {name: f"{pathlib.Path(argv_eval[0]).name}.csv" for name, argv_eval in inputs.items()}
+    if args.against:
+        missing = [
+            f"{name}/{csv_names[name]}"
+            for name in names
+            if not (pathlib.Path(args.against) / name / csv_names[name]).is_file()
+        ]
+        if missing:
+            parser.error(
+                f"{args.against} has no {', '.join(missing)}: it read other scenes (the renderer has "
+                "changed since) or not these sets; read them again with the earlier engine"
+            )
+    results: dict[str, dict[str, object]] = {}
+    for name, argv_eval in inputs.items():
         out = pathlib.Path(args.out) / name
         summary = engine_eval.evaluate([*argv_eval, "--out", str(out), *models])
         results[name] = figures(name, summary)
         if args.against:
-            csv_name = f"{pathlib.Path(argv_eval[0]).name}.csv"
+            csv_name = csv_names[name]
             gained, lost = changes(pathlib.Path(args.against) / name / csv_name, out / csv_name)
             results[name].update(
                 gained=len(gained), lost=len(lost), sign_p=round(sign_p(len(gained), len(lost)), 3)

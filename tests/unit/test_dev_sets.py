@@ -147,3 +147,16 @@ def test_a_trade_of_plates_is_given_its_chance_under_no_difference() -> None:
     assert dev_sets.sign_p(1, 5) == dev_sets.sign_p(5, 1)
     assert dev_sets.sign_p(6, 0) == pytest.approx(2 / 64)
     assert dev_sets.sign_p(3, 3) == 1.0
+
+
+def test_a_run_against_one_that_read_other_scenes_is_refused_before_reading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The earlier run has no CSV of these scenes (the renderer changed since, or it read other sets)
+    earlier = tmp_path / "earlier"
+    (earlier / "far").mkdir(parents=True)
+    argv = ["--sets", "far", "--n", "2", "--work", str(tmp_path / "work"), "--out", str(tmp_path / "out")]
+    with pytest.raises(SystemExit):
+        dev_sets.main([*argv, "--against", str(earlier)])
+    assert "far-2-" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
