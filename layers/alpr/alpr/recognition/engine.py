@@ -112,7 +112,8 @@ NUMBER_GLYPH_RATIO = 2.0
 MAX_CUT_GLYPHS = 2
 # A plate read from glyphs smaller than the reader draws them (its line enlarges them) asks a person
 # to check it below this confidence. On the development sets, unflagged readings below 0.9 were right
-# 16 times in 18 from larger glyphs and 18 in 32 from enlarged ones (docs/recognition.md, step 44).
+# 16 times in 18 on plates boxed 53 px tall or more and 18 in 32 below (the box's height standing in
+# for the glyphs': about 23 px of glyph in a 53 px box, derived; docs/recognition.md, step 44).
 SMALL_GLYPH_CONFIDENCE = 0.9
 
 
