@@ -6,8 +6,9 @@ The sets (docs/recognition.md, "Commands"): rendered street scenes, each carryin
 crops' tuning half that no model saw, with every car at street distance (`far`) or nearer (`near`);
 the same scenes with the plate painted out (`plate-free-far`, `plate-free-near`: every read there is
 a false one); real street photos with their plates painted out the same way (`plate-free-photos`:
-Open Images `valid`, whose signs are the world's, not the renderer's); and the tuning half itself
-(`tune`). Scenes are rendered once into WORK, in a folder
+Open Images `valid`, whose signs are the world's, not the renderer's); the same photos' plates that
+could be read by eye (`street-photos`: bench/labels/openimages-valid-plates.csv, each in its photo
+with the photo's other plates painted out); and the tuning half itself (`tune`). Scenes are rendered once into WORK, in a folder
 named by the renderer's source, so a change to the renderer renders them again. Each set is read by
 bench/eval.py (one core, its per-image CSV in OUT); dev and the crops' test half are not among them:
 they are checks, run with `make eval`. Prints one JSON line per set, then one JSON object of all:
@@ -60,7 +61,14 @@ SCENES: dict[str, list[str]] = {
 # would count as a false read.
 PHOTOS = REPO.parent / "shared" / "bench" / "openimages-plate-boxes"
 PLATE_FREE_PHOTOS = "plate-free-photos"
-SETS = (*SCENES, PLATE_FREE_PHOTOS, "tune")
+# The same photos' plates read by eye (the 179 of the 280 boxed 40 px wide or more whose every glyph
+# is certain; many countries, `region` us, ca or other): real street plates at every distance, where
+# the far and near scenes paste a crop into a rendered street. A plate inside another plate's box
+# (a wall of old plates boxed as one) is not among them: painting that box out would paint it too.
+STREET_PHOTOS = "street-photos"
+PLATE_TEXT = REPO / "bench" / "labels" / "openimages-valid-plates.csv"
+NORTH_AMERICAN = ("us", "ca")
+SETS = (*SCENES, PLATE_FREE_PHOTOS, STREET_PHOTOS, "tune")
 # What the scenes are drawn by: a change to any of these renders the sets again.
 RENDERER = (
     "layers/alpr/alpr/demo/synth.py",
@@ -89,6 +97,20 @@ def scene_folder(work: pathlib.Path, name: str, n: int) -> pathlib.Path:
     return folder
 
 
+def valid_boxes() -> dict[str, list[tuple[int, int, int, int]]]:
+    """Every boxed plate of the Open Images `valid` split (x, y, w, h), by photo."""
+    boxes: dict[str, list[tuple[int, int, int, int]]] = {}
+    for row in csv.DictReader((PHOTOS / "boxes.csv").open()):
+        if row["split"] == "valid":
+            boxes.setdefault(row["image"], []).append(_box(row))
+    return boxes
+
+
+def _box(row: Mapping[str, str]) -> tuple[int, int, int, int]:
+    x, y, w, h = (round(float(row[k])) for k in "xywh")
+    return x, y, w, h
+
+
 def photo_folder(work: pathlib.Path, n: int = 0) -> pathlib.Path:
     """The first n photos (0: all) of the Open Images `valid` split with their plates painted out,
     written into WORK unless they are there already."""
@@ -102,11 +124,7 @@ def photo_folder(work: pathlib.Path, n: int = 0) -> pathlib.Path:
     folder = work / f"{PLATE_FREE_PHOTOS}-{n or 'all'}-{hashlib.sha256(source).hexdigest()[:8]}"
     if (folder / "ground_truth.csv").is_file():
         return folder
-    boxes: dict[str, list[tuple[int, int, int, int]]] = {}
-    for row in csv.DictReader((PHOTOS / "boxes.csv").open()):
-        if row["split"] == "valid":
-            x, y, w, h = (round(float(row[k])) for k in "xywh")
-            boxes.setdefault(row["image"], []).append((x, y, w, h))
+    boxes = valid_boxes()
     (folder / "images").mkdir(parents=True, exist_ok=True)
     rows = ["image,x,y,w,h,plate"]
     for name in sorted(boxes)[: n or None]:
@@ -115,6 +133,38 @@ def photo_folder(work: pathlib.Path, n: int = 0) -> pathlib.Path:
             image = paint_out(image, box)
         cv2.imwrite(str(folder / "images" / name), image, [cv2.IMWRITE_JPEG_QUALITY, 90])
         rows.append(f"{name},,,,,")
+    (folder / "ground_truth.csv").write_text("\n".join(rows) + "\n")
+    return folder
+
+
+def street_folder(work: pathlib.Path, n: int = 0) -> pathlib.Path:
+    """The first n (0: all) plates of bench/labels/openimages-valid-plates.csv, each in its photo with
+    every other boxed plate painted out (a photo with two read plates gives two images, `<photo>-<k>`),
+    so the plate to read is the photo's only one; written into WORK unless it is there already."""
+    import cv2
+    import numpy as np
+
+    from training.scenes import paint_out
+
+    source = (renderer_digest() + inspect.getsource(street_folder) + PLATE_TEXT.read_text()).encode()
+    folder = work / f"{STREET_PHOTOS}-{n or 'all'}-{hashlib.sha256(source).hexdigest()[:8]}"
+    if (folder / "ground_truth.csv").is_file():
+        return folder
+    boxes = valid_boxes()
+    plates = list(csv.DictReader(PLATE_TEXT.open()))[: n or None]
+    per_photo: dict[str, int] = {}
+    (folder / "images").mkdir(parents=True, exist_ok=True)
+    rows = ["image,x,y,w,h,plate,region"]
+    for plate in plates:
+        photo, box = plate["image"], _box(plate)
+        k = per_photo[photo] = per_photo.get(photo, 0) + 1
+        name = photo if k == 1 else f"{pathlib.Path(photo).stem}-{k}.jpg"
+        image = np.asarray(cv2.imread(str(PHOTOS / "images" / photo), cv2.IMREAD_COLOR))
+        for other in boxes[photo]:
+            if other != box:
+                image = paint_out(image, other)
+        cv2.imwrite(str(folder / "images" / name), image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        rows.append(f"{name},{','.join(map(str, box))},{plate['plate']},{plate['region']}")
     (folder / "ground_truth.csv").write_text("\n".join(rows) + "\n")
     return folder
 
@@ -130,6 +180,17 @@ def figures(name: str, summary: Mapping[str, Any]) -> dict[str, object]:
         }
     keys = ("images", "exact", "within_one", "wrong_unflagged", "median_ms")
     return {key: summary[key] for key in keys}
+
+
+def north_american_exact(folder: pathlib.Path, per_image: pathlib.Path) -> float:
+    """The share of a street set's US and Canadian plates read exactly (the department's own kind)."""
+    region = {row["image"]: row["region"] for row in csv.DictReader((folder / "ground_truth.csv").open())}
+    hits = [
+        row["exact"] == "1"
+        for row in csv.DictReader(per_image.open())
+        if region[row["image"]] in NORTH_AMERICAN
+    ]
+    return round(sum(hits) / len(hits), 4) if hits else 0.0
 
 
 def changes(before: pathlib.Path, after: pathlib.Path) -> tuple[list[str], list[str]]:
@@ -160,7 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated, of {', '.join(SETS)}")
     parser.add_argument("--n", type=int, default=200, help="scenes per rendered set")
     parser.add_argument(
-        "--photos", type=int, default=0, help="plate-free photos (0: all of Open Images valid, 351)"
+        "--photos",
+        type=int,
+        default=0,
+        help="photos of each real-photo set (0: all; plate-free: Open Images valid's 351, street: 179)",
     )
     parser.add_argument("--work", default=str(REPO / "eval-out" / "dev-sets"), help="rendered scenes")
     parser.add_argument("--out", default=str(REPO / "eval-out"), help="per-image CSVs")
@@ -182,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
             inputs[name] = [str(CROPS), "--split", str(TUNE_SPLIT)]
         elif name == PLATE_FREE_PHOTOS:
             inputs[name] = [str(photo_folder(pathlib.Path(args.work), args.photos))]
+        elif name == STREET_PHOTOS:
+            inputs[name] = [str(street_folder(pathlib.Path(args.work), args.photos))]
         else:
             inputs[name] = [str(scene_folder(pathlib.Path(args.work), name, args.n))]
     # Each set's per-image CSV is named by its folder, and so by the renderer's source.
@@ -202,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
         out = pathlib.Path(args.out) / name
         summary = engine_eval.evaluate([*argv_eval, "--out", str(out), *models])
         results[name] = figures(name, summary)
+        if name == STREET_PHOTOS:
+            folder = pathlib.Path(argv_eval[0])
+            results[name]["north_american_exact"] = north_american_exact(folder, out / csv_names[name])
         if args.against:
             csv_name = csv_names[name]
             gained, lost = changes(pathlib.Path(args.against) / name / csv_name, out / csv_name)

@@ -96,6 +96,43 @@ def test_the_plate_free_photos_are_open_images_valid_photos_with_every_boxed_pla
         assert cv2.absdiff(original[:20, :20], painted[:20, :20]).mean() < 5
 
 
+def test_the_street_photos_are_the_plates_read_by_eye_each_the_only_plate_left_in_its_photo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work, out = tmp_path / "work", tmp_path / "out"
+    argv = ["--sets", "street-photos", "--photos", "3", "--work", str(work), "--out", str(out)]
+    results = _run(capsys, argv)[-1]["street-photos"]
+    assert results["images"] == 3
+    assert set(results) == {
+        "images",
+        "exact",
+        "within_one",
+        "wrong_unflagged",
+        "median_ms",
+        "north_american_exact",
+    }
+    # The first three labels (the second and third photos have other plates, painted out below):
+    # north_american_exact counts the Canadian and the US plate, not the other
+    labels = list(csv.DictReader(dev_sets.PLATE_TEXT.open()))[:3]
+    assert [label["region"] for label in labels] == ["other", "ca", "us"]
+    (folder,) = work.glob("street-photos-3-*")
+    rows = list(csv.DictReader((folder / "ground_truth.csv").open()))
+    assert [(row["image"], row["plate"]) for row in rows] == [(lb["image"], lb["plate"]) for lb in labels]
+    per_image_csv = out / "street-photos" / f"{folder.name}.csv"
+    per_image = {row["image"]: row["exact"] == "1" for row in csv.DictReader(per_image_csv.open())}
+    assert results["north_american_exact"] == sum(per_image[lb["image"]] for lb in labels[1:]) / 2
+    boxes = dev_sets.valid_boxes()
+    for label in labels:
+        original = cv2.imread(str(dev_sets.PHOTOS / "images" / label["image"]))
+        photo = cv2.imread(str(folder / "images" / label["image"]))
+        x, y, w, h = dev_sets._box(label)
+        # The plate to read is as it was (but for JPEG); every other plate of the photo is painted out
+        assert cv2.absdiff(original[y : y + h, x : x + w], photo[y : y + h, x : x + w]).mean() < 5
+        for ox, oy, ow, oh in (b for b in boxes[label["image"]] if b != (x, y, w, h)):
+            other = (slice(oy, oy + oh), slice(ox, ox + ow))
+            assert cv2.absdiff(original[other], photo[other]).mean() > 5
+
+
 def test_a_run_against_an_earlier_one_counts_what_changed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
