@@ -8,12 +8,13 @@ the same scenes with the plate painted out (`plate-free-far`, `plate-free-near`:
 a false one); real street photos with their plates painted out the same way (`plate-free-photos`:
 Open Images `valid`, whose signs are the world's, not the renderer's); the same photos' plates that
 could be read by eye (`street-photos`: bench/labels/openimages-valid-plates.csv, each in its photo
-with the photo's other plates painted out); and the tuning half itself (`tune`). Scenes are rendered once into WORK, in a folder
-named by the renderer's source, so a change to the renderer renders them again. Each set is read by
-bench/eval.py (one core, its per-image CSV in OUT); dev and the crops' test half are not among them:
-they are checks, run with `make eval`. Prints one JSON line per set, then one JSON object of all:
-exact, within_one, wrong_unflagged and median_ms for the sets with plates; for the plate-free ones
-`read` (the share of photos with any read) and `unflagged` (with a read not flagged low confidence).
+with the photo's other plates painted out); and the tuning half itself (`tune`). Scenes are rendered
+once into WORK, in a folder named by the renderer's source, so a change to the renderer renders them
+again. Each set is read by bench/eval.py (one core, its per-image CSV in OUT); dev and the crops'
+test half are not among them: they are checks, run with `make eval`. Prints one JSON line per set,
+then one JSON object of all: exact, within_one, wrong_unflagged, hotlist_match and median_ms for the
+sets with plates (and north_american_exact on the street photos); for the plate-free ones `read`
+(the share of photos with any read) and `unflagged` (with a read not flagged low confidence).
 With `--against DIR` (an earlier run's OUT) each set also counts the photos `gained` and `lost`
 (read exactly now and not then, or the reverse; on a plate-free set, exact is no read) and names
 them on stderr: the "+4, -1" of docs/recognition.md; `sign_p` is the chance of a trade at least
@@ -178,7 +179,7 @@ def figures(name: str, summary: Mapping[str, Any]) -> dict[str, object]:
             "unflagged": summary["wrong_unflagged"],
             "median_ms": summary["median_ms"],
         }
-    keys = ("images", "exact", "within_one", "wrong_unflagged", "median_ms")
+    keys = ("images", "exact", "within_one", "wrong_unflagged", "hotlist_match", "median_ms")
     return {key: summary[key] for key in keys}
 
 

@@ -5,8 +5,9 @@ Usage: .venv/bin/python bench/eval.py [DATA] [--out DIR] [--threads N] [--limit 
 DATA holds images/ and ground_truth.csv in the end-to-end format (image,x,y,w,h,plate) or the
 crops format (image,state,plate). Writes DIR/<dataset>.csv with one row per image and prints, as
 its last line, one JSON object: images, exact, within_one, no_plate, state, wrong_unflagged (the share
-of images read wrongly without the low-confidence flag that asks a person to check), median_ms,
-p95_ms, load_s,
+of images read wrongly without the low-confidence flag that asks a person to check), hotlist_match
+(the share read so that a hotlist entry of the true plate would alert: exactly or OCR-equivalently,
+O for 0 or I for 1, as hotlist matching folds them), median_ms, p95_ms, load_s,
 and for end-to-end folders read with the plate detector, per stage: `detector` (version; recall at
 IoU 0.5 of the boxes the engine uses; exact where they held the plate and where they did not).
 """
@@ -74,6 +75,7 @@ def evaluate(argv: list[str] | None = None) -> dict[str, object]:
     import cv2
     import numpy as np
 
+    from alpr.domain.confusables import are_equivalent
     from alpr.recognition import Engine, ImageRejected, decode_image, normalise_plate
     from alpr.recognition.engine import DETECTOR_TOP
     from alpr.recognition.plate_detector import DEFAULT_MODELS_DIR, NAME, PlateDetector, matches
@@ -102,7 +104,7 @@ def evaluate(argv: list[str] | None = None) -> dict[str, object]:
     times: list[float] = []
     # CPU time per image as well: on a shared machine the wall clock also counts other people's work.
     cpu_times: list[float] = []
-    exact = within_one = no_plate = state_ok = wrong_unflagged = 0
+    exact = within_one = no_plate = state_ok = wrong_unflagged = hotlist = 0
     with out_csv.open("w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(
@@ -119,6 +121,7 @@ def evaluate(argv: list[str] | None = None) -> dict[str, object]:
                 "ms",
                 "cpu_ms",
                 "candidates",
+                "hotlist",
             ]
         )
         for row in rows:
@@ -137,7 +140,9 @@ def evaluate(argv: list[str] | None = None) -> dict[str, object]:
             predicted = best.text if best else ""
             is_exact = predicted == truth
             near = best is not None and edit_distance(predicted, truth) <= 1
+            alerts = best is not None and are_equivalent(predicted, truth)
             exact += is_exact
+            hotlist += alerts
             within_one += near
             no_plate += best is None
             wrong_unflagged += best is not None and not is_exact and not best.low_confidence
@@ -164,6 +169,7 @@ def evaluate(argv: list[str] | None = None) -> dict[str, object]:
                     f"{ms:.1f}",
                     f"{cpu_times[-1]:.1f}",
                     " ".join(f"{t}:{c:.3f}" for t, c in best.candidates) if best else "",
+                    int(alerts),
                 ]
             )
     n = len(rows)
@@ -175,6 +181,7 @@ def evaluate(argv: list[str] | None = None) -> dict[str, object]:
         "no_plate": round(no_plate / n, 4) if n else 0.0,
         "state": round(state_ok / n, 4) if (n and crops_format) else None,
         "wrong_unflagged": round(wrong_unflagged / n, 4) if n else 0.0,
+        "hotlist_match": round(hotlist / n, 4) if n else 0.0,
         "median_ms": round(statistics.median(times), 1) if times else 0.0,
         "p95_ms": round(times_sorted[min(n - 1, int(0.95 * n))], 1) if times else 0.0,
         "load_s": round(load_s, 3),

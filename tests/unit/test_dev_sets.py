@@ -10,6 +10,7 @@ from typing import Any
 import cv2
 import pytest
 
+from alpr.domain.confusables import are_equivalent
 from tests.unit.test_bench_cost import bench_module
 
 dev_sets = bench_module("dev_sets")
@@ -22,6 +23,7 @@ def test_a_plate_free_set_is_judged_by_its_reads_and_one_with_plates_by_its_exac
         "within_one": 0.0,
         "no_plate": 0.56,
         "wrong_unflagged": 0.035,
+        "hotlist_match": 0.0,
         "median_ms": 54.7,
     }
     assert dev_sets.figures("plate-free-far", summary) == {
@@ -35,6 +37,7 @@ def test_a_plate_free_set_is_judged_by_its_reads_and_one_with_plates_by_its_exac
         "exact": 0.56,
         "within_one": 0.0,
         "wrong_unflagged": 0.035,
+        "hotlist_match": 0.0,
         "median_ms": 54.7,
     }
 
@@ -108,6 +111,7 @@ def test_the_street_photos_are_the_plates_read_by_eye_each_the_only_plate_left_i
         "exact",
         "within_one",
         "wrong_unflagged",
+        "hotlist_match",
         "median_ms",
         "north_american_exact",
     }
@@ -121,6 +125,11 @@ def test_the_street_photos_are_the_plates_read_by_eye_each_the_only_plate_left_i
     per_image_csv = out / "street-photos" / f"{folder.name}.csv"
     per_image = {row["image"]: row["exact"] == "1" for row in csv.DictReader(per_image_csv.open())}
     assert results["north_american_exact"] == sum(per_image[lb["image"]] for lb in labels[1:]) / 2
+    # A hotlist entry matches a reading equal to it or OCR-equivalent (O for 0, I for 1: alerts.py)
+    readings = list(csv.DictReader(per_image_csv.open()))
+    matched = [row["predicted"] != "" and are_equivalent(row["predicted"], row["truth"]) for row in readings]
+    assert [row["hotlist"] == "1" for row in readings] == matched
+    assert results["hotlist_match"] == round(sum(matched) / 3, 4)
     boxes = dev_sets.valid_boxes()
     for label in labels:
         original = cv2.imread(str(dev_sets.PHOTOS / "images" / label["image"]))
