@@ -36,6 +36,11 @@ MARGIN = 0.2  # vertical margin around the glyph row, in glyph heights (also in 
 MAX_LABEL = 10
 BENCH = pathlib.Path(__file__).resolve().parents[2] / "shared" / "bench"
 SPLITS = pathlib.Path(__file__).resolve().parent / "splits"
+OPEN_IMAGES = BENCH / "openimages-plate-boxes"
+# The text of Open Images train plates, read by eye (never the valid split's: a development set).
+STREET_PLATE_TEXT = (
+    pathlib.Path(__file__).resolve().parents[1] / "bench" / "labels" / "openimages-train-plates.csv"
+)
 
 # Serial formats seen on US plates (A letter, 9 digit); the rest are random alphanumerics. The
 # committed plate-crnn learnt from these. Drawing from the fuller alpr.recognition.decoder
@@ -204,6 +209,18 @@ def street_lines(
                 row = jitter(row, rng)
             line = crop_line(image, row, HEIGHT, WIDTH, margin=MARGIN)
             yield Sample(line_tensor(line, WIDTH, gray, 0.5, 0.5), label)
+
+
+def labelled_street_photos(copies: int) -> Iterator[tuple[np.ndarray, str, tuple[int, int, int, int]]]:
+    """Each plate of bench/labels/openimages-train-plates.csv with its photo, text and box, `copies`
+    times (`street_lines` cuts each copy's row with a jitter of its own): real street plates of many
+    countries, in the blur, light and size the rendered scenes only imitate."""
+    rows = list(csv.DictReader(STREET_PLATE_TEXT.open()))
+    for _ in range(copies):
+        for row in rows:
+            image = np.asarray(cv2.imread(str(OPEN_IMAGES / "images" / row["image"]), cv2.IMREAD_COLOR))
+            x, y, w, h = (round(float(row[k])) for k in "xywh")
+            yield image, row["plate"], (x, y, w, h)
 
 
 def _same_row(a: Candidate, b: Candidate) -> bool:

@@ -4,8 +4,9 @@
 
 Data: rendered plates (alpr.demo.synth), the training split of openalpr-us-crops
 (training/splits/us-crops-train.txt), the same crops pasted into scenes at street distance and cut
-out by the engine's detection, and openalpr-br-crops; never openalpr-us-dev, never the held-out
-splits training/splits/us-crops-tune.txt and us-crops-test.txt. Seeds are fixed, so a run is
+out by the engine's detection, openalpr-br-crops, and the plates of Open Images train photos read by
+eye (bench/labels/openimages-train-plates.csv), cut out the same way; never openalpr-us-dev, never
+the held-out splits training/splits/us-crops-tune.txt and us-crops-test.txt, never Open Images valid. Seeds are fixed, so a run is
 repeatable up to floating-point nondeterminism; `--seed` varies the initialisation and batch order.
 """
 
@@ -29,7 +30,16 @@ if __package__ in (None, ""):  # run as `python training/train.py`: make the rep
 
 from alpr.recognition.decoder import ALPHABET
 from alpr.recognition.plate_detector import PlateDetector
-from training.dataset import HEIGHT, MARGIN, WIDTH, real_crops, split, street_lines, synthetic
+from training.dataset import (
+    HEIGHT,
+    MARGIN,
+    WIDTH,
+    labelled_street_photos,
+    real_crops,
+    split,
+    street_lines,
+    synthetic,
+)
 from training.model import PlateCRNN
 from training.ranker import scenes
 
@@ -40,7 +50,7 @@ SEED = 20261129
 
 
 def build_data(
-    n_synthetic: int, us_copies: int, br_copies: int, n_street: int
+    n_synthetic: int, us_copies: int, br_copies: int, n_street: int, photo_copies: int
 ) -> tuple[np.ndarray, list[str], dict[str, int]]:
     """Every training line, each part cached in training/work/ on its own (rendering and cutting
     them takes minutes, a part's cache survives a change to another part's size)."""
@@ -60,6 +70,11 @@ def build_data(
             SEED + 2,
             True,
             detector,
+        ),
+        # Real street plates, cut the same way; last, so that without them (--street-photos 0) the
+        # other lines are shuffled and split exactly as before.
+        f"openimages-train-{detector.version}-{photo_copies}": lambda: street_lines(
+            labelled_street_photos(photo_copies), SEED + 3, True, detector
         ),
     }
     xs: list[np.ndarray] = []
@@ -143,6 +158,9 @@ def main() -> None:
     parser.add_argument(
         "--street", type=int, default=3000, help="street-distance scenes with a training-split crop pasted in"
     )
+    parser.add_argument(
+        "--street-photos", type=int, default=4, help="copies of each Open Images train plate read by eye"
+    )
     parser.add_argument("--seed", type=int, default=SEED, help="the model's initialisation and batch order")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch", type=int, default=128)
@@ -155,7 +173,9 @@ def main() -> None:
     random.seed(args.seed)
     np.random.seed(args.seed)
 
-    x_all, y_all, counts = build_data(args.synthetic, args.us_copies, args.br_copies, args.street)
+    x_all, y_all, counts = build_data(
+        args.synthetic, args.us_copies, args.br_copies, args.street, args.street_photos
+    )
     n = len(y_all)
     order = np.random.permutation(n)
     n_val = min(1000, n // 20)
@@ -260,8 +280,12 @@ def export(
             "br-crops": "openalpr/train-detector br (AGPL-3.0)",
             "street": "the same training-split crops pasted into rendered scenes at street distance "
             f"(training/ranker.py scenes, seed {SEED + 2}), their row found by the engine's own detection: the row finder and the plate detector (a second line where it cuts the row differently)",
-            "never_used": "openalpr-us-dev (end-to-end evaluation set) and the held-out crops, "
-            "training/splits/us-crops-tune.txt and us-crops-test.txt",
+            "openimages-train": "plates of the Open Images train split read by eye "
+            "(bench/labels/openimages-train-plates.csv), their row cut as the street lines' are; the photos "
+            "from the 'Google Licence Plates' export of Open Images (Roboflow Universe, CC BY 4.0; the photos "
+            "Open Images, CC BY 2.0). Attribution: Google Licence Plates dataset, Roboflow Universe, CC BY 4.0.",
+            "never_used": "openalpr-us-dev (end-to-end evaluation set), the held-out crops "
+            "(training/splits/us-crops-tune.txt and us-crops-test.txt) and Open Images valid",
         },
         "training": {"epochs": epochs, "seed": args.seed, "threads": args.threads, "seconds": round(seconds)},
     }
