@@ -4,9 +4,10 @@
 
 Data: rendered plates (alpr.demo.synth), the training split of openalpr-us-crops
 (training/splits/us-crops-train.txt), the same crops pasted into scenes at street distance and cut
-out by the engine's detection, openalpr-br-crops, and the plates of Open Images train photos read by
-eye (bench/labels/openimages-train-plates.csv), cut out the same way; never openalpr-us-dev, never
-the held-out splits training/splits/us-crops-tune.txt and us-crops-test.txt, never Open Images valid. Seeds are fixed, so a run is
+out by the engine's detection, openalpr-br-crops, and with `--street-photos N` the plates of Open
+Images train photos read by eye (bench/labels/openimages-train-plates.csv), cut out the same way;
+never openalpr-us-dev, never the held-out splits training/splits/us-crops-tune.txt and
+us-crops-test.txt, never Open Images valid. Seeds are fixed, so a run is
 repeatable up to floating-point nondeterminism; `--seed` varies the initialisation and batch order.
 """
 
@@ -71,8 +72,8 @@ def build_data(
             True,
             detector,
         ),
-        # Real street plates, cut the same way; last, so that without them (--street-photos 0) the
-        # other lines are shuffled and split exactly as before.
+        # Real street plates, cut the same way (off by default: step 48); last, so that without them
+        # the other lines are shuffled and split exactly as before.
         f"openimages-train-{detector.version}-{photo_copies}": lambda: street_lines(
             labelled_street_photos(photo_copies), SEED + 3, True, detector
         ),
@@ -159,7 +160,10 @@ def main() -> None:
         "--street", type=int, default=3000, help="street-distance scenes with a training-split crop pasted in"
     )
     parser.add_argument(
-        "--street-photos", type=int, default=4, help="copies of each Open Images train plate read by eye"
+        "--street-photos",
+        type=int,
+        default=0,
+        help="copies of each Open Images train plate read by eye (4 measured at step 48, not shipped)",
     )
     parser.add_argument("--seed", type=int, default=SEED, help="the model's initialisation and batch order")
     parser.add_argument("--threads", type=int, default=1)
@@ -280,15 +284,18 @@ def export(
             "br-crops": "openalpr/train-detector br (AGPL-3.0)",
             "street": "the same training-split crops pasted into rendered scenes at street distance "
             f"(training/ranker.py scenes, seed {SEED + 2}), their row found by the engine's own detection: the row finder and the plate detector (a second line where it cuts the row differently)",
-            "openimages-train": "plates of the Open Images train split read by eye "
-            "(bench/labels/openimages-train-plates.csv), their row cut as the street lines' are; the photos "
-            "from the 'Google Licence Plates' export of Open Images (Roboflow Universe, CC BY 4.0; the photos "
-            "Open Images, CC BY 2.0). Attribution: Google Licence Plates dataset, Roboflow Universe, CC BY 4.0.",
             "never_used": "openalpr-us-dev (end-to-end evaluation set), the held-out crops "
             "(training/splits/us-crops-tune.txt and us-crops-test.txt) and Open Images valid",
         },
         "training": {"epochs": epochs, "seed": args.seed, "threads": args.threads, "seconds": round(seconds)},
     }
+    if args.street_photos:
+        manifest["training_data"]["openimages-train"] = (
+            "plates of the Open Images train split read by eye (bench/labels/openimages-train-plates.csv), "
+            "their row cut as the street lines' are; the photos from the 'Google Licence Plates' export of "
+            "Open Images (Roboflow Universe, CC BY 4.0; the photos Open Images, CC BY 2.0). Attribution: "
+            "Google Licence Plates dataset, Roboflow Universe, CC BY 4.0."
+        )
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     print(f"exported {path} ({path.stat().st_size} bytes) sha256 {digest}", flush=True)
 
