@@ -72,12 +72,13 @@ def build_data(
             True,
             detector,
         ),
+    }
+    if photo_copies:
         # Real street plates, cut the same way (off by default: step 48); last, so that without them
         # the other lines are shuffled and split exactly as before.
-        f"openimages-train-{detector.version}-{photo_copies}": lambda: street_lines(
+        parts[f"openimages-train-{detector.version}-{photo_copies}"] = lambda: street_lines(
             labelled_street_photos(photo_copies), SEED + 3, True, detector
-        ),
-    }
+        )
     xs: list[np.ndarray] = []
     y: list[str] = []
     counts: dict[str, int] = {}
