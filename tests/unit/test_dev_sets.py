@@ -125,7 +125,7 @@ def test_the_street_photos_are_the_plates_read_by_eye_each_the_only_plate_left_i
     per_image_csv = out / "street-photos" / f"{folder.name}.csv"
     per_image = {row["image"]: row["exact"] == "1" for row in csv.DictReader(per_image_csv.open())}
     assert results["north_american_exact"] == sum(per_image[lb["image"]] for lb in labels[1:]) / 2
-    # A hotlist entry matches a reading equal to it or OCR-equivalent (O for 0, I for 1: alerts.py)
+    # A hotlist entry matches a reading equal to it or OCR-equivalent (O for 0, I for 1: domain/confusables.py)
     readings = list(csv.DictReader(per_image_csv.open()))
     matched = [row["predicted"] != "" and are_equivalent(row["predicted"], row["truth"]) for row in readings]
     assert [row["hotlist"] == "1" for row in readings] == matched
