@@ -112,27 +112,40 @@ def _box(row: Mapping[str, str]) -> tuple[int, int, int, int]:
     return x, y, w, h
 
 
-def photo_folder(work: pathlib.Path, n: int = 0) -> pathlib.Path:
-    """The first n photos (0: all) of the Open Images `valid` split with their plates painted out,
-    written into WORK unless they are there already."""
+def _write_painted(
+    folder: pathlib.Path, name: str, photo: str, boxes: list[tuple[int, int, int, int]]
+) -> None:
+    """The Open Images `photo` with `boxes` painted out (`paint_out`, as the rendered plate-free
+    scenes are), written into FOLDER/images as `name`."""
     import cv2
     import numpy as np
 
     from training.scenes import paint_out
 
-    # Named by the painting code too: this function and paint_out (among the renderer's files).
-    source = (renderer_digest() + inspect.getsource(photo_folder)).encode()
-    folder = work / f"{PLATE_FREE_PHOTOS}-{n or 'all'}-{hashlib.sha256(source).hexdigest()[:8]}"
+    image = np.asarray(cv2.imread(str(PHOTOS / "images" / photo), cv2.IMREAD_COLOR))
+    for box in boxes:
+        image = paint_out(image, box)
+    cv2.imwrite(str(folder / "images" / name), image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+
+
+def _photo_set(work: pathlib.Path, name: str, n: int, *sources: str) -> pathlib.Path:
+    """A real-photo set's folder, named by the code (and data) that paints it: paint_out among the
+    renderer's files, `_write_painted` and `sources`."""
+    source = (renderer_digest() + inspect.getsource(_write_painted) + "".join(sources)).encode()
+    return work / f"{name}-{n or 'all'}-{hashlib.sha256(source).hexdigest()[:8]}"
+
+
+def photo_folder(work: pathlib.Path, n: int = 0) -> pathlib.Path:
+    """The first n photos (0: all) of the Open Images `valid` split with their plates painted out,
+    written into WORK unless they are there already."""
+    folder = _photo_set(work, PLATE_FREE_PHOTOS, n, inspect.getsource(photo_folder))
     if (folder / "ground_truth.csv").is_file():
         return folder
     boxes = valid_boxes()
     (folder / "images").mkdir(parents=True, exist_ok=True)
     rows = ["image,x,y,w,h,plate"]
     for name in sorted(boxes)[: n or None]:
-        image = np.asarray(cv2.imread(str(PHOTOS / "images" / name), cv2.IMREAD_COLOR))
-        for box in boxes[name]:
-            image = paint_out(image, box)
-        cv2.imwrite(str(folder / "images" / name), image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        _write_painted(folder, name, name, boxes[name])
         rows.append(f"{name},,,,,")
     (folder / "ground_truth.csv").write_text("\n".join(rows) + "\n")
     return folder
@@ -142,13 +155,7 @@ def street_folder(work: pathlib.Path, n: int = 0) -> pathlib.Path:
     """The first n (0: all) plates of bench/labels/openimages-valid-plates.csv, each in its photo with
     every other boxed plate painted out (a photo with two read plates gives two images, `<photo>-<k>`),
     so the plate to read is the photo's only one; written into WORK unless it is there already."""
-    import cv2
-    import numpy as np
-
-    from training.scenes import paint_out
-
-    source = (renderer_digest() + inspect.getsource(street_folder) + PLATE_TEXT.read_text()).encode()
-    folder = work / f"{STREET_PHOTOS}-{n or 'all'}-{hashlib.sha256(source).hexdigest()[:8]}"
+    folder = _photo_set(work, STREET_PHOTOS, n, inspect.getsource(street_folder), PLATE_TEXT.read_text())
     if (folder / "ground_truth.csv").is_file():
         return folder
     boxes = valid_boxes()
@@ -160,11 +167,7 @@ def street_folder(work: pathlib.Path, n: int = 0) -> pathlib.Path:
         photo, box = plate["image"], _box(plate)
         k = per_photo[photo] = per_photo.get(photo, 0) + 1
         name = photo if k == 1 else f"{pathlib.Path(photo).stem}-{k}.jpg"
-        image = np.asarray(cv2.imread(str(PHOTOS / "images" / photo), cv2.IMREAD_COLOR))
-        for other in boxes[photo]:
-            if other != box:
-                image = paint_out(image, other)
-        cv2.imwrite(str(folder / "images" / name), image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+        _write_painted(folder, name, photo, [other for other in boxes[photo] if other != box])
         rows.append(f"{name},{','.join(map(str, box))},{plate['plate']},{plate['region']}")
     (folder / "ground_truth.csv").write_text("\n".join(rows) + "\n")
     return folder
