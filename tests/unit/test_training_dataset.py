@@ -26,16 +26,16 @@ def test_each_plate_read_by_eye_comes_with_its_train_photo_and_box_as_often_as_a
     first, label = photos[len(labels)], labels[0]  # the second copy's first plate
     image, text, box = first
     assert text == label["plate"]
-    assert box == tuple(round(float(label[k])) for k in "xywh")
+    assert box == dev_sets._box(label)
     x, y, w, h = box
     assert x >= 0 and x + w <= image.shape[1] and y >= 0 and y + h <= image.shape[0]
     # Only photos of the detector's train split, each at one of its boxed plates
     train_boxes = {
-        (row["image"], tuple(round(float(row[k])) for k in "xywh"))
+        (row["image"], dev_sets._box(row))
         for row in csv.DictReader((OPEN_IMAGES / "boxes.csv").open())
         if row["split"] == "train"
     }
-    assert all((row["image"], tuple(round(float(row[k])) for k in "xywh")) in train_boxes for row in labels)
+    assert all((row["image"], dev_sets._box(row)) in train_boxes for row in labels)
     # No plate of the street-photos development set (Open Images valid) is trained on
     valid_plates = {row["plate"] for row in csv.DictReader(dev_sets.PLATE_TEXT.open())}
     assert not valid_plates & {row["plate"] for row in labels}
